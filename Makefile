@@ -1,0 +1,61 @@
+# CRM KPI warehouse. `make help` lists the targets.
+# Every target installs what it needs into .venv first (Python 3.11).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export DBT_PROFILES_DIR := $(CURDIR)/profiles
+export DBT_SEND_ANONYMOUS_USAGE_STATS := false
+export DBT_PARTIAL_PARSE := true
+export GX_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint lint-python lint-sql pytest generate load build clean
+
+help: ## List the targets with one line each
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
+		awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11+ is needed, found " + sys.version'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the project with its dev tools
+
+run: $(STAMP) ## The whole job: generate demo data if landing/ is empty, load, validate, build, publish, summary, dashboard
+	$(BIN)/crm-warehouse refresh
+
+test: $(STAMP) ## Every test: ruff, sqlfluff, pytest (generator, loader, dbt build with unit tests, publish)
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory pytest
+
+lint: lint-python lint-sql ## Both linters
+
+lint-python: $(STAMP) ## ruff check and ruff format --check on the Python package and tests
+	$(BIN)/ruff check scripts tests
+	$(BIN)/ruff format --check scripts tests
+
+lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis (dbt templater)
+	$(BIN)/sqlfluff lint models analyses tests --nofail-on-warnings 2>/dev/null || $(BIN)/sqlfluff lint models analyses tests
+
+pytest: $(STAMP) ## pytest suite (includes a dbt build on a small generated data set)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)
+	$(BIN)/crm-warehouse generate --scale $(or $(SCALE),1) --seed $(or $(SEED),42)
+
+load: $(STAMP) ## Validate and load landing/ into the warehouse's raw schema
+	$(BIN)/crm-warehouse load
+
+build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
+	$(BIN)/crm-warehouse build
+
+clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
+	rm -rf landing quarantine warehouse publish target logs

@@ -1,0 +1,164 @@
+"""The raw contract, read from the dbt source YAML that defines it.
+
+models/staging/crm/_crm__sources.yml is the one place where the raw tables,
+their columns, types, required fields and accepted values are written. This
+module turns it into Python objects that the loader (DDL, casting), the
+validator (Great Expectations suites) and the generator use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from crm_warehouse.settings import project_root
+
+CONTRACT_RELPATH = Path("models/staging/crm/_crm__sources.yml")
+
+#: Columns the loader adds to every raw table.
+LOADER_COLUMNS: dict[str, str] = {
+    "_batch_id": "varchar",
+    "_source_file": "varchar",
+    "_source_row": "bigint",
+    "_loaded_at": "timestamp",
+}
+
+#: How a logical contract type is stored in DuckDB's raw schema. Timestamps keep
+#: their instant (an offset in the file is honoured); staging converts to UTC.
+_DUCKDB_TYPES = {
+    "varchar": "varchar",
+    "integer": "integer",
+    "bigint": "bigint",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp": "timestamptz",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One contract column."""
+
+    name: str
+    data_type: str
+    description: str
+    required: bool = False
+    accepted_values: tuple[str, ...] | None = None
+    min_value: float | None = None
+    pattern: str | None = None
+
+    @property
+    def duckdb_type(self) -> str:
+        """The DuckDB type of the column in raw.<table>."""
+        if self.data_type.startswith("decimal"):
+            return self.data_type
+        return _DUCKDB_TYPES[self.data_type]
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.data_type in ("integer", "bigint") or self.data_type.startswith("decimal")
+
+
+@dataclass(frozen=True)
+class Table:
+    """One contract table (a CRM entity)."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: str
+    version_column: str | None = None
+    soft_delete: str | None = None
+    _by_name: dict[str, Column] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._by_name.update({c.name: c for c in self.columns})
+
+    def column(self, name: str) -> Column:
+        return self._by_name[name]
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def required_columns(self) -> list[str]:
+        return [c.name for c in self.columns if c.required]
+
+    def create_table_sql(self, schema: str = "raw") -> str:
+        """DDL of raw.<table>: the contract columns, then the loader's own."""
+        cols = [f'"{c.name}" {c.duckdb_type}' for c in self.columns]
+        cols += [f'"{n}" {t}' for n, t in LOADER_COLUMNS.items()]
+        return f'create table if not exists {schema}."{self.name}" (\n    ' + ",\n    ".join(cols) + "\n)"
+
+
+@dataclass(frozen=True)
+class Contract:
+    """All tables of the raw contract, in the order the YAML lists them."""
+
+    tables: tuple[Table, ...]
+    source_name: str
+    schema: str
+
+    def table(self, name: str) -> Table:
+        for t in self.tables:
+            if t.name == name:
+                return t
+        raise KeyError(f"'{name}' is not a table of the raw contract; known: {', '.join(self.names)}")
+
+    @property
+    def names(self) -> list[str]:
+        return [t.name for t in self.tables]
+
+
+def _meta(node: dict) -> dict:
+    config = node.get("config") or {}
+    return {**(node.get("meta") or {}), **(config.get("meta") or {})}
+
+
+def parse_contract(text: str) -> Contract:
+    """Parse the contract from the text of the dbt source YAML."""
+    doc = yaml.safe_load(text)
+    (source,) = [s for s in doc["sources"] if s["name"] == "crm"]
+    tables = []
+    for t in source["tables"]:
+        tmeta = _meta(t)
+        columns = []
+        for c in t["columns"]:
+            cmeta = _meta(c)
+            accepted = cmeta.get("accepted_values")
+            columns.append(
+                Column(
+                    name=c["name"],
+                    data_type=str(c["data_type"]).lower(),
+                    description=c.get("description", "").strip(),
+                    required=bool(cmeta.get("required", False)),
+                    accepted_values=tuple(str(v) for v in accepted) if accepted else None,
+                    min_value=cmeta.get("min_value"),
+                    pattern=cmeta.get("pattern"),
+                )
+            )
+        pk = tmeta["primary_key"]
+        if pk not in {c.name for c in columns}:
+            raise ValueError(f"table {t['name']}: primary_key {pk} is not a column")
+        tables.append(
+            Table(
+                name=t["name"],
+                description=t.get("description", "").strip(),
+                columns=tuple(columns),
+                primary_key=pk,
+                version_column=tmeta.get("version_column"),
+                soft_delete=tmeta.get("soft_delete"),
+            )
+        )
+    return Contract(tables=tuple(tables), source_name=source["name"], schema=source.get("schema", "raw"))
+
+
+@cache
+def load_contract(path: Path | None = None) -> Contract:
+    """The project's raw contract (cached)."""
+    path = path or project_root() / CONTRACT_RELPATH
+    return parse_contract(path.read_text(encoding="utf-8"))
