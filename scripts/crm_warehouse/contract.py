@@ -92,7 +92,11 @@ class Table:
         """DDL of raw.<table>: the contract columns, then the loader's own."""
         cols = [f'"{c.name}" {c.duckdb_type}' for c in self.columns]
         cols += [f'"{n}" {t}' for n, t in LOADER_COLUMNS.items()]
-        return f'create table if not exists {schema}."{self.name}" (\n    ' + ",\n    ".join(cols) + "\n)"
+        return (
+            f'create table if not exists {schema}."{self.name}" (\n    '
+            + ",\n    ".join(cols)
+            + "\n)"
+        )
 
 
 @dataclass(frozen=True)
@@ -107,7 +111,9 @@ class Contract:
         for t in self.tables:
             if t.name == name:
                 return t
-        raise KeyError(f"'{name}' is not a table of the raw contract; known: {', '.join(self.names)}")
+        raise KeyError(
+            f"'{name}' is not a table of the raw contract; known: {', '.join(self.names)}"
+        )
 
     @property
     def names(self) -> list[str]:
@@ -154,7 +160,9 @@ def parse_contract(text: str) -> Contract:
                 soft_delete=tmeta.get("soft_delete"),
             )
         )
-    return Contract(tables=tuple(tables), source_name=source["name"], schema=source.get("schema", "raw"))
+    return Contract(
+        tables=tuple(tables), source_name=source["name"], schema=source.get("schema", "raw")
+    )
 
 
 @cache

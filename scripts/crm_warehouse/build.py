@@ -1,0 +1,158 @@
+"""Run dbt through its programmatic runner (dbtRunner), on the warehouse the
+settings name. SQL does the data work; this module only calls dbt and
+summarises what it did."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from crm_warehouse.settings import Settings
+
+#: Environment every dbt call runs with: no telemetry, the project's profiles.
+_DBT_ENV = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+
+@dataclass
+class NodeResult:
+    """One dbt node's outcome."""
+
+    unique_id: str
+    resource_type: str
+    status: str
+    seconds: float
+    message: str | None = None
+    failures: int | None = None
+
+
+@dataclass
+class DbtResult:
+    """What one dbt command did."""
+
+    command: list[str]
+    success: bool
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: str | None = None
+
+    def counts(self) -> dict[str, int]:
+        """Count of nodes by 'resource_type:status', e.g. {'model:success': 80, 'test:pass': 300}."""
+        return dict(Counter(f"{n.resource_type}:{n.status}" for n in self.nodes))
+
+    def problems(self) -> list[NodeResult]:
+        """Nodes that errored, failed or warned."""
+        return [n for n in self.nodes if n.status in ("error", "fail", "warn", "runtime error")]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "command": self.command,
+            "success": self.success,
+            "counts": self.counts(),
+            "error": self.error,
+            "problems": [
+                {"node": n.unique_id, "status": n.status, "message": n.message}
+                for n in self.problems()
+            ],
+        }
+
+
+@contextmanager
+def dbt_environment(settings: Settings) -> Iterator[None]:
+    """Point dbt at the project's profiles and the settings' DuckDB file for the
+    duration of a call, restoring the environment afterwards."""
+    wanted = {
+        **_DBT_ENV,
+        "DBT_PROFILES_DIR": str(settings.root / "profiles"),
+        "CRM_DUCKDB_PATH": str(settings.warehouse_path),
+    }
+    saved = {k: os.environ.get(k) for k in wanted}
+    os.environ.update(wanted)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def run_dbt(
+    settings: Settings,
+    args: list[str],
+    on_node: Callable[[NodeResult], None] | None = None,
+    quiet: bool = True,
+) -> DbtResult:
+    """Invoke `dbt <args>` on the settings' warehouse and collect node results.
+
+    on_node is called as each node finishes (for progress displays).
+    """
+    from dbt.cli.main import dbtRunner
+
+    def callback(event: Any) -> None:
+        if on_node is None or event.info.name != "NodeFinished":
+            return
+        node = event.data.run_result
+        on_node(
+            NodeResult(
+                unique_id=event.data.node_info.unique_id,
+                resource_type=event.data.node_info.resource_type,
+                status=str(node.status),
+                seconds=float(node.execution_time or 0.0),
+                message=node.message or None,
+            )
+        )
+
+    full = [
+        *args,
+        "--project-dir",
+        str(settings.root),
+        "--target-path",
+        str(_target_path(settings)),
+    ]
+    if quiet:
+        full = ["--quiet", *full]
+    with dbt_environment(settings):
+        outcome = dbtRunner(callbacks=[callback]).invoke(full)
+    result = DbtResult(command=["dbt", *args], success=bool(outcome.success))
+    if outcome.exception is not None:
+        result.error = f"{type(outcome.exception).__name__}: {outcome.exception}"
+    for r in getattr(outcome.result, "results", None) or []:
+        node = getattr(r, "node", None)
+        result.nodes.append(
+            NodeResult(
+                unique_id=getattr(node, "unique_id", "?"),
+                resource_type=str(getattr(node, "resource_type", "?")),
+                status=str(r.status),
+                seconds=float(r.execution_time or 0.0),
+                message=r.message or None,
+                failures=r.failures,
+            )
+        )
+    return result
+
+
+def _target_path(settings: Settings) -> Path:
+    """dbt's target/ for this warehouse: the project's own for the default
+    warehouse, a sibling of the DuckDB file for any other (imports, tests)."""
+    default = settings.root / "warehouse" / "crm.duckdb"
+    if settings.warehouse_path == default:
+        return settings.root / "target"
+    return settings.warehouse_path.parent / "target"
+
+
+def dbt_build(
+    settings: Settings,
+    extra_args: list[str] | None = None,
+    on_node: Callable[[NodeResult], None] | None = None,
+) -> DbtResult:
+    """`dbt build`: seeds, models, snapshots, unit tests and data tests in DAG order."""
+    return run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node)

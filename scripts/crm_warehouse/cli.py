@@ -1,0 +1,249 @@
+"""`crm-warehouse`: the command-line tool. Each subcommand has --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from crm_warehouse.settings import Settings
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt.",
+)
+console = Console(stderr=True)
+out = Console()
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+class _Reporter:
+    """Adapts the library's progress(label, done, total) callbacks to a rich Progress."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if label not in self.tasks:
+            self.tasks[label] = self.progress.add_task(label, total=total or None)
+        self.progress.update(self.tasks[label], completed=done, total=total or None)
+
+
+def _settings(landing: Path | None = None, warehouse: Path | None = None) -> Settings:
+    s = Settings.from_env()
+    if landing is not None or warehouse is not None:
+        s = Settings(
+            root=s.root,
+            landing_dir=(landing or s.landing_dir).resolve(),
+            quarantine_dir=s.quarantine_dir,
+            warehouse_path=(warehouse or s.warehouse_path).resolve(),
+            publish_dir=s.publish_dir,
+        )
+    return s
+
+
+LandingOpt = Annotated[
+    Path | None, typer.Option(help="Landing folder (default: landing/ or $CRM_LANDING_DIR).")
+]
+WarehouseOpt = Annotated[
+    Path | None,
+    typer.Option(help="DuckDB warehouse file (default: warehouse/crm.duckdb or $CRM_DUCKDB_PATH)."),
+]
+
+
+@app.command()
+def generate(
+    scale: Annotated[
+        float, typer.Option(help="1 is about a million rows across all tables.")
+    ] = 1.0,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: the same seed gives the same bytes.")
+    ] = 42,
+    landing: LandingOpt = None,
+) -> None:
+    """Generate realistic, messy demo CRM exports into the landing folder."""
+    from crm_warehouse.generate import generate as run_generate
+
+    settings = _settings(landing)
+    with _progress() as progress:
+        report = run_generate(
+            settings.landing_dir, scale=scale, seed=seed, progress=_Reporter(progress)
+        )
+    data = report.to_dict()
+    table = Table(title=f"Generated into {settings.landing_dir} (scale {scale}, seed {seed})")
+    for col in ("table", "rows written", "records", "malformed", "exact dups", "superseded"):
+        table.add_column(col, justify="right" if col != "table" else "left")
+    for name, t in data.get("tables", {}).items():
+        malformed = t.get("malformed_rows", {})
+        table.add_row(
+            name,
+            f"{t.get('rows_written', 0):,}",
+            f"{t.get('records', 0):,}",
+            f"{sum(malformed.values()) if isinstance(malformed, dict) else malformed:,}",
+            f"{t.get('exact_duplicates', 0):,}",
+            f"{t.get('superseded_versions', 0):,}",
+        )
+    out.print(table)
+
+
+@app.command()
+def load(landing: LandingOpt = None, warehouse: WarehouseOpt = None) -> None:
+    """Validate every landed file with Great Expectations and append it to raw.<table>.
+
+    Rejected files and rows go to quarantine/ with their reasons; a file already
+    loaded (same content hash) is skipped.
+    """
+    from crm_warehouse.load import load_landing
+
+    settings = _settings(landing, warehouse)
+    with _progress() as progress:
+        summary = load_landing(settings, progress=_Reporter(progress))
+    _print_load_summary(summary.to_dict())
+
+
+def _print_load_summary(data: dict[str, Any]) -> None:
+    for f in data.get("files", []):
+        for message in f.get("messages", []):
+            console.print(f"[yellow]{message}[/yellow]")
+    totals = data.get("totals", {})
+    out.print(
+        "Load: "
+        + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in totals.items() if isinstance(v, int))
+    )
+
+
+@app.command()
+def build(
+    select: Annotated[str | None, typer.Option(help="dbt --select expression.")] = None,
+    full_refresh: Annotated[
+        bool, typer.Option(help="Rebuild incremental models from scratch.")
+    ] = False,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """Run `dbt build` (seeds, models, unit tests, data tests) through dbt's programmatic runner."""
+    from crm_warehouse.build import dbt_build
+
+    settings = _settings(warehouse=warehouse)
+    args: list[str] = []
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    with _progress() as progress:
+        task = progress.add_task("dbt build", total=None)
+        result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+    _print_dbt(result)
+    if not result.success:
+        raise typer.Exit(1)
+
+
+def _print_dbt(result: Any) -> None:
+    counts = result.counts()
+    out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    for p in result.problems():
+        colour = "yellow" if p.status == "warn" else "red"
+        console.print(
+            f"[{colour}]{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}[/{colour}]"
+        )
+    if result.error:
+        console.print(f"[red]{result.error}[/red]")
+
+
+@app.command()
+def refresh(
+    scale: Annotated[
+        float, typer.Option(help="Scale of demo data generated when landing/ is empty.")
+    ] = 1.0,
+    seed: Annotated[
+        int, typer.Option(help="Seed of demo data generated when landing/ is empty.")
+    ] = 42,
+    landing: LandingOpt = None,
+    warehouse: WarehouseOpt = None,
+    json_report: Annotated[
+        bool, typer.Option("--json", help="Print the run report as JSON.")
+    ] = False,
+) -> None:
+    """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary."""
+    from crm_warehouse.pipeline import StepFailed
+    from crm_warehouse.pipeline import refresh as run_refresh
+
+    settings = _settings(landing, warehouse)
+    try:
+        with _progress() as progress:
+            reporter = _Reporter(progress)
+            dbt_task = progress.add_task("dbt build", total=None, visible=False)
+
+            def on_node(_: Any) -> None:
+                progress.update(dbt_task, visible=True)
+                progress.advance(dbt_task)
+
+            report = run_refresh(
+                settings, scale=scale, seed=seed, progress=reporter, on_dbt_node=on_node
+            )
+    except StepFailed as exc:
+        partial = getattr(exc, "report", None)
+        if partial is not None:
+            _print_run(partial.to_dict())
+        console.print(f"[bold red]{exc}[/bold red]")
+        raise typer.Exit(1) from exc
+    data = report.to_dict()
+    if json_report:
+        out.print_json(json.dumps(data, default=str))
+    else:
+        _print_run(data)
+
+
+def _print_run(data: dict[str, Any]) -> None:
+    table = Table(title=f"Refresh {data['run_id']}: {data['status']}")
+    table.add_column("step")
+    table.add_column("status")
+    table.add_column("seconds", justify="right")
+    table.add_column("details")
+    for s in data["steps"]:
+        details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
+        table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
+    out.print(table)
+
+
+def main() -> None:
+    """Entry point of the `crm-warehouse` command."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

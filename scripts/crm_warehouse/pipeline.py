@@ -1,0 +1,166 @@
+"""The refresh: generate demo data when landing/ is empty, load with
+validation, dbt build, then publish. Each step is timed; a failing step stops
+the run with a message that says what to look at."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crm_warehouse.settings import Settings
+
+
+class StepFailed(RuntimeError):
+    """A refresh step failed; the message says what to look at."""
+
+    def __init__(self, step: str, message: str) -> None:
+        super().__init__(f"{step} failed: {message}")
+        self.step = step
+
+
+@dataclass
+class StepRecord:
+    """Duration and outcome of one refresh step."""
+
+    name: str
+    started_at: datetime
+    seconds: float = 0.0
+    status: str = "running"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class RunReport:
+    """What one refresh did, step by step."""
+
+    run_id: str
+    started_at: datetime
+    steps: list[StepRecord] = field(default_factory=list)
+    finished_at: datetime | None = None
+    status: str = "running"
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[StepRecord]:
+        """Time a step; mark it failed (and re-raise) when it raises."""
+        record = StepRecord(name=name, started_at=datetime.now(UTC))
+        self.steps.append(record)
+        t0 = time.perf_counter()
+        try:
+            yield record
+        except BaseException:
+            record.status = "failed"
+            raise
+        else:
+            if record.status == "running":
+                record.status = "ok"
+        finally:
+            record.seconds = time.perf_counter() - t0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "status": self.status,
+            "steps": [
+                {
+                    "name": s.name,
+                    "started_at": s.started_at.isoformat(),
+                    "seconds": round(s.seconds, 3),
+                    "status": s.status,
+                    "details": s.details,
+                }
+                for s in self.steps
+            ],
+        }
+
+
+def landing_is_empty(settings: Settings) -> bool:
+    """True when landing/ holds no data file (a generation report alone does not count)."""
+    if not settings.landing_dir.exists():
+        return True
+    return not any(
+        p.is_file() and not p.name.startswith("_") for p in settings.landing_dir.rglob("*")
+    )
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def refresh(
+    settings: Settings,
+    scale: float = 1.0,
+    seed: int = 42,
+    progress: Progress | None = None,
+    on_dbt_node: Callable[[Any], None] | None = None,
+    dbt_args: list[str] | None = None,
+) -> RunReport:
+    """Run the whole job on `settings` and return its report.
+
+    Raises StepFailed when a step fails (the report so far is on the exception's
+    `report` attribute).
+    """
+    from crm_warehouse.build import dbt_build
+    from crm_warehouse.load import load_landing
+
+    report = RunReport(run_id=uuid.uuid4().hex[:12], started_at=datetime.now(UTC))
+    try:
+        if landing_is_empty(settings):
+            from crm_warehouse.generate import generate
+
+            with report.step("generate") as rec:
+                gen = generate(settings.landing_dir, scale=scale, seed=seed, progress=progress)
+                gen_dict = gen.to_dict()
+                rec.details = {
+                    "scale": scale,
+                    "seed": seed,
+                    "files": len(gen_dict.get("files", [])),
+                    "rows_written": sum(
+                        t.get("rows_written", 0) for t in gen_dict.get("tables", {}).values()
+                    ),
+                }
+
+        with report.step("load") as rec:
+            summary = load_landing(settings, progress=progress)
+            totals = summary.to_dict().get("totals", {})
+            rec.details = dict(totals)
+            rejected = [
+                f for f in summary.to_dict().get("files", []) if f.get("status") == "rejected"
+            ]
+            if rejected:
+                rec.details["rejected_files"] = [f.get("path") for f in rejected]
+
+        with report.step("dbt build") as rec:
+            result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
+            rec.details = {"counts": result.counts()}
+            if not result.success:
+                rec.status = "failed"
+                problems = [p for p in result.problems() if p.status != "warn"]
+                lines = [
+                    f"{p.unique_id}: {p.status}: {(p.message or '').strip()[:300]}"
+                    for p in problems[:10]
+                ]
+                hint = "\n".join(lines) or (result.error or "see target/ and logs/dbt.log")
+                raise StepFailed(
+                    "dbt build",
+                    f"{len(problems)} node(s) failed; fix them and run again:\n{hint}",
+                )
+        report.status = "ok"
+        return report
+    except StepFailed as exc:
+        report.status = "failed"
+        exc.report = report  # type: ignore[attr-defined]
+        raise
+    except Exception as exc:
+        report.status = "failed"
+        step = report.steps[-1].name if report.steps else "refresh"
+        failed = StepFailed(step, f"{type(exc).__name__}: {exc}")
+        failed.report = report  # type: ignore[attr-defined]
+        raise failed from exc
+    finally:
+        report.finished_at = datetime.now(UTC)
