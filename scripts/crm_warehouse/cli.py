@@ -118,6 +118,27 @@ def generate(
 
 
 @app.command()
+def contract(
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown reference.")
+    ] = False,
+) -> None:
+    """Show the raw contract: the tables and columns a CRM export must provide."""
+    from crm_warehouse.contract import contract_markdown, load_contract
+
+    c = load_contract()
+    if markdown:
+        sys.stdout.write(contract_markdown(c))
+        return
+    table = Table(title="Raw contract (models/staging/crm/_crm__sources.yml)")
+    for col in ("table", "key", "columns", "required"):
+        table.add_column(col)
+    for t in c.tables:
+        table.add_row(t.name, t.primary_key, str(len(t.columns)), ", ".join(t.required_columns))
+    out.print(table)
+
+
+@app.command()
 def load(landing: LandingOpt = None, warehouse: WarehouseOpt = None) -> None:
     """Validate every landed file with Great Expectations and append it to raw.<table>.
 

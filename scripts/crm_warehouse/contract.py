@@ -170,3 +170,61 @@ def load_contract(path: Path | None = None) -> Contract:
     """The project's raw contract (cached)."""
     path = path or project_root() / CONTRACT_RELPATH
     return parse_contract(path.read_text(encoding="utf-8"))
+
+
+def contract_markdown(contract: Contract) -> str:
+    """The contract as a Markdown reference for people mapping their own CRM
+    export onto it (docs/raw_contract.md is this text; a test keeps it in sync)."""
+    lines = [
+        "# The raw contract",
+        "",
+        "<!-- Generated from models/staging/crm/_crm__sources.yml by "
+        "`crm-warehouse contract --markdown > docs/raw_contract.md`. Do not edit by hand. -->",
+        "",
+        "Every file landed in `landing/<table>/` must have a header (CSV) or field names",
+        "(Parquet, JSON lines) that are the column names below. Columns marked *required*",
+        "must be present in the file and filled on every row; the others may be missing",
+        "from the file (loaded as null). Extra columns are ignored with a warning.",
+        "",
+        "Types are checked on load: `date` is `YYYY-MM-DD`; `timestamp` is ISO-8601",
+        "(`2024-03-01 12:00:00`, `2024-03-01T12:00:00+02:00`; no offset means UTC);",
+        "`boolean` is true/false, 1/0, t/f or yes/no; decimals use a dot.",
+        "A row that breaks a rule is quarantined with its reason; the rest of the file loads.",
+        "",
+        "| table | key | versions | soft delete | columns |",
+        "|---|---|---|---|---|",
+    ]
+    for t in contract.tables:
+        lines.append(
+            f"| [{t.name}](#{t.name}) | `{t.primary_key}` | {t.version_column or '—'} "
+            f"| {t.soft_delete or '—'} | {len(t.columns)} |"
+        )
+    for t in contract.tables:
+        lines += ["", f"## {t.name}", "", t.description, ""]
+        notes = [f"Key: `{t.primary_key}` (unique within a file)."]
+        if t.version_column:
+            notes.append(
+                f"Several versions of a key may arrive over time; the one with the "
+                f"largest `{t.version_column}` wins."
+            )
+        if t.soft_delete:
+            notes.append(f"`{t.soft_delete}` = true marks a deleted record.")
+        lines += [
+            " ".join(notes),
+            "",
+            "| column | type | rules | description |",
+            "|---|---|---|---|",
+        ]
+        for c in t.columns:
+            rules = []
+            if c.required:
+                rules.append("required")
+            if c.accepted_values:
+                rules.append("one of " + ", ".join(f"`{v}`" for v in c.accepted_values))
+            if c.min_value is not None:
+                rules.append(f">= {c.min_value}")
+            if c.pattern:
+                rules.append(f"matches `{c.pattern}`")
+            description = " ".join(c.description.split())
+            lines.append(f"| `{c.name}` | {c.data_type} | {'; '.join(rules)} | {description} |")
+    return "\n".join(lines) + "\n"
