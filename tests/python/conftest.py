@@ -1,0 +1,58 @@
+"""Shared fixtures.
+
+`demo_warehouse` generates a small demo data set, runs the whole refresh on
+it once per test session (worker), and hands every test that needs a built
+warehouse the same result. Tests that use it carry
+`@pytest.mark.xdist_group("warehouse")` so pytest-xdist runs them on one
+worker and the refresh happens once.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crm_warehouse.settings import Settings, project_root
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+
+#: Scale and seed of the test data set (about 20k rows).
+TEST_SCALE = 0.02
+TEST_SEED = 7
+
+
+def settings_under(base: Path) -> Settings:
+    """Settings whose landing, quarantine, warehouse and publish folders are under `base`."""
+    return Settings(
+        root=project_root(),
+        landing_dir=base / "landing",
+        quarantine_dir=base / "quarantine",
+        warehouse_path=base / "warehouse" / "crm.duckdb",
+        publish_dir=base / "publish",
+    )
+
+
+@dataclass
+class DemoWarehouse:
+    """A refreshed warehouse built from generated demo data."""
+
+    settings: Settings
+    report: Any  # pipeline.RunReport
+    generation: dict[str, Any]
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
+    import json
+
+    from crm_warehouse.pipeline import refresh
+
+    settings = settings_under(tmp_path_factory.mktemp("demo"))
+    report = refresh(settings, scale=TEST_SCALE, seed=TEST_SEED)
+    generation = json.loads((settings.landing_dir / "_generation_report.json").read_text())
+    return DemoWarehouse(settings=settings, report=report, generation=generation)
