@@ -1,0 +1,32 @@
+{% macro regexp_replace_all(expr, pattern, replacement) -%}
+    {{ return(adapter.dispatch('regexp_replace_all', 'crm_warehouse')(expr, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }})
+{%- endmacro %}
+
+{% macro duckdb__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro postgres__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ pattern }}, {{ replacement }}, 'g')
+{%- endmacro %}
+
+
+{% macro regexp_like(expr, pattern) -%}
+    {{ return(adapter.dispatch('regexp_like', 'crm_warehouse')(expr, pattern)) }}
+{%- endmacro %}
+
+{% macro default__regexp_like(expr, pattern) -%}
+    ({{ expr }} rlike {{ pattern }})
+{%- endmacro %}
+
+{% macro duckdb__regexp_like(expr, pattern) -%}
+    regexp_matches({{ expr }}, {{ pattern }})
+{%- endmacro %}
+
+{% macro postgres__regexp_like(expr, pattern) -%}
+    ({{ expr }} ~ {{ pattern }})
+{%- endmacro %}

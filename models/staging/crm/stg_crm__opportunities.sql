@@ -1,0 +1,79 @@
+with source as (
+    {{ latest_versions(source('crm', 'opportunities'), 'opportunity_id', 'updated_at', 'is_deleted') }}
+),
+
+stages as (
+    select * from {{ ref('stages') }}
+),
+
+renamed as (
+    select
+        ---------- ids
+        opportunity_id,
+        account_id,
+        owner_rep_id,
+        partner_id,
+        campaign_id,
+        lead_id,
+        product_id,
+        ---------- strings
+        {{ clean_text('opportunity_name') }} as opportunity_name,
+        opportunity_type,
+        {{ map_through_seed('stage_name') }} as raw_stage_name,
+        upper(trim(currency_code)) as currency_code,
+        {{ clean_text('win_reason') }} as win_reason,
+        {{ clean_text('loss_reason') }} as loss_reason,
+        ---------- numerics
+        cast(amount as decimal(18, 2)) as amount_local,
+        ---------- dates and timestamps
+        {{ to_utc_timestamp('created_at') }} as created_at,
+        expected_close_date,
+        {{ to_utc_timestamp('closed_at') }} as closed_at,
+        {{ to_utc_timestamp('updated_at') }} as updated_at,
+        _loaded_at as loaded_at
+    from source
+),
+
+with_conversion_date as (
+    select
+        *,
+        -- a closed deal converts at its close date, an open one at creation
+        cast(coalesce(closed_at, created_at) as date) as conversion_date
+    from renamed
+),
+
+final as (
+    select
+        with_conversion_date.opportunity_id,
+        with_conversion_date.opportunity_name,
+        with_conversion_date.account_id,
+        with_conversion_date.owner_rep_id,
+        with_conversion_date.partner_id,
+        with_conversion_date.campaign_id,
+        with_conversion_date.lead_id,
+        with_conversion_date.product_id,
+        with_conversion_date.opportunity_type,
+        stages.stage_name,
+        stages.stage_order,
+        stages.default_probability as stage_probability,
+        stages.is_closed,
+        stages.is_won,
+        with_conversion_date.raw_stage_name,
+        with_conversion_date.amount_local,
+        with_conversion_date.currency_code,
+        exchange_rates.exchange_rate,
+        {{ convert_currency('with_conversion_date.amount_local', 'exchange_rates.exchange_rate') }} as amount,
+        with_conversion_date.created_at,
+        with_conversion_date.expected_close_date,
+        with_conversion_date.closed_at,
+        with_conversion_date.win_reason,
+        with_conversion_date.loss_reason,
+        with_conversion_date.updated_at,
+        with_conversion_date.loaded_at
+    from with_conversion_date
+    left join stages
+        on with_conversion_date.raw_stage_name = stages.raw_stage_name
+    {{ join_exchange_rate('with_conversion_date.currency_code', 'with_conversion_date.conversion_date') }}
+)
+
+select * from final
