@@ -43,6 +43,10 @@ class RunReport:
     steps: list[StepRecord] = field(default_factory=list)
     finished_at: datetime | None = None
     status: str = "running"
+    #: What went wrong, for a failed run (also in ops.refresh_runs.message).
+    message: str | None = None
+    #: Totals, headline KPIs and output paths printed after the step table.
+    summary: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
     def step(self, name: str) -> Iterator[StepRecord]:
@@ -67,6 +71,8 @@ class RunReport:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "status": self.status,
+            "message": self.message,
+            "summary": self.summary,
             "steps": [
                 {
                     "name": s.name,
@@ -135,6 +141,8 @@ def refresh(
             if rejected:
                 rec.details["rejected_files"] = [f.get("path") for f in rejected]
 
+        _check_freshness(settings, report)
+
         with report.step("dbt build") as rec:
             result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
             rec.details = {"counts": result.counts()}
@@ -148,19 +156,97 @@ def refresh(
                 hint = "\n".join(lines) or (result.error or "see target/ and logs/dbt.log")
                 raise StepFailed(
                     "dbt build",
-                    f"{len(problems)} node(s) failed; fix them and run again:\n{hint}",
+                    f"{len(problems)} node(s) failed; fix them and run again "
+                    f"(the previously published marts are untouched):\n{hint}",
                 )
+
+        _serve(settings, report, progress)
         report.status = "ok"
         return report
     except StepFailed as exc:
         report.status = "failed"
+        report.message = str(exc)
         exc.report = report  # type: ignore[attr-defined]
         raise
     except Exception as exc:
         report.status = "failed"
         step = report.steps[-1].name if report.steps else "refresh"
         failed = StepFailed(step, f"{type(exc).__name__}: {exc}")
+        report.message = str(failed)
         failed.report = report  # type: ignore[attr-defined]
         raise failed from exc
     finally:
         report.finished_at = datetime.now(UTC)
+        _record(settings, report)
+
+
+def _check_freshness(settings: Settings, report: RunReport) -> None:
+    """`dbt source freshness` on the raw tables before the build: a source past
+    its error_after threshold stops the run (CRM_SKIP_FRESHNESS=1 builds anyway)."""
+    import os
+
+    from crm_warehouse.build import run_dbt
+
+    if os.environ.get("CRM_SKIP_FRESHNESS", "").lower() in ("1", "true", "yes"):
+        return
+    with report.step("freshness") as rec:
+        result = run_dbt(settings, ["source", "freshness"])
+        rec.details = {"counts": result.counts()}
+        stale = [n for n in result.nodes if n.status == "error"]
+        warned = [n for n in result.nodes if n.status == "warn"]
+        if warned:
+            rec.details["warn"] = [n.unique_id.split(".")[-1] for n in warned]
+        if stale:
+            rec.status = "failed"
+            names = ", ".join(n.unique_id.split(".")[-1] for n in stale)
+            raise StepFailed(
+                "freshness",
+                f"raw table(s) not loaded within their error_after window: {names}. "
+                "Land fresh exports in the landing folder, or set CRM_SKIP_FRESHNESS=1 "
+                "to build on the data you have (see target/sources.json).",
+            )
+
+
+def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
+    """After a green build: publish the BI file and Parquet, draw the dashboard,
+    generate the dbt docs beside it."""
+    from crm_warehouse.dashboard import write_dashboard
+    from crm_warehouse.publish import PublishError, publish, publish_docs
+
+    with report.step("publish") as rec:
+        try:
+            result = publish(settings, run_report=report, progress=progress)
+        except PublishError as exc:
+            raise StepFailed(
+                "publish", f"{exc} (the previously published marts are untouched)"
+            ) from exc
+        rec.details = {
+            "tables": len(result.tables),
+            "rows": result.rows,
+            "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
+        }
+        report.summary["marts_file"] = str(result.marts_file)
+        report.summary["parquet_dir"] = str(result.parquet_dir)
+
+    with report.step("dashboard") as rec:
+        dash = write_dashboard(result.marts_file, settings.publish_dir / "dashboard.html")
+        rec.details = {"charts": len(dash.charts), "with_data": dash.charts_with_data}
+        if dash.missing:
+            rec.details["no_data"] = dash.missing
+        report.summary["dashboard"] = str(dash.path)
+        report.summary["kpis"] = [k.to_dict() for k in dash.kpis if k.value is not None]
+
+    with report.step("docs") as rec:
+        docs = publish_docs(settings)
+        rec.details = {"path": str(docs)}
+        report.summary["docs"] = str(docs)
+
+
+def _record(settings: Settings, report: RunReport) -> None:
+    """Totals into the summary and the whole run into ops.refresh_runs/steps."""
+    from crm_warehouse.runlog import record_run, run_totals
+
+    report.summary["totals"] = run_totals(report)
+    problem = record_run(settings.warehouse_path, report)
+    if problem:
+        report.summary["run_log_error"] = problem

@@ -1,0 +1,501 @@
+"""The KPI dashboard: one static HTML page drawn from the published marts file.
+
+The page is self-contained (plotly.js is embedded, nothing is fetched from the
+network), so it opens offline from disk or from a CI artifact. It is drawn from
+a list of specs: headline KPI cards (`KpiSpec`) and charts (`ChartSpec`), each
+with the SQL it runs against the published file (`crm_marts.duckdb`, opened
+read-only, the way a BI tool sees it). A spec whose marts are missing or empty,
+as after an import of a data set with only leads, shows "no data" instead of
+failing the page.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+
+ChartKind = Literal["bar", "stacked", "hbar", "line", "bar+line", "table"]
+Fmt = Literal["money", "rate", "count", "days", "number"]
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """A headline number: `sql` returns one row (value, period label)."""
+
+    key: str
+    label: str
+    tables: tuple[str, ...]
+    sql: str
+    fmt: Fmt
+    definition: str
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """One chart. `sql` returns the columns named by x, y, y2 and color."""
+
+    key: str
+    title: str
+    kind: ChartKind
+    tables: tuple[str, ...]
+    sql: str
+    x: str
+    y: tuple[str, ...]
+    definition: str
+    color: str | None = None
+    y2: str | None = None
+    y_fmt: Fmt = "number"
+    y2_fmt: Fmt = "number"
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class KpiValue:
+    spec: KpiSpec
+    value: float | None
+    period: str | None
+    display: str
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.spec.key,
+            "label": self.spec.label,
+            "value": self.value,
+            "period": self.period,
+            "display": self.display,
+        }
+
+
+@dataclass
+class ChartResult:
+    spec: ChartSpec
+    state: Literal["data", "empty", "error"]
+    rows: int
+    note: str | None = None
+
+
+@dataclass
+class DashboardResult:
+    path: Path
+    kpis: list[KpiValue]
+    charts: list[ChartResult]
+
+    @property
+    def charts_with_data(self) -> int:
+        return sum(c.state == "data" for c in self.charts)
+
+    @property
+    def missing(self) -> list[str]:
+        """Charts drawn as "no data" or failed, with the reason."""
+        return [f"{c.spec.key}: {c.note}" for c in self.charts if c.state != "data"]
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{c.spec.key}: {c.note}" for c in self.charts if c.state == "error"]
+
+
+# --------------------------------------------------------------------------- specs
+# Months shown by the monthly charts: the last 24 up to the latest month with data.
+
+KPIS: tuple[KpiSpec, ...] = ()
+CHARTS: tuple[ChartSpec, ...] = ()
+
+
+# --------------------------------------------------------------------------- data
+
+
+def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute(
+        "select schema_name || '.' || table_name from duckdb_tables() "
+        "union all select schema_name || '.' || view_name from duckdb_views() where not internal"
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def _missing(spec: KpiSpec | ChartSpec, existing: set[str]) -> list[str]:
+    return [t for t in spec.tables if t not in existing]
+
+
+def fmt_value(value: float | None, fmt: Fmt, currency: str = "USD") -> str:
+    """A number as shown on a card: 1.2M USD, 34.5%, 1,234, 41.0 days."""
+    if value is None:
+        return "n/a"
+    if fmt == "rate":
+        return f"{value * 100:.1f}%"
+    if fmt == "days":
+        return f"{value:,.1f} days"
+    if fmt == "count":
+        return f"{value:,.0f}"
+    if fmt == "money":
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+            if abs(value) >= size:
+                return f"{value / size:,.2f}{suffix} {currency}"
+        return f"{value:,.0f} {currency}"
+    return f"{value:,.2f}"
+
+
+def _tick_format(fmt: Fmt) -> str:
+    return {"rate": ".0%", "money": "~s", "count": ",d", "days": ",.0f"}.get(fmt, "~s")
+
+
+def _query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description]
+    return names, cur.fetchall()
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def compute_kpis(
+    con: duckdb.DuckDBPyConnection,
+    specs: Sequence[KpiSpec] = KPIS,
+    currency: str = "USD",
+) -> list[KpiValue]:
+    """Evaluate the headline KPI specs on an open marts connection."""
+    existing = _existing_tables(con)
+    out: list[KpiValue] = []
+    for spec in specs:
+        missing = _missing(spec, existing)
+        if missing:
+            out.append(KpiValue(spec, None, None, "no data", f"waiting for {', '.join(missing)}"))
+            continue
+        try:
+            _, rows = _query(con, spec.sql)
+        except duckdb.Error as exc:
+            out.append(KpiValue(spec, None, None, "error", f"{type(exc).__name__}: {exc}"))
+            continue
+        row = rows[0] if rows else (None, None)
+        value = _num(row[0])
+        period = str(row[1]) if len(row) > 1 and row[1] is not None else None
+        out.append(
+            KpiValue(
+                spec,
+                value,
+                period,
+                fmt_value(value, spec.fmt, currency) if value is not None else "no data",
+            )
+        )
+    return out
+
+
+def _figure(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]], currency: str) -> Any:
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    col = {n: [r[i] for r in rows] for i, n in enumerate(names)}
+
+    def label(name: str) -> str:
+        return spec.labels.get(name, name.replace("_", " "))
+
+    def series() -> list[tuple[str, list[Any], list[Any]]]:
+        """(name, x, y) per trace: one per y column, or one per colour value."""
+        if spec.color:
+            groups: dict[str, tuple[list[Any], list[Any]]] = {}
+            for x, c, y in zip(col[spec.x], col[spec.color], col[spec.y[0]], strict=True):
+                xs, ys = groups.setdefault(str(c), ([], []))
+                xs.append(x)
+                ys.append(_num(y))
+            return [(name, xs, ys) for name, (xs, ys) in groups.items()]
+        return [(label(y), col[spec.x], [_num(v) for v in col[y]]) for y in spec.y]
+
+    fig = make_subplots(specs=[[{"secondary_y": spec.y2 is not None}]])
+    for name, xs, ys in series():
+        if spec.kind == "line":
+            fig.add_trace(go.Scatter(x=xs, y=ys, name=name, mode="lines+markers"))
+        elif spec.kind == "hbar":
+            fig.add_trace(go.Bar(x=ys, y=xs, name=name, orientation="h"))
+        else:
+            fig.add_trace(go.Bar(x=xs, y=ys, name=name))
+    if spec.y2 is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=col[spec.x],
+                y=[_num(v) for v in col[spec.y2]],
+                name=label(spec.y2),
+                mode="lines+markers",
+            ),
+            secondary_y=True,
+        )
+        fig.update_yaxes(
+            title_text=_axis_title(label(spec.y2), spec.y2_fmt, currency),
+            tickformat=_tick_format(spec.y2_fmt),
+            secondary_y=True,
+            showgrid=False,
+            rangemode="tozero",
+        )
+    value_axis = {
+        "title_text": _axis_title(
+            label(spec.y[0]) if len(spec.y) == 1 and not spec.color else "",
+            spec.y_fmt,
+            currency,
+        ),
+        "tickformat": _tick_format(spec.y_fmt),
+        "rangemode": "tozero",
+    }
+    if spec.kind == "hbar":
+        fig.update_xaxes(**value_axis)
+        fig.update_yaxes(autorange="reversed", type="category", title_text=label(spec.x))
+    else:
+        fig.update_yaxes(**value_axis, secondary_y=False)
+        fig.update_xaxes(title_text=label(spec.x))
+    fig.update_layout(
+        barmode="stack" if spec.kind == "stacked" else "group",
+        height=420 if spec.kind != "hbar" else max(360, 26 * len(set(col[spec.x])) + 120),
+        margin={"l": 60, "r": 30, "t": 30, "b": 50},
+        legend={"orientation": "h", "y": -0.2},
+        template="plotly_white",
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+    )
+    return fig
+
+
+def _axis_title(text: str, fmt: Fmt, currency: str) -> str:
+    return f"{text} ({currency})".strip() if fmt == "money" else text
+
+
+def _table_html(
+    spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]], currency: str
+) -> str:
+    fmts: dict[str, Fmt] = {}
+    for name in names:
+        lowered = name.lower()
+        if "rate" in lowered or "share" in lowered:
+            fmts[name] = "rate"
+        elif any(w in lowered for w in ("revenue", "amount", "pipeline", "deal_size", "value")):
+            fmts[name] = "money"
+        elif "days" in lowered:
+            fmts[name] = "days"
+        elif "count" in lowered or lowered.startswith(("deals", "won", "lost", "opportunit")):
+            fmts[name] = "count"
+    head = "".join(
+        f"<th>{html.escape(spec.labels.get(n, n.replace('_', ' ')))}</th>" for n in names
+    )
+    body = []
+    for row in rows:
+        cells = []
+        for name, value in zip(names, row, strict=True):
+            num = _num(value) if not isinstance(value, str) else None
+            if num is not None and name in fmts:
+                text = fmt_value(num, fmts[name], currency)
+            elif num is not None:
+                text = f"{num:,.1f}" if num != int(num) else f"{num:,.0f}"
+            else:
+                text = "" if value is None else str(value)
+            cells.append(
+                f'<td class="{"num" if num is not None else "txt"}">{html.escape(text)}</td>'
+            )
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    return (
+        f'<table class="scorecard"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _is_empty(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]]) -> bool:
+    """No rows, or (for a chart) every plotted value null or zero."""
+    if not rows:
+        return True
+    if spec.kind == "table":
+        return False
+    plotted = [names.index(c) for c in (*spec.y, *([spec.y2] if spec.y2 else [])) if c in names]
+    return all(_num(r[i]) in (None, 0.0) for r in rows for i in plotted)
+
+
+def render_chart(
+    con: duckdb.DuckDBPyConnection,
+    spec: ChartSpec,
+    existing: set[str],
+    currency: str = "USD",
+) -> tuple[ChartResult, str]:
+    """Run one chart's SQL and return its result and HTML (a plotly div, a table
+    or a "no data" placeholder)."""
+    missing = _missing(spec, existing)
+    if missing:
+        result = ChartResult(spec, "empty", 0, f"no data yet: waiting for {', '.join(missing)}")
+    else:
+        try:
+            names, rows = _query(con, spec.sql)
+        except duckdb.Error as exc:
+            result = ChartResult(spec, "error", 0, f"{type(exc).__name__}: {exc}")
+        else:
+            if _is_empty(spec, names, rows):
+                result = ChartResult(spec, "empty", 0, "no data: the marts have no rows for it")
+            else:
+                result = ChartResult(spec, "data", len(rows))
+                if spec.kind == "table":
+                    return result, _table_html(spec, names, rows, currency)
+                fig = _figure(spec, names, rows, currency)
+                div = fig.to_html(
+                    full_html=False,
+                    include_plotlyjs=False,
+                    div_id=f"chart-{spec.key}",
+                    config={"displaylogo": False, "responsive": True},
+                )
+                return result, div
+    note = html.escape(result.note or "no data")
+    return (
+        result,
+        f'<div class="no-data" role="note"><strong>no data</strong><span>{note}</span></div>',
+    )
+
+
+# --------------------------------------------------------------------------- page
+
+_CSS = """
+:root { --ink: #1f2933; --muted: #616e7c; --line: #e4e7eb; --bg: #f5f7fa; --accent: #2563eb; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+       color: var(--ink); background: var(--bg); }
+header { padding: 20px 32px 8px; }
+header h1 { margin: 0 0 4px; font-size: 22px; }
+header p { margin: 0; color: var(--muted); }
+header a { color: var(--accent); }
+.kpis { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 12px;
+        padding: 12px 32px; }
+.kpi { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
+.kpi .label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .03em; }
+.kpi .value { font-size: 24px; font-weight: 650; margin: 2px 0; }
+.kpi .period { color: var(--muted); font-size: 12px; }
+.kpi.empty .value { color: var(--muted); font-size: 16px; font-weight: 500; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 16px;
+       padding: 12px 32px 32px; }
+.chart { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 14px 16px;
+         min-width: 0; }
+.chart h2 { margin: 0; font-size: 16px; }
+.chart .definition { margin: 2px 0 8px; color: var(--muted); font-size: 12px; }
+.no-data { display: flex; flex-direction: column; align-items: center; justify-content: center;
+           height: 220px; color: var(--muted); background: repeating-linear-gradient(45deg,
+           #fafbfc, #fafbfc 10px, #f3f4f6 10px, #f3f4f6 20px); border-radius: 6px; gap: 4px;
+           text-align: center; padding: 0 24px; }
+.no-data strong { text-transform: uppercase; letter-spacing: .05em; }
+table.scorecard { border-collapse: collapse; width: 100%; font-size: 13px; }
+table.scorecard th { text-align: left; border-bottom: 2px solid var(--line); padding: 6px 8px;
+                     color: var(--muted); font-weight: 600; }
+table.scorecard td { border-bottom: 1px solid var(--line); padding: 5px 8px; }
+table.scorecard td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.table-wrap { max-height: 420px; overflow: auto; }
+footer { padding: 0 32px 24px; color: var(--muted); font-size: 12px; }
+"""
+
+
+def _page(
+    title: str,
+    subtitle: str,
+    kpis: list[KpiValue],
+    charts: list[tuple[ChartResult, str]],
+    plotly_js: str,
+    footer: str,
+) -> str:
+    cards = []
+    for k in kpis:
+        empty = k.value is None
+        period = html.escape(k.period or (k.note or ""))
+        cards.append(
+            f'<div class="kpi{" empty" if empty else ""}" data-kpi="{k.spec.key}" '
+            f'title="{html.escape(k.spec.definition)}">'
+            f'<div class="label">{html.escape(k.spec.label)}</div>'
+            f'<div class="value">{html.escape(k.display)}</div>'
+            f'<div class="period">{period}</div></div>'
+        )
+    sections = []
+    for result, body in charts:
+        spec = result.spec
+        wrapped = f'<div class="table-wrap">{body}</div>' if spec.kind == "table" else body
+        sections.append(
+            f'<section class="chart" data-chart="{spec.key}" data-state="{result.state}" '
+            f'data-rows="{result.rows}"><h2>{html.escape(spec.title)}</h2>'
+            f'<p class="definition">{html.escape(spec.definition)}</p>{wrapped}</section>'
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title>
+<style>{_CSS}</style>
+<script type="text/javascript">{plotly_js}</script>
+</head>
+<body>
+<header><h1>{html.escape(title)}</h1><p>{subtitle}</p></header>
+<section class="kpis">{"".join(cards)}</section>
+<main>{"".join(sections)}</main>
+<footer>{footer}</footer>
+</body>
+</html>
+"""
+
+
+def _manifest(marts_file: Path) -> dict[str, Any]:
+    path = marts_file.parent / "manifest.json"
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def write_dashboard(
+    marts_file: Path,
+    out_path: Path,
+    currency: str | None = None,
+    kpis: Sequence[KpiSpec] | None = None,
+    charts: Sequence[ChartSpec] | None = None,
+) -> DashboardResult:
+    """Draw the dashboard from the published marts file into `out_path`
+    (written to a temporary name and renamed, so a reader never sees half a page)."""
+    import plotly.offline
+
+    currency = currency or os.environ.get("CRM_REPORTING_CURRENCY") or "USD"
+    kpi_specs = KPIS if kpis is None else tuple(kpis)
+    chart_specs = CHARTS if charts is None else tuple(charts)
+    con = duckdb.connect(str(marts_file), read_only=True)
+    try:
+        existing = _existing_tables(con)
+        kpi_values = compute_kpis(con, kpi_specs, currency)
+        rendered = [render_chart(con, spec, existing, currency) for spec in chart_specs]
+    finally:
+        con.close()
+
+    manifest = _manifest(marts_file)
+    published = manifest.get("published_at") or datetime.now(UTC).isoformat()
+    run_id = manifest.get("run_id")
+    subtitle = (
+        f"Drawn from <code>{html.escape(marts_file.name)}</code>, published "
+        f"{html.escape(str(published)[:19].replace('T', ' '))} UTC"
+        + (f", refresh run <code>{html.escape(str(run_id))}</code>" if run_id else "")
+        + f'. Amounts in {html.escape(currency)}. <a href="docs/index.html">dbt docs</a>'
+        ' (every KPI\'s definition) · <a href="manifest.json">published tables</a>'
+    )
+    footer = (
+        "Static page: every chart is embedded (plotly.js inline), nothing is loaded from the network. "
+        "Hover a headline number for its definition."
+    )
+    page = _page(
+        "CRM KPI dashboard",
+        subtitle,
+        kpi_values,
+        rendered,
+        plotly.offline.get_plotlyjs(),
+        footer,
+    )
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, out_path)
+    return DashboardResult(path=out_path, kpis=kpi_values, charts=[r for r, _ in rendered])

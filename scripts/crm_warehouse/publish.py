@@ -1,0 +1,401 @@
+"""Publish the marts for BI tools: a marts-only DuckDB file and Parquet exports.
+
+After a green build the publisher copies every table of the mart schemas (and
+the run log in `ops`) from the warehouse into `<publish_dir>/crm_marts.duckdb`:
+
+- written under a temporary name in DuckDB storage version v1.4.0, so a BI tool
+  that bundles DuckDB 1.4 or later can open it, then fsynced and swapped into
+  place with one `os.replace`: a reader never sees a half-written file and a
+  failed publish (or a failed build, which never reaches this step) leaves the
+  previous file untouched;
+- no raw, staging, intermediate or reference schema; no text column named like
+  personal data (email, phone, first/last/full name) unless it is hashed, and
+  a scan of every text value for an email address that fails the publish if it
+  finds one;
+- one Parquet file per table under `<publish_dir>/parquet/<schema>/<table>.parquet`,
+  exported from the new file before the swap and checked row for row;
+- `<publish_dir>/manifest.json` lists what was published, with row counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from crm_warehouse.settings import Settings
+
+#: Schemas copied to the BI file: the mart folders, and the run log.
+PUBLISHED_SCHEMAS: tuple[str, ...] = (
+    "core",
+    "sales",
+    "partners",
+    "marketing",
+    "customers",
+    "finance",
+    "service",
+    "activity",
+    "data_quality",
+    "ops",
+)
+
+#: Schemas that never leave the warehouse. `reference` holds the seeds: raw-value
+#: mapping tables (raw stage name -> stage, raw lead source -> source...) that
+#: mean nothing to a BI user; the canonical values they map to are columns of the
+#: core dimensions and facts, and amounts are already converted to the reporting
+#: currency, so exchange rates are not needed either.
+INTERNAL_SCHEMAS: tuple[str, ...] = ("raw", "staging", "intermediate", "reference", "main")
+
+#: DuckDB storage version of the published file: DuckDB 1.4 and every later
+#: version read it (a file written in 2.0's default format is not readable by 1.x).
+STORAGE_VERSION = "v1.4.0"
+
+MARTS_FILE = "crm_marts.duckdb"
+PARQUET_DIR = "parquet"
+MANIFEST_FILE = "manifest.json"
+
+#: A text column whose name says it holds personal data is withheld...
+PII_COLUMN = re.compile(r"e_?mail|phone|mobile|first_?name|last_?name|full_?name", re.IGNORECASE)
+#: ...unless its name says it is hashed.
+HASHED_COLUMN = re.compile(r"hash|sha\d*|md5|digest", re.IGNORECASE)
+#: Any text value containing an email address stops the publish (DuckDB regex, RE2).
+EMAIL_PATTERN = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+
+_TEXT_TYPES = ("VARCHAR", "JSON", "BLOB")
+
+Progress = Callable[[str, int, int], None]
+
+
+class PublishError(RuntimeError):
+    """Publishing failed; the previously published file is untouched."""
+
+
+@dataclass
+class PublishedTable:
+    """One table of the BI file."""
+
+    schema: str
+    table: str
+    rows: int
+    columns: list[str]
+    parquet: str
+    withheld_columns: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return f"{self.schema}.{self.table}"
+
+
+@dataclass
+class PublishResult:
+    """What one publish wrote, and how long each part took."""
+
+    marts_file: Path
+    parquet_dir: Path
+    storage_version: str
+    tables: list[PublishedTable]
+    seconds: dict[str, float]
+    published_at: datetime
+
+    @property
+    def rows(self) -> int:
+        return sum(t.rows for t in self.tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "marts_file": str(self.marts_file),
+            "parquet_dir": str(self.parquet_dir),
+            "storage_version": self.storage_version,
+            "duckdb_version": duckdb.__version__,
+            "published_at": self.published_at.isoformat(),
+            "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
+            "tables": [asdict(t) for t in self.tables],
+        }
+
+
+def _q(identifier: str) -> str:
+    """Quote an identifier for DuckDB."""
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _lit(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def is_withheld(column: str, data_type: str) -> bool:
+    """True for a text column named like personal data that is not hashed."""
+    text = data_type.upper().startswith(_TEXT_TYPES)
+    return text and bool(PII_COLUMN.search(column)) and not HASHED_COLUMN.search(column)
+
+
+def _source_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str]]:
+    """(schema, table, comment) of every table and view in the published schemas."""
+    wanted = ", ".join(_lit(s) for s in PUBLISHED_SCHEMAS)
+    rows = con.execute(
+        f"""
+        select schema_name, table_name, coalesce(comment, '') from duckdb_tables()
+        where database_name = {_lit(catalog)} and schema_name in ({wanted})
+        union all
+        select schema_name, view_name, coalesce(comment, '') from duckdb_views()
+        where database_name = {_lit(catalog)} and schema_name in ({wanted}) and not internal
+        order by 1, 2
+        """
+    ).fetchall()
+    return [(str(s), str(t), str(c)) for s, t, c in rows]
+
+
+def _columns(
+    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
+) -> list[tuple[str, str, str]]:
+    rows = con.execute(
+        """
+        select column_name, data_type, coalesce(comment, '') from duckdb_columns()
+        where database_name = ? and schema_name = ? and table_name = ?
+        order by column_index
+        """,
+        [catalog, schema, table],
+    ).fetchall()
+    return [(str(n), str(t), str(c)) for n, t, c in rows]
+
+
+def _emails_found(
+    con: duckdb.DuckDBPyConnection, relation: str, columns: Iterable[str]
+) -> list[str]:
+    """Text columns of `relation` holding at least one value that contains an email address."""
+    cols = list(columns)
+    if not cols:
+        return []
+    checks = ", ".join(
+        f"count(*) filter (where regexp_matches(cast({_q(c)} as varchar), {_lit(EMAIL_PATTERN)}))"
+        for c in cols
+    )
+    counts = con.execute(f"select {checks} from {relation}").fetchone() or ()
+    return [c for c, n in zip(cols, counts, strict=True) if n]
+
+
+def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
+    row = con.execute(f"select count(*) from {relation}").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
+def publish(
+    settings: Settings,
+    run_report: Any | None = None,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Copy the marts from the settings' warehouse into the BI file and Parquet exports.
+
+    `run_report` (a pipeline.RunReport) adds the current run, as far as it got,
+    to the published run log. Raises PublishError, leaving any previously
+    published file, Parquet folder and manifest as they were.
+    """
+    from crm_warehouse.runlog import write_run_log
+
+    warehouse = settings.warehouse_path
+    if not warehouse.is_file():
+        raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
+    out_dir = settings.publish_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / MARTS_FILE
+    tmp = out_dir / f"{MARTS_FILE}.tmp"
+    parquet_final = out_dir / PARQUET_DIR
+    token = uuid.uuid4().hex[:8]
+    parquet_tmp = out_dir / f".{PARQUET_DIR}.tmp-{token}"
+    for leftover in (tmp, Path(f"{tmp}.wal")):
+        _remove(leftover)
+
+    seconds: dict[str, float] = {}
+    tables: list[PublishedTable] = []
+    t0 = time.perf_counter()
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
+        con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")
+        sources = _source_tables(con, "wh")
+        marts = [s for s in sources if s[0] != "ops"]
+        if not marts:
+            raise PublishError(
+                f"the warehouse {warehouse} has no table in the mart schemas "
+                f"({', '.join(PUBLISHED_SCHEMAS[:-1])}): did dbt build run?"
+            )
+        withheld: dict[str, list[str]] = {}
+        for i, (schema, table, comment) in enumerate(sources, start=1):
+            if progress:
+                progress("publish", i - 1, len(sources))
+            cols = _columns(con, "wh", schema, table)
+            kept = [(n, t, c) for n, t, c in cols if not is_withheld(n, t)]
+            withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
+            if not kept:
+                continue
+            con.execute(f"create schema if not exists pub.{_q(schema)}")
+            target = f"pub.{_q(schema)}.{_q(table)}"
+            select = ", ".join(_q(n) for n, _, _ in kept)
+            con.execute(
+                f"create table {target} as select {select} from wh.{_q(schema)}.{_q(table)}"
+            )
+            if comment:
+                con.execute(f"comment on table {target} is {_lit(comment)}")
+            for name, _, col_comment in kept:
+                if col_comment:
+                    con.execute(f"comment on column {target}.{_q(name)} is {_lit(col_comment)}")
+        if run_report is not None:
+            write_run_log(con, "pub", run_report)
+        for schema, table, _ in _source_tables(con, "pub"):
+            relation = f"pub.{_q(schema)}.{_q(table)}"
+            tables.append(
+                PublishedTable(
+                    schema=schema,
+                    table=table,
+                    rows=_count(con, relation),
+                    columns=[n for n, _, _ in _columns(con, "pub", schema, table)],
+                    parquet=f"{PARQUET_DIR}/{schema}/{table}.parquet",
+                    withheld_columns=withheld.get(f"{schema}.{table}", []),
+                )
+            )
+        seconds["copy"] = time.perf_counter() - t0
+
+        t1 = time.perf_counter()
+        leaks: list[str] = []
+        for t in tables:
+            text_cols = [
+                n
+                for n, typ, _ in _columns(con, "pub", t.schema, t.table)
+                if typ.upper().startswith(_TEXT_TYPES) or typ.upper().endswith("[]")
+            ]
+            leaks += [
+                f"{t.name}.{c}"
+                for c in _emails_found(con, f"pub.{_q(t.schema)}.{_q(t.table)}", text_cols)
+            ]
+        if leaks:
+            raise PublishError(
+                "email addresses found in "
+                + ", ".join(leaks)
+                + ": drop or hash those columns in the marts (personal data is never published)"
+            )
+        seconds["pii_scan"] = time.perf_counter() - t1
+
+        t2 = time.perf_counter()
+        parquet_tmp.mkdir(parents=True)
+        for t in tables:
+            path = parquet_tmp / t.schema / f"{t.table}.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(
+                f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
+                "(format parquet, compression zstd)"
+            )
+            got = _count(con, f"read_parquet({_lit(str(path))})")
+            if got != t.rows:
+                raise PublishError(f"{path} has {got} rows, {t.name} has {t.rows}")
+        seconds["parquet"] = time.perf_counter() - t2
+
+        t3 = time.perf_counter()
+        con.execute("checkpoint pub")
+        con.execute("detach pub")
+        con.execute("detach wh")
+    except PublishError:
+        con.close()
+        _remove(tmp)
+        _remove(parquet_tmp)
+        raise
+    except duckdb.Error as exc:
+        con.close()
+        _remove(tmp)
+        _remove(parquet_tmp)
+        raise PublishError(
+            f"{type(exc).__name__}: {exc} (the previous {final.name} is untouched)"
+        ) from exc
+    finally:
+        con.close()
+
+    if Path(f"{tmp}.wal").exists():
+        _remove(tmp)
+        _remove(parquet_tmp)
+        raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
+    _fsync(tmp)
+    os.replace(tmp, final)
+    _fsync(out_dir)
+    old = out_dir / f".{PARQUET_DIR}.old-{token}"
+    if parquet_final.exists():
+        os.replace(parquet_final, old)
+    os.replace(parquet_tmp, parquet_final)
+    _remove(old)
+    seconds["swap"] = time.perf_counter() - t3
+    seconds["total"] = time.perf_counter() - t0
+
+    result = PublishResult(
+        marts_file=final,
+        parquet_dir=parquet_final,
+        storage_version=STORAGE_VERSION,
+        tables=tables,
+        seconds=seconds,
+        published_at=datetime.now(UTC),
+    )
+    manifest = out_dir / MANIFEST_FILE
+    manifest_tmp = out_dir / f"{MANIFEST_FILE}.tmp"
+    data = result.to_dict()
+    if run_report is not None:
+        data["run_id"] = getattr(run_report, "run_id", None)
+    manifest_tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    os.replace(manifest_tmp, manifest)
+    if progress:
+        progress("publish", len(tables), len(tables))
+    return result
+
+
+DOCS_DIR = "docs"
+
+
+def publish_docs(settings: Settings) -> Path:
+    """`dbt docs generate --static` and copy the site beside the dashboard, as
+    `<publish_dir>/docs/index.html` (one self-contained page that opens from
+    disk) with the manifest and catalog beside it. Returns the index path."""
+    from crm_warehouse.build import _target_path, run_dbt
+
+    result = run_dbt(settings, ["docs", "generate", "--static"])
+    target = _target_path(settings)
+    static = target / "static_index.html"
+    if not result.success or not static.is_file():
+        raise PublishError(
+            f"dbt docs generate failed: {result.error or 'no static_index.html in ' + str(target)}"
+        )
+    out_dir = settings.publish_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    token = uuid.uuid4().hex[:8]
+    tmp = out_dir / f".{DOCS_DIR}.tmp-{token}"
+    tmp.mkdir()
+    shutil.copy2(static, tmp / "index.html")
+    for name in ("manifest.json", "catalog.json", "sources.json"):
+        if (target / name).is_file():
+            shutil.copy2(target / name, tmp / name)
+    final = out_dir / DOCS_DIR
+    old = out_dir / f".{DOCS_DIR}.old-{token}"
+    if final.exists():
+        os.replace(final, old)
+    os.replace(tmp, final)
+    _remove(old)
+    return final / "index.html"

@@ -1,0 +1,253 @@
+"""The run log: what every refresh did, kept in the warehouse.
+
+`ops.refresh_runs` has one row per refresh (run id, start and end, status, the
+failed step and its message, rows loaded and quarantined, dbt tests passed,
+warned and failed); `ops.refresh_steps` one row per step with its duration and
+details. The pipeline writes both at the end of every refresh, failed ones
+included, and the publisher copies them into the BI file. `summary_lines`
+turns a run report into the lines printed at the end of a refresh.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+SCHEMA = "ops"
+
+_RUNS_DDL = """
+create table if not exists {cat}.ops.refresh_runs (
+    run_id varchar primary key,
+    started_at timestamp,
+    finished_at timestamp,
+    status varchar,
+    seconds double,
+    failed_step varchar,
+    message varchar,
+    rows_loaded bigint,
+    rows_quarantined bigint,
+    tests_passed integer,
+    tests_warned integer,
+    tests_failed integer,
+    models_built integer,
+    report_json varchar
+)
+"""
+
+_STEPS_DDL = """
+create table if not exists {cat}.ops.refresh_steps (
+    run_id varchar,
+    step_order integer,
+    step_name varchar,
+    started_at timestamp,
+    seconds double,
+    status varchar,
+    details_json varchar,
+    primary key (run_id, step_order)
+)
+"""
+
+_COMMENTS = {
+    "refresh_runs": "One row per refresh (crm-warehouse refresh / make run): when it ran, how it "
+    "ended, rows loaded and quarantined, dbt tests passed, warned and failed.",
+    "refresh_steps": "One row per step of a refresh: generate, load, freshness, dbt build, "
+    "publish, dashboard, docs; its duration in seconds, status and details as JSON.",
+}
+
+#: Keys of the load step's details that count loaded and quarantined rows,
+#: most specific first.
+_LOADED_KEYS = ("rows_loaded", "loaded_rows", "rows_appended", "appended_rows", "rows_inserted")
+_QUARANTINED_KEYS = (
+    "rows_quarantined",
+    "quarantined_rows",
+    "rows_rejected",
+    "rejected_rows",
+)
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def _first_int(details: Mapping[str, Any], keys: tuple[str, ...]) -> int | None:
+    for key in keys:
+        value = details.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    return None
+
+
+def run_totals(report: Any) -> dict[str, int | None]:
+    """Rows loaded and quarantined, dbt tests passed/warned/failed and models built
+    of a pipeline.RunReport (None where the step did not run)."""
+    totals: dict[str, int | None] = {
+        "rows_loaded": None,
+        "rows_quarantined": None,
+        "tests_passed": None,
+        "tests_warned": None,
+        "tests_failed": None,
+        "models_built": None,
+    }
+    for step in report.steps:
+        if step.name == "load":
+            totals["rows_loaded"] = _first_int(step.details, _LOADED_KEYS)
+            totals["rows_quarantined"] = _first_int(step.details, _QUARANTINED_KEYS)
+        elif step.name == "dbt build":
+            counts: Mapping[str, int] = step.details.get("counts", {}) or {}
+            passed = warned = failed = models = 0
+            for key, n in counts.items():
+                kind, _, status = key.partition(":")
+                if kind in ("test", "unit_test"):
+                    if status in ("pass", "success"):
+                        passed += n
+                    elif status == "warn":
+                        warned += n
+                    elif status in ("fail", "error", "runtime error"):
+                        failed += n
+                elif kind in ("model", "snapshot", "seed") and status == "success":
+                    models += n
+            totals.update(
+                tests_passed=passed, tests_warned=warned, tests_failed=failed, models_built=models
+            )
+    return totals
+
+
+def ensure_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> None:
+    """Create ops.refresh_runs and ops.refresh_steps in `catalog` when missing."""
+    con.execute(f"create schema if not exists {catalog}.{SCHEMA}")
+    con.execute(_RUNS_DDL.format(cat=catalog))
+    con.execute(_STEPS_DDL.format(cat=catalog))
+    for table, comment in _COMMENTS.items():
+        con.execute(f"comment on table {catalog}.{SCHEMA}.{table} is '{comment}'")
+
+
+def write_run_log(con: duckdb.DuckDBPyConnection, catalog: str, report: Any) -> None:
+    """Insert (or replace) `report`'s run and steps in `catalog`.ops."""
+    ensure_tables(con, catalog)
+    data = report.to_dict()
+    totals = run_totals(report)
+    failed = next((s.name for s in report.steps if s.status == "failed"), None)
+    seconds = None
+    if report.finished_at is not None:
+        seconds = (report.finished_at - report.started_at).total_seconds()
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {catalog}.ops.refresh_steps where run_id = ?", [report.run_id])
+        con.execute(f"delete from {catalog}.ops.refresh_runs where run_id = ?", [report.run_id])
+        con.execute(
+            f"insert into {catalog}.ops.refresh_runs values "
+            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                report.run_id,
+                _naive_utc(report.started_at),
+                _naive_utc(report.finished_at),
+                report.status,
+                seconds,
+                failed,
+                getattr(report, "message", None),
+                totals["rows_loaded"],
+                totals["rows_quarantined"],
+                totals["tests_passed"],
+                totals["tests_warned"],
+                totals["tests_failed"],
+                totals["models_built"],
+                json.dumps(data, default=str),
+            ],
+        )
+        for order, step in enumerate(report.steps, start=1):
+            con.execute(
+                f"insert into {catalog}.ops.refresh_steps values (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    report.run_id,
+                    order,
+                    step.name,
+                    _naive_utc(step.started_at),
+                    round(step.seconds, 3),
+                    step.status,
+                    json.dumps(step.details, default=str),
+                ],
+            )
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_run(warehouse: Path, report: Any) -> str | None:
+    """Write `report` into the warehouse's run log. Returns None on success, else
+    why it could not (the refresh's own outcome must not be hidden by this)."""
+    try:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect()
+        try:
+            con.execute(f"attach '{str(warehouse).replace(chr(39), chr(39) * 2)}' as wh")
+            write_run_log(con, "wh", report)
+            con.execute("detach wh")
+        finally:
+            con.close()
+    except Exception as exc:
+        return f"could not write the run log into {warehouse}: {type(exc).__name__}: {exc}"
+    return None
+
+
+def read_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest `limit` runs of a warehouse's (or published file's) run log, newest first."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where schema_name = 'ops' "
+            "and table_name = 'refresh_runs'"
+        ).fetchone()
+        if not exists or not exists[0]:
+            return []
+        cur = con.execute(
+            "select * exclude (report_json) from ops.refresh_runs order by started_at desc limit ?",
+            [limit],
+        )
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        con.close()
+
+
+def _fmt(value: int | None) -> str:
+    return "n/a" if value is None else f"{value:,}"
+
+
+def summary_lines(data: Mapping[str, Any]) -> list[str]:
+    """Lines printed after the step table: totals of the run, then headline KPIs
+    and where the outputs are, when the run got that far. `data` is
+    RunReport.to_dict()."""
+    summary: Mapping[str, Any] = data.get("summary") or {}
+    lines: list[str] = []
+    totals: Mapping[str, Any] = summary.get("totals") or {}
+    if totals:
+        lines.append(
+            f"Rows loaded {_fmt(totals.get('rows_loaded'))}, quarantined "
+            f"{_fmt(totals.get('rows_quarantined'))}; dbt tests passed "
+            f"{_fmt(totals.get('tests_passed'))}, warned {_fmt(totals.get('tests_warned'))}, "
+            f"failed {_fmt(totals.get('tests_failed'))}; models built {_fmt(totals.get('models_built'))}"
+        )
+    kpis: list[Mapping[str, Any]] = summary.get("kpis") or []
+    if kpis:
+        lines.append("Headline KPIs: " + "; ".join(f"{k['label']} {k['display']}" for k in kpis))
+    for label, key in (
+        ("BI file", "marts_file"),
+        ("Parquet", "parquet_dir"),
+        ("Dashboard", "dashboard"),
+        ("dbt docs", "docs"),
+    ):
+        if summary.get(key):
+            lines.append(f"{label}: {summary[key]}")
+    if summary.get("run_log_error"):
+        lines.append(f"Warning: {summary['run_log_error']}")
+    return lines

@@ -1,0 +1,319 @@
+"""The BI file: marts only, no personal data, readable by DuckDB 1.4, swapped in
+atomically, with Parquet exports that match it row for row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+import types
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from crm_warehouse.publish import (
+    MARTS_FILE,
+    PublishError,
+    is_withheld,
+    publish,
+)
+from crm_warehouse.settings import Settings, project_root
+
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def make_settings(base: Path) -> Settings:
+    return Settings(
+        root=project_root(),
+        landing_dir=base / "landing",
+        quarantine_dir=base / "quarantine",
+        warehouse_path=base / "warehouse" / "crm.duckdb",
+        publish_dir=base / "publish",
+    )
+
+
+def make_fake_warehouse(path: Path) -> None:
+    """A warehouse with raw, staging, reference and mart schemas, personal data
+    in raw and a few PII-named columns in the marts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    con.execute(
+        """
+        create schema raw; create schema staging; create schema reference;
+        create schema core; create schema sales; create schema marketing;
+        create schema data_quality;
+        create table raw.contacts as
+            select range as contact_id, 'person' || range || '@example.com' as email,
+                   '+1 555 0100 ' || range as phone, 'Ann' as first_name
+            from range(50);
+        create view staging.stg_crm__contacts as select * from raw.contacts;
+        create table reference.stages as select 'won' as stage_name, 1.0 as probability;
+        create table core.dim_accounts (
+            account_id varchar, account_name varchar, region varchar,
+            primary_contact_email varchar, email_hash varchar, employee_count integer
+        );
+        insert into core.dim_accounts
+            select 'A' || range, 'Acme ' || range, 'EMEA',
+                   'boss' || range || '@acme.test', md5('boss' || range), range * 10
+            from range(20);
+        comment on table core.dim_accounts is 'One row per account.';
+        comment on column core.dim_accounts.account_id is 'The account key.';
+        create table sales.kpi_sales_monthly as
+            select date '2024-01-01' + to_months(cast(range as integer)) as month_start_date,
+                   cast(range * 1000.5 as decimal(18, 2)) as won_revenue,
+                   range as deal_count
+            from range(12);
+        create view sales.v_won as select * from sales.kpi_sales_monthly where deal_count > 0;
+        create table marketing.kpi_email_list_monthly as
+            select date '2024-01-01' as month_start_date, 120 as email_list_size,
+                   0.05 as email_list_growth_rate;
+        create table data_quality.dq_load_summary as
+            select 'contacts' as table_name, 50 as rows_landed, 0 as rows_rejected;
+        """
+    )
+    con.close()
+
+
+@pytest.fixture
+def fake(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path)
+    make_fake_warehouse(settings.warehouse_path)
+    return settings
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _published_tables(path: Path) -> set[str]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        rows = con.execute(
+            "select schema_name || '.' || table_name from duckdb_tables()"
+        ).fetchall()
+    finally:
+        con.close()
+    return {r[0] for r in rows}
+
+
+def assert_no_pii(path: Path) -> None:
+    """No PII-named text column and no value that looks like an email address."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        cols = con.execute(
+            "select schema_name, table_name, column_name, data_type from duckdb_columns()"
+        ).fetchall()
+        for schema, table, column, data_type in cols:
+            assert not is_withheld(column, data_type), f"{schema}.{table}.{column}"
+            if data_type != "VARCHAR":
+                continue
+            values = con.execute(
+                f'select distinct "{column}" from "{schema}"."{table}" where "{column}" is not null'
+            ).fetchall()
+            leaks = [v[0] for v in values if EMAIL.search(v[0])]
+            assert not leaks, f"{schema}.{table}.{column} holds emails: {leaks[:3]}"
+    finally:
+        con.close()
+
+
+def assert_parquet_matches(publish_dir: Path) -> None:
+    """Every published table has a Parquet file with the same rows (as a multiset)."""
+    path = publish_dir / MARTS_FILE
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        files = sorted((publish_dir / "parquet").rglob("*.parquet"))
+        assert len(files) == len(tables)
+        for schema, table in tables:
+            pq = publish_dir / "parquet" / schema / f"{table}.parquet"
+            assert pq.is_file(), pq
+            rel = f'"{schema}"."{table}"'
+            src = f"read_parquet('{pq}')"
+            n_table = con.execute(f"select count(*) from {rel}").fetchone()
+            n_file = con.execute(f"select count(*) from {src}").fetchone()
+            assert n_table == n_file, f"{schema}.{table}: {n_table} vs {n_file}"
+            for a, b in ((rel, src), (src, rel)):
+                diff = con.execute(
+                    f"select count(*) from (select * from {a} except all select * from {b})"
+                ).fetchone()
+                assert diff == (0,), f"{schema}.{table}: {diff} rows differ"
+    finally:
+        con.close()
+
+
+def test_publishes_every_mart_and_nothing_else(fake: Settings) -> None:
+    result = publish(fake)
+    path = fake.publish_dir / MARTS_FILE
+    assert path == result.marts_file
+    assert _published_tables(path) == {
+        "core.dim_accounts",
+        "sales.kpi_sales_monthly",
+        "sales.v_won",  # a view in a mart schema is materialised as a table
+        "marketing.kpi_email_list_monthly",
+        "data_quality.dq_load_summary",
+    }
+    assert not list(fake.publish_dir.glob("*.tmp")), "temporary file left behind"
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
+        assert not schemas & {"raw", "staging", "intermediate", "reference"}
+        cols = [
+            r[0]
+            for r in con.execute(
+                "select column_name from duckdb_columns() where table_name = 'dim_accounts'"
+            ).fetchall()
+        ]
+        # the raw email is withheld, its hash kept; a numeric 'email_' KPI is kept
+        assert cols == ["account_id", "account_name", "region", "email_hash", "employee_count"]
+        assert con.execute(
+            "select email_list_size from marketing.kpi_email_list_monthly"
+        ).fetchone()
+        comment = con.execute(
+            "select comment from duckdb_tables() where table_name = 'dim_accounts'"
+        ).fetchone()
+        assert comment == ("One row per account.",)
+        col_comment = con.execute(
+            "select comment from duckdb_columns() where column_name = 'account_id'"
+        ).fetchone()
+        assert col_comment == ("The account key.",)
+        tags = con.execute(
+            "select tags from duckdb_databases() where database_name = 'crm_marts'"
+        ).fetchone()
+        assert tags is not None and tags[0]["storage_version"].startswith("v1.4")
+    finally:
+        con.close()
+    assert_no_pii(path)
+    assert_parquet_matches(fake.publish_dir)
+    manifest = json.loads((fake.publish_dir / "manifest.json").read_text())
+    by_name = {f"{t['schema']}.{t['table']}": t for t in manifest["tables"]}
+    assert by_name["sales.kpi_sales_monthly"]["rows"] == 12
+    assert by_name["core.dim_accounts"]["withheld_columns"] == ["primary_contact_email"]
+    assert manifest["storage_version"] == "v1.4.0"
+
+
+def test_pii_name_rule() -> None:
+    assert is_withheld("email", "VARCHAR")
+    assert is_withheld("Contact_Phone", "VARCHAR")
+    assert is_withheld("first_name", "VARCHAR")
+    assert not is_withheld("email_hash", "VARCHAR")
+    assert not is_withheld("email_sha256", "VARCHAR")
+    assert not is_withheld("email_list_size", "INTEGER")
+    assert not is_withheld("account_name", "VARCHAR")
+
+
+def test_an_email_value_stops_the_publish_and_keeps_the_previous_file(fake: Settings) -> None:
+    publish(fake)
+    path = fake.publish_dir / MARTS_FILE
+    before = _digest(path)
+    parquet_before = {p: _digest(p) for p in (fake.publish_dir / "parquet").rglob("*.parquet")}
+    con = duckdb.connect(str(fake.warehouse_path))
+    con.execute("update core.dim_accounts set region = 'leak@example.org' where account_id = 'A1'")
+    con.execute("insert into sales.kpi_sales_monthly values (date '2025-01-01', 1, 1)")
+    con.close()
+    with pytest.raises(PublishError, match=r"core\.dim_accounts\.region"):
+        publish(fake)
+    assert _digest(path) == before
+    assert {p: _digest(p) for p in (fake.publish_dir / "parquet").rglob("*.parquet")} == (
+        parquet_before
+    )
+    leftovers = [
+        p.name for p in fake.publish_dir.iterdir() if p.name.startswith(".") or ".tmp" in p.name
+    ]
+    assert leftovers == []
+
+
+def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings) -> None:
+    publish(fake)
+    path = fake.publish_dir / MARTS_FILE
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        con = duckdb.connect(str(fake.warehouse_path))
+        con.execute("insert into sales.kpi_sales_monthly values (date '2025-01-01', 1, 1)")
+        con.close()
+        publish(fake)  # a BI tool holding the old file open does not block the swap
+        assert reader.execute("select count(*) from sales.kpi_sales_monthly").fetchone() == (12,)
+    finally:
+        reader.close()
+    con = duckdb.connect(str(path), read_only=True)
+    assert con.execute("select count(*) from sales.kpi_sales_monthly").fetchone() == (13,)
+    con.close()
+    assert_parquet_matches(fake.publish_dir)
+
+
+def test_empty_warehouse_is_an_error(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    settings.warehouse_path.parent.mkdir(parents=True)
+    duckdb.connect(str(settings.warehouse_path)).close()
+    with pytest.raises(PublishError, match="no table in the mart schemas"):
+        publish(settings)
+    assert not (settings.publish_dir / MARTS_FILE).exists()
+
+
+class _FakeDbt:
+    """A dbt_build stand-in that succeeds or fails on demand."""
+
+    def __init__(self, success: bool) -> None:
+        self.success = success
+
+    def __call__(self, settings: Settings, **_: Any) -> Any:
+        from crm_warehouse.build import DbtResult, NodeResult
+
+        node = NodeResult("model.crm_warehouse.broken", "model", "error", 0.1, "boom")
+        ok = NodeResult("test.crm_warehouse.t", "test", "pass", 0.1)
+        return DbtResult(["dbt", "build"], self.success, [ok] if self.success else [ok, node])
+
+
+def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
+    """Replace load and dbt build (owned by other modules) with stand-ins."""
+
+    class _Summary:
+        def to_dict(self) -> dict[str, Any]:
+            return {"totals": {"rows_loaded": 70, "rows_quarantined": 3}, "files": []}
+
+    fake_load = types.ModuleType("crm_warehouse.load")
+    fake_load.load_landing = lambda settings, progress=None: _Summary()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "crm_warehouse.load", fake_load)
+    monkeypatch.setattr("crm_warehouse.build.dbt_build", _FakeDbt(dbt_success))
+    monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
+    monkeypatch.setattr("crm_warehouse.publish.publish_docs", lambda settings: settings.publish_dir)
+    monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
+
+
+def test_failed_build_leaves_the_published_file_and_logs_the_failure(
+    fake: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crm_warehouse.pipeline import StepFailed, refresh
+
+    _patch_pipeline(monkeypatch, dbt_success=True)
+    first = refresh(fake)
+    assert first.status == "ok"
+    assert [s.name for s in first.steps] == ["load", "dbt build", "publish", "dashboard", "docs"]
+    path = fake.publish_dir / MARTS_FILE
+    before = _digest(path)
+
+    # the warehouse changes, then the build fails: nothing may be published
+    con = duckdb.connect(str(fake.warehouse_path))
+    con.execute("insert into sales.kpi_sales_monthly values (date '2025-01-01', 1, 1)")
+    con.close()
+    _patch_pipeline(monkeypatch, dbt_success=False)
+    with pytest.raises(StepFailed, match="dbt build failed") as err:
+        refresh(fake)
+    assert "broken" in str(err.value) and "untouched" in str(err.value)
+    assert _digest(path) == before
+
+    con = duckdb.connect(str(fake.warehouse_path), read_only=True)
+    runs = con.execute(
+        "select status, failed_step, message, rows_loaded, rows_quarantined, tests_passed "
+        "from ops.refresh_runs order by started_at"
+    ).fetchall()
+    con.close()
+    assert [r[0] for r in runs] == ["ok", "failed"]
+    assert runs[1][1] == "dbt build" and "broken" in runs[1][2]
+    assert runs[1][3:] == (70, 3, 1)
+    # the published file carries the run log up to the run that published it
+    pub = duckdb.connect(str(path), read_only=True)
+    assert pub.execute("select run_id from ops.refresh_runs").fetchall() == [(first.run_id,)]
+    pub.close()
