@@ -785,6 +785,26 @@ def _run_part(
     return rows_read, rows_read - rows_kept, superseded, warnings
 
 
+def _keep_first_part(
+    con: duckdb.DuckDBPyConnection, final: str, table: Table, warnings: list[str]
+) -> int:
+    """When several parts give the same key, keep the rows of the part listed first."""
+    pk = _q(table.primary_key)
+    before = con.execute(f"select count(*) from {final}").fetchone()[0]  # type: ignore[index]
+    con.execute(
+        f"create or replace temp table {final} as select * exclude (__first) from ("
+        f"select *, min(__part) over (partition by {pk}) as __first from {final}) "
+        f"where __part = __first or {pk} is null"
+    )
+    removed = int(before - con.execute(f"select count(*) from {final}").fetchone()[0])  # type: ignore[index]
+    if removed:
+        warnings.append(
+            f"{table.name}: {removed:,} row(s) repeat a {table.primary_key} that an earlier part of the "
+            "mapping already gives; the earlier part's row is kept (reorder the parts to change that)"
+        )
+    return removed
+
+
 def _spec_reading(part: PartSpec, source_col: str) -> str | None:
     """The contract column that takes `source_col` as it is (no map), if any."""
     for name, spec in part.columns.items():
@@ -896,6 +916,8 @@ def import_export(
             ]
             final = f"final_{entity}"
             con.execute(f"create or replace temp table {final} as {' union all '.join(selects)}")
+            if len(names) > 1 and table.primary_key in columns:
+                info.rows_superseded += _keep_first_part(con, final, table, result.warnings)
             info.rows_written = con.execute(f"select count(*) from {final}").fetchone()[0]  # type: ignore[index]
             info.columns = columns
             result.warnings += _contract_warnings(con, table, final, columns)
