@@ -255,6 +255,121 @@ def _print_run(data: dict[str, Any]) -> None:
         details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
         table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
     out.print(table)
+    from crm_warehouse.runlog import summary_lines
+
+    for line in summary_lines(data):
+        out.print(line, highlight=False)
+
+
+PublishDirOpt = Annotated[
+    Path | None,
+    typer.Option("--publish-dir", help="Output folder (default: publish/ or $CRM_PUBLISH_DIR)."),
+]
+
+
+def _with_publish_dir(settings: Settings, publish_dir: Path | None) -> Settings:
+    if publish_dir is None:
+        return settings
+    from dataclasses import replace
+
+    return replace(settings, publish_dir=publish_dir.resolve())
+
+
+@app.command()
+def publish(
+    warehouse: WarehouseOpt = None,
+    publish_dir: PublishDirOpt = None,
+    docs: Annotated[bool, typer.Option(help="Also run dbt docs generate into docs/.")] = False,
+) -> None:
+    """Publish the marts for BI tools: crm_marts.duckdb (marts only, no personal
+    data, readable by DuckDB 1.4+, swapped in atomically) and one Parquet file per mart."""
+    from crm_warehouse.publish import PublishError, publish_docs
+    from crm_warehouse.publish import publish as run_publish
+
+    settings = _with_publish_dir(_settings(warehouse=warehouse), publish_dir)
+    try:
+        with _progress() as progress:
+            result = run_publish(settings, progress=_Reporter(progress))
+            site = publish_docs(settings) if docs else None
+    except PublishError as exc:
+        console.print(f"[bold red]publish failed: {exc}[/bold red]")
+        raise typer.Exit(1) from exc
+    table = Table(title=f"Published {result.marts_file} (storage {result.storage_version})")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    table.add_column("withheld columns")
+    for t in result.tables:
+        table.add_row(t.name, f"{t.rows:,}", ", ".join(t.withheld_columns))
+    out.print(table)
+    out.print(
+        f"Parquet: {result.parquet_dir}; seconds: "
+        + ", ".join(f"{k} {v:.2f}" for k, v in result.seconds.items()),
+        highlight=False,
+    )
+    if site:
+        out.print(f"dbt docs: {site}", highlight=False)
+
+
+@app.command()
+def dashboard(
+    publish_dir: PublishDirOpt = None,
+    currency: Annotated[str, typer.Option(help="Reporting currency shown on the page.")] = "USD",
+) -> None:
+    """Draw the KPI dashboard (dashboard.html, one self-contained page) from the
+    published marts file; charts whose marts are missing or empty show "no data"."""
+    from crm_warehouse.dashboard import write_dashboard
+    from crm_warehouse.publish import MARTS_FILE
+
+    settings = _with_publish_dir(_settings(), publish_dir)
+    marts = settings.publish_dir / MARTS_FILE
+    if not marts.is_file():
+        console.print(f"[red]no {marts}: run `crm-warehouse publish` (or refresh) first[/red]")
+        raise typer.Exit(1)
+    result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
+    for k in result.kpis:
+        out.print(f"{k.spec.label}: {k.display}" + (f" ({k.period})" if k.period else ""))
+    for line in result.missing:
+        console.print(f"[yellow]no data: {line}[/yellow]")
+    out.print(
+        f"Dashboard: {result.path} ({result.charts_with_data}/{len(result.charts)} charts with data)",
+        highlight=False,
+    )
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 10,
+    warehouse: WarehouseOpt = None,
+) -> None:
+    """List the latest refreshes from the run log (ops.refresh_runs)."""
+    from crm_warehouse.runlog import read_runs
+
+    settings = _settings(warehouse=warehouse)
+    rows = read_runs(settings.warehouse_path, limit) if settings.warehouse_path.is_file() else []
+    table = Table(title=f"Refresh runs in {settings.warehouse_path}")
+    for col in (
+        "run",
+        "started (UTC)",
+        "seconds",
+        "status",
+        "failed step",
+        "loaded",
+        "quarantined",
+        "tests pass/warn/fail",
+    ):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(
+            r["run_id"],
+            str(r["started_at"])[:19],
+            f"{r['seconds'] or 0:.0f}",
+            r["status"],
+            r["failed_step"] or "",
+            f"{r['rows_loaded'] or 0:,}",
+            f"{r['rows_quarantined'] or 0:,}",
+            f"{r['tests_passed'] or 0}/{r['tests_warned'] or 0}/{r['tests_failed'] or 0}",
+        )
+    out.print(table)
 
 
 def main() -> None:
