@@ -315,8 +315,15 @@ def _value_sql(spec: ColumnSpec) -> str:
 
 
 def _formats(part: PartSpec, spec: ColumnSpec, col: Column) -> list[str]:
+    """The strptime formats a date or timestamp column is parsed with; [] means ISO-8601.
+
+    A column's own format: wins; else the date_format and timestamp_format in
+    force (the one of the column's type first). Constants are always ISO.
+    """
     if spec.format:
         return [spec.format]
+    if spec.kind == "value":
+        return []
     order = (
         (part.date_format, part.timestamp_format)
         if col.data_type == "date"
@@ -325,9 +332,10 @@ def _formats(part: PartSpec, spec: ColumnSpec, col: Column) -> list[str]:
     return [f for f in order if f]
 
 
-def _format_line(part: PartSpec, spec: ColumnSpec, col: Column) -> int | None:
+def _format_key(part: PartSpec, spec: ColumnSpec, col: Column) -> tuple[int | None, str]:
+    """The line and key where the column's format is set (or should be)."""
     if spec.format:
-        return spec.line
+        return spec.line, "format"
     keys = (
         ("date_format", "timestamp_format")
         if col.data_type == "date"
@@ -335,8 +343,12 @@ def _format_line(part: PartSpec, spec: ColumnSpec, col: Column) -> int | None:
     )
     for key in keys:
         if key in part.lines:
-            return part.lines[key]
-    return spec.line
+            return part.lines[key], key
+    return spec.line, keys[0]
+
+
+def _format_line(part: PartSpec, spec: ColumnSpec, col: Column) -> int | None:
+    return _format_key(part, spec, col)[0]
 
 
 def _typed_sql(x: str, in_type: str, col: Column, formats: list[str], tz: str) -> str:
@@ -353,12 +365,13 @@ def _typed_sql(x: str, in_type: str, col: Column, formats: list[str], tz: str) -
                     if ("%z" in f or "%Z" in f)
                     else f"timezone('UTC', timezone({tzl}, {parsed}))"
                 )
-            tries.append(
+            if tries:
+                return f"coalesce({', '.join(tries)})"
+            return (
                 f"case when regexp_matches({x}, {_lit(_OFFSET_RE)}) "
                 f"then timezone('UTC', try_cast({x} as timestamptz)) "
                 f"else timezone('UTC', timezone({tzl}, try_cast({x} as timestamp))) end"
             )
-            return f"coalesce({', '.join(tries)})"
         if "TIME ZONE" in t:
             return f"timezone('UTC', {x})"
         if t.startswith("TIMESTAMP") or t == "DATE":
@@ -367,7 +380,7 @@ def _typed_sql(x: str, in_type: str, col: Column, formats: list[str], tz: str) -
     if col.data_type == "date":
         if t == "VARCHAR":
             tries = [f"cast(try_strptime({x}, {_lit(f)}) as date)" for f in formats]
-            tries += [f"try_cast({x} as date)", f"cast(try_cast({x} as timestamp) as date)"]
+            tries = tries or [f"try_cast({x} as date)", f"cast(try_cast({x} as timestamp) as date)"]
             return f"coalesce({', '.join(tries)})"
         if "TIME ZONE" in t:
             return f"cast(timezone('UTC', {x}) as date)"
@@ -538,13 +551,22 @@ def _check_part(
             )
     if not ok:
         return None
+    by_line: dict[int | None, list[tuple[Issue, ColumnSpec]]] = {}
     for spec in part.columns.values():
         col = table.column(spec.name)
         if col.data_type not in ("date", "timestamp"):
             continue
         issue = _check_format(con, mapping, part, spec, col, filtered, what)
         if issue:
-            issues.append(issue)
+            by_line.setdefault(issue.line, []).append((issue, spec))
+    for found in by_line.values():
+        first, _ = found[0]
+        if len(found) > 1:
+            others = ", ".join(f"'{spec.name}' (line {spec.line})" for _, spec in found[1:])
+            first = Issue(
+                first.file, first.line, f"{first.message}; so do columns {others}", first.fix
+            )
+        issues.append(first)
     return plan
 
 
@@ -611,18 +633,18 @@ def _check_format(
     bad = [v for v, good in rows if not good]
     if not bad:
         return None
-    sample = [v for v, _ in rows]
+    sample = list(dict.fromkeys(v for v, _ in rows))
     guess = _guess_format(con, sample, col)
-    source = f"source column '{spec.source}'" if spec.kind == "from" else "its value"
-    kind = "date_format" if col.data_type == "date" else "timestamp_format"
+    source = f"source column '{spec.source}'" if spec.kind == "from" else "its expression"
+    _, kind = _format_key(part, spec, col)
     if formats:
         message = (
-            f"{what}: column '{spec.name}' (line {spec.line}): the value '{bad[0]}' of {source} "
+            f"{what}: column '{spec.name}' (line {spec.line}): the value '{bad[0]}' from {source} "
             f"does not match the format {' or '.join(repr(f) for f in formats)}"
         )
     else:
         message = (
-            f"{what}: column '{spec.name}' (line {spec.line}): the value '{bad[0]}' of {source} "
+            f"{what}: column '{spec.name}' (line {spec.line}): the value '{bad[0]}' from {source} "
             f"is not an ISO-8601 {col.data_type} and no {kind} is given"
         )
     fix = (
@@ -929,7 +951,7 @@ def import_export(
             out_dir = landing / entity
             out_dir.mkdir(parents=True, exist_ok=True)
             target = out_dir / f"{entity}__{BATCH}_{result.export_date}.csv"
-            tmp = target.with_suffix(".csv.tmp")
+            tmp = out_dir / f".{target.name}.tmp"  # hidden: the loader skips it
             cols = ", ".join(_q(c) for c in columns)
             con.execute(
                 f"copy (select {cols} from {final} order by __part, __row) to {_lit(str(tmp))} "
@@ -941,7 +963,7 @@ def import_export(
             progress("import", total, total)
     finally:
         con.close()
-    (landing / "_import_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    (workdir / "import_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     return result
 
 
