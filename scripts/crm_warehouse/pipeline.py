@@ -190,12 +190,19 @@ def _check_freshness(settings: Settings, report: RunReport) -> None:
     if os.environ.get("CRM_SKIP_FRESHNESS", "").lower() in ("1", "true", "yes"):
         return
     with report.step("freshness") as rec:
-        result = run_dbt(settings, ["source", "freshness"])
-        rec.details = {"counts": result.counts()}
-        stale = [n for n in result.nodes if n.status == "error"]
+        # dbt would print every empty source as "ERROR STALE": the step details say it better.
+        result = run_dbt(settings, ["source", "freshness", "--log-level", "none"])
+        empty = _empty_sources(settings)
+        stale = [n for n in result.nodes if n.status == "error" and n.unique_id not in empty]
         warned = [n for n in result.nodes if n.status == "warn"]
+        rec.details = {
+            "fresh": sum(n.status == "pass" for n in result.nodes),
+            "warn": len(warned),
+            "stale": len(stale),
+            "empty": len(empty),
+        }
         if warned:
-            rec.details["warn"] = [n.unique_id.split(".")[-1] for n in warned]
+            rec.details["warned"] = [n.unique_id.split(".")[-1] for n in warned]
         if stale:
             rec.status = "failed"
             names = ", ".join(n.unique_id.split(".")[-1] for n in stale)
@@ -205,6 +212,25 @@ def _check_freshness(settings: Settings, report: RunReport) -> None:
                 "Land fresh exports in the landing folder, or set CRM_SKIP_FRESHNESS=1 "
                 "to build on the data you have (see target/sources.json).",
             )
+
+
+def _empty_sources(settings: Settings) -> set[str]:
+    """Sources without a single loaded row (dbt reports their max(_loaded_at) as
+    year 1): a data set that lacks an entity, not a stale one."""
+    import json
+
+    from crm_warehouse.build import _target_path
+
+    path = _target_path(settings) / "sources.json"
+    try:
+        results = json.loads(path.read_text()).get("results", [])
+    except (OSError, ValueError):
+        return set()
+    return {
+        str(r.get("unique_id"))
+        for r in results
+        if str(r.get("max_loaded_at") or "0001-").startswith("0001-")
+    }
 
 
 def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
@@ -225,6 +251,8 @@ def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> 
             "rows": result.rows,
             "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         }
+        if result.warnings:
+            rec.details["warnings"] = result.warnings
         report.summary["marts_file"] = str(result.marts_file)
         report.summary["parquet_dir"] = str(result.parquet_dir)
 

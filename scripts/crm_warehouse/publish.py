@@ -106,6 +106,7 @@ class PublishResult:
     tables: list[PublishedTable]
     seconds: dict[str, float]
     published_at: datetime
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -120,6 +121,7 @@ class PublishResult:
             "published_at": self.published_at.isoformat(),
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "tables": [asdict(t) for t in self.tables],
+            "warnings": self.warnings,
         }
 
 
@@ -203,6 +205,21 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def release_dbt_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a
+    dbtRunner call, so the warehouse file can be attached again (DuckDB refuses
+    a second handle on a file one process already has open)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None and hasattr(env, "close"):
+            env.close()
+
+
 def publish(
     settings: Settings,
     run_report: Any | None = None,
@@ -216,6 +233,7 @@ def publish(
     """
     from crm_warehouse.runlog import write_run_log
 
+    release_dbt_duckdb()
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
@@ -231,17 +249,17 @@ def publish(
 
     seconds: dict[str, float] = {}
     tables: list[PublishedTable] = []
+    warnings: list[str] = []
     t0 = time.perf_counter()
     con = duckdb.connect()
     try:
         con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
         con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")
         sources = _source_tables(con, "wh")
-        marts = [s for s in sources if s[0] != "ops"]
-        if not marts:
-            raise PublishError(
+        if not [s for s in sources if s[0] != "ops"]:
+            warnings.append(
                 f"the warehouse {warehouse} has no table in the mart schemas "
-                f"({', '.join(PUBLISHED_SCHEMAS[:-1])}): did dbt build run?"
+                f"({', '.join(PUBLISHED_SCHEMAS[:-1])}): published without marts"
             )
         withheld: dict[str, list[str]] = {}
         for i, (schema, table, comment) in enumerate(sources, start=1):
@@ -354,6 +372,7 @@ def publish(
         tables=tables,
         seconds=seconds,
         published_at=datetime.now(UTC),
+        warnings=warnings,
     )
     manifest = out_dir / MANIFEST_FILE
     manifest_tmp = out_dir / f"{MANIFEST_FILE}.tmp"
@@ -377,6 +396,7 @@ def publish_docs(settings: Settings) -> Path:
     from crm_warehouse.build import _target_path, run_dbt
 
     result = run_dbt(settings, ["docs", "generate", "--static"])
+    release_dbt_duckdb()
     target = _target_path(settings)
     static = target / "static_index.html"
     if not result.success or not static.is_file():

@@ -243,13 +243,16 @@ def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings)
     assert_parquet_matches(fake.publish_dir)
 
 
-def test_empty_warehouse_is_an_error(tmp_path: Path) -> None:
+def test_a_warehouse_without_marts_publishes_an_empty_file_with_a_warning(
+    tmp_path: Path,
+) -> None:
     settings = make_settings(tmp_path)
     settings.warehouse_path.parent.mkdir(parents=True)
     duckdb.connect(str(settings.warehouse_path)).close()
-    with pytest.raises(PublishError, match="no table in the mart schemas"):
-        publish(settings)
-    assert not (settings.publish_dir / MARTS_FILE).exists()
+    result = publish(settings)
+    assert result.tables == []
+    assert result.warnings and "no table in the mart schemas" in result.warnings[0]
+    assert _published_tables(settings.publish_dir / MARTS_FILE) == set()
 
 
 class _FakeDbt:
