@@ -116,16 +116,21 @@ class MappingError(ValueError):
         super().__init__("\n".join([head, *(f"- {i}" for i in self.issues)]))
 
 
-def did_you_mean(word: str, candidates: Iterable[str], n: int = 3) -> str:
-    """' Did you mean 'x'?' (or '' when nothing is close), case-insensitively."""
-    cands = list(candidates)
-    lower = {c.lower(): c for c in cands}
+def close_matches(word: str, candidates: Iterable[str], n: int = 3) -> list[str]:
+    """The candidates closest to `word` (case-insensitive; prefixes first)."""
+    lower = {c.lower(): c for c in candidates}
     w = word.lower()
     hits = [c for c in lower if len(w) >= 3 and c != w and c.startswith(w)][:n]
     hits = hits or difflib.get_close_matches(w, list(lower), n=n, cutoff=0.6)
+    return [lower[h] for h in hits]
+
+
+def did_you_mean(word: str, candidates: Iterable[str], n: int = 3) -> str:
+    """' Did you mean 'x'?' (or '' when nothing is close)."""
+    hits = close_matches(word, candidates, n)
     if not hits:
         return ""
-    return " Did you mean " + " or ".join(f"'{lower[h]}'" for h in hits) + "?"
+    return " Did you mean " + " or ".join(f"'{h}'" for h in hits) + "?"
 
 
 # --------------------------------------------------------------------------- YAML with lines
@@ -564,9 +569,11 @@ class _Parser:
                 f"add 'columns:' with at least the required ones: {', '.join(table.required_columns)}",
             )
             return out
+        suggested: set[str] = set()
         for name, spec in data.items():
             cpath = (*path, name)
             if name not in table.column_names:
+                suggested.update(close_matches(name, table.column_names)[:1])
                 self.add(
                     cpath,
                     f"'{name}' is not a column of the contract table {table.name}."
@@ -577,7 +584,8 @@ class _Parser:
             col = self.column(table.column(name), spec, cpath, value_maps)
             if col is not None:
                 out[name] = col
-        missing = [c for c in table.required_columns if c not in data]
+        # A misspelt required column is reported once, as the misspelling.
+        missing = [c for c in table.required_columns if c not in data and c not in suggested]
         if missing:
             self.add(
                 path,

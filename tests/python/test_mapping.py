@@ -1,0 +1,506 @@
+"""Mapping files: parsing, validation messages (file, line, fix) and the
+semantics of each mapping feature, on small hand-written exports."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from crm_warehouse.importer import check_import, import_export
+from crm_warehouse.mapping import MappingError, load_mapping, parse_mapping
+
+# A minimal valid mapping: the required columns of `teams`.
+TEAMS = """\
+entities:
+  teams:
+    files: teams.csv
+    columns:
+      team_id: id
+      team_name: name
+      department: {value: sales}
+      updated_at: changed
+"""
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def problems(text: str, tmp_path: Path) -> MappingError:
+    path = write(tmp_path, "m.yml", text)
+    with pytest.raises(MappingError) as err:
+        load_mapping(path)
+    return err.value
+
+
+def source_problems(text: str, tmp_path: Path, files: dict[str, str]) -> MappingError:
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    for name, content in files.items():
+        write(src, name, content)
+    path = write(tmp_path, "m.yml", text)
+    with pytest.raises(MappingError) as err:
+        check_import(path, src)
+    return err.value
+
+
+def run_import(tmp_path: Path, text: str, files: dict[str, str]):
+    src = tmp_path / "src"
+    src.mkdir(exist_ok=True)
+    for name, content in files.items():
+        write(src, name, content)
+    path = write(tmp_path, "m.yml", text)
+    return import_export(path, src, tmp_path / "work")
+
+
+def rows(result, entity: str) -> list[dict[str, str | None]]:
+    file = result.entities[entity].file
+    con = duckdb.connect()
+    rel = con.sql(f"select * from read_csv('{file}', all_varchar = true)")
+    names = rel.columns
+    return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def test_a_valid_mapping_parses(tmp_path: Path) -> None:
+    mapping = load_mapping(write(tmp_path, "m.yml", TEAMS))
+    (part,) = mapping.entities["teams"]
+    assert part.columns["team_id"].source == "id"
+    assert part.columns["department"].value == "sales"
+    assert part.timezone == "UTC"
+
+
+def test_unknown_entity_names_line_and_suggestion(tmp_path: Path) -> None:
+    err = problems(TEAMS.replace("  teams:", "  team:"), tmp_path)
+    (issue,) = err.issues
+    assert issue.line == 2
+    assert "unknown entity 'team'" in issue.message and "Did you mean 'teams'" in issue.message
+    assert "m.yml:2" in str(err)
+
+
+def test_unknown_contract_column_suggests_the_close_one(tmp_path: Path) -> None:
+    err = problems(TEAMS.replace("team_name: name", "team_nme: name"), tmp_path)
+    (issue,) = err.issues
+    assert issue.line == 6
+    assert "'team_nme' is not a column of the contract table teams" in issue.message
+    assert "Did you mean 'team_name'" in issue.message
+    # One mistake, one message: the misspelt required column is not also "unmapped".
+
+
+def test_required_columns_unmapped_are_all_named(tmp_path: Path) -> None:
+    text = """\
+    entities:
+      opportunities:
+        files: deals.csv
+        columns:
+          opportunity_id: id
+    """
+    err = problems(text, tmp_path)
+    (issue,) = err.issues
+    assert issue.line == 4
+    for col in ("stage_name", "created_at", "updated_at"):
+        assert col in issue.message
+    assert "{value: ...}" in (issue.fix or "")
+
+
+def test_unknown_keys_everywhere(tmp_path: Path) -> None:
+    text = TEAMS.replace("entities:", "timezon: UTC\nentities:").replace(
+        "updated_at: changed", "updated_at: {from: changed, fromat: '%Y'}"
+    )
+    err = problems(text, tmp_path)
+    messages = [i.message for i in err.issues]
+    assert any("unknown key 'timezon'" in m and "'timezone'" in m for m in messages)
+    assert any("unknown key 'fromat'" in m and "'format'" in m for m in messages)
+
+
+def test_constants_and_map_targets_must_be_accepted_values(tmp_path: Path) -> None:
+    text = """\
+    value_maps:
+      departments:
+        Sales: sales
+        Service: servce
+    entities:
+      teams:
+        files: teams.csv
+        columns:
+          team_id: id
+          team_name: name
+          department: {from: dept, map: departments, default: sale}
+          updated_at: changed
+    """
+    err = problems(text, tmp_path)
+    by_line = {i.line: i for i in err.issues}
+    assert "'servce' is not an accepted value" in by_line[4].message
+    assert "'service'" in by_line[4].message
+    assert "'sale'" in by_line[11].message
+    assert "sales, partner_sales" in (by_line[11].fix or "")
+
+
+def test_undefined_value_map(tmp_path: Path) -> None:
+    text = """\
+    value_maps:
+      stages: {Won: won}
+    entities:
+      opportunities:
+        files: d.csv
+        columns:
+          opportunity_id: id
+          stage_name: {from: stage, map: stage}
+          created_at: c
+          updated_at: u
+    """
+    (issue,) = problems(text, tmp_path).issues
+    assert issue.line == 8 and "value map 'stage'" in issue.message
+    assert "'stages'" in issue.message
+
+
+def test_invalid_yaml_reports_its_line(tmp_path: Path) -> None:
+    err = problems("entities:\n  teams:\n    files: [a.csv\n    columns: x\n", tmp_path)
+    assert "not valid YAML" in err.issues[0].message
+    assert err.issues[0].line is not None
+
+
+def test_duplicate_keys_are_refused(tmp_path: Path) -> None:
+    text = TEAMS + "      team_id: other\n"
+    (issue,) = problems(text, tmp_path).issues
+    assert issue.line == 9 and "given twice" in issue.message and "line 5" in issue.message
+
+
+def test_bad_timezone_and_format_syntax(tmp_path: Path) -> None:
+    text = "timezone: Europe/Paris_\ntimestamp_format: 'd/m/Y'\n" + TEAMS
+    messages = {i.line: i.message for i in problems(text, tmp_path).issues}
+    assert "not an IANA time zone" in messages[1]
+    assert "no % directive" in messages[2]
+
+
+def test_column_needs_exactly_one_source(tmp_path: Path) -> None:
+    text = TEAMS.replace("team_name: name", "team_name: {from: name, value: x}")
+    (issue,) = problems(text, tmp_path).issues
+    assert "exactly one of from:, value: or expr:" in issue.message
+
+
+def test_yaml_scalars_stay_text(tmp_path: Path) -> None:
+    """Yes/No/1/0 in value maps are the export's text, not YAML booleans or numbers."""
+    text = """\
+    entities:
+      leads:
+        files: l.csv
+        columns:
+          lead_id: id
+          status: {from: c, map: {'1': converted, No: working, Yes: converted}}
+          created_at: c
+          updated_at: u
+    """
+    mapping = parse_mapping(textwrap.dedent(text), tmp_path / "m.yml")
+    assert mapping.entities["leads"][0].columns["status"].map == {
+        "1": "converted",
+        "No": "working",
+        "Yes": "converted",
+    }
+
+
+# --------------------------------------------------------------------------- against the source
+
+TEAMS_CSV = "id,name,changed\nT1,Alpha,2024-01-02 10:00:00\n"
+
+
+def test_source_column_typo_names_file_line_and_suggestion(tmp_path: Path) -> None:
+    err = source_problems(
+        TEAMS.replace("team_name: name", "team_name: nmae"), tmp_path, {"teams.csv": TEAMS_CSV}
+    )
+    (issue,) = err.issues
+    assert issue.file.name == "m.yml" and issue.line == 6
+    assert "'nmae', which is not in teams.csv" in issue.message
+    assert "Did you mean 'name'" in issue.message
+    assert "id, name, changed" in (issue.fix or "")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    err = source_problems(TEAMS, tmp_path, {"tems.csv": TEAMS_CSV})
+    (issue,) = err.issues
+    assert issue.line == 3 and "no file" in issue.message and "'tems.csv'" in issue.message
+
+
+def test_bad_date_format_names_the_value_and_a_format_that_works(tmp_path: Path) -> None:
+    text = "timestamp_format: '%m/%d/%Y %H:%M'\n" + TEAMS
+    err = source_problems(
+        text, tmp_path, {"teams.csv": "id,name,changed\nT1,Alpha,29/2/2016 01:16\n"}
+    )
+    (issue,) = err.issues
+    assert issue.line == 1
+    assert "'29/2/2016 01:16'" in issue.message and "'%m/%d/%Y %H:%M'" in issue.message
+    assert "timestamp_format: '%d/%m/%Y %H:%M'" in (issue.fix or "")
+
+
+def test_non_iso_dates_without_a_format(tmp_path: Path) -> None:
+    err = source_problems(TEAMS, tmp_path, {"teams.csv": "id,name,changed\nT1,A,13.03.2024\n"})
+    (issue,) = err.issues
+    assert "not an ISO-8601 timestamp" in issue.message
+    assert "'%d.%m.%Y'" in (issue.fix or "")
+
+
+def test_expression_and_filter_errors(tmp_path: Path) -> None:
+    text = TEAMS.replace("team_name: name", 'team_name: {expr: "upper(nme)"}')
+    text = text.replace("    files: teams.csv", "    files: teams.csv\n    filter: idd <> 'x'")
+    err = source_problems(text, tmp_path, {"teams.csv": TEAMS_CSV})
+    (issue,) = err.issues  # the filter breaks first; expressions are checked after it
+    assert issue.line == 4 and "filter" in issue.message and "'id'" in issue.message
+
+
+def test_latest_by_unknown_column(tmp_path: Path) -> None:
+    text = TEAMS.replace("    files: teams.csv", "    files: teams.csv\n    latest_by: {key: idx}")
+    (issue,) = source_problems(text, tmp_path, {"teams.csv": TEAMS_CSV}).issues
+    assert issue.line == 4 and "'idx'" in issue.message and "'id'" in issue.message
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def test_null_markers_maps_defaults_constants(tmp_path: Path) -> None:
+    text = """\
+    null_values: ['?', 'Select']
+    entities:
+      teams:
+        files: teams.csv
+        columns:
+          team_id: id
+          team_name: {from: name, default: unnamed}
+          department: {from: dept, map: {Sales: sales, Help desk: service}}
+          region: region
+          updated_at: changed
+          is_deleted: {value: 'no'}
+    """
+    csv = (
+        "id,name,dept,region,changed\n"
+        "T1,Alpha,Sales,Select,2024-01-02 10:00:00\n"
+        "T2,?,Help desk, EMEA ,2024-01-03\n"
+        "T3,Gamma,marketing,?,2024-01-04T00:00:00+02:00\n"
+    )
+    result = run_import(tmp_path, text, {"teams.csv": csv})
+    got = rows(result, "teams")
+    assert [r["team_name"] for r in got] == ["Alpha", "unnamed", "Gamma"]
+    # Mapped values are translated, others pass through unchanged.
+    assert [r["department"] for r in got] == ["sales", "service", "marketing"]
+    assert [r["region"] for r in got] == [None, " EMEA ", None]
+    # ISO text with and without an offset; an offset is honoured.
+    assert [r["updated_at"] for r in got] == [
+        "2024-01-02 10:00:00",
+        "2024-01-03 00:00:00",
+        "2024-01-03 22:00:00",
+    ]
+    assert {r["is_deleted"] for r in got} == {"false"}
+    assert result.warnings == []
+
+
+def test_timezone_is_converted_to_utc_across_dst(tmp_path: Path) -> None:
+    text = "timezone: Europe/Berlin\ntimestamp_format: '%d.%m.%Y %H:%M'\n" + TEAMS
+    csv = "id,name,changed\nW,Winter,15.01.2024 12:00\nS,Summer,15.07.2024 12:00\n"
+    got = rows(run_import(tmp_path, text, {"teams.csv": csv}), "teams")
+    assert [r["updated_at"] for r in got] == ["2024-01-15 11:00:00", "2024-07-15 10:00:00"]
+
+
+def test_latest_by_orders_numbers_as_numbers_and_parsed_timestamps(tmp_path: Path) -> None:
+    text = """\
+    timestamp_format: '%d/%m/%Y %H:%M'
+    entities:
+      teams:
+        files: log.csv
+        latest_by: {key: id, order_by: [mods, changed]}
+        columns:
+          team_id: id
+          team_name: name
+          department: {value: service}
+          updated_at: changed
+    """
+    # '10' > '9' as numbers; for the same count, 2/2 (February) > 9/1 (January).
+    csv = (
+        "id,name,mods,changed\n"
+        "A,a9,9,1/1/2024 00:00\n"
+        "A,a10,10,1/1/2024 00:00\n"
+        "A,a2,2,5/5/2024 00:00\n"
+        "B,b-jan,1,9/1/2024 00:00\n"
+        "B,b-feb,1,2/2/2024 00:00\n"
+    )
+    result = run_import(tmp_path, text, {"log.csv": csv})
+    assert {r["team_id"]: r["team_name"] for r in rows(result, "teams")} == {
+        "A": "a10",
+        "B": "b-feb",
+    }
+    assert result.entities["teams"].rows_superseded == 3
+
+
+def test_filter_expr_window_and_typed_values(tmp_path: Path) -> None:
+    text = """\
+    entities:
+      products:
+        files: p.csv
+        filter: "\\"Active\\" = 'Y'"
+        columns:
+          product_id: {expr: "'p-' || row_number() over ()"}
+          product_name: Name
+          product_family: Line
+          tier: {expr: "dense_rank() over (partition by Line order by cast(Price as double))"}
+          list_price: Price
+          updated_at: {value: '2024-01-01'}
+    """
+    csv = "Name,Line,Price,Active\nA,X,10,Y\nB,X,5,Y\nC,X,7,N\nD,Z,3.456,Y\n"
+    result = run_import(tmp_path, text, {"p.csv": csv})
+    got = rows(result, "products")
+    assert [(r["product_id"], r["tier"], r["list_price"]) for r in got] == [
+        ("p-1", "2", "10.00"),
+        ("p-2", "1", "5.00"),
+        ("p-3", "1", "3.46"),
+    ]
+    assert result.entities["products"].rows_filtered_out == 1
+
+
+def test_unconvertible_values_are_kept_and_warned(tmp_path: Path) -> None:
+    text = """\
+    entities:
+      products:
+        files: p.csv
+        columns:
+          product_id: id
+          product_name: id
+          product_family: {value: f}
+          tier: tier
+          updated_at: {value: '2024-01-01'}
+    """
+    result = run_import(tmp_path, text, {"p.csv": "id,tier\nA,1\nB,2.5\nC,\n"})
+    assert [r["tier"] for r in rows(result, "products")] == ["1", "2.5", None]
+    text_warnings = "\n".join(result.warnings)
+    assert "products.tier: 1 value(s) are not integer" in text_warnings
+    assert "products.tier: 1 row(s) have no value for this required column" in text_warnings
+
+
+def test_parts_union_first_part_wins_and_unmapped_entities_are_not_written(
+    tmp_path: Path,
+) -> None:
+    text = """\
+    entities:
+      reps:
+        - files: deals.csv
+          latest_by: {key: closer}
+          columns:
+            rep_id: closer
+            rep_name: closer
+            role: {value: account_executive}
+            hired_date: {value: '2024-01-01'}
+            updated_at: {value: '2024-01-01'}
+        - files: deals.csv
+          latest_by: {key: sdr}
+          columns:
+            rep_id: sdr
+            rep_name: sdr
+            role: {value: sdr}
+            hired_date: {value: '2024-01-01'}
+            updated_at: {value: '2024-01-01'}
+    """
+    csv = "closer,sdr\nann,bob\nann,cid\nbob,cid\n"
+    result = run_import(tmp_path, text, {"deals.csv": csv})
+    got = {r["rep_id"]: r["role"] for r in rows(result, "reps")}
+    assert got == {"ann": "account_executive", "bob": "account_executive", "cid": "sdr"}
+    assert any("repeat a rep_id" in w for w in result.warnings)
+    landing = tmp_path / "work" / "landing"
+    assert sorted(p.name for p in landing.iterdir()) == ["reps"]
+    assert (tmp_path / "work" / "import_report.json").is_file()
+
+
+def test_reimport_replaces_the_previous_files(tmp_path: Path) -> None:
+    first = run_import(tmp_path, TEAMS, {"teams.csv": TEAMS_CSV})
+    csv2 = "id,name,changed\nT1,Alpha,2024-02-09 10:00:00\n"
+    second = run_import(tmp_path, TEAMS, {"teams.csv": csv2})
+    files = list((tmp_path / "work" / "landing" / "teams").iterdir())
+    assert [f.name for f in files] == ["teams__b01_2024-02-09.csv"]
+    assert first.export_date == "2024-01-02" and second.export_date == "2024-02-09"
+
+
+def test_join_brings_the_other_files_columns(tmp_path: Path) -> None:
+    text = """\
+    entities:
+      leads:
+        files: leads.csv
+        join: {files: deals.csv, on: lead, prefix: 'deal_'}
+        columns:
+          lead_id: lead
+          status: {expr: "case when deal_won is null then 'qualified' else 'converted' end"}
+          created_at: won
+          converted_at: deal_won
+          updated_at: {expr: "coalesce(deal_won, won)"}
+    """
+    files = {
+        "leads.csv": "lead,won\nL1,2024-01-01\nL2,2024-01-02\n",
+        "deals.csv": "lead,won\nL2,2024-03-01 09:30:00\n",
+    }
+    got = rows(run_import(tmp_path, text, files), "leads")
+    assert [(r["lead_id"], r["status"], r["converted_at"]) for r in got] == [
+        ("L1", "qualified", None),
+        ("L2", "converted", "2024-03-01 09:30:00"),
+    ]
+
+
+def test_join_column_collision_asks_for_a_prefix(tmp_path: Path) -> None:
+    text = TEAMS.replace(
+        "    files: teams.csv", "    files: teams.csv\n    join: {files: more.csv, on: id}"
+    )
+    files = {"teams.csv": TEAMS_CSV, "more.csv": "id,name\nT1,x\n"}
+    (issue,) = source_problems(text, tmp_path, files).issues
+    assert issue.line == 4 and "prefix:" in (issue.fix or "")
+
+
+# --------------------------------------------------------------------------- property
+
+ZONES = ["UTC", "Europe/Berlin", "America/Sao_Paulo", "Asia/Kolkata", "America/New_York"]
+FORMATS = ["%d/%m/%Y %H:%M", "%m/%d/%Y %H:%M", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"]
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    moments=st.lists(
+        st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2035, 12, 31)).map(
+            lambda d: d.replace(second=0, microsecond=0)
+        ),
+        min_size=1,
+        max_size=5,
+    ),
+    zone=st.sampled_from(ZONES),
+    fmt=st.sampled_from(FORMATS),
+)
+def test_local_times_in_any_format_and_zone_come_out_as_utc(
+    tmp_path_factory: pytest.TempPathFactory, moments: list[datetime], zone: str, fmt: str
+) -> None:
+    tmp = tmp_path_factory.mktemp("prop")
+    tz = ZoneInfo(zone)
+    # Keep moments that exist exactly once in the zone (no DST gap or overlap).
+    ok = []
+    for m in moments:
+        local = m.replace(tzinfo=tz)
+        back = local.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+        other = m.replace(tzinfo=tz, fold=1).astimezone(UTC)
+        if back == m and other == local.astimezone(UTC):
+            ok.append(m)
+    if not ok:
+        return
+    csv = "id,name,changed\n" + "".join(f"T{i},n,{m.strftime(fmt)}\n" for i, m in enumerate(ok))
+    text = f"timezone: {zone}\ntimestamp_format: '{fmt}'\n" + TEAMS
+    got = rows(run_import(tmp, text, {"teams.csv": csv}), "teams")
+    expected = [
+        (m.replace(tzinfo=tz).astimezone(UTC) + timedelta(0)).strftime("%Y-%m-%d %H:%M:%S")
+        for m in ok
+    ]
+    assert [r["updated_at"] for r in got] == expected
