@@ -16,6 +16,7 @@ import pytest
 
 from crm_warehouse.publish import (
     MARTS_FILE,
+    PUBLISHED_SCHEMAS,
     PublishError,
     is_withheld,
     publish,
@@ -320,3 +321,86 @@ def test_failed_build_leaves_the_published_file_and_logs_the_failure(
     pub = duckdb.connect(str(path), read_only=True)
     assert pub.execute("select run_id from ops.refresh_runs").fetchall() == [(first.run_id,)]
     pub.close()
+
+
+# ----------------------------------------------------------------- after the real refresh
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("warehouse")
+def test_refresh_publishes_every_mart_without_pii(demo_warehouse: Any) -> None:
+    """After `refresh` the marts file opens read-only, holds every table of the
+    mart schemas and the run log, no personal data, and the Parquet exports
+    match it row for row."""
+    settings = demo_warehouse.settings
+    path = settings.publish_dir / MARTS_FILE
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    marts = {
+        f"{s}.{t}"
+        for s, t in con.execute(
+            "select schema_name, table_name from duckdb_tables() union all "
+            "select schema_name, view_name from duckdb_views() where not internal"
+        ).fetchall()
+        if s in PUBLISHED_SCHEMAS
+    }
+    con.close()
+    assert any(m.startswith("core.") for m in marts), "no core mart was built"
+    assert _published_tables(path) == marts | {"ops.refresh_runs", "ops.refresh_steps"}
+    ro = duckdb.connect(str(path), read_only=True)
+    with pytest.raises(duckdb.Error):
+        ro.execute("create table core.should_fail as select 1")
+    ro.close()
+    assert_no_pii(path)
+    assert_parquet_matches(settings.publish_dir)
+    steps = [s.name for s in demo_warehouse.report.steps]
+    assert steps[-3:] == ["publish", "dashboard", "docs"]
+    assert (settings.publish_dir / "docs" / "index.html").stat().st_size > 100_000
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("warehouse")
+def test_a_build_that_fails_on_purpose_keeps_the_published_file(
+    demo_warehouse: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real dbt build that fails (a raw table is missing) stops the refresh
+    before publishing: the published file, Parquet and dashboard are untouched,
+    and the failure is in the run log. Works on copies of the demo warehouse."""
+    import shutil
+    from dataclasses import replace
+
+    from crm_warehouse.pipeline import StepFailed, refresh
+
+    demo = demo_warehouse.settings
+    settings = replace(
+        demo,
+        quarantine_dir=tmp_path / "quarantine",
+        warehouse_path=tmp_path / "warehouse" / "crm.duckdb",
+        publish_dir=tmp_path / "publish",
+    )
+    settings.warehouse_path.parent.mkdir(parents=True)
+    shutil.copy2(demo.warehouse_path, settings.warehouse_path)
+    shutil.copytree(demo.publish_dir, settings.publish_dir)
+    before = {
+        p.relative_to(settings.publish_dir): _digest(p)
+        for p in settings.publish_dir.rglob("*")
+        if p.is_file()
+    }
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("alter table raw.leads rename to leads_gone")
+    con.close()
+    monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
+    with pytest.raises(StepFailed, match="dbt build failed") as err:
+        refresh(settings, dbt_args=["--select", "stg_crm__leads"])
+    assert "stg_crm__leads" in str(err.value)
+    after = {
+        p.relative_to(settings.publish_dir): _digest(p)
+        for p in settings.publish_dir.rglob("*")
+        if p.is_file()
+    }
+    assert after == before
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    last = con.execute(
+        "select status, failed_step from ops.refresh_runs order by started_at desc limit 1"
+    ).fetchone()
+    con.close()
+    assert last == ("failed", "dbt build")
