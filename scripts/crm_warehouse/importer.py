@@ -26,6 +26,7 @@ reason (never dropped silently), and the import reports it as a warning.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -227,9 +228,16 @@ def _open_source(
             )
         )
         return None
-    sql = _reader_sql(files, csv)
+    reader = _reader_sql(files, csv)
+    # Read each file set once into a temp table: the checks and the import query it often.
+    sql = "src_" + hashlib.md5(reader.encode()).hexdigest()[:12]
     try:
-        described = con.execute(f"describe select * from {sql}").fetchall()
+        exists = con.execute(
+            "select count(*) from duckdb_tables() where table_name = ?", [sql]
+        ).fetchone()
+        if not (exists and exists[0]):
+            con.execute(f"create temp table {sql} as select * from {reader}")
+        described = con.execute(f"describe {sql}").fetchall()
     except duckdb.Error as exc:
         issues.append(
             Issue(
