@@ -1,0 +1,19 @@
+with products as (
+    select * from {{ ref('stg_crm__products') }}
+),
+
+final as (
+    select
+        product_id,
+        product_name,
+        product_family,
+        tier,
+        list_price,
+        unit_cost,
+        list_price_local,
+        unit_cost_local,
+        currency_code
+    from products
+)
+
+select * from final

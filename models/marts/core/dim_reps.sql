@@ -1,0 +1,36 @@
+with reps as (
+    select * from {{ ref('stg_crm__reps') }}
+),
+
+teams as (
+    select * from {{ ref('stg_crm__teams') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+final as (
+    select
+        reps.rep_id,
+        reps.rep_name,
+        reps.role,
+        reps.team_id,
+        coalesce(teams.team_name, 'unknown') as team_name,
+        teams.department,
+        teams.region as team_region,
+        coalesce(reps.manager_rep_id, teams.manager_rep_id) as manager_rep_id,
+        managers.rep_name as manager_rep_name,
+        reps.hired_date,
+        reps.left_date,
+        reps.hired_date <= as_of.as_of_date
+        and (reps.left_date is null or reps.left_date >= as_of.as_of_date) as is_active
+    from reps
+    cross join as_of
+    left join teams
+        on reps.team_id = teams.team_id
+    left join reps as managers
+        on coalesce(reps.manager_rep_id, teams.manager_rep_id) = managers.rep_id
+)
+
+select * from final
