@@ -790,6 +790,9 @@ def _run_part(
         f"create or replace temp table {name} as select __row, {rank} as __rank, "
         f"{', '.join(conv + bad)} from {name}__p"
     )
+    superseded = con.execute(f"select count(*) from {name} where __rank > 1").fetchone()[0]  # type: ignore[index]
+    con.execute(f"delete from {name} where __rank > 1")
+    # Warn about the rows written only (not about versions latest_by dropped).
     warnings = []
     for col_name, spec in part.columns.items():
         col = table.column(col_name)
@@ -804,13 +807,16 @@ def _run_part(
                 if col.data_type in ("date", "timestamp", "boolean")
                 else col.data_type
             )
+            fix = (
+                f"fix the format on line {_format_line(part, spec, col)}"
+                if col.data_type in ("date", "timestamp")
+                else f"fix the values or the mapping on line {spec.line}"
+            )
             warnings.append(
                 f"{part.label}.{col_name}: {n:,} value(s) are not {what} "
                 f"(e.g. {', '.join(repr(e) for e in examples)}): written as they are, the loader "
-                f"will quarantine those rows; fix the format on line {_format_line(part, spec, col) or spec.line}"
+                f"will quarantine those rows; {fix}"
             )
-    superseded = con.execute(f"select count(*) from {name} where __rank > 1").fetchone()[0]  # type: ignore[index]
-    con.execute(f"delete from {name} where __rank > 1")
     con.execute(f"drop table {name}__p")
     return rows_read, rows_read - rows_kept, superseded, warnings
 
