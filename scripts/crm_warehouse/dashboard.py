@@ -55,6 +55,8 @@ class ChartSpec:
     y_fmt: Fmt = "number"
     y2_fmt: Fmt = "number"
     labels: dict[str, str] = field(default_factory=dict)
+    #: Title of the value axis when it plots one colour-split series.
+    y_title: str = ""
 
 
 @dataclass
@@ -144,7 +146,7 @@ def fmt_value(value: float | None, fmt: Fmt, currency: str = "USD") -> str:
 
 
 def _tick_format(fmt: Fmt) -> str:
-    return {"rate": ".0%", "money": "~s", "count": ",d", "days": ",.0f"}.get(fmt, "~s")
+    return {"rate": ".0%", "money": ".3~s", "count": ",d", "days": ",.0f"}.get(fmt, ".3~s")
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -241,7 +243,7 @@ def _figure(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]], curr
         )
     value_axis = {
         "title_text": _axis_title(
-            label(spec.y[0]) if len(spec.y) == 1 and not spec.color else "",
+            spec.y_title or (label(spec.y[0]) if len(spec.y) == 1 and not spec.color else ""),
             spec.y_fmt,
             currency,
         ),

@@ -114,8 +114,8 @@ class PublishResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "marts_file": str(self.marts_file),
-            "parquet_dir": str(self.parquet_dir),
+            "marts_file": self.marts_file.name,
+            "parquet_dir": self.parquet_dir.name,
             "storage_version": self.storage_version,
             "duckdb_version": duckdb.__version__,
             "published_at": self.published_at.isoformat(),
