@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+
 from crm_warehouse.contract import (
     CONTRACT_RELPATH,
     LOADER_COLUMNS,
