@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint lint-python lint-sql pytest generate load build clean
+.PHONY: help install run test lint lint-python lint-sql pytest generate load build import clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -57,5 +57,8 @@ load: $(STAMP) ## Validate and load landing/ into the warehouse's raw schema
 build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 	$(BIN)/crm-warehouse build
 
+import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml SOURCE=../shared/datasets/x
+	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh
+
 clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
-	rm -rf landing quarantine warehouse publish target logs
+	rm -rf landing quarantine warehouse publish imports target logs
