@@ -10,27 +10,31 @@
     nullif(lower(trim({{ expr }})), '')
 {%- endmacro %}
 
-{#- See the doc block email_rule. -#}
+{#- See the doc block email_rule (the rule the demo generator counts by). -#}
 {% macro is_valid_email(normalized_email) -%}
-    coalesce(
-        {{ regexp_like(normalized_email, "'^[a-z0-9._%+-]+@[a-z0-9-]+(\\.[a-z0-9-]+)*\\.[a-z]{2,}$'") }},
-        false
-    )
+    coalesce({{ regexp_like(normalized_email, "'^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$'") }}, false)
 {%- endmacro %}
 
-{#- See the doc block phone_rule. -#}
+{#- See the doc block phone_rule: E.164 where the number says its country
+    (a + or 00 prefix) or is North American by shape; else the trimmed text. -#}
 {% macro normalize_phone(expr) -%}
     {%- set stripped = regexp_replace_all("trim(" ~ expr ~ ")", "'[\\s().\\-/]'", "''") -%}
     case
         when nullif(trim({{ expr }}), '') is null then null
-        when {{ regexp_like(stripped, "'^\\+[0-9]+$'") }} then {{ stripped }}
-        when {{ regexp_like(stripped, "'^00[0-9]+$'") }} then '+' || substr({{ stripped }}, 3)
+        when {{ regexp_like(stripped, "'^\\+[1-9][0-9]{6,14}$'") }} then {{ stripped }}
+        when {{ regexp_like(stripped, "'^00[1-9][0-9]{6,14}$'") }} then '+' || substr({{ stripped }}, 3)
         when {{ regexp_like(stripped, "'^[2-9][0-9]{9}$'") }} then '+1' || {{ stripped }}
         when {{ regexp_like(stripped, "'^1[2-9][0-9]{9}$'") }} then '+' || {{ stripped }}
         else trim({{ expr }})
     end
 {%- endmacro %}
 
-{% macro is_valid_phone(normalized_phone) -%}
-    coalesce({{ regexp_like(normalized_phone, "'^\\+[1-9][0-9]{7,14}$'") }}, false)
+{#- A plausible phone: only digits, spaces, ( ) . - / and a leading +, with 7 to
+    15 digits. Takes the raw (or normalised) phone. -#}
+{% macro is_valid_phone(phone_expr) -%}
+    coalesce(
+        {{ regexp_like("trim(" ~ phone_expr ~ ")", "'^\\+?[0-9 ().\\-/]+$'") }}
+        and length({{ regexp_replace_all(phone_expr, "'[^0-9]'", "''") }}) between 7 and 15,
+        false
+    )
 {%- endmacro %}

@@ -76,8 +76,9 @@ lead_matches as (
     left join accounts as converted_accounts
         on leads.converted_account_id = converted_accounts.account_id
     left join contact_emails
-        on leads.email = contact_emails.email
-        and leads.is_valid_email
+        on
+            leads.email = contact_emails.email
+            and leads.is_valid_email
     left join unique_account_names
         on lower(trim(leads.company_name)) = unique_account_names.account_name_key
 ),

@@ -31,10 +31,12 @@ sequenced as (
 flagged as (
     select
         *,
-        cast({{ dbt.datediff('previous_submitted_at', 'submitted_at', 'minute') }} as integer)
-            as minutes_since_previous_submission,
+        cast(
+            {{ dbt.datediff('previous_submitted_at', 'submitted_at', 'minute') | trim }} as integer
+        ) as minutes_since_previous_submission,
         coalesce(
-            {{ dbt.datediff('previous_submitted_at', 'submitted_at', 'second') }} <= {{ window_minutes }} * 60,
+            {{ dbt.datediff('previous_submitted_at', 'submitted_at', 'second') | trim }}
+            <= {{ window_minutes }} * 60,
             false
         ) as is_duplicate_submission
     from sequenced

@@ -37,7 +37,7 @@ leads_resolved as (
                     when 'new' then 1
                 end desc,
                 leads.submitted_at,
-                leads.lead_id
+                leads.lead_id asc
         ) as status_order
     from leads
     inner join submissions

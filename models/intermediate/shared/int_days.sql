@@ -9,20 +9,29 @@ numbers as (
 
 days as (
     select
-        cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'as_of.first_event_date') }} as date) as date_day
+        cast(
+            {{ dbt.dateadd('day', 'numbers.generated_number - 1', 'as_of.first_event_date') }} as date
+        ) as date_day
     from numbers
     cross join as_of
+    where numbers.generated_number - 1 <= {{ dbt.datediff('as_of.first_event_date', 'as_of.as_of_date', 'day') }}
+),
+
+weeks as (
+    select
+        date_day,
+        cast({{ dbt.date_trunc('month', 'date_day') }} as date) as month_start_date,
+        cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date
+    from days
 ),
 
 final as (
     select
-        days.date_day,
-        cast({{ dbt.date_trunc('month', 'days.date_day') }} as date) as month_start_date,
-        cast({{ dbt.date_trunc('week', 'days.date_day') }} as date) as week_start_date,
-        {{ dbt.datediff(dbt.date_trunc('week', 'days.date_day'), 'days.date_day', 'day') }} < 5 as is_weekday
-    from days
-    cross join as_of
-    where days.date_day <= as_of.as_of_date
+        date_day,
+        month_start_date,
+        week_start_date,
+        {{ dbt.datediff('week_start_date', 'date_day', 'day') | trim }} < 5 as is_weekday
+    from weeks
 )
 
 select * from final

@@ -12,6 +12,7 @@ renamed as (
         {{ clean_text('last_name') }} as last_name,
         {{ normalize_email('email') }} as email,
         {{ normalize_phone('phone') }} as phone,
+        {{ is_valid_phone('phone') }} as is_valid_phone,
         {{ clean_text('title') }} as title,
         ---------- dates and timestamps
         {{ to_utc_timestamp('created_at') }} as created_at,
@@ -24,8 +25,7 @@ final as (
     select
         *,
         ---------- booleans
-        {{ is_valid_email('email') }} as is_valid_email,
-        {{ is_valid_phone('phone') }} as is_valid_phone
+        {{ is_valid_email('email') }} as is_valid_email
     from renamed
 )
 

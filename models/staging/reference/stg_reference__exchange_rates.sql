@@ -41,8 +41,9 @@ final as (
         ) as exchange_rate
     from ranged
     left join reporting_currency
-        on ranged.valid_from_date >= reporting_currency.valid_from_date
-        and ranged.valid_from_date < reporting_currency.valid_to_date
+        on
+            ranged.valid_from_date >= reporting_currency.valid_from_date
+            and ranged.valid_from_date < reporting_currency.valid_to_date
 )
 
 select * from final

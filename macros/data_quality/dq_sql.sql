@@ -1,0 +1,142 @@
+{#- SQL builders of the data-quality mart. They loop over the raw contract's
+    tables at run time (crm_table_meta), so the models stay short. -#}
+
+{#- One select per raw table classifying each landed row (see dq_raw_rows). -#}
+{% macro dq_classify_raw_rows(table_name) -%}
+    {%- set meta = crm_table_meta(table_name) -%}
+    {%- set pk = meta.primary_key -%}
+    {%- set vc = meta.version_column -%}
+    {%- set contract_columns = meta.columns | map(attribute='name') | list -%}
+    select
+        '{{ table_name }}' as table_name,
+        _batch_id as batch_id,
+        _source_file as source_file,
+        _source_row as source_row,
+        _loaded_at as loaded_at,
+        cast({{ pk }} as {{ dbt.type_string() }}) as record_id,
+        {% if contract_columns -%}
+        row_number() over (
+            partition by {{ contract_columns | join(', ') }}
+            order by _loaded_at, _source_file, _source_row
+        ) > 1
+        {%- else -%}
+        false
+        {%- endif %} as is_exact_duplicate,
+        {% if vc -%}
+        {{ vc }} < max({{ vc }}) over (partition by {{ pk }})
+        {%- else -%}
+        false
+        {%- endif %} as has_later_version,
+        row_number() over (
+            partition by {{ pk }}
+            order by {% if vc %}{{ vc }} desc nulls last, {% endif %}_loaded_at desc, _source_file desc, _source_row desc
+        ) = 1 as is_latest_version,
+        {% if meta.soft_delete -%}
+        coalesce({{ meta.soft_delete }}, false)
+        {%- else -%}
+        false
+        {%- endif %} as is_deleted_version
+    from {{ source('crm', table_name) }}
+{%- endmacro %}
+
+
+{#- `kept_<table> as (...)` CTEs: the latest, non-deleted version of each key,
+    with the loader's columns (batch, file, row) - what staging keeps. -#}
+{% macro dq_kept_rows_ctes(table_names) -%}
+    {%- for table_name in table_names %}
+    {%- set meta = crm_table_meta(table_name) %}
+kept_{{ table_name }} as (
+    {{ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete) }}
+),
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- Union of the record-level checks; each select yields table_name,
+    record_id, batch_id, source_file, source_row, issue_type, column_name,
+    issue_value. Reads kept_<table> CTEs and the dq_raw_rows CTE raw_rows. -#}
+{% macro dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) -%}
+    select
+        cast(null as {{ dbt.type_string() }}) as table_name,
+        cast(null as {{ dbt.type_string() }}) as record_id,
+        cast(null as {{ dbt.type_string() }}) as batch_id,
+        cast(null as {{ dbt.type_string() }}) as source_file,
+        cast(null as bigint) as source_row,
+        cast(null as {{ dbt.type_string() }}) as issue_type,
+        cast(null as {{ dbt.type_string() }}) as column_name,
+        cast(null as {{ dbt.type_string() }}) as issue_value
+    where false
+    {%- for table_name, column_name in email_columns %}
+    union all
+    select
+        '{{ table_name }}', {{ crm_table_meta(table_name).primary_key }}, _batch_id, _source_file, _source_row,
+        'invalid_email', '{{ column_name }}', null
+    from kept_{{ table_name }}
+    where
+        {{ normalize_email(column_name) }} is not null
+        and not {{ is_valid_email(normalize_email(column_name)) }}
+    {%- endfor %}
+    {%- for table_name, column_name in phone_columns %}
+    union all
+    select
+        '{{ table_name }}', {{ crm_table_meta(table_name).primary_key }}, _batch_id, _source_file, _source_row,
+        'invalid_phone', '{{ column_name }}', null
+    from kept_{{ table_name }}
+    where
+        {{ clean_text(column_name) }} is not null
+        and not {{ is_valid_phone(column_name) }}
+    {%- endfor %}
+    {%- for table_name, column_name, seed, seed_column, every_row in seed_mappings %}
+    union all
+    select
+        '{{ table_name }}', checked.{{ crm_table_meta(table_name).primary_key }},
+        checked._batch_id, checked._source_file, checked._source_row,
+        'unmapped_value', '{{ column_name }}', {{ map_through_seed('checked.' ~ column_name) }}
+    from {% if every_row %}{{ source('crm', table_name) }}{% else %}kept_{{ table_name }}{% endif %} as checked
+    left join {{ ref(seed) }} as seed
+        on {{ map_through_seed('checked.' ~ column_name) }} = seed.{{ seed_column }}
+    where
+        {{ map_through_seed('checked.' ~ column_name) }} is not null
+        and seed.{{ seed_column }} is null
+    {%- endfor %}
+    {%- for fk in foreign_keys %}
+    union all
+    select
+        '{{ fk.table }}', child.{{ crm_table_meta(fk.table).primary_key }},
+        child._batch_id, child._source_file, child._source_row,
+        case when parent.record_id is null then 'missing_reference' else 'deleted_reference' end,
+        '{{ fk.column }}', child.{{ fk.column }}
+    from kept_{{ fk.table }} as child
+    left join raw_rows as parent
+        on
+            parent.table_name = '{{ fk.parent_table }}'
+            and parent.is_latest_version
+            and child.{{ fk.column }} = parent.record_id
+    where
+        child.{{ fk.column }} is not null
+        and (parent.record_id is null or parent.is_deleted_version)
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#- The quarantine reason category of a raw._quarantine row (see dq_quarantined_rows). -#}
+{% macro dq_quarantine_reason(table_column, rule, raw_value) -%}
+    {%- set date_columns = [] -%}
+    {%- set key_columns = [] -%}
+    {%- for table_name in crm_contract_table_names() -%}
+        {%- set meta = crm_table_meta(table_name) -%}
+        {%- do key_columns.append(table_name ~ '.' ~ meta.primary_key) -%}
+        {%- for column in meta.columns if column.data_type in ('date', 'timestamp') -%}
+            {%- do date_columns.append(table_name ~ '.' ~ column.name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    case
+        when {{ rule }} = 'required' and {{ table_column }} in ('{{ key_columns | join("', '") }}')
+            then 'missing_key'
+        when {{ rule }} in ('type', 'unparseable') and {{ table_column }} in ('{{ date_columns | join("', '") }}')
+            then 'unparseable_date'
+        when {{ rule }} = 'min_value' and {{ raw_value }} like '-%'
+            then 'negative_amount'
+        else {{ rule }}
+    end
+{%- endmacro %}

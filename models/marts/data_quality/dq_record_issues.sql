@@ -1,0 +1,78 @@
+{#- One row per issue found on a record that staging keeps (the latest,
+    non-deleted version of its key) and, for the append-only stage history's
+    stage names, on every loaded row. Emails and phones are personal data and
+    are never copied here. -#}
+{%- set email_columns = [
+    ('reps', 'email'), ('contacts', 'email'), ('leads', 'email'), ('email_list_events', 'subscriber_email'),
+] -%}
+{%- set phone_columns = [('contacts', 'phone'), ('leads', 'phone')] -%}
+{#- (table, column, seed, seed column, check every loaded row instead of the kept records) -#}
+{%- set seed_mappings = [
+    ('opportunities', 'stage_name', 'stages', 'raw_stage_name', false),
+    ('opportunity_stage_history', 'stage_name', 'stages', 'raw_stage_name', true),
+    ('leads', 'lead_source', 'lead_sources', 'raw_lead_source', false),
+    ('campaigns', 'channel', 'campaign_channels', 'raw_channel', false),
+    ('support_cases', 'priority', 'case_priorities', 'raw_priority', false),
+] -%}
+{#- the relationships tests of the staging models -#}
+{%- set foreign_keys = crm_foreign_keys() -%}
+{%- set checked_tables = (
+    (email_columns + phone_columns + seed_mappings) | map(attribute=0) | list
+    + foreign_keys | map(attribute='table') | list + ['leads']
+) | unique | sort -%}
+{%- for table_name in crm_contract_table_names() %}
+-- depends_on: {{ source('crm', table_name) }}
+{%- endfor %}
+
+with raw_rows as (
+    select * from {{ ref('dq_raw_rows') }}
+),
+
+duplicate_submissions as (
+    select * from {{ ref('int_lead_submissions_resolved') }}
+),
+
+{{ dq_kept_rows_ctes(checked_tables) }}
+
+record_checks as (
+    {{ dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) }}
+),
+
+duplicate_submission_issues as (
+    select
+        'leads' as table_name,
+        kept_leads.lead_id as record_id,
+        kept_leads._batch_id as batch_id,
+        kept_leads._source_file as source_file,
+        kept_leads._source_row as source_row,
+        'duplicate_submission' as issue_type,
+        'form_id' as column_name,
+        duplicate_submissions.resolved_lead_id as issue_value
+    from kept_leads
+    inner join duplicate_submissions
+        on kept_leads.lead_id = duplicate_submissions.lead_id
+    where duplicate_submissions.is_duplicate_submission
+),
+
+unioned as (
+    select * from record_checks
+    union all
+    select * from duplicate_submission_issues
+),
+
+final as (
+    select
+        table_name || '|' || issue_type || '|' || column_name || '|' || source_file || '|'
+        || cast(source_row as {{ dbt.type_string() }}) as record_issue_key,
+        table_name,
+        record_id,
+        batch_id,
+        source_file,
+        source_row,
+        issue_type,
+        column_name,
+        issue_value
+    from unioned
+)
+
+select * from final
