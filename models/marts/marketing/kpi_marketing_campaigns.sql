@@ -1,0 +1,138 @@
+{#- M5 lifetime campaign performance up to the as-of date; one row per campaign. -#}
+with as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+campaigns as (
+    select * from {{ ref('dim_campaigns') }}
+),
+
+campaign_members as (
+    select * from {{ ref('stg_crm__campaign_members') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+accounts_acquired as (
+    select * from {{ ref('int_accounts_acquired') }}
+),
+
+member_counts as (
+    select
+        campaign_members.campaign_id,
+        count(*) as members,
+        sum(
+            case when cast(campaign_members.responded_at as date) <= as_of.as_of_date then 1 else 0 end
+        ) as responses
+    from campaign_members
+    cross join as_of
+    where cast(campaign_members.added_at as date) <= as_of.as_of_date
+    group by campaign_members.campaign_id
+),
+
+lead_counts as (
+    select
+        leads.campaign_id,
+        count(*) as leads_created
+    from leads
+    cross join as_of
+    where leads.campaign_id is not null and leads.created_date <= as_of.as_of_date
+    group by leads.campaign_id
+),
+
+opportunity_counts as (
+    select
+        opportunities.campaign_id,
+        count(*) as opportunities,
+        sum(
+            case when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date then 1 else 0 end
+        ) as won_deals,
+        sum(
+            case
+                when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
+                    then opportunities.amount
+            end
+        ) as campaign_revenue
+    from opportunities
+    cross join as_of
+    where opportunities.campaign_id is not null and opportunities.created_date <= as_of.as_of_date
+    group by opportunities.campaign_id
+),
+
+new_customer_counts as (
+    select
+        accounts_acquired.first_won_campaign_id as campaign_id,
+        count(*) as new_customers
+    from accounts_acquired
+    cross join as_of
+    where
+        accounts_acquired.first_won_campaign_id is not null
+        and cast(accounts_acquired.first_won_at as date) <= as_of.as_of_date
+    group by accounts_acquired.first_won_campaign_id
+),
+
+joined as (
+    select
+        campaigns.campaign_id,
+        campaigns.campaign_name,
+        coalesce(campaigns.channel, 'unknown') as channel,
+        coalesce(campaigns.channel_group, 'unknown') as channel_group,
+        campaigns.start_date,
+        campaigns.end_date,
+        campaigns.start_date <= as_of.as_of_date
+        and (campaigns.end_date is null or campaigns.end_date >= as_of.as_of_date) as is_active_on_as_of_date,
+        cast(coalesce(member_counts.members, 0) as integer) as members,
+        cast(coalesce(member_counts.responses, 0) as integer) as responses,
+        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
+        cast(coalesce(opportunity_counts.opportunities, 0) as integer) as opportunities,
+        cast(coalesce(opportunity_counts.won_deals, 0) as integer) as won_deals,
+        cast(coalesce(opportunity_counts.campaign_revenue, 0) as decimal(18, 2)) as campaign_revenue,
+        cast(coalesce(new_customer_counts.new_customers, 0) as integer) as new_customers,
+        campaigns.cost_amount,
+        campaigns.cost_amount_local,
+        campaigns.currency_code
+    from campaigns
+    cross join as_of
+    left join member_counts
+        on campaigns.campaign_id = member_counts.campaign_id
+    left join lead_counts
+        on campaigns.campaign_id = lead_counts.campaign_id
+    left join opportunity_counts
+        on campaigns.campaign_id = opportunity_counts.campaign_id
+    left join new_customer_counts
+        on campaigns.campaign_id = new_customer_counts.campaign_id
+),
+
+final as (
+    select
+        campaign_id,
+        campaign_name,
+        channel,
+        channel_group,
+        start_date,
+        end_date,
+        is_active_on_as_of_date,
+        members,
+        responses,
+        {{ safe_divide('responses', 'members') }} as response_rate,
+        leads_created,
+        opportunities,
+        won_deals,
+        campaign_revenue,
+        new_customers,
+        cost_amount,
+        cost_amount_local,
+        currency_code,
+        {{ safe_divide('cost_amount', 'leads_created', 'decimal(18,2)') }} as cost_per_lead,
+        {{ safe_divide('cost_amount', 'opportunities', 'decimal(18,2)') }} as cost_per_opportunity,
+        {{ safe_divide('campaign_revenue - cost_amount', 'cost_amount') }} as return_on_investment
+    from joined
+)
+
+select * from final

@@ -1,0 +1,202 @@
+{#- M5 by month and campaign channel: campaigns active, members and responses,
+    leads, opportunities, purchases, revenue, new customers, cost, CPL, CPO, ROI. -#}
+with months as (
+    select * from {{ ref('int_months') }}
+),
+
+campaign_channels as (
+    select * from {{ ref('campaign_channels') }}
+),
+
+campaigns as (
+    select
+        campaign_id,
+        coalesce(channel, 'unknown') as channel,
+        cost_amount,
+        start_date,
+        end_date
+    from {{ ref('dim_campaigns') }}
+),
+
+campaign_members as (
+    select * from {{ ref('stg_crm__campaign_members') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+accounts_acquired as (
+    select * from {{ ref('int_accounts_acquired') }}
+),
+
+channel_members as (
+    select distinct channel from campaign_channels
+    union
+    select 'unknown' as channel
+),
+
+spine as (
+    select
+        months.month_start_date,
+        months.month_end_date,
+        channel_members.channel
+    from months
+    cross join channel_members
+),
+
+active_campaigns as (
+    select
+        spine.month_start_date,
+        spine.channel,
+        count(*) as campaigns_active
+    from spine
+    inner join campaigns
+        on
+            spine.channel = campaigns.channel
+            and spine.month_end_date >= campaigns.start_date
+            and (campaigns.end_date is null or spine.month_start_date <= campaigns.end_date)
+    group by spine.month_start_date, spine.channel
+),
+
+campaign_starts as (
+    select
+        cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
+        channel,
+        count(*) as campaigns_started,
+        sum(cost_amount) as campaign_cost
+    from campaigns
+    group by cast({{ dbt.date_trunc('month', 'start_date') }} as date), channel
+),
+
+member_counts as (
+    select
+        cast({{ dbt.date_trunc('month', 'campaign_members.added_at') }} as date) as month_start_date,
+        campaigns.channel,
+        count(*) as members_added,
+        sum(case when campaign_members.responded_at is not null then 1 else 0 end) as members_responded
+    from campaign_members
+    inner join campaigns
+        on campaign_members.campaign_id = campaigns.campaign_id
+    group by
+        cast({{ dbt.date_trunc('month', 'campaign_members.added_at') }} as date),
+        campaigns.channel
+),
+
+lead_counts as (
+    select
+        leads.created_month_start_date as month_start_date,
+        campaigns.channel,
+        count(*) as leads_created
+    from leads
+    inner join campaigns
+        on leads.campaign_id = campaigns.campaign_id
+    group by leads.created_month_start_date, campaigns.channel
+),
+
+opportunity_counts as (
+    select
+        opportunities.created_month_start_date as month_start_date,
+        campaigns.channel,
+        count(*) as opportunities_created
+    from opportunities
+    inner join campaigns
+        on opportunities.campaign_id = campaigns.campaign_id
+    group by opportunities.created_month_start_date, campaigns.channel
+),
+
+won_counts as (
+    select
+        opportunities.closed_month_start_date as month_start_date,
+        campaigns.channel,
+        count(*) as won_deals,
+        sum(opportunities.amount) as campaign_revenue
+    from opportunities
+    inner join campaigns
+        on opportunities.campaign_id = campaigns.campaign_id
+    where opportunities.is_won
+    group by opportunities.closed_month_start_date, campaigns.channel
+),
+
+new_customer_counts as (
+    select
+        accounts_acquired.first_won_month_start_date as month_start_date,
+        campaigns.channel,
+        count(*) as new_customers
+    from accounts_acquired
+    inner join campaigns
+        on accounts_acquired.first_won_campaign_id = campaigns.campaign_id
+    group by accounts_acquired.first_won_month_start_date, campaigns.channel
+),
+
+monthly as (
+    select
+        spine.month_start_date,
+        spine.channel,
+        cast(coalesce(active_campaigns.campaigns_active, 0) as integer) as campaigns_active,
+        cast(coalesce(campaign_starts.campaigns_started, 0) as integer) as campaigns_started,
+        cast(coalesce(member_counts.members_added, 0) as integer) as members_added,
+        cast(coalesce(member_counts.members_responded, 0) as integer) as members_responded,
+        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
+        cast(coalesce(opportunity_counts.opportunities_created, 0) as integer) as opportunities_created,
+        cast(coalesce(won_counts.won_deals, 0) as integer) as won_deals,
+        cast(coalesce(won_counts.campaign_revenue, 0) as decimal(18, 2)) as campaign_revenue,
+        cast(coalesce(new_customer_counts.new_customers, 0) as integer) as new_customers,
+        cast(coalesce(campaign_starts.campaign_cost, 0) as decimal(18, 2)) as campaign_cost
+    from spine
+    left join active_campaigns
+        on
+            spine.month_start_date = active_campaigns.month_start_date
+            and spine.channel = active_campaigns.channel
+    left join campaign_starts
+        on
+            spine.month_start_date = campaign_starts.month_start_date
+            and spine.channel = campaign_starts.channel
+    left join member_counts
+        on
+            spine.month_start_date = member_counts.month_start_date
+            and spine.channel = member_counts.channel
+    left join lead_counts
+        on
+            spine.month_start_date = lead_counts.month_start_date
+            and spine.channel = lead_counts.channel
+    left join opportunity_counts
+        on
+            spine.month_start_date = opportunity_counts.month_start_date
+            and spine.channel = opportunity_counts.channel
+    left join won_counts
+        on
+            spine.month_start_date = won_counts.month_start_date
+            and spine.channel = won_counts.channel
+    left join new_customer_counts
+        on
+            spine.month_start_date = new_customer_counts.month_start_date
+            and spine.channel = new_customer_counts.channel
+),
+
+final as (
+    select
+        month_start_date,
+        channel,
+        campaigns_active,
+        campaigns_started,
+        members_added,
+        members_responded,
+        {{ safe_divide('members_responded', 'members_added') }} as response_rate,
+        leads_created,
+        opportunities_created,
+        won_deals,
+        campaign_revenue,
+        new_customers,
+        campaign_cost,
+        {{ safe_divide('campaign_cost', 'leads_created', 'decimal(18,2)') }} as cost_per_lead,
+        {{ safe_divide('campaign_cost', 'opportunities_created', 'decimal(18,2)') }} as cost_per_opportunity,
+        {{ safe_divide('campaign_revenue - campaign_cost', 'campaign_cost') }} as return_on_investment
+    from monthly
+)
+
+select * from final

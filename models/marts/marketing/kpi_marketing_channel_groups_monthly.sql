@@ -1,0 +1,127 @@
+{#- M4 paid / earned / owned: leads, opportunities, won revenue, campaign cost
+    and return on spend; one row per month and channel group. -#}
+with months as (
+    select * from {{ ref('int_months') }}
+),
+
+lead_sources as (
+    select * from {{ ref('lead_sources') }}
+),
+
+campaign_channels as (
+    select * from {{ ref('campaign_channels') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+campaigns as (
+    select * from {{ ref('dim_campaigns') }}
+),
+
+group_members as (
+    select channel_group from lead_sources
+    union
+    select channel_group from campaign_channels
+    union
+    select 'unknown' as channel_group
+),
+
+spine as (
+    select
+        months.month_start_date,
+        group_members.channel_group
+    from months
+    cross join group_members
+),
+
+lead_counts as (
+    select
+        created_month_start_date as month_start_date,
+        channel_group,
+        count(*) as leads_created
+    from leads
+    group by created_month_start_date, channel_group
+),
+
+opportunity_counts as (
+    select
+        created_month_start_date as month_start_date,
+        channel_group,
+        count(*) as opportunities_created
+    from opportunities
+    group by created_month_start_date, channel_group
+),
+
+won_counts as (
+    select
+        closed_month_start_date as month_start_date,
+        channel_group,
+        count(*) as won_deals,
+        sum(amount) as won_revenue
+    from opportunities
+    where is_won
+    group by closed_month_start_date, channel_group
+),
+
+campaign_costs as (
+    select
+        cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
+        coalesce(channel_group, 'unknown') as channel_group,
+        count(*) as campaigns_started,
+        sum(cost_amount) as campaign_cost
+    from campaigns
+    group by
+        cast({{ dbt.date_trunc('month', 'start_date') }} as date),
+        coalesce(channel_group, 'unknown')
+),
+
+monthly as (
+    select
+        spine.month_start_date,
+        spine.channel_group,
+        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
+        cast(coalesce(opportunity_counts.opportunities_created, 0) as integer) as opportunities_created,
+        cast(coalesce(won_counts.won_deals, 0) as integer) as won_deals,
+        cast(coalesce(won_counts.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        cast(coalesce(campaign_costs.campaigns_started, 0) as integer) as campaigns_started,
+        cast(coalesce(campaign_costs.campaign_cost, 0) as decimal(18, 2)) as campaign_cost
+    from spine
+    left join lead_counts
+        on
+            spine.month_start_date = lead_counts.month_start_date
+            and spine.channel_group = lead_counts.channel_group
+    left join opportunity_counts
+        on
+            spine.month_start_date = opportunity_counts.month_start_date
+            and spine.channel_group = opportunity_counts.channel_group
+    left join won_counts
+        on
+            spine.month_start_date = won_counts.month_start_date
+            and spine.channel_group = won_counts.channel_group
+    left join campaign_costs
+        on
+            spine.month_start_date = campaign_costs.month_start_date
+            and spine.channel_group = campaign_costs.channel_group
+),
+
+final as (
+    select
+        month_start_date,
+        channel_group,
+        leads_created,
+        opportunities_created,
+        won_deals,
+        won_revenue,
+        campaigns_started,
+        campaign_cost,
+        {{ safe_divide('won_revenue', 'campaign_cost') }} as return_on_spend
+    from monthly
+)
+
+select * from final

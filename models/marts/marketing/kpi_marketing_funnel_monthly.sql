@@ -1,0 +1,115 @@
+{#- M3 conversion report by source and cohort month, with M9 opportunity
+    creation and its growth beside it; one row per month and lead source. -#}
+with months as (
+    select * from {{ ref('int_months') }}
+),
+
+lead_sources as (
+    select * from {{ ref('lead_sources') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+source_members as (
+    select distinct lead_source from lead_sources
+    union
+    select 'unknown' as lead_source
+),
+
+spine as (
+    select
+        months.month_start_date,
+        source_members.lead_source
+    from months
+    cross join source_members
+),
+
+-- the cohort: leads by creation month, with what they reached by now
+cohorts as (
+    select
+        created_month_start_date as month_start_date,
+        lead_source,
+        count(*) as leads_created,
+        sum(case when has_opportunity then 1 else 0 end) as leads_with_opportunity,
+        sum(case when is_won then 1 else 0 end) as leads_won,
+        avg(case when has_opportunity then cast(days_to_opportunity as decimal(18, 6)) end)
+            as mean_days_to_opportunity,
+        avg(case when is_won then cast(days_to_won as decimal(18, 6)) end) as mean_days_to_won,
+        sum(won_opportunity_count) as won_deals,
+        sum(won_amount) as won_revenue
+    from leads
+    group by created_month_start_date, lead_source
+),
+
+opportunity_creation as (
+    select
+        created_month_start_date as month_start_date,
+        lead_source,
+        count(*) as opportunities_created
+    from opportunities
+    group by created_month_start_date, lead_source
+),
+
+monthly as (
+    select
+        spine.month_start_date,
+        spine.lead_source,
+        cast(coalesce(cohorts.leads_created, 0) as integer) as leads_created,
+        cast(coalesce(cohorts.leads_with_opportunity, 0) as integer) as leads_with_opportunity,
+        cast(coalesce(cohorts.leads_won, 0) as integer) as leads_won,
+        cast(cohorts.mean_days_to_opportunity as decimal(18, 2)) as mean_days_to_opportunity,
+        cast(cohorts.mean_days_to_won as decimal(18, 2)) as mean_days_to_won,
+        cast(coalesce(cohorts.won_deals, 0) as integer) as won_deals,
+        cast(coalesce(cohorts.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        cast(coalesce(opportunity_creation.opportunities_created, 0) as integer) as opportunities_created
+    from spine
+    left join cohorts
+        on
+            spine.month_start_date = cohorts.month_start_date
+            and spine.lead_source = cohorts.lead_source
+    left join opportunity_creation
+        on
+            spine.month_start_date = opportunity_creation.month_start_date
+            and spine.lead_source = opportunity_creation.lead_source
+),
+
+windowed as (
+    select
+        *,
+        lag(opportunities_created, 1) over (
+            partition by lead_source order by month_start_date
+        ) as opportunities_created_previous_month
+    from monthly
+),
+
+final as (
+    select
+        month_start_date,
+        lead_source,
+        leads_created,
+        leads_with_opportunity,
+        leads_won,
+        {{ safe_divide('leads_with_opportunity', 'leads_created') }} as lead_to_opportunity_rate,
+        {{ safe_divide('leads_won', 'leads_with_opportunity') }} as opportunity_to_won_rate,
+        {{ safe_divide('leads_won', 'leads_created') }} as lead_to_won_rate,
+        mean_days_to_opportunity,
+        mean_days_to_won,
+        won_deals,
+        won_revenue,
+        {{ safe_divide('won_revenue', 'won_deals', 'decimal(18,2)') }} as average_deal_size,
+        opportunities_created,
+        cast(opportunities_created_previous_month as integer) as opportunities_created_previous_month,
+        {{ safe_divide(
+            'opportunities_created - opportunities_created_previous_month',
+            'opportunities_created_previous_month'
+        ) }} as opportunity_creation_growth
+    from windowed
+)
+
+select * from final
