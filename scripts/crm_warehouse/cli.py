@@ -397,7 +397,7 @@ def dashboard(
     for k in result.kpis:
         out.print(f"{k.spec.label}: {k.display}" + (f" ({k.period})" if k.period else ""))
     for line in result.missing:
-        console.print(f"[yellow]no data: {line}[/yellow]")
+        out.print(f"[yellow]no data: {line}[/yellow]", highlight=False)
     out.print(
         f"Dashboard: {result.path} ({result.charts_with_data}/{len(result.charts)} charts with data)",
         highlight=False,

@@ -156,18 +156,26 @@ def _source_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[s
     return [(str(s), str(t), str(c)) for s, t, c in rows]
 
 
-def _columns(
-    con: duckdb.DuckDBPyConnection, catalog: str, schema: str, table: str
-) -> list[tuple[str, str, str]]:
+def _all_columns(
+    con: duckdb.DuckDBPyConnection, catalog: str
+) -> dict[tuple[str, str], list[tuple[str, str, str]]]:
+    """{(schema, table): [(column, type, comment)]} of a catalog, in column order
+    (one catalog query: duckdb_columns() is slow to call table by table)."""
     rows = con.execute(
         """
-        select column_name, data_type, coalesce(comment, '') from duckdb_columns()
-        where database_name = ? and schema_name = ? and table_name = ?
-        order by column_index
+        select schema_name, table_name, column_name, data_type, coalesce(comment, '')
+        from duckdb_columns()
+        where database_name = ?
+        order by schema_name, table_name, column_index
         """,
-        [catalog, schema, table],
+        [catalog],
     ).fetchall()
-    return [(str(n), str(t), str(c)) for n, t, c in rows]
+    out: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for schema, table, name, data_type, comment in rows:
+        out.setdefault((str(schema), str(table)), []).append(
+            (str(name), str(data_type), str(comment))
+        )
+    return out
 
 
 def _emails_found(
@@ -261,11 +269,15 @@ def publish(
                 f"the warehouse {warehouse} has no table in the mart schemas "
                 f"({', '.join(PUBLISHED_SCHEMAS[:-1])}): published without marts"
             )
+        wh_columns = _all_columns(con, "wh")
         withheld: dict[str, list[str]] = {}
+        # One transaction for the whole copy: the many catalog writes (tables,
+        # comments) are written to the new file once, not statement by statement.
+        con.execute("begin transaction")
         for i, (schema, table, comment) in enumerate(sources, start=1):
             if progress:
                 progress("publish", i - 1, len(sources))
-            cols = _columns(con, "wh", schema, table)
+            cols = wh_columns.get((schema, table), [])
             kept = [(n, t, c) for n, t, c in cols if not is_withheld(n, t)]
             withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
             if not kept:
@@ -281,8 +293,10 @@ def publish(
             for name, _, col_comment in kept:
                 if col_comment:
                     con.execute(f"comment on column {target}.{_q(name)} is {_lit(col_comment)}")
+        con.execute("commit")
         if run_report is not None:
             write_run_log(con, "pub", run_report)
+        pub_columns = _all_columns(con, "pub")
         for schema, table, _ in _source_tables(con, "pub"):
             relation = f"pub.{_q(schema)}.{_q(table)}"
             tables.append(
@@ -290,7 +304,7 @@ def publish(
                     schema=schema,
                     table=table,
                     rows=_count(con, relation),
-                    columns=[n for n, _, _ in _columns(con, "pub", schema, table)],
+                    columns=[n for n, _, _ in pub_columns.get((schema, table), [])],
                     parquet=f"{PARQUET_DIR}/{schema}/{table}.parquet",
                     withheld_columns=withheld.get(f"{schema}.{table}", []),
                 )
@@ -302,7 +316,7 @@ def publish(
         for t in tables:
             text_cols = [
                 n
-                for n, typ, _ in _columns(con, "pub", t.schema, t.table)
+                for n, typ, _ in pub_columns.get((t.schema, t.table), [])
                 if typ.upper().startswith(_TEXT_TYPES) or typ.upper().endswith("[]")
             ]
             leaks += [
