@@ -404,3 +404,27 @@ def test_a_build_that_fails_on_purpose_keeps_the_published_file(
     ).fetchone()
     con.close()
     assert last == ("failed", "dbt build")
+
+
+def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> None:
+    """models/exposures.yml refs only models that exist (else dbt cannot parse)
+    and the dashboard's exposure only marts its charts read."""
+    import yaml
+
+    from crm_warehouse.dashboard import CHARTS, KPIS
+
+    root = project_root()
+    data = yaml.safe_load((root / "models" / "exposures.yml").read_text())
+    exposures = {e["name"]: e for e in data["exposures"]}
+    assert set(exposures) == {"kpi_dashboard", "crm_marts_file"}
+    marts = {p.stem for p in (root / "models" / "marts").rglob("*.sql")}
+
+    def refs(name: str) -> set[str]:
+        found = [re.fullmatch(r"ref\('([a-z0-9_]+)'\)", d) for d in exposures[name]["depends_on"]]
+        assert all(found), exposures[name]["depends_on"]
+        return {m.group(1) for m in found if m}
+
+    assert refs("crm_marts_file") <= marts
+    charted = {t.split(".")[1] for spec in (*CHARTS, *KPIS) for t in spec.tables}
+    assert refs("kpi_dashboard") <= charted & marts
+    assert {"kpi_sales_monthly", "dim_dates"} <= refs("kpi_dashboard")
