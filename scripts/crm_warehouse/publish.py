@@ -369,7 +369,15 @@ def publish(
         _remove(parquet_tmp)
         raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
     _fsync(tmp)
-    os.replace(tmp, final)
+    try:
+        os.replace(tmp, final)
+    except OSError as exc:  # e.g. Windows, where a reader holding the file blocks it
+        _remove(tmp)
+        _remove(parquet_tmp)
+        raise PublishError(
+            f"cannot replace {final} ({exc}); close the tools that have it open "
+            "and publish again (the previous file is untouched)"
+        ) from exc
     _fsync(out_dir)
     old = out_dir / f".{PARQUET_DIR}.old-{token}"
     if parquet_final.exists():
