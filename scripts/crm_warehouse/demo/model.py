@@ -1033,7 +1033,7 @@ class Sim:
 
     def _expansion_seeds(self, rng: np.random.Generator, o: NS) -> NS:
         won = (o.outcome == 1) & (o.type != 2)
-        sel = np.flatnonzero(won & (rng.random(len(won)) < 0.35))
+        sel = np.flatnonzero(won & (rng.random(len(won)) < 0.45))
         created = o.final_close[sel] + rng.integers(90, 400, len(sel)) * DAY
         ok = created < T1 - DAY
         sel, created = sel[ok], created[ok]

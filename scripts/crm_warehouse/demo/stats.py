@@ -129,9 +129,11 @@ class Stats:
         ]
         if mapped:
             out["unmapped_values"] = {}
+            # an append-only table (no version column) counts every loadable row
+            rel = "_cur" if t.version_column else "_loadable"
             for c, known in mapped:
                 rows = self.con.execute(
-                    f"""select lower(trim({q(c)})) as v, count(*) from _cur
+                    f"""select lower(trim({q(c)})) as v, count(*) from {rel}
                     where nullif(trim({q(c)}), '') is not null group by 1 order by 1"""
                 ).fetchall()
                 out["unmapped_values"][c] = {v: int(n) for v, n in rows if v not in known}
