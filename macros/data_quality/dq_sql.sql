@@ -140,3 +140,29 @@ kept_{{ table_name }} as (
         else {{ rule }}
     end
 {%- endmacro %}
+
+
+{#- Union of one select per raw table with a currency_code column: its kept
+    records per currency code as written. -#}
+{% macro dq_currency_selects() -%}
+    {%- set selects = [] -%}
+    {%- for table_name in crm_contract_table_names() -%}
+        {%- set meta = crm_table_meta(table_name) -%}
+        {%- if 'currency_code' in meta.columns | map(attribute='name') | list -%}
+            {%- do selects.append(
+                "select '" ~ table_name ~ "' as table_name, currency_code, count(*) as record_count from ("
+                ~ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete)
+                ~ ") as kept where currency_code is not null group by currency_code"
+            ) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if selects -%}
+        {{ selects | join('\n    union all\n    ') }}
+    {%- else -%}
+        select
+            cast(null as {{ dbt.type_string() }}) as table_name,
+            cast(null as {{ dbt.type_string() }}) as currency_code,
+            0 as record_count
+        where false
+    {%- endif -%}
+{%- endmacro %}
