@@ -1,0 +1,75 @@
+{#- The periods in which each opportunity was open, in which stage: the open-stage
+    intervals of the stage history, starting no earlier than the opportunity's
+    creation and, for the current entry of a deal that is closed now, ending at
+    its close. Opportunities without stage history get one period from creation
+    to close in their current stage ('unknown' when they are closed now). -#}
+with stage_intervals as (
+    select * from {{ ref('int_opportunity_stage_intervals') }}
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+from_history as (
+    select
+        stage_intervals.opportunity_id,
+        stage_intervals.stage_history_id as period_id,
+        coalesce(stage_intervals.stage_name, 'unmapped') as stage_name,
+        stage_intervals.stage_order,
+        stage_intervals.stage_probability,
+        coalesce(stage_intervals.amount, opportunities.amount) as amount,
+        case
+            when stage_intervals.entered_at < opportunities.created_at then opportunities.created_at
+            else stage_intervals.entered_at
+        end as valid_from_at,
+        case
+            when stage_intervals.exited_at is null and opportunities.is_closed then opportunities.closed_at
+            else stage_intervals.exited_at
+        end as valid_to_at
+    from stage_intervals
+    inner join opportunities
+        on stage_intervals.opportunity_id = opportunities.opportunity_id
+    -- open stages, and unmapped ones (not known to be closed)
+    where not coalesce(stage_intervals.is_closed, false)
+),
+
+without_history as (
+    select
+        opportunities.opportunity_id,
+        opportunities.opportunity_id as period_id,
+        case
+            when opportunities.is_open then opportunities.stage_name
+            when opportunities.stage_name is null then 'unmapped'
+            else 'unknown'
+        end as stage_name,
+        case when opportunities.is_open then opportunities.stage_order end as stage_order,
+        case when opportunities.is_open then opportunities.stage_probability end as stage_probability,
+        opportunities.amount,
+        opportunities.created_at as valid_from_at,
+        opportunities.closed_at as valid_to_at
+    from opportunities
+    where opportunities.stage_change_count = 0
+),
+
+unioned as (
+    select * from from_history
+    union all
+    select * from without_history
+),
+
+final as (
+    select
+        opportunity_id,
+        period_id,
+        stage_name,
+        stage_order,
+        stage_probability,
+        amount,
+        valid_from_at,
+        valid_to_at
+    from unioned
+    where valid_to_at is null or valid_to_at > valid_from_at
+)
+
+select * from final

@@ -1,0 +1,170 @@
+{#- Partner scorecard: one row per channel partner x month of the spine, over
+    the opportunities the partner registered (opportunity.partner_id). The sales
+    KPIs come from kpi_sales_monthly (dimension 'partner'), so both agree; channel
+    mix, deal success rate and the quality score are computed here. -#}
+with partners as (
+    select * from {{ ref('dim_partners') }}
+),
+
+sales_monthly as (
+    select * from {{ ref('kpi_sales_monthly') }}
+    where dimension_name = 'partner'
+),
+
+opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+all_partners as (
+    select
+        partner_id,
+        partner_name,
+        partner_tier
+    from partners
+    union
+    select
+        partner_id,
+        'unknown' as partner_name,
+        cast(null as {{ dbt.type_string() }}) as partner_tier
+    from opportunities
+    where
+        partner_id is not null
+        and partner_id not in (select partners.partner_id from partners)
+),
+
+-- opportunities registered (created) in the month: channel mix and deal success rate
+registered as (
+    select
+        partner_id,
+        created_month_start_date as month_start_date,
+        count(*) as registered_count,
+        sum(case when is_won then 1 else 0 end) as registered_won_count,
+        sum(case when channel_group = 'paid' then 1 else 0 end) as registered_paid_count,
+        sum(case when channel_group = 'earned' then 1 else 0 end) as registered_earned_count,
+        sum(case when channel_group = 'owned' then 1 else 0 end) as registered_owned_count,
+        sum(case when channel_group = 'unknown' then 1 else 0 end) as registered_unknown_channel_count
+    from opportunities
+    where partner_id is not null
+    group by partner_id, created_month_start_date
+),
+
+joined as (
+    select
+        months.month_start_date,
+        all_partners.partner_id,
+        all_partners.partner_name,
+        all_partners.partner_tier,
+        coalesce(sales_monthly.won_count, 0) as won_count,
+        cast(coalesce(sales_monthly.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        sales_monthly.average_deal_size,
+        coalesce(sales_monthly.lost_count, 0) as lost_count,
+        cast(coalesce(sales_monthly.lost_amount, 0) as decimal(18, 2)) as lost_amount,
+        sales_monthly.win_rate,
+        sales_monthly.win_rate_by_amount,
+        sales_monthly.sales_cycle_days_mean,
+        coalesce(sales_monthly.open_pipeline_count, 0) as open_pipeline_count,
+        cast(coalesce(sales_monthly.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+        cast(coalesce(sales_monthly.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+            as open_pipeline_weighted_amount,
+        sales_monthly.sales_velocity as deal_velocity,
+        coalesce(registered.registered_count, 0) as registered_count,
+        coalesce(registered.registered_won_count, 0) as registered_won_count,
+        coalesce(registered.registered_paid_count, 0) as registered_paid_count,
+        coalesce(registered.registered_earned_count, 0) as registered_earned_count,
+        coalesce(registered.registered_owned_count, 0) as registered_owned_count,
+        coalesce(registered.registered_unknown_channel_count, 0) as registered_unknown_channel_count
+    from months
+    cross join all_partners
+    left join sales_monthly
+        on
+            months.month_start_date = sales_monthly.month_start_date
+            and all_partners.partner_id = sales_monthly.dimension_value
+    left join registered
+        on
+            months.month_start_date = registered.month_start_date
+            and all_partners.partner_id = registered.partner_id
+),
+
+-- trailing 12 months (this month and the 11 before), on the complete month spine
+trailing_windows as (
+    select
+        *,
+        sum(won_revenue) over (
+            partition by partner_id order by month_start_date rows between 11 preceding and current row
+        ) as trailing_12m_won_revenue,
+        sum(registered_count + won_count + lost_count) over (
+            partition by partner_id order by month_start_date rows between 11 preceding and current row
+        ) as trailing_12m_activity_count
+    from joined
+),
+
+-- quality score: percentile of trailing won revenue among partners active in the window
+scored as (
+    select
+        partner_id,
+        month_start_date,
+        cast(
+            round(
+                100 * percent_rank() over (partition by month_start_date order by trailing_12m_won_revenue), 2
+            ) as decimal(18, 2)
+        ) as quality_score
+    from trailing_windows
+    where trailing_12m_activity_count > 0
+),
+
+with_score as (
+    select
+        trailing_windows.*,
+        scored.quality_score,
+        lag(scored.quality_score, 12) over (
+            partition by trailing_windows.partner_id order by trailing_windows.month_start_date
+        ) as previous_12m_quality_score
+    from trailing_windows
+    left join scored
+        on
+            trailing_windows.partner_id = scored.partner_id
+            and trailing_windows.month_start_date = scored.month_start_date
+),
+
+final as (
+    select
+        month_start_date,
+        partner_id,
+        partner_name,
+        partner_tier,
+        won_count,
+        won_revenue,
+        average_deal_size,
+        lost_count,
+        lost_amount,
+        win_rate,
+        win_rate_by_amount,
+        open_pipeline_count,
+        open_pipeline_amount,
+        open_pipeline_weighted_amount,
+        sales_cycle_days_mean,
+        deal_velocity,
+        registered_count,
+        registered_won_count,
+        {{ safe_divide('registered_won_count', 'registered_count') }} as deal_success_rate,
+        registered_paid_count,
+        registered_earned_count,
+        registered_owned_count,
+        registered_unknown_channel_count,
+        {{ safe_divide('registered_paid_count', 'registered_count') }} as channel_mix_paid_share,
+        {{ safe_divide('registered_earned_count', 'registered_count') }} as channel_mix_earned_share,
+        {{ safe_divide('registered_owned_count', 'registered_count') }} as channel_mix_owned_share,
+        {{ safe_divide('registered_unknown_channel_count', 'registered_count') }} as channel_mix_unknown_share,
+        cast(trailing_12m_won_revenue as decimal(18, 2)) as trailing_12m_won_revenue,
+        trailing_12m_activity_count > 0 as is_active_trailing_12m,
+        quality_score,
+        previous_12m_quality_score,
+        cast(quality_score - previous_12m_quality_score as decimal(18, 2)) as quality_score_change
+    from with_score
+)
+
+select * from final

@@ -1,0 +1,185 @@
+{#- Forecast (S10) at the as-of date: the currently open opportunities' amount x
+    win probability by expected close month, stage and dimension member, with the
+    seed probability of the stage and, beside it, the empirical probability: the
+    share of the deals closed in the trailing 12 months up to the as-of date that
+    reached the stage and were won. -#}
+with opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+stage_changes as (
+    select * from {{ ref('fct_opportunity_stage_changes') }}
+),
+
+opportunity_dimensions as (
+    select * from {{ ref('int_sales_opportunity_dimensions_unpivoted') }}
+),
+
+members as (
+    select * from {{ ref('int_sales_dimension_members') }}
+),
+
+stages as (
+    select * from {{ ref('stages') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+open_stages as (
+    select distinct
+        stage_name,
+        stage_order,
+        default_probability as stage_probability
+    from stages
+    where not is_closed
+),
+
+-- deals closed in the 12 months up to the as-of date, with the furthest open stage they reached
+recently_closed as (
+    select
+        opportunities.opportunity_id,
+        opportunities.is_won
+    from opportunities
+    cross join as_of
+    where
+        opportunities.is_closed
+        and opportunities.closed_date > cast({{ dbt.dateadd('month', -12, 'as_of.as_of_date') }} as date)
+        and opportunities.closed_date <= as_of.as_of_date
+),
+
+furthest_open_stage as (
+    select
+        opportunity_id,
+        max(stage_order) as max_open_stage_order
+    from stage_changes
+    where not is_closed
+    group by opportunity_id
+),
+
+-- a deal reached a stage when it entered it or a later open stage (a skipped
+-- stage counts as passed), or when it was won
+reached as (
+    select
+        open_stages.stage_name,
+        recently_closed.opportunity_id,
+        recently_closed.is_won
+    from recently_closed
+    left join furthest_open_stage
+        on recently_closed.opportunity_id = furthest_open_stage.opportunity_id
+    inner join open_stages
+        on
+            recently_closed.is_won
+            or furthest_open_stage.max_open_stage_order >= open_stages.stage_order
+),
+
+empirical as (
+    select
+        open_stages.stage_name,
+        count(reached.opportunity_id) as reached_count,
+        sum(case when reached.is_won then 1 else 0 end) as reached_won_count
+    from open_stages
+    left join reached
+        on open_stages.stage_name = reached.stage_name
+    group by open_stages.stage_name
+),
+
+open_deals as (
+    select
+        opportunities.opportunity_id,
+        opportunities.stage_name,
+        opportunities.amount,
+        cast({{ dbt.date_trunc('month', 'opportunities.expected_close_date') }} as date)
+            as expected_close_month_start_date
+    from opportunities
+    where opportunities.is_open and opportunities.expected_close_date is not null
+),
+
+forecast_months as (
+    select distinct dates.month_start_date as expected_close_month_start_date
+    from {{ ref('dim_dates') }} as dates
+    cross join as_of
+    where
+        dates.date_day >= as_of.as_of_month_start_date
+        and dates.date_day < cast({{ dbt.dateadd('month', 12, 'as_of.as_of_month_start_date') }} as date)
+    union
+    select distinct expected_close_month_start_date
+    from open_deals
+),
+
+open_by_member as (
+    select
+        open_deals.expected_close_month_start_date,
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        open_deals.stage_name,
+        count(*) as open_opportunity_count,
+        sum(open_deals.amount) as open_amount
+    from open_deals
+    inner join opportunity_dimensions
+        on open_deals.opportunity_id = opportunity_dimensions.opportunity_id
+    group by
+        open_deals.expected_close_month_start_date,
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        open_deals.stage_name
+),
+
+spine as (
+    select
+        forecast_months.expected_close_month_start_date,
+        members.dimension_name,
+        members.dimension_value,
+        members.dimension_label,
+        open_stages.stage_name,
+        open_stages.stage_order,
+        open_stages.stage_probability
+    from forecast_months
+    cross join members
+    cross join open_stages
+),
+
+joined as (
+    select
+        spine.*,
+        coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
+        cast(coalesce(open_by_member.open_amount, 0) as decimal(18, 2)) as open_amount,
+        empirical.reached_count as empirical_sample_count,
+        empirical.reached_won_count as empirical_won_count,
+        {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability
+    from spine
+    left join open_by_member
+        on
+            spine.expected_close_month_start_date = open_by_member.expected_close_month_start_date
+            and spine.dimension_name = open_by_member.dimension_name
+            and spine.dimension_value = open_by_member.dimension_value
+            and spine.stage_name = open_by_member.stage_name
+    left join empirical
+        on spine.stage_name = empirical.stage_name
+),
+
+final as (
+    select
+        joined.expected_close_month_start_date,
+        joined.dimension_name,
+        joined.dimension_value,
+        joined.dimension_label,
+        joined.stage_name,
+        joined.stage_order,
+        as_of.as_of_date,
+        joined.expected_close_month_start_date < as_of.as_of_month_start_date as is_overdue,
+        joined.open_opportunity_count,
+        joined.open_amount,
+        joined.stage_probability,
+        joined.empirical_win_probability,
+        joined.empirical_sample_count,
+        joined.empirical_won_count,
+        cast(round(joined.open_amount * joined.stage_probability, 2) as decimal(18, 2)) as forecast_amount,
+        cast(round(joined.open_amount * joined.empirical_win_probability, 2) as decimal(18, 2))
+            as forecast_amount_empirical
+    from joined
+    cross join as_of
+)
+
+select * from final

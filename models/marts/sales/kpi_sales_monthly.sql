@@ -1,0 +1,310 @@
+{#- Sales KPIs (S1-S9, S11, S15, S17) per month and dimension member, long
+    format: one row per month of the spine x (dimension_name, dimension_value),
+    'all' included, zeros for months without activity. -#}
+with opportunities as (
+    select * from {{ ref('fct_opportunities') }}
+),
+
+opportunity_dimensions as (
+    select * from {{ ref('int_sales_opportunity_dimensions_unpivoted') }}
+),
+
+members as (
+    select * from {{ ref('int_sales_dimension_members') }}
+),
+
+snapshots as (
+    select * from {{ ref('int_open_opportunities_snapshotted') }}
+),
+
+leads as (
+    select * from {{ ref('fct_leads') }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__activities') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+-- done sales calls linked to an opportunity (S17)
+opportunity_calls as (
+    select
+        opportunity_id,
+        count(*) as call_count
+    from activities
+    where
+        activity_type = 'call'
+        and purpose = 'sales'
+        and opportunity_id is not null
+        and completed_at is not null
+        and coalesce(outcome, 'none') != 'cancelled'
+    group by opportunity_id
+),
+
+opportunities_by_member as (
+    select
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        opportunities.*,
+        coalesce(opportunity_calls.call_count, 0) as call_count
+    from opportunities
+    inner join opportunity_dimensions
+        on opportunities.opportunity_id = opportunity_dimensions.opportunity_id
+    left join opportunity_calls
+        on opportunities.opportunity_id = opportunity_calls.opportunity_id
+),
+
+closed_by_month as (
+    select
+        closed_month_start_date as month_start_date,
+        dimension_name,
+        dimension_value,
+        sum(case when is_won then 1 else 0 end) as won_count,
+        sum(case when is_won and amount is not null then 1 else 0 end) as won_with_amount_count,
+        sum(case when is_won then amount end) as won_revenue,
+        sum(case when is_lost then 1 else 0 end) as lost_count,
+        sum(case when is_lost then amount end) as lost_amount,
+        avg(case when is_won then sales_cycle_days end) as sales_cycle_days_mean,
+        {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
+        avg(case when is_won then lead_to_close_days end) as lead_to_close_days_mean,
+        {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
+        sum(case when is_won and customer_type = 'new' then 1 else 0 end) as new_customer_won_count,
+        sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
+        sum(case when is_won and customer_type = 'existing' then 1 else 0 end) as existing_customer_won_count,
+        sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
+        sum(call_count) as closed_opportunity_call_count
+    from opportunities_by_member
+    where is_closed and closed_month_start_date is not null
+    group by closed_month_start_date, dimension_name, dimension_value
+),
+
+created_by_month as (
+    select
+        created_month_start_date as month_start_date,
+        dimension_name,
+        dimension_value,
+        count(*) as opportunities_created_count,
+        sum(amount) as opportunities_created_amount,
+        sum(case when customer_type = 'new' then 1 else 0 end) as new_customer_created_count,
+        sum(case when customer_type = 'new' then amount end) as new_customer_created_amount,
+        sum(case when customer_type = 'existing' then 1 else 0 end) as existing_customer_created_count,
+        sum(case when customer_type = 'existing' then amount end) as existing_customer_created_amount
+    from opportunities_by_member
+    group by created_month_start_date, dimension_name, dimension_value
+),
+
+pipeline_by_month as (
+    select
+        snapshots.month_start_date,
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        count(*) as open_pipeline_count,
+        sum(snapshots.amount) as open_pipeline_amount,
+        sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
+        avg(snapshots.days_open) as average_days_open
+    from snapshots
+    inner join opportunity_dimensions
+        on snapshots.opportunity_id = opportunity_dimensions.opportunity_id
+    group by snapshots.month_start_date, opportunity_dimensions.dimension_name, opportunity_dimensions.dimension_value
+),
+
+-- close rate (S5) is lead-based: defined for 'all', lead_source and channel_group
+leads_by_member as (
+    select
+        created_month_start_date,
+        'all' as dimension_name,
+        'all' as dimension_value,
+        is_won
+    from leads
+    union all
+    select
+        created_month_start_date,
+        'lead_source' as dimension_name,
+        lead_source as dimension_value,
+        is_won
+    from leads
+    union all
+    select
+        created_month_start_date,
+        'channel_group' as dimension_name,
+        channel_group as dimension_value,
+        is_won
+    from leads
+),
+
+leads_by_month as (
+    select
+        created_month_start_date as month_start_date,
+        dimension_name,
+        dimension_value,
+        count(*) as leads_created_count,
+        sum(case when is_won then 1 else 0 end) as leads_won_count
+    from leads_by_member
+    group by created_month_start_date, dimension_name, dimension_value
+),
+
+spine as (
+    select
+        months.month_start_date,
+        months.month_end_date,
+        months.is_as_of_month,
+        members.dimension_name,
+        members.dimension_value,
+        members.dimension_label
+    from months
+    cross join members
+),
+
+joined as (
+    select
+        spine.month_start_date,
+        spine.month_end_date,
+        spine.is_as_of_month,
+        spine.dimension_name,
+        spine.dimension_value,
+        spine.dimension_label,
+        coalesce(closed_by_month.won_count, 0) as won_count,
+        coalesce(closed_by_month.won_with_amount_count, 0) as won_with_amount_count,
+        cast(coalesce(closed_by_month.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        coalesce(closed_by_month.lost_count, 0) as lost_count,
+        cast(coalesce(closed_by_month.lost_amount, 0) as decimal(18, 2)) as lost_amount,
+        closed_by_month.sales_cycle_days_mean,
+        closed_by_month.sales_cycle_days_median,
+        closed_by_month.lead_to_close_days_mean,
+        closed_by_month.lead_to_close_days_median,
+        coalesce(closed_by_month.new_customer_won_count, 0) as new_customer_won_count,
+        cast(coalesce(closed_by_month.new_customer_won_revenue, 0) as decimal(18, 2)) as new_customer_won_revenue,
+        coalesce(closed_by_month.existing_customer_won_count, 0) as existing_customer_won_count,
+        cast(
+            coalesce(closed_by_month.existing_customer_won_revenue, 0) as decimal(18, 2)
+        ) as existing_customer_won_revenue,
+        coalesce(closed_by_month.closed_opportunity_call_count, 0) as closed_opportunity_call_count,
+        coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created_count,
+        cast(coalesce(created_by_month.opportunities_created_amount, 0) as decimal(18, 2))
+            as opportunities_created_amount,
+        coalesce(created_by_month.new_customer_created_count, 0) as new_customer_created_count,
+        cast(coalesce(created_by_month.new_customer_created_amount, 0) as decimal(18, 2))
+            as new_customer_created_amount,
+        coalesce(created_by_month.existing_customer_created_count, 0) as existing_customer_created_count,
+        cast(coalesce(created_by_month.existing_customer_created_amount, 0) as decimal(18, 2))
+            as existing_customer_created_amount,
+        coalesce(pipeline_by_month.open_pipeline_count, 0) as open_pipeline_count,
+        cast(coalesce(pipeline_by_month.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+        cast(coalesce(pipeline_by_month.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+            as open_pipeline_weighted_amount,
+        pipeline_by_month.average_days_open,
+        case
+            when spine.dimension_name in ('all', 'lead_source', 'channel_group')
+                then coalesce(leads_by_month.leads_created_count, 0)
+        end as leads_created_count,
+        case
+            when spine.dimension_name in ('all', 'lead_source', 'channel_group')
+                then coalesce(leads_by_month.leads_won_count, 0)
+        end as leads_won_count
+    from spine
+    left join closed_by_month
+        on
+            spine.month_start_date = closed_by_month.month_start_date
+            and spine.dimension_name = closed_by_month.dimension_name
+            and spine.dimension_value = closed_by_month.dimension_value
+    left join created_by_month
+        on
+            spine.month_start_date = created_by_month.month_start_date
+            and spine.dimension_name = created_by_month.dimension_name
+            and spine.dimension_value = created_by_month.dimension_value
+    left join pipeline_by_month
+        on
+            spine.month_start_date = pipeline_by_month.month_start_date
+            and spine.dimension_name = pipeline_by_month.dimension_name
+            and spine.dimension_value = pipeline_by_month.dimension_value
+    left join leads_by_month
+        on
+            spine.month_start_date = leads_by_month.month_start_date
+            and spine.dimension_name = leads_by_month.dimension_name
+            and spine.dimension_value = leads_by_month.dimension_value
+),
+
+ratios as (
+    select
+        *,
+        won_count + lost_count as closed_count,
+        cast(won_revenue + lost_amount as decimal(18, 2)) as closed_amount,
+        {{ safe_divide('won_revenue', 'won_with_amount_count', 'decimal(18,2)') }} as average_deal_size,
+        {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
+        {{ safe_divide('won_revenue', 'won_revenue + lost_amount') }} as win_rate_by_amount,
+        {{ safe_divide('leads_won_count', 'leads_created_count') }} as close_rate,
+        cast(round(sales_cycle_days_mean, 2) as decimal(18, 2)) as sales_cycle_days_mean_rounded,
+        cast(round(sales_cycle_days_median, 2) as decimal(18, 2)) as sales_cycle_days_median_rounded,
+        cast(round(average_days_open, 2) as decimal(18, 2)) as average_days_open_rounded,
+        {{ safe_divide('closed_opportunity_call_count', 'won_count + lost_count', 'decimal(18,2)') }}
+            as calls_per_closed_opportunity,
+        lag(won_revenue) over (
+            partition by dimension_name, dimension_value
+            order by month_start_date
+        ) as previous_month_won_revenue
+    from joined
+),
+
+final as (
+    select
+        month_start_date,
+        month_end_date,
+        is_as_of_month,
+        dimension_name,
+        dimension_value,
+        dimension_label,
+        -- S1-S4: closed deals of the month
+        won_count,
+        won_revenue,
+        won_with_amount_count,
+        average_deal_size,
+        lost_count,
+        lost_amount,
+        closed_count,
+        closed_amount,
+        win_rate,
+        win_rate_by_amount,
+        -- S5: lead cohort of the month
+        leads_created_count,
+        leads_won_count,
+        close_rate,
+        -- S6
+        sales_cycle_days_mean_rounded as sales_cycle_days_mean,
+        sales_cycle_days_median_rounded as sales_cycle_days_median,
+        cast(round(lead_to_close_days_mean, 2) as decimal(18, 2)) as lead_to_close_days_mean,
+        cast(round(lead_to_close_days_median, 2) as decimal(18, 2)) as lead_to_close_days_median,
+        -- S7, S9: open pipeline at month end
+        open_pipeline_count,
+        open_pipeline_amount,
+        open_pipeline_weighted_amount,
+        average_days_open_rounded as average_days_open,
+        -- S8
+        cast(
+            round(open_pipeline_count * average_deal_size * win_rate / nullif(sales_cycle_days_mean_rounded, 0), 2)
+            as decimal(18, 2)
+        ) as sales_velocity,
+        -- S11
+        opportunities_created_count,
+        opportunities_created_amount,
+        new_customer_created_count,
+        new_customer_created_amount,
+        existing_customer_created_count,
+        existing_customer_created_amount,
+        new_customer_won_count,
+        new_customer_won_revenue,
+        existing_customer_won_count,
+        existing_customer_won_revenue,
+        -- S15
+        cast(previous_month_won_revenue as decimal(18, 2)) as previous_month_won_revenue,
+        {{ safe_divide('won_revenue - previous_month_won_revenue', 'previous_month_won_revenue') }}
+            as won_revenue_growth,
+        -- S17
+        closed_opportunity_call_count,
+        calls_per_closed_opportunity
+    from ratios
+)
+
+select * from final

@@ -1,0 +1,97 @@
+{#- Open pipeline (S7) and average days open (S9) at each month end by the stage
+    the opportunities were in at that date (from stage history), per dimension
+    member: one row per month x dimension member x stage, zeros included. -#}
+with snapshots as (
+    select * from {{ ref('int_open_opportunities_snapshotted') }}
+),
+
+opportunity_dimensions as (
+    select * from {{ ref('int_sales_opportunity_dimensions_unpivoted') }}
+),
+
+members as (
+    select * from {{ ref('int_sales_dimension_members') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+stages as (
+    select * from {{ ref('stages') }}
+),
+
+-- the open canonical stages, plus any other label found at a month end
+-- ('unmapped' raw stage, 'unknown' stage of a deal without history)
+pipeline_stages as (
+    select distinct
+        stage_name,
+        stage_order
+    from stages
+    where not is_closed
+    union
+    select distinct
+        stage_name,
+        stage_order
+    from snapshots
+),
+
+pipeline_by_stage as (
+    select
+        snapshots.month_start_date,
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        snapshots.stage_name,
+        count(*) as open_pipeline_count,
+        sum(snapshots.amount) as open_pipeline_amount,
+        sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
+        sum(snapshots.days_open) as total_days_open
+    from snapshots
+    inner join opportunity_dimensions
+        on snapshots.opportunity_id = opportunity_dimensions.opportunity_id
+    group by
+        snapshots.month_start_date,
+        opportunity_dimensions.dimension_name,
+        opportunity_dimensions.dimension_value,
+        snapshots.stage_name
+),
+
+spine as (
+    select
+        months.month_start_date,
+        months.month_end_date,
+        members.dimension_name,
+        members.dimension_value,
+        members.dimension_label,
+        pipeline_stages.stage_name,
+        pipeline_stages.stage_order
+    from months
+    cross join members
+    cross join pipeline_stages
+),
+
+final as (
+    select
+        spine.month_start_date,
+        spine.month_end_date,
+        spine.dimension_name,
+        spine.dimension_value,
+        spine.dimension_label,
+        spine.stage_name,
+        spine.stage_order,
+        coalesce(pipeline_by_stage.open_pipeline_count, 0) as open_pipeline_count,
+        cast(coalesce(pipeline_by_stage.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+        cast(coalesce(pipeline_by_stage.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+            as open_pipeline_weighted_amount,
+        {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}
+            as average_days_open
+    from spine
+    left join pipeline_by_stage
+        on
+            spine.month_start_date = pipeline_by_stage.month_start_date
+            and spine.dimension_name = pipeline_by_stage.dimension_name
+            and spine.dimension_value = pipeline_by_stage.dimension_value
+            and spine.stage_name = pipeline_by_stage.stage_name
+)
+
+select * from final

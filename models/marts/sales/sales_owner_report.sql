@@ -1,0 +1,45 @@
+{#- The weekly owner report (S19) as of the as-of date: one row per owner with
+    last week's deals created, won and lost and calls and meetings done, and the
+    calls and meetings scheduled for next week (weeks start on Monday; last week
+    is the full week before the as-of date's week). -#}
+with owner_weeks as (
+    select * from {{ ref('kpi_sales_owner_weekly') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+final as (
+    select
+        owner_weeks.rep_id,
+        max(owner_weeks.rep_name) as rep_name,
+        max(owner_weeks.team_id) as team_id,
+        max(owner_weeks.team_name) as team_name,
+        max(as_of.as_of_date) as as_of_date,
+        max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.week_start_date end)
+            as last_week_start_date,
+        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_created_count else 0 end)
+            as last_week_deals_created_count,
+        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count else 0 end)
+            as last_week_deals_won_count,
+        cast(
+            sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.won_revenue else 0 end)
+            as decimal(18, 2)
+        ) as last_week_won_revenue,
+        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_lost_count else 0 end)
+            as last_week_deals_lost_count,
+        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done_count else 0 end)
+            as last_week_calls_done_count,
+        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.meetings_done_count else 0 end)
+            as last_week_meetings_done_count,
+        sum(case when owner_weeks.relative_week = 'next_week' then owner_weeks.calls_scheduled_count else 0 end)
+            as next_week_calls_scheduled_count,
+        sum(case when owner_weeks.relative_week = 'next_week' then owner_weeks.meetings_scheduled_count else 0 end)
+            as next_week_meetings_scheduled_count
+    from owner_weeks
+    cross join as_of
+    group by owner_weeks.rep_id
+)
+
+select * from final
