@@ -1,0 +1,324 @@
+"""Great Expectations suites derived from the raw contract.
+
+Every rule here is computed from a contract `Table` (models/staging/crm/
+_crm__sources.yml through crm_warehouse.contract); nothing is listed a second
+time. One suite per table:
+
+=================  ==========================================  ====================
+contract says      expectation                                 on frame column
+=================  ==========================================  ====================
+required           ExpectColumnValuesToNotBeNull               <column> (blank = null)
+non-varchar type   ExpectColumnValuesToMatchRegex (type regex)  <column> (text)
+accepted_values    ExpectColumnValuesToBeInSet                 <column> (text)
+min_value          ExpectColumnValuesToBeBetween(min_value)    <column>__num (double)
+pattern            ExpectColumnValuesToMatchRegex (pattern)    <column> (text)
+primary_key        ExpectColumnValuesToBeUnique                <primary key>__hash
+=================  ==========================================  ====================
+
+The validated frame is a pandas DataFrame of one chunk of a landed file: every
+contract column that has a rule, as text (a blank value already turned into
+null by the loader), plus companions computed by DuckDB: a double
+`<column>__num` for each column with a `min_value` and a 64-bit hash
+`<primary key>__hash` of the key (uniqueness on a number is ~20x faster than on
+text; the loader re-checks flagged rows on the text, so a hash collision never
+quarantines a row). `TableValidator` builds the context and suite once per
+table and maps each failed expectation back to row positions of the chunk
+(GX's unexpected_index_list).
+
+The regular expressions avoid `\\s`, `\\d` and inline flags so that pandas runs
+them through pyarrow's RE2 engine (vectorised) instead of Python's `re`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from crm_warehouse.contract import Column, Table
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from great_expectations.core.batch_definition import BatchDefinition
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.expectations.expectation import Expectation
+
+#: Suffix of the numeric companion column that a min_value check runs on.
+NUMERIC_SUFFIX = "__num"
+#: Suffix of the hash companion of the primary key that the uniqueness check runs on.
+HASH_SUFFIX = "__hash"
+
+_DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_OFFSET = "(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
+
+
+def _ci(word: str) -> str:
+    """A case-insensitive spelling of `word` with character classes (RE2-safe, no flags)."""
+    return "".join(f"[{ch.upper()}{ch.lower()}]" if ch.isalpha() else ch for ch in word)
+
+
+_BOOLEAN_WORDS = ("true", "false", "t", "f", "yes", "no", "1", "0")
+
+#: Text form a value of each logical type must have (surrounding spaces allowed).
+TYPE_REGEX: dict[str, str] = {
+    "integer": r"^ *[+-]?[0-9]+(\.0*)? *$",
+    "bigint": r"^ *[+-]?[0-9]+(\.0*)? *$",
+    "decimal": r"^ *[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)? *$",
+    "boolean": "^ *(" + "|".join(_ci(w) for w in _BOOLEAN_WORDS) + ") *$",
+    "date": f"^ *{_DATE} *$",
+    "timestamp": (
+        f"^ *{_DATE}([T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]{{1,9}})?)?)? *{_OFFSET}? *$"
+    ),
+}
+
+#: How a value of each logical type should look, for messages.
+TYPE_HINT: dict[str, str] = {
+    "integer": "a whole number",
+    "bigint": "a whole number",
+    "decimal": "a decimal number such as 1234.50",
+    "boolean": "true/false, t/f, yes/no or 1/0",
+    "date": "an ISO-8601 date YYYY-MM-DD",
+    "timestamp": "an ISO-8601 timestamp YYYY-MM-DD[THH:MM[:SS[.ffffff]]][Z|+HH:MM]",
+}
+
+#: Rule kinds, in the order a row's reasons are reported.
+RULE_KINDS = (
+    "required",
+    "type",
+    "unparseable",
+    "accepted_values",
+    "min_value",
+    "pattern",
+    "unique",
+)
+
+
+def logical_type(column: Column) -> str:
+    """The contract type without precision: decimal(18,2) -> decimal."""
+    return "decimal" if column.data_type.startswith("decimal") else column.data_type
+
+
+def numeric_column(column: str) -> str:
+    """Name of the double companion a min_value check runs on."""
+    return column + NUMERIC_SUFFIX
+
+
+def hash_column(column: str) -> str:
+    """Name of the 64-bit hash companion the uniqueness check runs on."""
+    return column + HASH_SUFFIX
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One check of the contract, carried out by one GX expectation."""
+
+    kind: str
+    column: str
+    frame_column: str
+    expectation_type: str
+    kwargs: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def expectation(self) -> Expectation:
+        gx = _gx()
+        cls = getattr(gx.expectations, self.expectation_type)
+        return cls(
+            column=self.frame_column,
+            meta={"rule": self.kind, "contract_column": self.column},
+            **self.kwargs,
+        )
+
+
+def derive_rules(table: Table) -> tuple[Rule, ...]:
+    """Every rule of one contract table, in contract column order."""
+    rules: list[Rule] = []
+    for col in table.columns:
+        ltype = logical_type(col)
+        if col.required:
+            rules.append(Rule("required", col.name, col.name, "ExpectColumnValuesToNotBeNull"))
+        if ltype != "varchar":
+            rules.append(
+                Rule(
+                    "type",
+                    col.name,
+                    col.name,
+                    "ExpectColumnValuesToMatchRegex",
+                    {"regex": TYPE_REGEX[ltype]},
+                )
+            )
+        if col.accepted_values:
+            rules.append(
+                Rule(
+                    "accepted_values",
+                    col.name,
+                    col.name,
+                    "ExpectColumnValuesToBeInSet",
+                    {"value_set": list(col.accepted_values)},
+                )
+            )
+        if col.min_value is not None:
+            rules.append(
+                Rule(
+                    "min_value",
+                    col.name,
+                    numeric_column(col.name),
+                    "ExpectColumnValuesToBeBetween",
+                    {"min_value": col.min_value},
+                )
+            )
+        if col.pattern:
+            rules.append(
+                Rule(
+                    "pattern",
+                    col.name,
+                    col.name,
+                    "ExpectColumnValuesToMatchRegex",
+                    {"regex": col.pattern},
+                )
+            )
+        if col.name == table.primary_key:
+            rules.append(
+                Rule("unique", col.name, hash_column(col.name), "ExpectColumnValuesToBeUnique")
+            )
+    return tuple(rules)
+
+
+@dataclass(frozen=True)
+class FrameColumn:
+    """A column of the validated frame: the text of a contract column, or a
+    companion computed from it ('num': double, 'hash': 64-bit hash)."""
+
+    name: str
+    column: str
+    kind: str
+
+
+def frame_columns(table: Table) -> list[FrameColumn]:
+    """The columns the validated frame must hold, in contract order."""
+    out: dict[str, FrameColumn] = {}
+    for rule in derive_rules(table):
+        if rule.frame_column == rule.column:
+            kind = "text"
+        elif rule.kind == "min_value":
+            kind = "num"
+        else:
+            kind = "hash"
+        out.setdefault(rule.frame_column, FrameColumn(rule.frame_column, rule.column, kind))
+    return list(out.values())
+
+
+def build_suite(table: Table, name: str | None = None) -> ExpectationSuite:
+    """The GX ExpectationSuite of one contract table (see the module docstring)."""
+    gx = _gx()
+    suite = gx.ExpectationSuite(name=name or f"raw_{table.name}")
+    for rule in derive_rules(table):
+        suite.add_expectation(rule.expectation())
+    return suite
+
+
+def _gx() -> Any:
+    """Import great_expectations with its analytics off (set before the import)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    import great_expectations as gx
+
+    return gx
+
+
+def new_context() -> AbstractDataContext:
+    """An ephemeral GX context without progress bars or analytics."""
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    # GX fingerprints every in-memory DataFrame below this size (a full hash of
+    # every value, ~30% of a validation); the fingerprint is only a batch marker
+    # we never use, so it is switched off for this process.
+    pandas_execution_engine.HASH_THRESHOLD = 0
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+@dataclass(frozen=True)
+class RuleFailure:
+    """The rows (positions in the validated chunk) that failed one rule."""
+
+    rule: Rule
+    positions: np.ndarray
+
+
+_RESULT_FORMAT = {
+    "result_format": "COMPLETE",
+    "partial_unexpected_count": 0,
+    "include_unexpected_rows": False,
+    "return_unexpected_index_query": False,
+}
+
+
+class TableValidator:
+    """The suite of one table, its context and batch definition, built once and
+    used for every chunk of every file of that table."""
+
+    def __init__(self, table: Table, context: AbstractDataContext | None = None) -> None:
+        self.table = table
+        self.context = context or new_context()
+        self.rules = derive_rules(table)
+        self._by_key = {(r.kind, r.column): r for r in self.rules}
+        name = f"raw_{table.name}"
+        self.suite = self.context.suites.add(build_suite(table, name))
+        source = self.context.data_sources.add_or_update_pandas(name)
+        asset = source.add_dataframe_asset(name)
+        self._batch_definition: BatchDefinition = asset.add_batch_definition_whole_dataframe(name)
+        self.frame_columns = frame_columns(table)
+
+    def validate(self, frame: pd.DataFrame) -> list[RuleFailure]:
+        """Failed rules of one chunk with the row positions (0-based, the frame
+        must have a RangeIndex) that failed them."""
+        if len(frame) == 0:
+            return []
+        batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
+        result = batch.validate(self.suite, result_format=_RESULT_FORMAT)
+        failures: list[RuleFailure] = []
+        for res in result.results:
+            meta = res.expectation_config.meta or {}
+            rule = self._by_key[(meta["rule"], meta["contract_column"])]
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                msg = res.exception_info.get("exception_message")
+                raise RuntimeError(f"GX could not evaluate {rule.kind} on {rule.column}: {msg}")
+            if res.success:
+                continue
+            index = res.result.get("unexpected_index_list") or []
+            failures.append(RuleFailure(rule, np.asarray(index, dtype=np.int64)))
+        return failures
+
+
+def quote_value(value: object, limit: int = 60) -> str:
+    """A value as shown in a message: quoted, shortened when long."""
+    text = "" if value is None else str(value)
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return "'" + text.replace("\n", "\\n") + "'"
+
+
+def describe(kind: str, column: Column, value: object) -> str:
+    """The reason a value fails a rule, as one readable sentence."""
+    ltype = logical_type(column)
+    shown = quote_value(value)
+    if kind == "required":
+        return "value is missing or blank but the column is required"
+    if kind == "type":
+        return f"value {shown} is not a valid {ltype}; expected {TYPE_HINT[ltype]}"
+    if kind == "unparseable":
+        return f"value {shown} is an unparseable {ltype} (not a real {ltype} or out of range)"
+    if kind == "accepted_values":
+        allowed = ", ".join(column.accepted_values or ())
+        return f"value {shown} is not one of the accepted values ({allowed})"
+    if kind == "min_value":
+        return f"value {shown} is below the minimum {column.min_value}"
+    if kind == "pattern":
+        return f"value {shown} does not match the pattern {column.pattern}"
+    if kind == "unique":
+        return f"primary key value {shown} occurs more than once in the file"
+    raise ValueError(f"unknown rule kind {kind}")
