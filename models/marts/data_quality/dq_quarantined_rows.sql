@@ -18,7 +18,7 @@ categorised as (
         source_row,
         column_name,
         rule,
-        {{ dq_quarantine_reason("table_name || '.' || column_name", 'rule', 'raw_value') }} as quarantine_reason
+        {{ dq_quarantine_reason('table_name', 'column_name', 'rule', 'raw_value') }} as quarantine_reason
     from quarantine
 ),
 
