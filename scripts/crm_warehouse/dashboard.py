@@ -303,7 +303,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         kind="table",
         tables=(_PARTNERS, _DATES),
         sql=f"""
-        with trailing as (
+        with last_12_months as (
             select
                 partner_id,
                 sum(won_count) as deals_won_12m,
@@ -321,12 +321,12 @@ CHARTS: tuple[ChartSpec, ...] = (
             latest.quality_score,
             latest.quality_score_change,
             latest.trailing_12m_won_revenue as won_revenue_12m,
-            trailing.deals_won_12m,
-            trailing.win_rate_12m,
-            trailing.deal_success_rate_12m,
+            last_12_months.deals_won_12m,
+            last_12_months.win_rate_12m,
+            last_12_months.deal_success_rate_12m,
             latest.open_pipeline_amount
         from {_PARTNERS} as latest
-        inner join trailing on latest.partner_id = trailing.partner_id
+        inner join last_12_months on latest.partner_id = last_12_months.partner_id
         where latest.month_start_date = {LAST_FULL_MONTH}
         order by latest.quality_score desc nulls last, won_revenue_12m desc, partner
         limit 15
@@ -441,7 +441,7 @@ def fmt_value(value: float | None, fmt: Fmt, currency: str = "USD") -> str:
 
 
 def _tick_format(fmt: Fmt) -> str:
-    return {"rate": ".0%", "money": ".3~s", "count": ",d", "days": ",.0f"}.get(fmt, ".3~s")
+    return {"rate": ".2~%", "money": ".3~s", "count": ",d", "days": ",.0f"}.get(fmt, ".3~s")
 
 
 def _query(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
@@ -535,6 +535,8 @@ def _figure(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]], curr
             secondary_y=True,
             showgrid=False,
             rangemode="tozero",
+            tickmode="auto",
+            nticks=6,
         )
     value_axis = {
         "title_text": _axis_title(
@@ -580,16 +582,20 @@ def _table_html(
             fmts[name] = "days"
         elif "count" in lowered or lowered.startswith(("deals", "won", "lost", "opportunit")):
             fmts[name] = "count"
-    head = "".join(
-        f"<th>{html.escape(spec.labels.get(n, n.replace('_', ' ')))}</th>" for n in names
-    )
+
+    def header(name: str) -> str:
+        text = spec.labels.get(name, name.replace("_", " "))
+        return f"{text} ({currency})" if fmts.get(name) == "money" else text
+
+    head = "".join(f"<th>{html.escape(header(n))}</th>" for n in names)
     body = []
     for row in rows:
         cells = []
         for name, value in zip(names, row, strict=True):
             num = _num(value) if not isinstance(value, str) else None
             if num is not None and name in fmts:
-                text = fmt_value(num, fmts[name], currency)
+                # the currency is named once, in the column header
+                text = fmt_value(num, fmts[name], "").strip()
             elif num is not None:
                 text = f"{num:,.1f}" if num != int(num) else f"{num:,.0f}"
             else:
@@ -681,11 +687,12 @@ main { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr
            #fafbfc, #fafbfc 10px, #f3f4f6 10px, #f3f4f6 20px); border-radius: 6px; gap: 4px;
            text-align: center; padding: 0 24px; }
 .no-data strong { text-transform: uppercase; letter-spacing: .05em; }
-table.scorecard { border-collapse: collapse; width: 100%; font-size: 13px; }
-table.scorecard th { text-align: left; border-bottom: 2px solid var(--line); padding: 6px 8px;
+table.scorecard { border-collapse: collapse; width: 100%; font-size: 12px; }
+table.scorecard th { text-align: left; border-bottom: 2px solid var(--line); padding: 6px 6px;
                      color: var(--muted); font-weight: 600; }
-table.scorecard td { border-bottom: 1px solid var(--line); padding: 5px 8px; }
-table.scorecard td.num { text-align: right; font-variant-numeric: tabular-nums; }
+table.scorecard td { border-bottom: 1px solid var(--line); padding: 5px 6px; }
+table.scorecard td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.scorecard th { vertical-align: bottom; }
 .table-wrap { max-height: 420px; overflow: auto; }
 footer { padding: 0 32px 24px; color: var(--muted); font-size: 12px; }
 """
