@@ -1,6 +1,7 @@
 {#- sum(column_name) of the model equals sum(compare_column) of compare_model,
-    within `tolerance` (default 0: exact for decimals). -#}
-{% test equal_sum(model, column_name, compare_model, compare_column=none, tolerance=0) %}
+    within `tolerance` (default 0: exact for decimals). `compare_where`
+    filters compare_model (config `where` filters the model). -#}
+{% test equal_sum(model, column_name, compare_model, compare_column=none, tolerance=0, compare_where=none) %}
 
 with model_sum as (
     select coalesce(sum({{ column_name }}), 0) as total from {{ model }}
@@ -8,6 +9,7 @@ with model_sum as (
 
 compare_sum as (
     select coalesce(sum({{ compare_column or column_name }}), 0) as total from {{ compare_model }}
+    {% if compare_where %}where {{ compare_where }}{% endif %}
 )
 
 select
