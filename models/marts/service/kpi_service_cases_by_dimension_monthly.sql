@@ -1,0 +1,275 @@
+{#- Service-case KPIs (V1-V3, V5, V8, V12) per month and dimension member,
+    long format: one row per month of the spine x (dimension_name,
+    dimension_value) - 'all', case_type, priority, channel - zeros for months
+    without cases. Events count up to the as-of date only. See doc
+    service_case_rules. -#}
+with cases as (
+    select * from {{ ref('fct_cases') }}
+),
+
+months as (
+    select * from {{ ref('int_months') }}
+),
+
+as_of as (
+    select * from {{ ref('int_as_of_date') }}
+),
+
+cases_by_member as (
+    select
+        'all' as dimension_name,
+        'all' as dimension_value,
+        cases.*
+    from cases
+
+    union all
+
+    select
+        'case_type' as dimension_name,
+        coalesce(cases.case_type, 'unknown') as dimension_value,
+        cases.*
+    from cases
+
+    union all
+
+    select
+        'priority' as dimension_name,
+        coalesce(cases.priority, 'unknown') as dimension_value,
+        cases.*
+    from cases
+
+    union all
+
+    select
+        'channel' as dimension_name,
+        coalesce(cases.channel, 'unknown') as dimension_value,
+        cases.*
+    from cases
+),
+
+members as (
+    -- 'all' always, so the month spine is complete even without cases
+    select
+        'all' as dimension_name,
+        'all' as dimension_value
+
+    union
+
+    select distinct
+        dimension_name,
+        dimension_value
+    from cases_by_member
+),
+
+opened as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.opened_month_start_date as month_start_date,
+        count(*) as cases_opened
+    from cases_by_member
+    cross join as_of
+    where cases_by_member.opened_date <= as_of.as_of_date
+    group by 1, 2, 3
+),
+
+closed as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.closed_month_start_date as month_start_date,
+        count(*) as cases_closed,
+        sum(case when cases_by_member.is_closed_same_day then 1 else 0 end) as cases_closed_same_day
+    from cases_by_member
+    cross join as_of
+    where cases_by_member.closed_date <= as_of.as_of_date
+    group by 1, 2, 3
+),
+
+resolved as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.final_resolved_month_start_date as month_start_date,
+        count(*) as cases_resolved,
+        sum(case when cases_by_member.is_resolved_same_day then 1 else 0 end) as cases_resolved_same_day,
+        sum(case when cases_by_member.is_reopened then 1 else 0 end) as cases_resolved_after_reopen,
+        avg(case when cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end)
+            as resolution_seconds_mean,
+        {{ median('case when cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end') }}
+            as resolution_seconds_median,
+        sum(case when cases_by_member.is_complaint then 1 else 0 end) as complaints_resolved,
+        avg(
+            case
+                when cases_by_member.is_complaint and cases_by_member.seconds_to_resolution >= 0
+                    then cases_by_member.seconds_to_resolution
+            end
+        ) as complaint_resolution_seconds_mean,
+        {{ median('case when cases_by_member.is_complaint and cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end') }}
+            as complaint_resolution_seconds_median
+    from cases_by_member
+    cross join as_of
+    where cases_by_member.final_resolved_date <= as_of.as_of_date
+    group by 1, 2, 3
+),
+
+first_response_sla as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.first_response_due_month_start_date as month_start_date,
+        count(*) as first_response_sla_cases_due,
+        sum(case when cases_by_member.first_response_sla_status = 'met' then 1 else 0 end)
+            as first_response_sla_cases_met
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.first_response_due_date <= as_of.as_of_date
+        and cases_by_member.first_response_sla_status in ('met', 'missed')
+    group by 1, 2, 3
+),
+
+resolution_sla as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.resolution_due_month_start_date as month_start_date,
+        count(*) as resolution_sla_cases_due,
+        sum(case when cases_by_member.resolution_sla_status = 'met' then 1 else 0 end)
+            as resolution_sla_cases_met,
+        sum(case when cases_by_member.is_sla_met then 1 else 0 end) as sla_cases_met
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.resolution_due_date <= as_of.as_of_date
+        and cases_by_member.resolution_sla_status in ('met', 'missed')
+    group by 1, 2, 3
+),
+
+surveys as (
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.survey_month_start_date as month_start_date,
+        count(*) as survey_responses,
+        sum(cases_by_member.satisfaction_score) as satisfaction_score_total,
+        sum(case when cases_by_member.is_satisfied then 1 else 0 end) as satisfied_responses
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.satisfaction_score is not null
+        and coalesce(cases_by_member.final_resolved_date, cases_by_member.opened_date) <= as_of.as_of_date
+    group by 1, 2, 3
+),
+
+spine as (
+    select
+        months.month_start_date,
+        members.dimension_name,
+        members.dimension_value
+    from months
+    cross join members
+),
+
+joined as (
+    select
+        spine.month_start_date,
+        spine.dimension_name,
+        spine.dimension_value,
+        coalesce(opened.cases_opened, 0) as cases_opened,
+        coalesce(closed.cases_closed, 0) as cases_closed,
+        coalesce(closed.cases_closed_same_day, 0) as cases_closed_same_day,
+        coalesce(resolved.cases_resolved, 0) as cases_resolved,
+        coalesce(resolved.cases_resolved_same_day, 0) as cases_resolved_same_day,
+        coalesce(resolved.cases_resolved_after_reopen, 0) as cases_resolved_after_reopen,
+        resolved.resolution_seconds_mean,
+        resolved.resolution_seconds_median,
+        coalesce(resolved.complaints_resolved, 0) as complaints_resolved,
+        resolved.complaint_resolution_seconds_mean,
+        resolved.complaint_resolution_seconds_median,
+        coalesce(first_response_sla.first_response_sla_cases_due, 0) as first_response_sla_cases_due,
+        coalesce(first_response_sla.first_response_sla_cases_met, 0) as first_response_sla_cases_met,
+        coalesce(resolution_sla.resolution_sla_cases_due, 0) as resolution_sla_cases_due,
+        coalesce(resolution_sla.resolution_sla_cases_met, 0) as resolution_sla_cases_met,
+        coalesce(resolution_sla.sla_cases_met, 0) as sla_cases_met,
+        coalesce(surveys.survey_responses, 0) as survey_responses,
+        surveys.satisfaction_score_total,
+        coalesce(surveys.satisfied_responses, 0) as satisfied_responses
+    from spine
+    left join opened
+        on
+            spine.month_start_date = opened.month_start_date
+            and spine.dimension_name = opened.dimension_name
+            and spine.dimension_value = opened.dimension_value
+    left join closed
+        on
+            spine.month_start_date = closed.month_start_date
+            and spine.dimension_name = closed.dimension_name
+            and spine.dimension_value = closed.dimension_value
+    left join resolved
+        on
+            spine.month_start_date = resolved.month_start_date
+            and spine.dimension_name = resolved.dimension_name
+            and spine.dimension_value = resolved.dimension_value
+    left join first_response_sla
+        on
+            spine.month_start_date = first_response_sla.month_start_date
+            and spine.dimension_name = first_response_sla.dimension_name
+            and spine.dimension_value = first_response_sla.dimension_value
+    left join resolution_sla
+        on
+            spine.month_start_date = resolution_sla.month_start_date
+            and spine.dimension_name = resolution_sla.dimension_name
+            and spine.dimension_value = resolution_sla.dimension_value
+    left join surveys
+        on
+            spine.month_start_date = surveys.month_start_date
+            and spine.dimension_name = surveys.dimension_name
+            and spine.dimension_value = surveys.dimension_value
+),
+
+final as (
+    select
+        month_start_date,
+        dimension_name,
+        dimension_value,
+        ---------- V1 cases handled
+        cast(cases_opened as integer) as cases_opened,
+        cast(cases_closed as integer) as cases_closed,
+        cast(cases_resolved as integer) as cases_resolved,
+        cast(cases_resolved_after_reopen as integer) as cases_resolved_after_reopen,
+        ---------- V2 same-day closure
+        cast(cases_closed_same_day as integer) as cases_closed_same_day,
+        {{ safe_divide('cases_closed_same_day', 'cases_closed') }} as same_day_closure_rate,
+        cast(cases_resolved_same_day as integer) as cases_resolved_same_day,
+        {{ safe_divide('cases_resolved_same_day', 'cases_resolved') }} as same_day_resolution_rate,
+        ---------- V3 time to resolution
+        cast(round(resolution_seconds_mean / 3600, 2) as decimal(18, 2)) as resolution_hours_mean,
+        cast(round(resolution_seconds_median / 3600, 2) as decimal(18, 2)) as resolution_hours_median,
+        ---------- V5 complaint resolution time
+        cast(complaints_resolved as integer) as complaints_resolved,
+        cast(round(complaint_resolution_seconds_mean / 3600, 2) as decimal(18, 2))
+            as complaint_resolution_hours_mean,
+        cast(round(complaint_resolution_seconds_median / 3600, 2) as decimal(18, 2))
+            as complaint_resolution_hours_median,
+        ---------- V8 SLA compliance
+        cast(first_response_sla_cases_due as integer) as first_response_sla_cases_due,
+        cast(first_response_sla_cases_met as integer) as first_response_sla_cases_met,
+        {{ safe_divide('first_response_sla_cases_met', 'first_response_sla_cases_due') }}
+            as first_response_sla_compliance_rate,
+        cast(resolution_sla_cases_due as integer) as resolution_sla_cases_due,
+        cast(resolution_sla_cases_met as integer) as resolution_sla_cases_met,
+        {{ safe_divide('resolution_sla_cases_met', 'resolution_sla_cases_due') }}
+            as resolution_sla_compliance_rate,
+        cast(sla_cases_met as integer) as sla_cases_met,
+        {{ safe_divide('sla_cases_met', 'resolution_sla_cases_due') }} as sla_compliance_rate,
+        ---------- V12 customer satisfaction
+        cast(survey_responses as integer) as survey_responses,
+        cast(round(cast(satisfaction_score_total as decimal(18, 4)) / nullif(survey_responses, 0), 2) as decimal(18, 2))
+            as satisfaction_score_mean,
+        cast(satisfied_responses as integer) as satisfied_responses,
+        {{ safe_divide('satisfied_responses', 'survey_responses') }} as satisfied_share
+    from joined
+)
+
+select * from final
