@@ -10,6 +10,17 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+-- a rep without a manager of its own reports to the team's manager (not to itself)
+team_managers as (
+    select
+        reps.rep_id,
+        teams.manager_rep_id
+    from reps
+    inner join teams
+        on reps.team_id = teams.team_id
+    where teams.manager_rep_id != reps.rep_id
+),
+
 final as (
     select
         reps.rep_id,
@@ -19,7 +30,7 @@ final as (
         coalesce(teams.team_name, 'unknown') as team_name,
         teams.department,
         teams.region as team_region,
-        coalesce(reps.manager_rep_id, teams.manager_rep_id) as manager_rep_id,
+        coalesce(reps.manager_rep_id, team_managers.manager_rep_id) as manager_rep_id,
         managers.rep_name as manager_rep_name,
         reps.hired_date,
         reps.left_date,
@@ -29,8 +40,10 @@ final as (
     cross join as_of
     left join teams
         on reps.team_id = teams.team_id
+    left join team_managers
+        on reps.rep_id = team_managers.rep_id
     left join reps as managers
-        on coalesce(reps.manager_rep_id, teams.manager_rep_id) = managers.rep_id
+        on coalesce(reps.manager_rep_id, team_managers.manager_rep_id) = managers.rep_id
 )
 
 select * from final
