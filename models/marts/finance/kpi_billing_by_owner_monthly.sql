@@ -100,6 +100,7 @@ collected_of_due as (
         on invoices.due_month_start_date = month_ends.month_start_date
     where
         not invoices.is_credit_note
+        and invoices.due_date <= month_ends.balance_date
         and payments.paid_date <= month_ends.balance_date
     group by month_ends.month_start_date, coalesce(invoices.owner_rep_id, 'unknown')
 ),

@@ -146,6 +146,7 @@ collected_of_due as (
         on cast({{ dbt.date_trunc('month', 'payments.due_date') }} as date) = month_ends.month_start_date
     where
         payments.invoice_type = 'invoice'
+        and payments.due_date <= month_ends.balance_date
         and payments.paid_date <= month_ends.balance_date
     group by month_ends.month_start_date
 ),
