@@ -204,22 +204,21 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None 
     tables; add contract columns that an older raw table lacks."""
     contract = contract or load_contract()
     con.execute(f"create schema if not exists {contract.schema}")
+    existing: dict[str, set[str]] = {}
+    for table_name, column_name in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [contract.schema],
+    ).fetchall():
+        existing.setdefault(table_name, set()).add(column_name)
     for table in contract.tables:
-        con.execute(table.create_table_sql(contract.schema))
-        existing = {
-            row[0]
-            for row in con.execute(
-                "select column_name from information_schema.columns"
-                " where table_schema = ? and table_name = ?",
-                [contract.schema, table.name],
-            ).fetchall()
-        }
+        if table.name not in existing:
+            con.execute(table.create_table_sql(contract.schema))
+            continue
         wanted = [(c.name, c.duckdb_type) for c in table.columns] + list(LOADER_COLUMNS.items())
         for name, dtype in wanted:
-            if name not in existing:
-                con.execute(
-                    f"alter table {contract.schema}.{_ident(table.name)} add column {_ident(name)} {dtype}"
-                )
+            if name not in existing[table.name]:
+                target = f"{contract.schema}.{_ident(table.name)}"
+                con.execute(f"alter table {target} add column {_ident(name)} {dtype}")
     for ddl in (LEDGER_DDL, QUARANTINE_DDL, AUDIT_DDL):
         con.execute(ddl)
 
@@ -340,7 +339,6 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
     if fmt == "csv":
         names, delim = _csv_header(path)
         names = [n or f"column{i + 1}" for i, n in enumerate(names)]
-        _check_duplicates(names)
         columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
         source_sql = (
             f"read_csv({lit}, auto_detect = false, header = true, delim = {_lit(delim)},"
@@ -351,14 +349,12 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
     elif fmt == "jsonl":
         _read_prefix(path)
         names = _describe(reader, f"read_json({lit}, format = 'newline_delimited')")
-        _check_duplicates(names)
         columns = "{" + ", ".join(f"{_lit(n)}: 'VARCHAR'" for n in names) + "}"
         source_sql = f"read_json({lit}, format = 'newline_delimited', columns = {columns})"
         text_sql = [_ident(n) for n in names]
     else:
         source_sql = f"read_parquet({lit})"
         names = _describe(reader, source_sql)
-        _check_duplicates(names)
         text_sql = [f"cast({_ident(n)} as varchar)" for n in names]
 
     by_lower = {c.lower(): c for c in table.column_names}
@@ -377,6 +373,7 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
             f"no header: the file's {what} ({shown}) name none of the contract columns of "
             f"table {table.name}; the first line must be a header"
         )
+    _check_duplicates(names)
     missing = [c for c in table.required_columns if c not in contract_index]
     if missing:
         plural = "s" if len(missing) > 1 else ""
@@ -864,6 +861,21 @@ def _lit_list(values: list[str]) -> str:
 # --------------------------------------------------------------------------- driver
 
 
+_VALIDATORS: dict[Table, TableValidator] = {}
+_VALIDATORS_LOCK = threading.Lock()
+
+
+def _validator(table: Table) -> TableValidator:
+    """The GX suite, context and batch definition of a table, built once per
+    process (the context is shared by every table)."""
+    with _VALIDATORS_LOCK:
+        if table not in _VALIDATORS:
+            context = next(iter(_VALIDATORS.values())).context if _VALIDATORS else new_context()
+            name = f"raw_{table.name}_{len(_VALIDATORS)}"
+            _VALIDATORS[table] = TableValidator(table, context, name)
+        return _VALIDATORS[table]
+
+
 #: Odd 64-bit constant; file i of a validation group xors (i + 1) * _SALT into its key hashes.
 _SALT = 0x9E3779B97F4A7C15
 
@@ -896,15 +908,9 @@ class _Loader:
         self.reader.execute("set arrow_large_buffer_size = true")
         self.settings = settings
         self.contract = contract
-        self._context: Any = None
-        self._validators: dict[str, TableValidator] = {}
 
     def validator(self, table: Table) -> TableValidator:
-        if table.name not in self._validators:
-            if self._context is None:
-                self._context = new_context()
-            self._validators[table.name] = TableValidator(table, self._context)
-        return self._validators[table.name]
+        return _validator(table)
 
     def close(self) -> None:
         self.reader.close()

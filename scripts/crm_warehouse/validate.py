@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -52,7 +53,8 @@ NUMERIC_SUFFIX = "__num"
 HASH_SUFFIX = "__hash"
 
 _DATE = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_OFFSET = "(Z|[+-][0-9]{2}(:?[0-9]{2})?)"
+_TIME = "(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,9})?)?)"
+_OFFSET = "(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)"
 
 
 def _ci(word: str) -> str:
@@ -63,15 +65,14 @@ def _ci(word: str) -> str:
 _BOOLEAN_WORDS = ("true", "false", "t", "f", "yes", "no", "1", "0")
 
 #: Text form a value of each logical type must have (surrounding spaces allowed).
+#: Groups are non-capturing: pandas warns about capturing groups in str.contains.
 TYPE_REGEX: dict[str, str] = {
-    "integer": r"^ *[+-]?[0-9]+(\.0*)? *$",
-    "bigint": r"^ *[+-]?[0-9]+(\.0*)? *$",
-    "decimal": r"^ *[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)? *$",
-    "boolean": "^ *(" + "|".join(_ci(w) for w in _BOOLEAN_WORDS) + ") *$",
+    "integer": r"^ *[+-]?[0-9]+(?:\.0*)? *$",
+    "bigint": r"^ *[+-]?[0-9]+(?:\.0*)? *$",
+    "decimal": r"^ *[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)? *$",
+    "boolean": "^ *(?:" + "|".join(_ci(w) for w in _BOOLEAN_WORDS) + ") *$",
     "date": f"^ *{_DATE} *$",
-    "timestamp": (
-        f"^ *{_DATE}([T ][0-9]{{2}}:[0-9]{{2}}(:[0-9]{{2}}(\\.[0-9]{{1,9}})?)?)? *{_OFFSET}? *$"
-    ),
+    "timestamp": f"^ *{_DATE}{_TIME}? *{_OFFSET}? *$",
 }
 
 #: How a value of each logical type should look, for messages.
@@ -212,6 +213,7 @@ def frame_columns(table: Table) -> list[FrameColumn]:
 def build_suite(table: Table, name: str | None = None) -> ExpectationSuite:
     """The GX ExpectationSuite of one contract table (see the module docstring)."""
     gx = _gx()
+    _default_context()  # GX needs an active context to build a suite
     suite = gx.ExpectationSuite(name=name or f"raw_{table.name}")
     for rule in derive_rules(table):
         suite.add_expectation(rule.expectation())
@@ -241,6 +243,11 @@ def new_context() -> AbstractDataContext:
     return context
 
 
+@cache
+def _default_context() -> AbstractDataContext:
+    return new_context()
+
+
 @dataclass(frozen=True)
 class RuleFailure:
     """The rows (positions in the validated chunk) that failed one rule."""
@@ -261,12 +268,14 @@ class TableValidator:
     """The suite of one table, its context and batch definition, built once and
     used for every chunk of every file of that table."""
 
-    def __init__(self, table: Table, context: AbstractDataContext | None = None) -> None:
+    def __init__(
+        self, table: Table, context: AbstractDataContext | None = None, name: str | None = None
+    ) -> None:
         self.table = table
-        self.context = context or new_context()
+        self.context = context or _default_context()
         self.rules = derive_rules(table)
         self._by_key = {(r.kind, r.column): r for r in self.rules}
-        name = f"raw_{table.name}"
+        name = name or f"raw_{table.name}"
         self.suite = self.context.suites.add(build_suite(table, name))
         source = self.context.data_sources.add_or_update_pandas(name)
         asset = source.add_dataframe_asset(name)
