@@ -944,7 +944,7 @@ class Sim:
             created=t, account=acc, owner=self.keep_active(rng, a.owner[acc], self.pool_ae, a.region[acc], t),
             cur=a.cur[acc], product=prod, seats=seats, partner=a.partner[acc],
         )  # fmt: skip
-        n_partner = round(n_opp * 0.09)
+        n_partner = round(n_opp * 0.07)
         t = arrival_times(rng, n_partner, T0 + 20 * DAY, T1 - DAY)
         acc = pick_existing(rng, a.created, t)
         prt = pick_existing(rng, p.created, t)
@@ -959,7 +959,7 @@ class Sim:
         seeds = concat_ns([conv, direct, partner])
         # more partner registrations and primary campaigns
         k = len(seeds.created)
-        extra_p = (seeds.partner < 0) & (rng.random(k) < 0.06)
+        extra_p = (seeds.partner < 0) & (rng.random(k) < 0.02)
         seeds.partner = np.where(
             extra_p, pick_existing(rng, p.created, seeds.created), seeds.partner
         )
