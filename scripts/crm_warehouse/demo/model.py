@@ -1142,7 +1142,6 @@ class Sim:
         o.unmapped_stage = np.where(o.unmapped, final_code, -1)
         o.final_code = final_code
         o.changer_manager = rng.random((n, 8)) < 0.08
-        o.round_offset = np.full(n, offs["opp"], dtype=i64)
         # quotes
         q = self._quotes(rng, o)
         # orders for won deals
@@ -1201,7 +1200,6 @@ class Sim:
             draft=draft, cancel=in_window(cancel), product=s.product[oi], seats=s.seats[oi],
             billing=np.where(s.type[oi] == 2, s.billing[oi], (rng.random(m) < 0.7).astype(i64)), owner=s.owner[oi],
         )  # fmt: skip
-        od.contract_value = np.zeros(len(won_idx), dtype=i64)
         # stage history rows
         valid = code >= 0
         rows_o, rows_k = np.nonzero(valid)
@@ -1369,7 +1367,6 @@ class Sim:
         price = self.to_local(usd, ro.cur, ordered)
         ro.sub_total = np.zeros(m, dtype=i64)
         ro.svc_total = qty * price
-        ro.contract_value = np.zeros(m, dtype=i64)
         self.orders = concat_ns([od, ro])
         ln = NS(
             opp=np.full(m, -1, dtype=i64),
