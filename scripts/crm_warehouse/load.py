@@ -367,11 +367,19 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
         else:
             contract_index[col] = i
     if not contract_index:
-        what = "keys" if fmt == "jsonl" else "columns"
         shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+        if fmt == "jsonl":
+            hint = "each line must be a JSON object keyed by the contract's column names"
+            what = "keys"
+        elif fmt == "csv":
+            hint = "the first line must be a header naming the contract's columns"
+            what = "header"
+        else:
+            hint = "name the Parquet columns as the contract does"
+            what = "columns"
         raise FileRejected(
             f"no header: the file's {what} ({shown}) name none of the contract columns of "
-            f"table {table.name}; the first line must be a header"
+            f"table {table.name}; {hint}"
         )
     _check_duplicates(names)
     missing = [c for c in table.required_columns if c not in contract_index]
@@ -908,6 +916,8 @@ class _Loader:
         self.reader.execute("set arrow_large_buffer_size = true")
         self.settings = settings
         self.contract = contract
+        #: sha256 -> path of the files met in this run (not all committed yet)
+        self._seen: dict[str, str] = {}
 
     def validator(self, table: Table) -> TableValidator:
         return _validator(table)
@@ -957,6 +967,13 @@ class _Loader:
         file_hash = file_sha256(path)
         batch_id = batch_id_for(path, file_hash)
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
+        if file_hash in self._seen:
+            result.status = STATUS_SKIPPED
+            result.messages.append(
+                f"{rel}: skipped: the same content (sha256 {file_hash[:12]}) as"
+                f" {self._seen[file_hash]}, loaded in this run"
+            )
+            return result
         prior = self.con.execute(
             "select source_file, status, finished_at, message from raw._load_ledger"
             " where file_hash = ?",
@@ -972,6 +989,7 @@ class _Loader:
                 f" processed{same} on {finished:%Y-%m-%d %H:%M:%S} UTC with status {status}{note}"
             )
             return result
+        self._seen[file_hash] = rel
 
         started_at = _now()
         try:

@@ -412,6 +412,16 @@ def test_rerunning_the_same_files_adds_nothing(s: Settings) -> None:
     assert third["opportunities/copy.csv"].status == "skipped_duplicate_file"
 
 
+def test_two_copies_in_one_run_load_once(s: Settings) -> None:
+    text = csv_text(HEADER, [good_row(1)])
+    land(s, "opportunities/opportunities__b01_2024-01-31.csv", text)
+    land(s, "opportunities/opportunities__b02_2024-02-29.csv", text)
+    first, second = load_landing(s).files
+    assert (first.status, second.status) == ("loaded", "skipped_duplicate_file")
+    assert "opportunities__b01_2024-01-31.csv, loaded in this run" in second.messages[0]
+    assert query(s, "select count(*) from raw.opportunities")[0][0] == 1
+
+
 def test_batch_id_comes_from_the_file_name_else_the_hash(s: Settings) -> None:
     land(s, "opportunities/opportunities__b07_2025-12-28.csv", csv_text(HEADER, [good_row(1)]))
     land(s, "opportunities/export.csv", csv_text(HEADER, [good_row(2)]))
