@@ -443,3 +443,87 @@ def publish_docs(settings: Settings) -> Path:
     os.replace(tmp, final)
     _remove(old)
     return final / "index.html"
+
+
+_EXPOSURES_HEADER = """version: 2
+
+# Who consumes the marts. `dbt ls --select +exposure:kpi_dashboard` lists what
+# the dashboard needs; the dbt docs lineage graph shows both consumers.
+# Regenerate after adding a mart (every mart is published; the dashboard's list
+# comes from the chart specs in scripts/crm_warehouse/dashboard.py):
+#   .venv/bin/python -c "from crm_warehouse.publish import write_exposures; write_exposures()"
+
+exposures:
+"""
+
+_DASHBOARD_DESCRIPTION = """\
+      Static HTML page drawn at the end of every refresh (`crm-warehouse
+      refresh`, `crm-warehouse dashboard`) from the published marts file:
+      headline KPIs of the last full month, won revenue and average deal size
+      by month, open pipeline by stage, funnel by lead source, win rate by rep,
+      partner scorecard, customer retention, receivables aging and SLA
+      compliance. Charts whose marts are missing or empty show "no data".
+"""
+
+_BI_DESCRIPTION = """\
+      Marts-only DuckDB file for BI tools (Superset, Metabase, the DuckDB CLI,
+      Python), written in storage version v1.4.0 and swapped in atomically after
+      a green build, plus one Parquet file per mart under publish/parquet/.
+      Every table of the mart schemas is published; raw, staging, intermediate
+      and reference are not, and no personal data is (text columns named like an
+      email, phone or person's name are withheld unless hashed).
+"""
+
+
+def render_exposures(root: Path) -> str:
+    """models/exposures.yml for the marts that exist under `root`/models/marts."""
+    from crm_warehouse.dashboard import CHARTS, KPIS
+
+    models = sorted(
+        (root / "models" / "marts").rglob("*.sql"), key=lambda p: (p.parent.name, p.stem)
+    )
+    names = {p.stem for p in models}
+    charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS) for t in s.tables} & names)
+
+    def block(
+        name: str, label: str, kind: str, maturity: str, url: str, text: str, refs: list[str]
+    ) -> str:
+        lines = "\n".join(f"      - ref('{r}')" for r in refs)
+        return (
+            f"  - name: {name}\n    label: {label}\n    type: {kind}\n    maturity: {maturity}\n"
+            f"    url: {url}\n    description: >\n{text}    depends_on:\n{lines}\n"
+            "    owner:\n      name: CRM analytics\n"
+        )
+
+    return (
+        _EXPOSURES_HEADER
+        + block(
+            "kpi_dashboard",
+            "CRM KPI dashboard",
+            "dashboard",
+            "medium",
+            "publish/dashboard.html",
+            _DASHBOARD_DESCRIPTION,
+            charted,
+        )
+        + "\n"
+        + block(
+            "crm_marts_file",
+            "BI marts file (crm_marts.duckdb) and Parquet exports",
+            "application",
+            "high",
+            "publish/crm_marts.duckdb",
+            _BI_DESCRIPTION,
+            [p.stem for p in models],
+        )
+    )
+
+
+def write_exposures(root: Path | None = None) -> Path:
+    """Rewrite models/exposures.yml from the marts on disk and the dashboard specs."""
+    from crm_warehouse.settings import project_root
+
+    root = root or project_root()
+    path = root / "models" / "exposures.yml"
+    path.write_text(render_exposures(root))
+    return path
