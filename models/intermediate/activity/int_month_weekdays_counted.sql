@@ -19,6 +19,14 @@ month_days as (
     where numbers.generated_number <= months.days_in_month
 ),
 
+weeks as (
+    select
+        month_start_date,
+        date_day,
+        cast({{ dbt.date_trunc('week', 'date_day') }} as date) as week_start_date
+    from month_days
+),
+
 final as (
     select
         month_start_date,
@@ -26,12 +34,12 @@ final as (
         cast(
             sum(
                 case
-                    when {{ dbt.datediff(dbt.date_trunc('week', 'date_day'), 'date_day', 'day') }} < 5 then 1
+                    when {{ dbt.datediff('week_start_date', 'date_day', 'day') | trim }} < 5 then 1
                     else 0
                 end
             ) as integer
         ) as weekdays_in_month
-    from month_days
+    from weeks
     group by month_start_date
 )
 

@@ -21,7 +21,7 @@ final as (
     inner join days
         on
             reps.hired_date <= days.date_day
-            and (reps.left_date is null or days.date_day <= reps.left_date)
+            and (reps.left_date is null or reps.left_date >= days.date_day)
 )
 
 select * from final

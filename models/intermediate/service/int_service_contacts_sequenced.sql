@@ -61,6 +61,16 @@ sequenced as (
     from keyed
 ),
 
+gaps as (
+    select
+        *,
+        cast(
+            {{ dbt.datediff('previous_contact_date', 'contact_date', 'day') }}
+            as integer
+        ) as days_since_previous_contact
+    from sequenced
+),
+
 final as (
     select
         contact_source,
@@ -72,11 +82,9 @@ final as (
         contact_date,
         cast({{ dbt.date_trunc('month', 'contact_date') }} as date) as contact_month_start_date,
         previous_contact_date,
-        cast({{ dbt.datediff('previous_contact_date', 'contact_date', 'day') }} as integer)
-            as days_since_previous_contact,
-        coalesce({{ dbt.datediff('previous_contact_date', 'contact_date', 'day') }} <= 7, false)
-            as is_repeat_contact
-    from sequenced
+        days_since_previous_contact,
+        coalesce(days_since_previous_contact <= 7, false) as is_repeat_contact
+    from gaps
 )
 
 select * from final

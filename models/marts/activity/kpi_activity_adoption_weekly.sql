@@ -48,8 +48,8 @@ active_reps as (
     from weeks
     inner join reps
         on
-            reps.hired_date <= weeks.week_end_date
-            and (reps.left_date is null or reps.left_date >= weeks.week_start_date)
+            weeks.week_end_date >= reps.hired_date
+            and (reps.left_date is null or weeks.week_start_date <= reps.left_date)
 ),
 
 logging_reps as (

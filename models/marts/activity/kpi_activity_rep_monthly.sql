@@ -61,7 +61,7 @@ sales_calls as (
         activities.is_sales_call
         and activities.rep_id is not null
         and activities.activity_date <= as_of.as_of_date
-    group by 1, 2
+    group by activities.rep_id, {{ dbt.date_trunc('month', 'activities.activity_date') }}
 ),
 
 new_contacts as (
@@ -75,7 +75,7 @@ new_contacts as (
         first_contacts.is_prospect_at_first_activity
         and first_contacts.first_activity_rep_id is not null
         and first_contacts.first_activity_date <= as_of.as_of_date
-    group by 1, 2
+    group by first_contacts.first_activity_rep_id, first_contacts.first_activity_month_start_date
 ),
 
 call_targets as (

@@ -86,8 +86,8 @@ final as (
         is_done,
         activity_type = 'call' as is_call,
         is_done and activity_type = 'call' and purpose = 'sales' as is_sales_call,
-        is_done and activity_type = 'call' and purpose = 'service' and direction = 'inbound'
-        as is_inbound_service_call,
+        (is_done and activity_type = 'call' and purpose = 'service' and direction = 'inbound')
+            as is_inbound_service_call,
         coalesce(outcome = 'connected', false) as is_connected,
         coalesce(outcome in ('no_answer', 'voicemail'), false) as is_unanswered,
         coalesce(outcome = 'abandoned', false) as is_abandoned,

@@ -36,8 +36,10 @@ timed as (
             {{ dbt.datediff('responded.opened_at', 'responded.effective_first_response_at', 'second') }}
             as bigint
         ) as seconds_to_first_response,
-        cast({{ dbt.datediff('responded.opened_at', 'responded.final_resolved_at', 'second') }} as bigint)
-            as seconds_to_resolution,
+        cast(
+            {{ dbt.datediff('responded.opened_at', 'responded.final_resolved_at', 'second') }}
+            as bigint
+        ) as seconds_to_resolution,
         case
             when responded.first_response_target_hours is null then 'no_target'
             when responded.effective_first_response_at <= responded.first_response_due_at then 'met'

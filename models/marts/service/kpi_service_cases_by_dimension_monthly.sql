@@ -15,36 +15,47 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+timed_cases as (
+    -- negative durations (bad source data) stay counted but out of the means and medians
+    select
+        *,
+        case when seconds_to_resolution >= 0 then seconds_to_resolution end as valid_resolution_seconds,
+        case
+            when is_complaint and seconds_to_resolution >= 0 then seconds_to_resolution
+        end as complaint_resolution_seconds
+    from cases
+),
+
 cases_by_member as (
     select
         'all' as dimension_name,
         'all' as dimension_value,
-        cases.*
-    from cases
+        timed_cases.*
+    from timed_cases
 
     union all
 
     select
         'case_type' as dimension_name,
-        coalesce(cases.case_type, 'unknown') as dimension_value,
-        cases.*
-    from cases
+        coalesce(timed_cases.case_type, 'unknown') as dimension_value,
+        timed_cases.*
+    from timed_cases
 
     union all
 
     select
         'priority' as dimension_name,
-        coalesce(cases.priority, 'unknown') as dimension_value,
-        cases.*
-    from cases
+        coalesce(timed_cases.priority, 'unknown') as dimension_value,
+        timed_cases.*
+    from timed_cases
 
     union all
 
     select
         'channel' as dimension_name,
-        coalesce(cases.channel, 'unknown') as dimension_value,
-        cases.*
-    from cases
+        coalesce(timed_cases.channel, 'unknown') as dimension_value,
+        timed_cases.*
+    from timed_cases
 ),
 
 members as (
@@ -94,19 +105,11 @@ resolved as (
         count(*) as cases_resolved,
         sum(case when cases_by_member.is_resolved_same_day then 1 else 0 end) as cases_resolved_same_day,
         sum(case when cases_by_member.is_reopened then 1 else 0 end) as cases_resolved_after_reopen,
-        avg(case when cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end)
-            as resolution_seconds_mean,
-        {{ median('case when cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end') }}
-            as resolution_seconds_median,
+        avg(cases_by_member.valid_resolution_seconds) as resolution_seconds_mean,
+        {{ median('cases_by_member.valid_resolution_seconds') }} as resolution_seconds_median,
         sum(case when cases_by_member.is_complaint then 1 else 0 end) as complaints_resolved,
-        avg(
-            case
-                when cases_by_member.is_complaint and cases_by_member.seconds_to_resolution >= 0
-                    then cases_by_member.seconds_to_resolution
-            end
-        ) as complaint_resolution_seconds_mean,
-        {{ median('case when cases_by_member.is_complaint and cases_by_member.seconds_to_resolution >= 0 then cases_by_member.seconds_to_resolution end') }}
-            as complaint_resolution_seconds_median
+        avg(cases_by_member.complaint_resolution_seconds) as complaint_resolution_seconds_mean,
+        {{ median('cases_by_member.complaint_resolution_seconds') }} as complaint_resolution_seconds_median
     from cases_by_member
     cross join as_of
     where cases_by_member.final_resolved_date <= as_of.as_of_date

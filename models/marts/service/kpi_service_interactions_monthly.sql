@@ -65,14 +65,20 @@ contacting as (
     group by contacts.contact_month_start_date
 ),
 
+period_days as (
+    select
+        months.month_start_date,
+        months.is_as_of_month,
+        months.days_in_month,
+        {{ dbt.datediff('months.month_start_date', 'as_of.as_of_date', 'day') | trim }} + 1 as days_to_as_of
+    from months
+    cross join as_of
+),
+
 joined as (
     select
         months.month_start_date,
-        case
-            when months.is_as_of_month
-                then {{ dbt.datediff('months.month_start_date', 'as_of.as_of_date', 'day') }} + 1
-            else months.days_in_month
-        end as days_in_period,
+        case when months.is_as_of_month then months.days_to_as_of else months.days_in_month end as days_in_period,
         coalesce(inbound_calls.inbound_service_calls, 0) as inbound_service_calls,
         coalesce(inbound_calls.answered_service_calls, 0) as answered_service_calls,
         coalesce(inbound_calls.abandoned_service_calls, 0) as abandoned_service_calls,
@@ -82,8 +88,7 @@ joined as (
         coalesce(contacting.customer_contacts, 0) as customer_contacts,
         coalesce(contacting.customers_contacting, 0) as customers_contacting,
         coalesce(contacting.repeat_contact_customers, 0) as repeat_contact_customers
-    from months
-    cross join as_of
+    from period_days as months
     left join inbound_calls
         on months.month_start_date = inbound_calls.month_start_date
     left join interactions
