@@ -64,7 +64,7 @@ lead_opportunity_summary as (
         cast(min(created_at) as date) as first_opportunity_date,
         cast(min(case when is_won then closed_at end) as date) as first_won_date,
         count(*) as opportunity_count,
-        sum(case when is_won then 1 else 0 end) as won_opportunity_count,
+        count(case when is_won then 1 end) as won_opportunity_count,
         sum(case when is_won then amount else 0 end) as won_amount
     from lead_opportunities
     group by lead_id

@@ -42,11 +42,11 @@ registered as (
         partner_id,
         created_month_start_date as month_start_date,
         count(*) as registered_count,
-        sum(case when is_won then 1 else 0 end) as registered_won_count,
-        sum(case when channel_group = 'paid' then 1 else 0 end) as registered_paid_count,
-        sum(case when channel_group = 'earned' then 1 else 0 end) as registered_earned_count,
-        sum(case when channel_group = 'owned' then 1 else 0 end) as registered_owned_count,
-        sum(case when channel_group = 'unknown' then 1 else 0 end) as registered_unknown_channel_count
+        count(case when is_won then 1 end) as registered_won_count,
+        count(case when channel_group = 'paid' then 1 end) as registered_paid_count,
+        count(case when channel_group = 'earned' then 1 end) as registered_earned_count,
+        count(case when channel_group = 'owned' then 1 end) as registered_owned_count,
+        count(case when channel_group = 'unknown' then 1 end) as registered_unknown_channel_count
     from opportunities
     where partner_id is not null
     group by partner_id, created_month_start_date

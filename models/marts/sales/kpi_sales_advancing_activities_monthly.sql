@@ -72,7 +72,7 @@ by_month as (
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
         count(*) as opportunity_activity_count,
-        sum(case when flagged.is_advancing then 1 else 0 end) as advancing_activity_count
+        count(case when flagged.is_advancing then 1 end) as advancing_activity_count
     from flagged
     inner join opportunity_dimensions
         on flagged.opportunity_id = opportunity_dimensions.opportunity_id

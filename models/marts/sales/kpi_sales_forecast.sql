@@ -78,7 +78,7 @@ empirical as (
     select
         open_stages.stage_name,
         count(reached.opportunity_id) as reached_count,
-        sum(case when reached.is_won then 1 else 0 end) as reached_won_count
+        count(case when reached.is_won then 1 end) as reached_won_count
     from open_stages
     left join reached
         on open_stages.stage_name = reached.stage_name

@@ -62,18 +62,18 @@ closed_by_month as (
         closed_month_start_date as month_start_date,
         dimension_name,
         dimension_value,
-        sum(case when is_won then 1 else 0 end) as won_count,
-        sum(case when is_won and amount is not null then 1 else 0 end) as won_with_amount_count,
+        count(case when is_won then 1 end) as won_count,
+        count(case when is_won and amount is not null then 1 end) as won_with_amount_count,
         sum(case when is_won then amount end) as won_revenue,
-        sum(case when is_lost then 1 else 0 end) as lost_count,
+        count(case when is_lost then 1 end) as lost_count,
         sum(case when is_lost then amount end) as lost_amount,
         avg(case when is_won then sales_cycle_days end) as sales_cycle_days_mean,
         {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
         avg(case when is_won then lead_to_close_days end) as lead_to_close_days_mean,
         {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
-        sum(case when is_won and customer_type = 'new' then 1 else 0 end) as new_customer_won_count,
+        count(case when is_won and customer_type = 'new' then 1 end) as new_customer_won_count,
         sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
-        sum(case when is_won and customer_type = 'existing' then 1 else 0 end) as existing_customer_won_count,
+        count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_won_count,
         sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
         sum(call_count) as closed_opportunity_call_count
     from opportunities_by_member
@@ -88,9 +88,9 @@ created_by_month as (
         dimension_value,
         count(*) as opportunities_created_count,
         sum(amount) as opportunities_created_amount,
-        sum(case when customer_type = 'new' then 1 else 0 end) as new_customer_created_count,
+        count(case when customer_type = 'new' then 1 end) as new_customer_created_count,
         sum(case when customer_type = 'new' then amount end) as new_customer_created_amount,
-        sum(case when customer_type = 'existing' then 1 else 0 end) as existing_customer_created_count,
+        count(case when customer_type = 'existing' then 1 end) as existing_customer_created_count,
         sum(case when customer_type = 'existing' then amount end) as existing_customer_created_amount
     from opportunities_by_member
     group by created_month_start_date, dimension_name, dimension_value
@@ -141,7 +141,7 @@ leads_by_month as (
         dimension_name,
         dimension_value,
         count(*) as leads_created_count,
-        sum(case when is_won then 1 else 0 end) as leads_won_count
+        count(case when is_won then 1 end) as leads_won_count
     from leads_by_member
     group by created_month_start_date, dimension_name, dimension_value
 ),

@@ -92,14 +92,14 @@ by_week as (
     select
         rep_id,
         week_start_date,
-        sum(case when event_type = 'created' then 1 else 0 end) as deals_created_count,
-        sum(case when event_type = 'won' then 1 else 0 end) as deals_won_count,
+        count(case when event_type = 'created' then 1 end) as deals_created_count,
+        count(case when event_type = 'won' then 1 end) as deals_won_count,
         sum(case when event_type = 'won' then amount end) as won_revenue,
-        sum(case when event_type = 'lost' then 1 else 0 end) as deals_lost_count,
-        sum(case when event_type = 'call_done' then 1 else 0 end) as calls_done_count,
-        sum(case when event_type = 'meeting_done' then 1 else 0 end) as meetings_done_count,
-        sum(case when event_type = 'call_scheduled' then 1 else 0 end) as calls_scheduled_count,
-        sum(case when event_type = 'meeting_scheduled' then 1 else 0 end) as meetings_scheduled_count
+        count(case when event_type = 'lost' then 1 end) as deals_lost_count,
+        count(case when event_type = 'call_done' then 1 end) as calls_done_count,
+        count(case when event_type = 'meeting_done' then 1 end) as meetings_done_count,
+        count(case when event_type = 'call_scheduled' then 1 end) as calls_scheduled_count,
+        count(case when event_type = 'meeting_scheduled' then 1 end) as meetings_scheduled_count
     from events
     group by rep_id, week_start_date
 ),

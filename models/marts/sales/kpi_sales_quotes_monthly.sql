@@ -54,9 +54,9 @@ by_month as (
         dimension_value,
         count(*) as quotes_sent_count,
         sum(amount) as quotes_sent_amount,
-        sum(case when is_accepted then 1 else 0 end) as quotes_accepted_count,
+        count(case when is_accepted then 1 end) as quotes_accepted_count,
         sum(case when is_accepted then amount end) as quotes_accepted_amount,
-        sum(case when has_order then 1 else 0 end) as quotes_ordered_count
+        count(case when has_order then 1 end) as quotes_ordered_count
     from quotes_by_member
     group by month_start_date, dimension_name, dimension_value
 ),

@@ -19,23 +19,25 @@ final as (
         max(as_of.as_of_date) as as_of_date,
         max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.week_start_date end)
             as last_week_start_date,
-        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_created_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_created_count end), 0)
             as last_week_deals_created_count,
-        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count end), 0)
             as last_week_deals_won_count,
         cast(
             sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.won_revenue else 0 end)
             as decimal(18, 2)
         ) as last_week_won_revenue,
-        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_lost_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_lost_count end), 0)
             as last_week_deals_lost_count,
-        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done_count end), 0)
             as last_week_calls_done_count,
-        sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.meetings_done_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.meetings_done_count end), 0)
             as last_week_meetings_done_count,
-        sum(case when owner_weeks.relative_week = 'next_week' then owner_weeks.calls_scheduled_count else 0 end)
+        coalesce(max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.calls_scheduled_count end), 0)
             as next_week_calls_scheduled_count,
-        sum(case when owner_weeks.relative_week = 'next_week' then owner_weeks.meetings_scheduled_count else 0 end)
+        coalesce(
+            max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.meetings_scheduled_count end), 0
+        )
             as next_week_meetings_scheduled_count
     from owner_weeks
     cross join as_of
