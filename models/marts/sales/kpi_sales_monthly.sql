@@ -75,7 +75,7 @@ closed_by_month as (
         sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
         count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_won_count,
         sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
-        sum(call_count) as closed_opportunity_call_count
+        cast(sum(call_count) as bigint) as closed_opportunity_call_count
     from opportunities_by_member
     where is_closed and closed_month_start_date is not null
     group by closed_month_start_date, dimension_name, dimension_value
