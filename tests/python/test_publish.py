@@ -362,17 +362,27 @@ def test_refresh_publishes_every_mart_without_pii(demo_warehouse: Any) -> None:
 def test_a_build_that_fails_on_purpose_keeps_the_published_file(
     demo_warehouse: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A real dbt build that fails (a raw table is missing) stops the refresh
-    before publishing: the published file, Parquet and dashboard are untouched,
-    and the failure is in the run log. Works on copies of the demo warehouse."""
+    """A real dbt build that fails (a model that cannot run, added to a copy of
+    the project) stops the refresh before publishing: the published file,
+    Parquet, dashboard and docs are untouched, and the failure is in the run
+    log. Works on copies of the demo warehouse and of the project."""
     import shutil
     from dataclasses import replace
 
     from crm_warehouse.pipeline import StepFailed, refresh
 
     demo = demo_warehouse.settings
+    project = tmp_path / "project"
+    for name in ("models", "macros", "seeds", "tests", "analyses", "profiles"):
+        if (demo.root / name).is_dir():
+            shutil.copytree(demo.root / name, project / name)
+    shutil.copy2(demo.root / "dbt_project.yml", project / "dbt_project.yml")
+    (project / "models" / "marts" / "core" / "zz_broken_on_purpose.sql").write_text(
+        "select cast('not a number' as integer) as broken\n"
+    )
     settings = replace(
         demo,
+        root=project,
         quarantine_dir=tmp_path / "quarantine",
         warehouse_path=tmp_path / "warehouse" / "crm.duckdb",
         publish_dir=tmp_path / "publish",
@@ -385,13 +395,10 @@ def test_a_build_that_fails_on_purpose_keeps_the_published_file(
         for p in settings.publish_dir.rglob("*")
         if p.is_file()
     }
-    con = duckdb.connect(str(settings.warehouse_path))
-    con.execute("alter table raw.leads rename to leads_gone")
-    con.close()
     monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
     with pytest.raises(StepFailed, match="dbt build failed") as err:
-        refresh(settings, dbt_args=["--select", "stg_crm__leads"])
-    assert "stg_crm__leads" in str(err.value)
+        refresh(settings, dbt_args=["--select", "zz_broken_on_purpose"])
+    assert "zz_broken_on_purpose" in str(err.value)
     after = {
         p.relative_to(settings.publish_dir): _digest(p)
         for p in settings.publish_dir.rglob("*")
@@ -400,10 +407,11 @@ def test_a_build_that_fails_on_purpose_keeps_the_published_file(
     assert after == before
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     last = con.execute(
-        "select status, failed_step from ops.refresh_runs order by started_at desc limit 1"
+        "select status, failed_step, message from ops.refresh_runs order by started_at desc limit 1"
     ).fetchone()
     con.close()
-    assert last == ("failed", "dbt build")
+    assert last is not None and last[:2] == ("failed", "dbt build")
+    assert "zz_broken_on_purpose" in last[2]
 
 
 def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> None:
