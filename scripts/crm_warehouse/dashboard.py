@@ -769,6 +769,7 @@ def write_dashboard(
     kpi_specs = KPIS if kpis is None else tuple(kpis)
     chart_specs = CHARTS if charts is None else tuple(charts)
     con = duckdb.connect(str(marts_file), read_only=True)
+    con.execute("set enable_progress_bar = false")
     try:
         existing = _existing_tables(con)
         kpi_values = compute_kpis(con, kpi_specs, currency)

@@ -260,6 +260,7 @@ def publish(
     warnings: list[str] = []
     t0 = time.perf_counter()
     con = duckdb.connect()
+    con.execute("set enable_progress_bar = false")
     try:
         con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
         con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")
