@@ -285,17 +285,17 @@ CHARTS: tuple[ChartSpec, ...] = (
         title="Win rate by rep",
         kind="hbar",
         tables=(_SALES, _DATES),
-        sql="select dimension_label as rep, "
+        sql="select * from (select dimension_label as rep, "
         "cast(sum(won_count) as double) / nullif(sum(won_count + lost_count), 0) as win_rate, "
         "sum(won_count + lost_count) as closed "
         f"from {_SALES} where dimension_name = 'owner' and {_trailing(12)} "
         "group by dimension_label having sum(won_count + lost_count) > 0 "
-        "order by win_rate desc, rep limit 30",
+        "order by closed desc, rep limit 30) as busiest order by win_rate desc, rep",
         x="rep",
         y=("win_rate",),
         y_fmt="rate",
         definition="S4: deals won / (won + lost) by owner, by count, over the 12 months to the "
-        "last full month (reps with a closed deal; at most 30).",
+        "last full month (the 30 reps with the most closed deals).",
     ),
     ChartSpec(
         key="partner_scorecard",
