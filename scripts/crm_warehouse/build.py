@@ -154,5 +154,87 @@ def dbt_build(
     extra_args: list[str] | None = None,
     on_node: Callable[[NodeResult], None] | None = None,
 ) -> DbtResult:
-    """`dbt build`: seeds, models, snapshots, unit tests and data tests in DAG order."""
+    """`dbt build`: seeds, models, snapshots, unit tests and data tests in DAG order.
+
+    Incremental models missing from the warehouse are first created empty
+    (see create_missing_incremental_models)."""
+    prepared = create_missing_incremental_models(settings)
+    if prepared is not None and not prepared.success:
+        return prepared
     return run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node)
+
+
+def create_missing_incremental_models(settings: Settings) -> DbtResult | None:
+    """Create every incremental model the DuckDB warehouse lacks, empty
+    (`dbt run --empty`), so that `dbt build` can run their unit tests in
+    incremental mode: dbt reads the columns of `this` from the warehouse before
+    the model is built and fails when the table does not exist yet
+    (dbt-core#10695; dbt's docs recommend `--empty`). Upstream views and tables
+    are created empty too and rebuilt by the build that follows; incremental
+    models that exist are left alone. None when nothing is missing or the
+    target is not a DuckDB file."""
+    if os.environ.get("CRM_DBT_TARGET", "duckdb") != "duckdb":
+        return None
+    incremental = _incremental_models(settings)
+    if not incremental:
+        return None
+    existing = _existing_tables(settings.warehouse_path)
+    missing = [name for name, key in incremental.items() if key not in existing]
+    if not missing:
+        return None
+    present = [name for name in incremental if name not in missing]
+    args = ["run", "--empty", "--select", *(f"+{name}" for name in missing)]
+    if present:
+        args += ["--exclude", *present]
+    return run_dbt(settings, args)
+
+
+def _incremental_models(settings: Settings) -> dict[str, tuple[str, str]]:
+    """Incremental model name -> (schema, table) from `dbt ls` (no warehouse access)."""
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    args = [
+        "--log-level",  # --quiet would still print the listing
+        "none",
+        "ls",
+        "--resource-type",
+        "model",
+        "--select",
+        "config.materialized:incremental",
+        "--output",
+        "json",
+        "--output-keys",
+        "name schema alias",
+        "--project-dir",
+        str(settings.root),
+        "--target-path",
+        str(_target_path(settings)),
+    ]
+    with dbt_environment(settings):
+        outcome = dbtRunner().invoke(args)
+    found: dict[str, tuple[str, str]] = {}
+    for line in outcome.result if outcome.success and outcome.result else []:
+        node = json.loads(line)
+        found[node["name"]] = (node["schema"], node.get("alias") or node["name"])
+    return found
+
+
+def _existing_tables(warehouse: Path) -> set[tuple[str, str]]:
+    """(schema, table) of every table in the DuckDB file; empty when there is no file."""
+    if not warehouse.is_file():
+        return set()
+    import duckdb
+
+    from crm_warehouse.publish import release_dbt_duckdb
+
+    release_dbt_duckdb()  # an earlier dbtRunner call in this process may hold the file
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_schema, table_name from information_schema.tables"
+        ).fetchall()
+    finally:
+        con.close()
+    return {(str(schema), str(name)) for schema, name in rows}
