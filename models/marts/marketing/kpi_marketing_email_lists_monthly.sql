@@ -9,7 +9,7 @@ list_events as (
         list_id,
         cast({{ dbt.date_trunc('month', 'occurred_at') }} as date) as month_start_date,
         event_type
-    from {{ ref('stg_crm__email_list_events') }}
+    from {{ ref('fct_email_list_events') }}
 ),
 
 list_members as (

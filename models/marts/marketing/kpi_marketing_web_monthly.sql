@@ -11,7 +11,7 @@ web_sessions as (
         page_views,
         duration_seconds,
         is_goal_completed
-    from {{ ref('stg_crm__web_sessions') }}
+    from {{ ref('fct_web_sessions') }}
 ),
 
 source_members as (
