@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint lint-python lint-sql pytest generate load build import clean
+.PHONY: help install run test lint lint-python lint-sql pytest generate load build import bench clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -59,6 +59,9 @@ build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 
 import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml SOURCE=../shared/datasets/x
 	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh
+
+bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
+	$(BIN)/crm-warehouse bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
 
 clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
 	rm -rf landing quarantine warehouse publish imports target logs
