@@ -132,7 +132,7 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
         opps[col], malformed = _timestamp(opps[col])
         bad |= malformed
     opps["amount"], malformed = _number(opps["amount"])
-    bad |= malformed | (opps["amount"] < 0)
+    bad |= malformed | (opps["amount"] < 0).fillna(False)
     opps = _latest(opps[~bad], "opportunity_id", "updated_at", "is_deleted")
 
     stages = _seed(seeds, "stages")
@@ -254,12 +254,24 @@ def leads_by_source_month(landing: Path, seeds: Path) -> pd.DataFrame:
 
 def case_resolution_by_month(landing: Path, seeds: Path) -> pd.DataFrame:
     del seeds
-    cols = ["case_id", "opened_at", "resolved_at", "closed_at", "updated_at", "is_deleted"]
+    cols = [
+        "case_id",
+        "reopened_count",
+        "satisfaction_score",
+        "opened_at",
+        "resolved_at",
+        "closed_at",
+        "updated_at",
+        "is_deleted",
+    ]
     cases = _read_table(landing, "support_cases", cols)
     bad = cases["case_id"].astype("string").str.strip().fillna("").eq("")
     for col in ("opened_at", "resolved_at", "closed_at", "updated_at"):
         cases[col], malformed = _timestamp(cases[col])
         bad |= malformed
+    for col, minimum in (("reopened_count", 0), ("satisfaction_score", 1)):
+        value, malformed = _number(cases[col])
+        bad |= malformed | (value < minimum).fillna(False)
     cases = _latest(cases[~bad], "case_id", "updated_at", "is_deleted")
     resolved_at = cases["resolved_at"].where(cases["resolved_at"].notna(), cases["closed_at"])
     cases = cases.assign(
