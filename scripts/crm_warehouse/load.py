@@ -18,6 +18,10 @@ For every file under landing_dir/<table>/ (sorted by path):
 4. All writes of one file (rows, quarantine, ledger, audit) happen in ONE
    transaction: a crash mid-file leaves nothing of it.
 
+Speed: DuckDB reads the next chunk and appends the previous one in helper
+threads while GX validates (PIPELINE); consecutive small files of one table are
+validated in one GX call (GX costs ~0.1 s a call whatever its size).
+
 rows_landed = rows_loaded + rows_quarantined holds for every file. See
 docs/loading.md.
 """
