@@ -473,7 +473,7 @@ def bench(
         seed=seed,
         pandas=pandas,
         keep=keep,
-        log=lambda line: console.print(line, highlight=False),
+        log=lambda line: console.print(line, highlight=False, soft_wrap=True),
     )
     out.print(format_table(data), highlight=False)
     out.print(f"Figures: {output}", highlight=False)
