@@ -66,7 +66,8 @@ class DbtResult:
 @contextmanager
 def dbt_environment(settings: Settings) -> Iterator[None]:
     """Point dbt at the project's profiles and the settings' DuckDB file for the
-    duration of a call, restoring the environment afterwards."""
+    duration of a call, restoring the environment afterwards and closing the
+    DuckDB handle dbt-duckdb keeps, so the file can be opened again."""
     wanted = {
         **_DBT_ENV,
         "DBT_PROFILES_DIR": str(settings.root / "profiles"),
@@ -78,11 +79,27 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
     try:
         yield
     finally:
+        release_dbt_duckdb()
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def release_dbt_duckdb() -> None:
+    """Close the DuckDB database dbt-duckdb keeps open in this process after a
+    dbtRunner call, so the warehouse file can be attached again (DuckDB refuses
+    a second handle on a file one process already has open)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        env = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if env is not None and hasattr(env, "close"):
+            env.close()
 
 
 def run_dbt(
@@ -227,9 +244,6 @@ def _existing_tables(warehouse: Path) -> set[tuple[str, str]]:
         return set()
     import duckdb
 
-    from crm_warehouse.publish import release_dbt_duckdb
-
-    release_dbt_duckdb()  # an earlier dbtRunner call in this process may hold the file
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute(

@@ -213,21 +213,6 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def release_dbt_duckdb() -> None:
-    """Close the DuckDB database dbt-duckdb keeps open in this process after a
-    dbtRunner call, so the warehouse file can be attached again (DuckDB refuses
-    a second handle on a file one process already has open)."""
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # pragma: no cover - dbt-duckdb is a dependency
-        return
-    with DuckDBConnectionManager._LOCK:
-        env = DuckDBConnectionManager._ENV
-        DuckDBConnectionManager._ENV = None
-        if env is not None and hasattr(env, "close"):
-            env.close()
-
-
 def publish(
     settings: Settings,
     run_report: Any | None = None,
@@ -241,7 +226,6 @@ def publish(
     """
     from crm_warehouse.runlog import write_run_log
 
-    release_dbt_duckdb()
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
@@ -421,7 +405,6 @@ def publish_docs(settings: Settings) -> Path:
     # --no-compile: the build just compiled everything; compiling again for the
     # docs' "compiled code" tab costs more than the whole publish.
     result = run_dbt(settings, ["docs", "generate", "--static", "--no-compile"])
-    release_dbt_duckdb()
     target = _target_path(settings)
     static = target / "static_index.html"
     if not result.success or not static.is_file():

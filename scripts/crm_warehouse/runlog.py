@@ -185,10 +185,7 @@ def write_run_log(con: duckdb.DuckDBPyConnection, catalog: str, report: Any) -> 
 def record_run(warehouse: Path, report: Any) -> str | None:
     """Write `report` into the warehouse's run log. Returns None on success, else
     why it could not (the refresh's own outcome must not be hidden by this)."""
-    from crm_warehouse.publish import release_dbt_duckdb
-
     try:
-        release_dbt_duckdb()
         warehouse.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
         try:

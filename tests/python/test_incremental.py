@@ -21,7 +21,6 @@ from crm_warehouse.bench import INCREMENTAL_BATCH, stage_landing
 from crm_warehouse.build import run_dbt
 from crm_warehouse.generate import generate
 from crm_warehouse.load import load_landing
-from crm_warehouse.publish import release_dbt_duckdb
 from crm_warehouse.settings import Settings, project_root
 
 #: Small but with every table filled and a last batch in every event table.
@@ -61,7 +60,6 @@ def _tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 def _build(settings: Settings, *extra: str) -> None:
     logs = ["--log-path", str(settings.warehouse_path.parent / "logs")]
     result = run_dbt(settings, [*BUILD, *logs, *extra])
-    release_dbt_duckdb()
     failed = [p for p in result.problems() if p.status != "warn"]
     assert result.success, (
         f"dbt build {' '.join(extra)} failed: "
