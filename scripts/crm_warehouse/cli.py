@@ -216,29 +216,7 @@ def refresh(
     ] = False,
 ) -> None:
     """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary."""
-    from crm_warehouse.pipeline import StepFailed
-    from crm_warehouse.pipeline import refresh as run_refresh
-
-    settings = _settings(landing, warehouse)
-    try:
-        with _progress() as progress:
-            reporter = _Reporter(progress)
-            dbt_task = progress.add_task("dbt build", total=None, visible=False)
-
-            def on_node(_: Any) -> None:
-                progress.update(dbt_task, visible=True)
-                progress.advance(dbt_task)
-
-            report = run_refresh(
-                settings, scale=scale, seed=seed, progress=reporter, on_dbt_node=on_node
-            )
-    except StepFailed as exc:
-        partial = getattr(exc, "report", None)
-        if partial is not None:
-            _print_run(partial.to_dict())
-        console.print(f"[bold red]{exc}[/bold red]")
-        raise typer.Exit(1) from exc
-    data = report.to_dict()
+    data = _refresh_with_progress(_settings(landing, warehouse), scale=scale, seed=seed)
     if json_report:
         out.print_json(json.dumps(data, default=str))
     else:
@@ -273,8 +251,6 @@ def import_(
         import_settings,
     )
     from crm_warehouse.mapping import MappingError
-    from crm_warehouse.pipeline import StepFailed
-    from crm_warehouse.pipeline import refresh as run_refresh
 
     try:
         if check:
@@ -296,13 +272,25 @@ def import_(
         + ", ".join(f"{e} {i.rows_written:,}" for e, i in result.entities.items())
         + f" into {wd / 'landing'}"
     )
+    _print_run(_refresh_with_progress(import_settings(wd)))
+
+
+def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
+    """Run the refresh with a progress display; on a failed step print what ran
+    and why, and exit 1."""
+    from crm_warehouse.pipeline import StepFailed
+    from crm_warehouse.pipeline import refresh as run_refresh
+
     try:
         with _progress() as progress:
-            task = progress.add_task("dbt build", total=None)
+            dbt_task = progress.add_task("dbt build", total=None, visible=False)
+
+            def on_node(_: Any) -> None:
+                progress.update(dbt_task, visible=True)
+                progress.advance(dbt_task)
+
             report = run_refresh(
-                import_settings(wd),
-                progress=_Reporter(progress),
-                on_dbt_node=lambda _: progress.advance(task),
+                settings, progress=_Reporter(progress), on_dbt_node=on_node, **kwargs
             )
     except StepFailed as exc:
         partial = getattr(exc, "report", None)
@@ -310,7 +298,7 @@ def import_(
             _print_run(partial.to_dict())
         console.print(f"[bold red]{exc}[/bold red]")
         raise typer.Exit(1) from exc
-    _print_run(report.to_dict())
+    return report.to_dict()
 
 
 def _print_run(data: dict[str, Any]) -> None:
