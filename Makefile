@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint lint-python lint-sql pytest generate load build import bench clean
+.PHONY: help install run test lint lint-python lint-sql pytest generate load build import bench test-portability clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -62,6 +62,15 @@ import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml
 
 bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
 	$(BIN)/crm-warehouse bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
+
+PORTABILITY_STAMP := $(VENV)/.portability-stamp
+
+$(PORTABILITY_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark,postgres]'
+	@touch $(PORTABILITY_STAMP)
+
+test-portability: $(PORTABILITY_STAMP) ## Build on DuckDB, PostgreSQL and Spark from the same data and compare every mart (installs PostgreSQL/Java when missing)
+	$(BIN)/python -m crm_warehouse.portability $(if $(ENGINES),--engines $(ENGINES))
 
 clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
 	rm -rf landing quarantine warehouse publish imports target logs

@@ -1,0 +1,242 @@
+"""The portability check's own logic, without starting any engine: canonical
+values, tolerances, matching rows on a key or by sorting, the report, the
+manifest's mart keys, and the name-length limit PostgreSQL puts on relations
+(dbt creates one per unit test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crm_warehouse.portability import (
+    CheckReport,
+    Mart,
+    MartDiff,
+    Table,
+    canonical,
+    column_kind,
+    compare_tables,
+    format_report,
+    marts_from_manifest,
+    postgres_type,
+    spark_profile_conf,
+    summarize_run_results,
+    values_equal,
+)
+from crm_warehouse.settings import project_root
+
+
+def test_column_kind_from_duckdb_types() -> None:
+    assert column_kind("DECIMAL(18,2)") == "money"
+    assert column_kind("DECIMAL(18,6)") == "number"
+    assert column_kind("DOUBLE") == "number"
+    assert column_kind("BIGINT") == "int"
+    assert column_kind("BOOLEAN") == "bool"
+    assert column_kind("DATE") == "date"
+    assert column_kind("TIMESTAMP WITH TIME ZONE") == "timestamp"
+    assert column_kind("VARCHAR") == "text"
+
+
+def test_canonical_values_agree_across_drivers() -> None:
+    # DuckDB and psycopg2 hand back Decimal, Spark's Arrow a Decimal too; NaN is null
+    assert canonical(Decimal("12.50")) == canonical(12.5)
+    assert canonical(float("nan")) is None
+    assert canonical(Decimal("NaN")) is None
+    # an aware timestamp is UTC without an offset; a naive one is kept
+    aware = dt.datetime(2024, 3, 1, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert canonical(aware) == "2024-03-01 10:00:00"
+    assert canonical(dt.datetime(2024, 3, 1, 10, 0)) == "2024-03-01 10:00:00"
+    assert canonical(dt.date(2024, 3, 1)) == "2024-03-01"
+    assert canonical(True) is True
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "kind", "equal"),
+    [
+        (10.01, 10.01, "money", True),
+        (10.01, 10.02, "money", False),  # one cent apart
+        (0.123456, 0.123456 + 1e-12, "number", True),
+        (0.123456, 0.123457, "number", False),
+        (1.0e6, 1.0e6 * (1 + 1e-12), "number", True),  # relative above 1
+        (3, 3, "int", True),
+        (3, 4, "int", False),
+        (None, None, "number", True),
+        (None, 0, "number", False),
+        (True, "true", "bool", True),
+        ("2024-03-01 10:00:00", "2024-03-01 10:00:00.000000", "timestamp", True),
+        ("2024-03-01", "2024-03-01 00:00:00", "date", True),
+        ("a", "A", "text", False),
+    ],
+)
+def test_values_equal_within_the_kinds_tolerance(
+    a: object, b: object, kind: str, equal: bool
+) -> None:
+    assert values_equal(a, b, kind) is equal
+
+
+KINDS = {"id": "text", "amount": "money", "rate": "number"}
+
+
+def test_rows_matched_on_the_key_whatever_their_order() -> None:
+    ref = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("b", 2.0, None)])
+    other = Table(["rate", "id", "amount"], [(None, "b", 2.0), (0.5, "a", 1.0)])
+    diff = compare_tables("m", "spark", ref, other, KINDS, key=("id",))
+    assert diff.ok, diff.first_difference
+
+
+def test_a_differing_value_names_the_row_and_column() -> None:
+    ref = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("b", 2.0, 0.25)])
+    other = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("b", 2.01, 0.25)])
+    diff = compare_tables("m", "postgres", ref, other, KINDS, key=("id",))
+    assert (diff.differing, diff.missing, diff.extra) == (1, 0, 0)
+    assert "amount" in diff.first_difference and "id='b'" in diff.first_difference
+
+
+def test_missing_and_extra_rows_are_counted() -> None:
+    ref = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("b", 2.0, 0.25)])
+    other = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("c", 2.0, 0.25)])
+    diff = compare_tables("m", "spark", ref, other, KINDS, key=("id",))
+    assert (diff.missing, diff.extra) == (1, 1)
+    assert not diff.ok
+
+
+def test_without_a_key_rows_are_sorted_on_every_column() -> None:
+    ref = Table(["id", "amount", "rate"], [("x", 1.0, 0.5), ("x", 2.0, 0.5), (None, 0.0, None)])
+    other = Table(["id", "amount", "rate"], [("x", 2.0, 0.5), (None, 0.0, None), ("x", 1.0, 0.5)])
+    assert compare_tables("m", "spark", ref, other, KINDS).ok
+    shorter = Table(["id", "amount", "rate"], other.rows[:2])
+    diff = compare_tables("m", "spark", ref, shorter, KINDS)
+    assert not diff.ok and diff.missing == 1
+
+
+def test_a_duplicated_key_falls_back_to_sorting() -> None:
+    ref = Table(["id", "amount", "rate"], [("a", 1.0, 0.5), ("a", 2.0, 0.5)])
+    other = Table(["id", "amount", "rate"], [("a", 2.0, 0.5), ("a", 1.0, 0.5)])
+    assert compare_tables("m", "spark", ref, other, KINDS, key=("id",)).ok
+
+
+def test_a_missing_column_is_a_difference() -> None:
+    ref = Table(["id", "amount", "rate"], [("a", 1.0, 0.5)])
+    other = Table(["id", "amount"], [("a", 1.0)])
+    diff = compare_tables("m", "spark", ref, other, KINDS, key=("id",))
+    assert not diff.ok and "rate" in diff.first_difference
+
+
+def test_report_lists_every_mart_and_the_first_difference() -> None:
+    report = CheckReport(
+        marts=[Mart("kpi_a", "sales", ("id",)), Mart("kpi_b", "sales", None)],
+        diffs=[
+            MartDiff("sales.kpi_a", "postgres", rows=2, reference_rows=2),
+            MartDiff(
+                "sales.kpi_a",
+                "spark",
+                rows=2,
+                reference_rows=2,
+                differing=1,
+                first_difference="x at (id='a')",
+            ),
+            MartDiff("sales.kpi_b", "postgres", rows=0, reference_rows=3, error="relation missing"),
+        ],
+    )
+    text = format_report(report, ["duckdb", "postgres", "spark"])
+    assert "sales.kpi_a" in text and "sales.kpi_b" in text
+    assert "ok (2)" in text
+    assert "x at (id='a')" in text and "relation missing" in text
+    assert "1 of 3 mart copies match duckdb" in text
+
+
+def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
+    manifest = {
+        "nodes": {
+            "model.p.kpi_a": {
+                "resource_type": "model",
+                "name": "kpi_a",
+                "alias": "kpi_a",
+                "schema": "sales",
+                "original_file_path": "models/marts/sales/kpi_a.sql",
+                "config": {"enabled": True},
+            },
+            "model.p.stg_x": {
+                "resource_type": "model",
+                "name": "stg_x",
+                "schema": "staging",
+                "original_file_path": "models/staging/stg_x.sql",
+                "config": {"enabled": True},
+            },
+            "test.p.u": {
+                "resource_type": "test",
+                "attached_node": "model.p.kpi_a",
+                "column_name": "month_start_date",
+                "test_metadata": {"name": "unique", "kwargs": {}},
+            },
+            "test.p.c": {
+                "resource_type": "test",
+                "attached_node": "model.p.kpi_a",
+                "test_metadata": {
+                    "name": "unique_combination_of_columns",
+                    "kwargs": {"combination_of_columns": ["owner_id", "month_start_date"]},
+                },
+            },
+        }
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps(manifest))
+    assert marts_from_manifest(path) == [Mart("kpi_a", "sales", ("owner_id", "month_start_date"))]
+
+
+def test_run_results_summary_fails_on_errors_not_warnings(tmp_path: Path) -> None:
+    path = tmp_path / "run_results.json"
+    path.write_text(
+        json.dumps(
+            {
+                "results": [
+                    {"unique_id": "model.p.a", "status": "success", "message": None},
+                    {"unique_id": "test.p.t", "status": "warn", "message": "Got 3 results"},
+                    {"unique_id": "unit_test.p.m.u", "status": "fail", "message": "actual differs"},
+                ]
+            }
+        )
+    )
+    run = summarize_run_results("spark", path, 1.0)
+    assert run.counts == {"model:success": 1, "test:warn": 1, "unit_test:fail": 1}
+    assert not run.success and run.problems == ["fail: unit_test.p.m.u: actual differs"]
+    assert not summarize_run_results("spark", tmp_path / "none.json", 1.0).success
+
+
+def test_postgres_types_of_raw_columns() -> None:
+    assert postgres_type("DECIMAL(18,2)") == "numeric(18,2)"
+    assert postgres_type("TIMESTAMP WITH TIME ZONE") == "timestamptz"
+    assert postgres_type("VARCHAR") == "text"
+
+
+def test_spark_session_settings_come_from_the_profile(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_SPARK_DIR", "/tmp/somewhere")
+    conf = spark_profile_conf()
+    assert conf["spark.sql.warehouse.dir"] == "/tmp/somewhere/warehouse"
+    assert conf["spark.sql.session.timeZone"] == "UTC"
+
+
+def _unit_test_names() -> list[tuple[str, str]]:
+    names = []
+    for path in sorted((project_root() / "models").rglob("*.yml")):
+        doc = yaml.safe_load(path.read_text()) or {}
+        for unit_test in doc.get("unit_tests") or []:
+            names.append((str(path.relative_to(project_root())), unit_test["name"]))
+    return names
+
+
+def test_relation_names_fit_postgres_63_character_limit() -> None:
+    """dbt-postgres creates a relation named after each unit test; PostgreSQL
+    cuts identifiers at 63 characters and dbt refuses longer names."""
+    too_long = [f"{path}: {name}" for path, name in _unit_test_names() if len(name) > 63]
+    too_long += [
+        str(p.relative_to(project_root()))
+        for p in (project_root() / "models").rglob("*.sql")
+        if len(p.stem) > 63
+    ]
+    assert not too_long, "names over 63 characters: " + "; ".join(too_long)
