@@ -30,3 +30,20 @@
 {% macro postgres__regexp_like(expr, pattern) -%}
     ({{ expr }} ~ {{ pattern }})
 {%- endmacro %}
+
+
+{#- Spark reads a backslash in a string literal as an escape ('\s' is 's',
+    '\.' is '.'), so a pattern written for DuckDB/PostgreSQL would lose its
+    escapes there: double them. (Unless spark.sql.parser.escapedStringLiterals
+    is on, which this project does not assume.) -#}
+{% macro spark_pattern_literal(pattern) -%}
+    {{ pattern | replace('\\', '\\\\') }}
+{%- endmacro %}
+
+{% macro spark__regexp_replace_all(expr, pattern, replacement) -%}
+    regexp_replace({{ expr }}, {{ spark_pattern_literal(pattern) }}, {{ spark_pattern_literal(replacement) }})
+{%- endmacro %}
+
+{% macro spark__regexp_like(expr, pattern) -%}
+    ({{ expr }} rlike {{ spark_pattern_literal(pattern) }})
+{%- endmacro %}

@@ -145,11 +145,12 @@ kept_{{ table_name }} as (
             and {{ table_name }} || '.' || {{ column_name }} in ('{{ date_columns | join("', '") }}')
             then 'unparseable_date'
         {%- else %}
-        when {{ rule }} = 'required' and {{ column_name }} like '%\_id' escape '\'
+        {#- escape '!', not a backslash: '\' is an unterminated literal on Spark #}
+        when {{ rule }} = 'required' and {{ column_name }} like '%!_id' escape '!'
             then 'missing_key'
         when {{ rule }} in ('type', 'unparseable')
-            and ({{ column_name }} like '%\_at' escape '\' or {{ column_name }} like '%\_date' escape '\'
-                or {{ column_name }} like '%\_month' escape '\')
+            and ({{ column_name }} like '%!_at' escape '!' or {{ column_name }} like '%!_date' escape '!'
+                or {{ column_name }} like '%!_month' escape '!')
             then 'unparseable_date'
         {%- endif %}
         when {{ rule }} = 'min_value' and {{ raw_value }} like '-%'
