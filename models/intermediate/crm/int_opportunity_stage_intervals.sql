@@ -57,7 +57,8 @@ final as (
             false
         ) as is_advance,
         coalesce(previous_is_closed and not is_closed, false) as is_reopening,
-        cast({{ dbt.datediff('entered_at', 'exited_at', 'second') | trim }} as double) / 3600 as hours_in_stage
+        cast({{ dbt.datediff('entered_at', 'exited_at', 'second') | trim }} as {{ type_double() }}) / 3600
+            as hours_in_stage
     from sequenced
 )
 

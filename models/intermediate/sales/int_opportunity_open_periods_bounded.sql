@@ -44,7 +44,8 @@ without_history as (
             else 'unknown'
         end as stage_name,
         case when opportunities.is_open then opportunities.stage_order end as stage_order,
-        case when opportunities.is_open then opportunities.stage_probability end as stage_probability,
+        cast(case when opportunities.is_open then opportunities.stage_probability end as decimal(5, 2))
+            as stage_probability,
         opportunities.amount,
         opportunities.created_at as valid_from_at,
         opportunities.closed_at as valid_to_at

@@ -133,7 +133,7 @@ final as (
         cast(no_answer_calls as integer) as no_answer_calls,
         cast(voicemail_calls as integer) as voicemail_calls,
         cast(talk_seconds as bigint) as talk_seconds,
-        cast(round(calls_target / nullif(weekdays_in_month, 0), 2) as decimal(18, 2)) as daily_calls_target,
+        {{ safe_divide('calls_target', 'weekdays_in_month', 'decimal(18,2)') }} as daily_calls_target,
         {{ safe_divide('calls * weekdays_in_month', 'calls_target') }} as daily_calls_target_attainment
     from joined
 )

@@ -180,7 +180,8 @@ final as (
             as average_connected_talk_seconds,
         cast(calls_target as decimal(18, 2)) as calls_target,
         {{ safe_divide('calls', 'calls_target') }} as calls_target_attainment,
-        cast(round(calls_target_prorated_exact, 2) as decimal(18, 2)) as calls_target_prorated,
+        {{ safe_divide('calls_target * weekdays_employed', 'weekdays_in_month', 'decimal(18,2)') }}
+            as calls_target_prorated,
         {{ safe_divide('calls', 'calls_target_prorated_exact') }} as prorated_calls_target_attainment,
         ---------- A2 new contacts
         cast(new_contacts as integer) as new_contacts

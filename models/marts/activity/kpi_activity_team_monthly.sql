@@ -82,8 +82,9 @@ final as (
         cast(reps_employed as integer) as reps_employed,
         cast(new_contacts as integer) as new_contacts,
         cast(reps_with_new_contacts as integer) as reps_with_new_contacts,
-        cast(round(new_contacts_per_rep_exact, 2) as decimal(18, 2)) as new_contacts_per_rep,
-        cast(round(company_new_contacts_per_rep_exact, 2) as decimal(18, 2)) as company_new_contacts_per_rep,
+        {{ safe_divide('new_contacts', 'reps_employed', 'decimal(18,2)') }} as new_contacts_per_rep,
+        {{ safe_divide('company_new_contacts', 'company_reps_employed', 'decimal(18,2)') }}
+            as company_new_contacts_per_rep,
         {{ safe_divide('new_contacts_per_rep_exact', 'company_new_contacts_per_rep_exact') }}
             as new_contacts_per_rep_index,
         cast(calls as integer) as calls,

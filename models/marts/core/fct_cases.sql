@@ -94,10 +94,8 @@ final as (
         coalesce(reopened_count, 0) > 0 as is_reopened,
         seconds_to_first_response,
         seconds_to_resolution,
-        cast(round(cast(seconds_to_first_response as decimal(18, 4)) / 3600, 2) as decimal(18, 2))
-            as hours_to_first_response,
-        cast(round(cast(seconds_to_resolution as decimal(18, 4)) / 3600, 2) as decimal(18, 2))
-            as hours_to_resolution,
+        {{ safe_divide('seconds_to_first_response', '3600', 'decimal(18,2)') }} as hours_to_first_response,
+        {{ safe_divide('seconds_to_resolution', '3600', 'decimal(18,2)') }} as hours_to_resolution,
         ---------- SLA (V8)
         first_response_target_hours,
         resolution_target_hours,

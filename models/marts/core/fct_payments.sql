@@ -34,19 +34,18 @@ converted as (
         invoices.amount as invoice_amount,
         invoices.exchange_rate as invoice_exchange_rate,
         invoice_rates.exchange_rate as invoice_currency_rate_at_payment,
-        case
-            when invoices.invoice_id is null then null
-            when payments.currency_code = invoices.currency_code then payments.amount_local
-            else
-                cast(
-                    round(
-                        payments.amount_local * cast(payments.exchange_rate as decimal(38, 10))
-                        / invoice_rates.exchange_rate,
-                        2
-                    )
-                    as decimal(18, 2)
-                )
-        end as amount_invoice_currency
+        cast(
+            case
+                when invoices.invoice_id is null then null
+                when payments.currency_code = invoices.currency_code then payments.amount_local
+                else
+                    {{ safe_divide(
+                        'payments.amount_local * cast(payments.exchange_rate as decimal(38, 10))',
+                        'invoice_rates.exchange_rate',
+                        'decimal(28,10)'
+                    ) }}
+            end as decimal(18, 2)
+        ) as amount_invoice_currency
     from payments
     left join invoices
         on payments.invoice_id = invoices.invoice_id

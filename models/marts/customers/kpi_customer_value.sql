@@ -151,16 +151,11 @@ combined as (
         cast(coalesce(order_totals.revenue_amount, 0) as decimal(18, 2)) as revenue_amount,
         cast(coalesce(order_totals.product_cost_amount, 0) as decimal(18, 2)) as product_cost_amount,
         cast(coalesce(service_interactions.service_interaction_count, 0) as integer) as service_interaction_count,
-        cast(
-            cast(coalesce(service_interactions.handle_seconds, 0) as decimal(18, 4)) / 3600 as decimal(18, 4)
-        ) as service_handle_hours,
-        cast(
-            round(
-                cast(coalesce(service_interactions.handle_seconds, 0) as decimal(18, 4))
-                * {{ var('service_hourly_cost') }} / 3600,
-                2
-            ) as decimal(18, 2)
-        ) as service_cost_amount,
+        {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}
+            as service_handle_hours,
+        {{ safe_divide(
+            'coalesce(service_interactions.handle_seconds, 0) * ' ~ var('service_hourly_cost'), '3600', 'decimal(18,2)'
+        ) }} as service_cost_amount,
         annual_churn.annual_churn_rate
     from customer_accounts
     cross join as_of
@@ -197,15 +192,12 @@ final as (
         {{ safe_divide('revenue_amount', 'order_count', 'decimal(18,2)') }} as mean_order_value,
         {{ safe_divide('order_count * 365', 'tenure_basis_days') }} as orders_per_year,
         annual_churn_rate,
-        case
-            when order_count > 0 and revenue_amount != 0 and annual_churn_rate > 0
-                then
-                    cast(
-                        cast(gross_margin_amount as decimal(18, 6)) * 365
-                        / tenure_basis_days / annual_churn_rate
-                        as decimal(18, 2)
-                    )
-        end as predicted_lifetime_value,
+        cast(
+            case
+                when order_count > 0 and revenue_amount != 0 and annual_churn_rate > 0
+                    then cast(gross_margin_amount as decimal(18, 6)) * 365 / tenure_basis_days / annual_churn_rate
+            end as decimal(18, 2)
+        ) as predicted_lifetime_value,
         service_interaction_count,
         service_handle_hours,
         service_cost_amount,

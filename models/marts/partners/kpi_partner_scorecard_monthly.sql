@@ -109,7 +109,11 @@ scored as (
         month_start_date,
         cast(
             round(
-                100 * percent_rank() over (partition by month_start_date order by trailing_12m_won_revenue), 2
+                cast(
+                    100 * percent_rank() over (partition by month_start_date order by trailing_12m_won_revenue)
+                    as decimal(18, 6)
+                ),
+                2
             ) as decimal(18, 2)
         ) as quality_score
     from trailing_windows
@@ -120,8 +124,10 @@ with_score as (
     select
         trailing_windows.*,
         scored.quality_score,
-        lag(scored.quality_score, 12) over (
-            partition by trailing_windows.partner_id order by trailing_windows.month_start_date
+        cast(
+            lag(scored.quality_score, 12) over (
+                partition by trailing_windows.partner_id order by trailing_windows.month_start_date
+            ) as decimal(18, 2)
         ) as previous_12m_quality_score
     from trailing_windows
     left join scored

@@ -110,10 +110,12 @@ with_actuals as (
         targets_keyed.target_month as month_start_date,
         targets_keyed.target_value,
         -- calls are not targeted by lead source: no actual there
-        case
-            when not (targets_keyed.target_level = 'lead_source' and targets_keyed.metric = 'calls')
-                then cast(coalesce(actuals.actual_value, 0) as decimal(18, 2))
-        end as actual_value
+        cast(
+            case
+                when not (targets_keyed.target_level = 'lead_source' and targets_keyed.metric = 'calls')
+                    then cast(coalesce(actuals.actual_value, 0) as decimal(18, 2))
+            end as decimal(18, 2)
+        ) as actual_value
     from targets_keyed
     left join actuals
         on

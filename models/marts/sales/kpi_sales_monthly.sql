@@ -283,8 +283,9 @@ final as (
         average_days_open_rounded as average_days_open,
         -- S8
         cast(
-            round(open_pipeline_count * average_deal_size * win_rate / nullif(sales_cycle_days_mean_rounded, 0), 2)
-            as decimal(18, 2)
+            {{ safe_divide(
+                'open_pipeline_count * average_deal_size * win_rate', 'sales_cycle_days_mean_rounded', 'decimal(28,10)'
+            ) }} as decimal(18, 2)
         ) as sales_velocity,
         -- S11
         opportunities_created_count,

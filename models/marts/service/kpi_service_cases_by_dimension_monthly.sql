@@ -247,13 +247,13 @@ final as (
         cast(cases_resolved_same_day as integer) as cases_resolved_same_day,
         {{ safe_divide('cases_resolved_same_day', 'cases_resolved') }} as same_day_resolution_rate,
         ---------- V3 time to resolution
-        cast(round(resolution_seconds_mean / 3600, 2) as decimal(18, 2)) as resolution_hours_mean,
-        cast(round(resolution_seconds_median / 3600, 2) as decimal(18, 2)) as resolution_hours_median,
+        {{ safe_divide('resolution_seconds_mean', '3600', 'decimal(18,2)') }} as resolution_hours_mean,
+        {{ safe_divide('resolution_seconds_median', '3600', 'decimal(18,2)') }} as resolution_hours_median,
         ---------- V5 complaint resolution time
         cast(complaints_resolved as integer) as complaints_resolved,
-        cast(round(complaint_resolution_seconds_mean / 3600, 2) as decimal(18, 2))
+        {{ safe_divide('complaint_resolution_seconds_mean', '3600', 'decimal(18,2)') }}
             as complaint_resolution_hours_mean,
-        cast(round(complaint_resolution_seconds_median / 3600, 2) as decimal(18, 2))
+        {{ safe_divide('complaint_resolution_seconds_median', '3600', 'decimal(18,2)') }}
             as complaint_resolution_hours_median,
         ---------- V8 SLA compliance
         cast(first_response_sla_cases_due as integer) as first_response_sla_cases_due,
@@ -268,8 +268,7 @@ final as (
         {{ safe_divide('sla_cases_met', 'resolution_sla_cases_due') }} as sla_compliance_rate,
         ---------- V12 customer satisfaction
         cast(survey_responses as integer) as survey_responses,
-        cast(round(cast(satisfaction_score_total as decimal(18, 4)) / nullif(survey_responses, 0), 2) as decimal(18, 2))
-            as satisfaction_score_mean,
+        {{ safe_divide('satisfaction_score_total', 'survey_responses', 'decimal(18,2)') }} as satisfaction_score_mean,
         cast(satisfied_responses as integer) as satisfied_responses,
         {{ safe_divide('satisfied_responses', 'survey_responses') }} as satisfied_share
     from joined

@@ -97,14 +97,6 @@ joined as (
         on months.month_start_date = contacting.month_start_date
 ),
 
-costed as (
-    select
-        *,
-        cast(service_handle_seconds as decimal(18, 4)) * {{ var('service_hourly_cost') }} / 3600
-            as service_interaction_cost_exact
-    from joined
-),
-
 final as (
     select
         month_start_date,
@@ -122,17 +114,18 @@ final as (
             as average_handle_seconds,
         ---------- V7 cost per interaction
         cast(service_interactions as integer) as service_interactions,
-        cast(round(cast(service_handle_seconds as decimal(18, 4)) / 3600, 2) as decimal(18, 2))
-            as service_handle_hours,
-        cast(round(service_interaction_cost_exact, 2) as decimal(18, 2)) as service_interaction_cost,
-        cast(round(service_interaction_cost_exact / nullif(service_interactions, 0), 2) as decimal(18, 2))
-            as cost_per_interaction,
+        {{ safe_divide('service_handle_seconds', '3600', 'decimal(18,2)') }} as service_handle_hours,
+        {{ safe_divide('service_handle_seconds * ' ~ var('service_hourly_cost'), '3600', 'decimal(18,2)') }}
+            as service_interaction_cost,
+        {{ safe_divide(
+            'service_handle_seconds * ' ~ var('service_hourly_cost'), '3600 * service_interactions', 'decimal(18,2)'
+        ) }} as cost_per_interaction,
         ---------- V6 repeat contacts
         cast(customer_contacts as integer) as customer_contacts,
         cast(customers_contacting as integer) as customers_contacting,
         cast(repeat_contact_customers as integer) as repeat_contact_customers,
         {{ safe_divide('repeat_contact_customers', 'customers_contacting') }} as repeat_contact_rate
-    from costed
+    from joined
 )
 
 select * from final
