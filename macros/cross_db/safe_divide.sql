@@ -26,8 +26,10 @@
         {{ return(default__safe_divide(numerator, denominator, data_type)) }}
     {%- endif -%}
     {%- set scale = normalized[8:-1].split(',')[1] | int -%}
-    {%- set units = "cast(cast(" ~ numerator ~ " as " ~ data_type ~ ") * " ~ (10 ** scale) ~ " as hugeint)" -%}
-    {%- set divisor = "cast((" ~ denominator ~ ") * 10000000000 as hugeint)" -%}
+    {#- Widen to decimal(38, ...) before scaling: DuckDB keeps a decimal(18)
+        product in 18 digits and overflows on large amounts. -#}
+    {%- set units = "cast(cast(" ~ numerator ~ " as decimal(38, " ~ scale ~ ")) * " ~ (10 ** scale) ~ " as hugeint)" -%}
+    {%- set divisor = "cast(cast(" ~ denominator ~ " as decimal(38, 10)) * 10000000000 as hugeint)" -%}
     cast(
         cast(
             sign({{ units }}) * sign({{ divisor }})
