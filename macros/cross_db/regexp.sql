@@ -47,3 +47,9 @@
 {% macro spark__regexp_like(expr, pattern) -%}
     ({{ expr }} rlike {{ spark_pattern_literal(pattern) }})
 {%- endmacro %}
+
+{#- Trino (not tested here): regexp_like is a function; regexp_replace
+    replaces every match. -#}
+{% macro trino__regexp_like(expr, pattern) -%}
+    regexp_like({{ expr }}, {{ pattern }})
+{%- endmacro %}
