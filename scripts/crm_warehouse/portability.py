@@ -724,12 +724,19 @@ def summarize_run_results(engine: str, path: Path, seconds: float) -> EngineRun:
     return run
 
 
-def dbt_command(engine: str, settings: Settings, target_path: Path, threads: int) -> list[str]:
-    """The `dbt build` command line of one engine (its own target and log paths)."""
+def dbt_command(
+    engine: str,
+    settings: Settings,
+    target_path: Path,
+    threads: int,
+    command: str = "build",
+    extra: Sequence[str] = (),
+) -> list[str]:
+    """The `dbt <command>` line of one engine (its own target and log paths)."""
     dbt = Path(sys.executable).with_name("dbt")
     return [
         str(dbt) if dbt.exists() else "dbt",
-        "build",
+        command,
         "--target",
         engine,
         "--threads",
@@ -743,7 +750,44 @@ def dbt_command(engine: str, settings: Settings, target_path: Path, threads: int
         "--log-path",
         str(target_path.parent / "logs"),
         "--quiet",
+        *extra,
     ]
+
+
+def sample_data_tests(manifest_path: Path) -> list[str]:
+    """One data test per generic test (the first by name, preferring one on
+    a mart) and every singular test: enough to show that each test's SQL
+    compiles and runs on an engine whose data is proven equal by the mart
+    comparison."""
+    nodes = json.loads(manifest_path.read_text())["nodes"]
+    chosen: dict[str, tuple[bool, str]] = {}
+    singular: list[str] = []
+    for node in nodes.values():
+        if node.get("resource_type") != "test":
+            continue
+        meta = node.get("test_metadata")
+        if not meta:
+            singular.append(node["name"])
+            continue
+        attached = nodes.get(node.get("attached_node") or "", {})
+        on_mart = str(attached.get("original_file_path", "")).startswith("models/marts/")
+        rank = (not on_mart, node["name"])
+        key = f"{meta.get('namespace') or ''}.{meta['name']}"
+        if key not in chosen or rank < chosen[key]:
+            chosen[key] = rank
+    return sorted([name for _, name in chosen.values()] + singular)
+
+
+def merge_runs(first: EngineRun, second: EngineRun) -> EngineRun:
+    """One engine's result of two dbt invocations."""
+    merged = EngineRun(first.engine, seconds=first.seconds + second.seconds)
+    for counts in (first.counts, second.counts):
+        for key, value in counts.items():
+            merged.counts[key] = merged.counts.get(key, 0) + value
+    merged.problems = first.problems + second.problems
+    merged.error = first.error or second.error
+    merged.success = first.success and second.success
+    return merged
 
 
 class SubprocessBuild:
@@ -776,13 +820,20 @@ class SubprocessBuild:
         return run
 
 
-def build_in_process(engine: str, settings: Settings, target_path: Path, threads: int) -> EngineRun:
-    """`dbt build` in this process (Spark: dbt's session method then uses the
-    SparkSession started here)."""
+def build_in_process(
+    engine: str,
+    settings: Settings,
+    target_path: Path,
+    threads: int,
+    command: str = "build",
+    extra: Sequence[str] = (),
+) -> EngineRun:
+    """`dbt <command>` in this process (Spark: dbt's session method then uses
+    the SparkSession started here)."""
     from dbt.cli.main import dbtRunner
 
     started = time.perf_counter()
-    cmd = dbt_command(engine, settings, target_path, threads)
+    cmd = dbt_command(engine, settings, target_path, threads, command, extra)
     outcome = dbtRunner().invoke(cmd[1:])
     run = summarize_run_results(
         engine, target_path / "run_results.json", time.perf_counter() - started
@@ -791,6 +842,26 @@ def build_in_process(engine: str, settings: Settings, target_path: Path, threads
         run.error = f"{type(outcome.exception).__name__}: {outcome.exception}"
         run.success = False
     return run
+
+
+def build_spark(settings: Settings, target_path: Path, threads: int, data_tests: str) -> EngineRun:
+    """Spark's build: seeds, models and unit tests, and data tests as chosen
+    (`all`, `sample`: one per generic test, or `none`). A data test costs
+    about half a second on a local Spark, against milliseconds on DuckDB."""
+    if data_tests == "all":
+        return build_in_process("spark", settings, target_path, threads)
+    run = build_in_process(
+        "spark", settings, target_path, threads, extra=["--exclude", "test_type:data"]
+    )
+    if data_tests == "none" or not (target_path / "manifest.json").is_file():
+        return run
+    sample = sample_data_tests(target_path / "manifest.json")
+    if not sample:
+        return run
+    tests = build_in_process(
+        "spark", settings, target_path, threads, command="test", extra=["--select", *sample]
+    )
+    return merge_runs(run, tests)
 
 
 def report_build(run: EngineRun, echo: Callable[[str], None], limit: int = 40) -> None:
@@ -867,6 +938,33 @@ def _settings(base: Path) -> Settings:
     )
 
 
+def _process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a process (Linux /proc), None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _cpu_summary(spark: Any) -> str:
+    """CPU seconds spent: this process, its finished children (dbt), Spark's JVM.
+    On a busy machine these say more than the wall-clock times."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    parts = [
+        f"this process {own.ru_utime + own.ru_stime:.0f} s",
+        f"dbt child processes {children.ru_utime + children.ru_stime:.0f} s",
+    ]
+    proc = getattr(getattr(getattr(spark, "sparkContext", None), "_gateway", None), "proc", None)
+    jvm = _process_cpu_seconds(proc.pid) if proc is not None else None
+    if jvm is not None:
+        parts.append(f"Spark JVM {jvm:.0f} s")
+    return "[time] CPU: " + ", ".join(parts)
+
+
 @contextlib.contextmanager
 def _timed(report: CheckReport, name: str, echo: Callable[[str], None]) -> Iterator[None]:
     started = time.perf_counter()
@@ -884,6 +982,8 @@ def run_check(
     seed: int = 7,
     threads: int = 2,
     echo: Callable[[str], None] = print,
+    spark_threads: int = 4,
+    spark_data_tests: str = "sample",
 ) -> CheckReport:
     """Seed the same data into every engine, build, and compare every mart.
 
@@ -923,6 +1023,8 @@ def run_check(
                     n = copy_raw_to_postgres(duck, server, work_dir / "postgres" / "raw_csv")
                     echo(f"[postgres] server on 127.0.0.1:{server.port}, {n} raw rows copied")
                 if "spark" in engines:
+                    # one process holds the session: no metastore needed
+                    os.environ.setdefault("CRM_SPARK_CATALOG", "in-memory")
                     spark = start_spark(work_dir / "spark")
                     n = copy_raw_to_spark(duck, spark)
                     echo(f"[spark] session {spark.version} (local), {n} raw rows copied")
@@ -937,7 +1039,9 @@ def run_check(
                 builds.append(SubprocessBuild(engine, cmd, env, work_dir / engine / "dbt.log"))
             if spark is not None:
                 os.environ.update({k: v for k, v in env.items() if k.startswith(("CRM_", "DBT_"))})
-                run = build_in_process("spark", settings, work_dir / "spark" / "target", threads)
+                run = build_spark(
+                    settings, work_dir / "spark" / "target", spark_threads, spark_data_tests
+                )
                 report.builds["spark"] = run
                 report_build(run, echo)
             for build in builds:
@@ -948,6 +1052,7 @@ def run_check(
 
         with _timed(report, "compare marts", echo):
             _compare_all(report, engines, work_dir, settings, server, spark)
+        echo(_cpu_summary(spark))
     finally:
         for build in builds:
             build.proc.kill()
@@ -1053,7 +1158,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--scale", type=float, default=0.01, help="demo data scale (default 0.01, ~12k raw rows)"
     )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--threads", type=int, default=2, help="dbt threads per engine")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="dbt threads on DuckDB and PostgreSQL (default 2)"
+    )
+    parser.add_argument(
+        "--spark-threads",
+        type=int,
+        default=4,
+        help="dbt threads on Spark (default 4: a local Spark waits more than it computes)",
+    )
+    parser.add_argument(
+        "--spark-data-tests",
+        choices=("all", "sample", "none"),
+        default="sample",
+        help="data tests on Spark: all, one per generic test (default), or none",
+    )
     parser.add_argument(
         "--work-dir", type=Path, help="keep everything here (default: a temporary folder, removed)"
     )
@@ -1061,15 +1180,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     started = time.perf_counter()
+
+    def check(work_dir: Path) -> CheckReport:
+        return run_check(
+            work_dir,
+            args.engines,
+            scale=args.scale,
+            seed=args.seed,
+            threads=args.threads,
+            spark_threads=args.spark_threads,
+            spark_data_tests=args.spark_data_tests,
+        )
+
     if args.work_dir:
         args.work_dir.mkdir(parents=True, exist_ok=True)
-        report = run_check(
-            args.work_dir.resolve(), args.engines, args.scale, args.seed, args.threads
-        )
+        report = check(args.work_dir.resolve())
         write_diff_csv(report, args.work_dir / "portability.csv")
     else:
         with tempfile.TemporaryDirectory(prefix="crm-portability-") as tmp:
-            report = run_check(Path(tmp), args.engines, args.scale, args.seed, args.threads)
+            report = check(Path(tmp))
     print(
         f"\nportability check {'passed' if report.ok else 'FAILED'} in {time.perf_counter() - started:.0f} s"
     )

@@ -23,7 +23,9 @@ from crm_warehouse.portability import (
     compare_tables,
     format_report,
     marts_from_manifest,
+    merge_runs,
     postgres_type,
+    sample_data_tests,
     spark_profile_conf,
     summarize_run_results,
     values_equal,
@@ -206,6 +208,40 @@ def test_run_results_summary_fails_on_errors_not_warnings(tmp_path: Path) -> Non
     assert run.counts == {"model:success": 1, "test:warn": 1, "unit_test:fail": 1}
     assert not run.success and run.problems == ["fail: unit_test.p.m.u: actual differs"]
     assert not summarize_run_results("spark", tmp_path / "none.json", 1.0).success
+
+
+def test_spark_samples_one_data_test_per_generic_test_preferring_marts(tmp_path: Path) -> None:
+    def model(path: str) -> dict[str, str]:
+        return {"resource_type": "model", "original_file_path": path}
+
+    def test(name: str, generic: str | None, attached: str) -> dict[str, object]:
+        node: dict[str, object] = {"resource_type": "test", "name": name, "attached_node": attached}
+        if generic:
+            node["test_metadata"] = {"name": generic, "namespace": None}
+        return node
+
+    nodes = {
+        "model.p.stg": model("models/staging/stg.sql"),
+        "model.p.kpi": model("models/marts/sales/kpi.sql"),
+        "test.p.a": test("not_null_stg_id", "not_null", "model.p.stg"),
+        "test.p.b": test("not_null_kpi_id", "not_null", "model.p.kpi"),
+        "test.p.c": test("unique_kpi_id", "unique", "model.p.kpi"),
+        "test.p.d": test("unique_kpi_other", "unique", "model.p.kpi"),
+        "test.p.e": test("assert_totals_match", None, ""),
+    }
+    path = tmp_path / "manifest.json"
+    path.write_text(json.dumps({"nodes": nodes}))
+    assert sample_data_tests(path) == ["assert_totals_match", "not_null_kpi_id", "unique_kpi_id"]
+
+
+def test_two_invocations_merge_into_one_engine_result() -> None:
+    from crm_warehouse.portability import EngineRun
+
+    build = EngineRun("spark", 100.0, True, {"model:success": 3, "test:pass": 1})
+    tests = EngineRun("spark", 10.0, False, {"test:pass": 2, "test:fail": 1}, ["fail: test.p.x: 1"])
+    merged = merge_runs(build, tests)
+    assert merged.counts == {"model:success": 3, "test:pass": 3, "test:fail": 1}
+    assert not merged.success and merged.seconds == 110.0 and merged.problems == tests.problems
 
 
 def test_postgres_types_of_raw_columns() -> None:
