@@ -70,7 +70,7 @@ $(PORTABILITY_STAMP): pyproject.toml $(STAMP)
 	@touch $(PORTABILITY_STAMP)
 
 test-portability: $(PORTABILITY_STAMP) ## Build on DuckDB, PostgreSQL and Spark from the same data and compare every mart (installs PostgreSQL/Java when missing)
-	$(BIN)/python -m crm_warehouse.portability $(if $(ENGINES),--engines $(ENGINES))
+	$(BIN)/python -m crm_warehouse.portability $(if $(ENGINES),--engines $(ENGINES)) $(if $(SPARK_DATA_TESTS),--spark-data-tests $(SPARK_DATA_TESTS))
 
 clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
 	rm -rf landing quarantine warehouse publish imports target logs
