@@ -123,12 +123,14 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
     from crm_warehouse.load import _csv_header, _describe, discover
+    from crm_warehouse.settings import configure_duckdb
 
     landing = Path(args["landing"])
     target = Path(args["database"])
     target.unlink(missing_ok=True)
     clock = _Clock()
     con = duckdb.connect(str(target))
+    configure_duckdb(con)  # the loader's settings, for a like-for-like floor
     created: set[str] = set()
     try:
         for path in discover(landing):
@@ -236,12 +238,14 @@ def _step_raw_sql(args: dict[str, Any]) -> dict[str, Any]:
     dependency order, each as `create or replace table|view ... as <sql>`."""
     import duckdb
 
+    from crm_warehouse.settings import configure_duckdb
+
     statements: list[list[str]] = args["statements"]
     clock = _Clock()
     con = duckdb.connect(args["database"])
     timings: list[tuple[str, float]] = []
     try:
-        con.execute("set TimeZone = 'UTC'")
+        configure_duckdb(con)  # dbt's settings (profiles.yml), for a like-for-like floor
         for name, sql in statements:
             t0 = time.perf_counter()
             con.execute(sql)

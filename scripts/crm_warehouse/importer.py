@@ -30,6 +30,7 @@ import hashlib
 import json
 import re
 import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -48,7 +49,7 @@ from crm_warehouse.mapping import (
     did_you_mean,
     load_mapping,
 )
-from crm_warehouse.settings import Settings, project_root
+from crm_warehouse.settings import Settings, configure_duckdb, project_root
 
 Progress = Callable[[str, int, int], None]
 
@@ -140,7 +141,7 @@ def import_settings(workdir: Path) -> Settings:
 
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
-    con.execute("set TimeZone = 'UTC'")
+    configure_duckdb(con, Path(tempfile.gettempdir()) / "crm-import-spill")
     return con
 
 

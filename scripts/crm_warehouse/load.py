@@ -54,7 +54,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_warehouse.contract import LOADER_COLUMNS, Column, Contract, Table, load_contract
-from crm_warehouse.settings import Settings
+from crm_warehouse.settings import Settings, configure_duckdb
 from crm_warehouse.validate import (
     TableValidator,
     derive_rules,
@@ -1353,7 +1353,7 @@ def load_landing(
     summary = LoadSummary()
     con = duckdb.connect(str(settings.warehouse_path))
     try:
-        con.execute("set TimeZone = 'UTC'")
+        configure_duckdb(con)
         ensure_raw_schema(con, contract)
         loader = _Loader(con, settings, contract)
         try:

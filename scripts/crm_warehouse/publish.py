@@ -33,7 +33,7 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.settings import Settings
+from crm_warehouse.settings import Settings, configure_duckdb
 
 #: Schemas copied to the BI file: the mart folders, and the run log.
 PUBLISHED_SCHEMAS: tuple[str, ...] = (
@@ -245,6 +245,7 @@ def publish(
     t0 = time.perf_counter()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
+    configure_duckdb(con, out_dir / f".spill-{token}")
     try:
         con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
         con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")

@@ -6,6 +6,34 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+#: DuckDB's memory limit for every connection the project opens: dbt's (the
+#: duckdb target in profiles/profiles.yml has the same default), the loader's,
+#: publish's and the benchmark's. Beyond it DuckDB spills to a temporary
+#: folder. Measured at scale 10 (about ten million raw rows): dbt build peaks
+#: at 1.8 GB resident with it, 7 GB with DuckDB's own default (80 % of the
+#: machine's memory). CRM_DUCKDB_MEMORY_LIMIT sets another ('4GB', '80%').
+DEFAULT_DUCKDB_MEMORY_LIMIT = "1500MB"
+
+
+def duckdb_memory_limit() -> str:
+    """The memory limit from CRM_DUCKDB_MEMORY_LIMIT, else the default."""
+    return os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+def configure_duckdb(con: Any, temp_directory: Path | None = None) -> None:
+    """Apply the project's DuckDB settings to a connection: UTC, the memory
+    limit and, for an in-memory database, where to spill (DuckDB's default
+    for those is `.tmp` in the working directory)."""
+
+    def lit(value: str) -> str:
+        return "'" + value.replace("'", "''") + "'"
+
+    con.execute("set TimeZone = 'UTC'")
+    con.execute(f"set memory_limit = {lit(duckdb_memory_limit())}")
+    if temp_directory is not None:
+        con.execute(f"set temp_directory = {lit(str(temp_directory))}")
 
 
 def project_root() -> Path:

@@ -1,0 +1,85 @@
+"""DuckDB's memory limit: one default for dbt's connection (profiles.yml) and
+the project's own (loader, publish, import, benchmark), overridable by
+CRM_DUCKDB_MEMORY_LIMIT."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+from crm_warehouse.build import dbt_environment
+from crm_warehouse.settings import (
+    DEFAULT_DUCKDB_MEMORY_LIMIT,
+    Settings,
+    configure_duckdb,
+    project_root,
+)
+
+
+def _limit_of(value: str) -> str:
+    """How DuckDB reports a memory limit once set (e.g. '1500MB' -> '1.3 GiB')."""
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{value}'")
+    return con.execute("select current_setting('memory_limit')").fetchone()[0]
+
+
+def test_profile_default_is_the_projects_default() -> None:
+    profiles = yaml.safe_load((project_root() / "profiles" / "profiles.yml").read_text())
+    setting = profiles["crm_warehouse"]["outputs"]["duckdb"]["settings"]["memory_limit"]
+    match = re.fullmatch(r"\{\{ env_var\('CRM_DUCKDB_MEMORY_LIMIT', '([^']+)'\) \}\}", setting)
+    assert match, setting
+    assert match.group(1) == DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [(None, DEFAULT_DUCKDB_MEMORY_LIMIT), ("", DEFAULT_DUCKDB_MEMORY_LIMIT), ("700MB", "700MB")],
+)
+def test_configure_duckdb_sets_the_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: str | None, expected: str
+) -> None:
+    if env is None:
+        monkeypatch.delenv("CRM_DUCKDB_MEMORY_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", env)
+    con = duckdb.connect()
+    configure_duckdb(con, tmp_path / "spill")
+    limit, temp, zone = con.execute(
+        "select current_setting('memory_limit'), current_setting('temp_directory'),"
+        " current_setting('TimeZone')"
+    ).fetchone()
+    assert limit == _limit_of(expected)
+    assert Path(temp) == tmp_path / "spill"
+    assert zone == "UTC"
+
+
+def test_dbt_connection_uses_the_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from dbt.cli.main import dbtRunner
+
+    monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", "700MB")
+    settings = Settings(
+        root=project_root(),
+        landing_dir=tmp_path / "landing",
+        quarantine_dir=tmp_path / "quarantine",
+        warehouse_path=tmp_path / "warehouse" / "crm.duckdb",
+        publish_dir=tmp_path / "publish",
+    )
+    args = [
+        "--quiet",
+        "show",
+        "--inline",
+        "select current_setting('memory_limit') as memory_limit",
+        "--project-dir",
+        str(settings.root),
+        "--target-path",
+        str(tmp_path / "target"),
+    ]
+    with dbt_environment(settings):
+        outcome = dbtRunner().invoke(args)
+    assert outcome.success, outcome.exception
+    table = outcome.result.results[0].agate_table
+    assert table.rows[0]["memory_limit"] == _limit_of("700MB")
