@@ -16,12 +16,13 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import settings_under
 
 from crm_warehouse.bench import INCREMENTAL_BATCH, stage_landing
 from crm_warehouse.build import run_dbt
 from crm_warehouse.generate import generate
 from crm_warehouse.load import load_landing
-from crm_warehouse.settings import Settings, project_root
+from crm_warehouse.settings import Settings
 
 #: Small but with every table filled and a last batch in every event table.
 SCALE = 0.02
@@ -73,13 +74,7 @@ def _build(settings: Settings, *extra: str) -> None:
 def test_incremental_build_after_a_new_batch_equals_a_full_refresh(tmp_path: Path) -> None:
     source = tmp_path / "source"
     generate(source, scale=SCALE, seed=SEED)
-    settings = Settings(
-        root=project_root(),
-        landing_dir=tmp_path / "landing",
-        quarantine_dir=tmp_path / "quarantine",
-        warehouse_path=tmp_path / "warehouse" / "crm.duckdb",
-        publish_dir=tmp_path / "publish",
-    )
+    settings = settings_under(tmp_path)
     os.environ.setdefault("CRM_SKIP_FRESHNESS", "1")
 
     # the warehouse as of the second-to-last export, built in full

@@ -19,13 +19,14 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from conftest import settings_under
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import crm_warehouse.load as load_mod
 from crm_warehouse.contract import LOADER_COLUMNS, load_contract
 from crm_warehouse.load import LoadSummary, ensure_raw_schema, load_landing
-from crm_warehouse.settings import Settings, project_root
+from crm_warehouse.settings import Settings
 
 HEADER = [
     "opportunity_id",
@@ -54,16 +55,6 @@ def good_row(i: int) -> list[str]:
         "2024-01-02 00:00:00",
         "false",
     ]
-
-
-def make_settings(base: Path) -> Settings:
-    return Settings(
-        root=project_root(),
-        landing_dir=base / "landing",
-        quarantine_dir=base / "quarantine",
-        warehouse_path=base / "warehouse" / "crm.duckdb",
-        publish_dir=base / "publish",
-    )
 
 
 def csv_text(header: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
@@ -100,7 +91,7 @@ def by_path(summary: LoadSummary) -> dict[str, Any]:
 
 @pytest.fixture
 def s(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+    return settings_under(tmp_path)
 
 
 # --------------------------------------------------------------------------- schema
@@ -513,7 +504,7 @@ def test_landed_equals_loaded_plus_quarantined(
 ) -> None:
     header = list(_CELL)
     with tempfile.TemporaryDirectory() as tmp:
-        s = make_settings(Path(tmp))
+        s = settings_under(Path(tmp))
         for k, rows in enumerate(files):
             rel = f"opportunities/opportunities__b0{k}_2024-01-31.csv"
             land(s, rel, csv_text(header, [[r[h] for h in header] for r in rows]))

@@ -13,6 +13,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from conftest import settings_under
 
 from crm_warehouse.publish import (
     MARTS_FILE,
@@ -24,16 +25,6 @@ from crm_warehouse.publish import (
 from crm_warehouse.settings import Settings, project_root
 
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-
-
-def make_settings(base: Path) -> Settings:
-    return Settings(
-        root=project_root(),
-        landing_dir=base / "landing",
-        quarantine_dir=base / "quarantine",
-        warehouse_path=base / "warehouse" / "crm.duckdb",
-        publish_dir=base / "publish",
-    )
 
 
 def make_fake_warehouse(path: Path) -> None:
@@ -80,7 +71,7 @@ def make_fake_warehouse(path: Path) -> None:
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Settings:
-    settings = make_settings(tmp_path)
+    settings = settings_under(tmp_path)
     make_fake_warehouse(settings.warehouse_path)
     return settings
 
@@ -247,7 +238,7 @@ def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings)
 def test_a_warehouse_without_marts_publishes_an_empty_file_with_a_warning(
     tmp_path: Path,
 ) -> None:
-    settings = make_settings(tmp_path)
+    settings = settings_under(tmp_path)
     settings.warehouse_path.parent.mkdir(parents=True)
     duckdb.connect(str(settings.warehouse_path)).close()
     result = publish(settings)

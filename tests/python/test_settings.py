@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+from conftest import settings_under
 
 from crm_warehouse.build import dbt_environment
 from crm_warehouse.settings import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
-    Settings,
     configure_duckdb,
     project_root,
 )
@@ -61,13 +61,7 @@ def test_dbt_connection_uses_the_limit(monkeypatch: pytest.MonkeyPatch, tmp_path
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", "700MB")
-    settings = Settings(
-        root=project_root(),
-        landing_dir=tmp_path / "landing",
-        quarantine_dir=tmp_path / "quarantine",
-        warehouse_path=tmp_path / "warehouse" / "crm.duckdb",
-        publish_dir=tmp_path / "publish",
-    )
+    settings = settings_under(tmp_path)
     args = [
         "--quiet",
         "show",
