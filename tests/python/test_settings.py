@@ -30,7 +30,9 @@ def _limit_of(value: str) -> str:
 def test_profile_default_is_the_projects_default() -> None:
     profiles = yaml.safe_load((project_root() / "profiles" / "profiles.yml").read_text())
     setting = profiles["crm_warehouse"]["outputs"]["duckdb"]["settings"]["memory_limit"]
-    match = re.fullmatch(r"\{\{ env_var\('CRM_DUCKDB_MEMORY_LIMIT', '([^']+)'\) \}\}", setting)
+    match = re.fullmatch(
+        r"\{\{ env_var\('CRM_DUCKDB_MEMORY_LIMIT', ''\) \| trim or '([^']+)' \}\}", setting
+    )
     assert match, setting
     assert match.group(1) == DEFAULT_DUCKDB_MEMORY_LIMIT
 
@@ -57,10 +59,15 @@ def test_configure_duckdb_sets_the_limit(
     assert zone == "UTC"
 
 
-def test_dbt_connection_uses_the_limit(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("env", "expected"), [("700MB", "700MB"), (" ", DEFAULT_DUCKDB_MEMORY_LIMIT)]
+)
+def test_dbt_connection_uses_the_limit(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: str, expected: str
+) -> None:
     from dbt.cli.main import dbtRunner
 
-    monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", "700MB")
+    monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", env)
     settings = settings_under(tmp_path)
     args = [
         "--quiet",
@@ -76,4 +83,4 @@ def test_dbt_connection_uses_the_limit(monkeypatch: pytest.MonkeyPatch, tmp_path
         outcome = dbtRunner().invoke(args)
     assert outcome.success, outcome.exception
     table = outcome.result.results[0].agate_table
-    assert table.rows[0]["memory_limit"] == _limit_of("700MB")
+    assert table.rows[0]["memory_limit"] == _limit_of(expected)
