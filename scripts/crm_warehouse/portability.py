@@ -639,7 +639,7 @@ def copy_raw_to_spark(duck: Any, spark: Any) -> int:
     spark.sql("create database if not exists raw")
     total = 0
     for table in raw_tables(duck):
-        arrow = duck.execute(f"select * from raw.{_quote(table)}").to_arrow_table()
+        arrow = duck.sql(f"select * from raw.{_quote(table)}").to_arrow_table()
         frame = spark.createDataFrame(arrow)
         frame.write.mode("overwrite").format("parquet").saveAsTable(f"raw.`{table}`")
         total += arrow.num_rows
