@@ -129,14 +129,7 @@ def default_workdir(mapping_path: Path) -> Path:
 
 def import_settings(workdir: Path) -> Settings:
     """The Settings of the warehouse an import into `workdir` loads, builds and publishes."""
-    workdir = Path(workdir).resolve()
-    return Settings(
-        root=project_root(),
-        landing_dir=workdir / "landing",
-        quarantine_dir=workdir / "quarantine",
-        warehouse_path=workdir / "warehouse" / "crm.duckdb",
-        publish_dir=workdir / "publish",
-    )
+    return Settings.under(workdir)
 
 
 def _connect() -> duckdb.DuckDBPyConnection:

@@ -43,7 +43,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -966,13 +966,8 @@ def format_report(report: CheckReport, engines: Sequence[str]) -> str:
 
 
 def _settings(base: Path) -> Settings:
-    return Settings(
-        root=project_root(),
-        landing_dir=base / "landing",
-        quarantine_dir=base / "quarantine",
-        warehouse_path=base / "duckdb" / "crm.duckdb",
-        publish_dir=base / "publish",
-    )
+    """The DuckDB warehouse sits in the engine's own folder, beside its dbt target."""
+    return replace(Settings.under(base), warehouse_path=base / REFERENCE / "crm.duckdb")
 
 
 def _process_cpu_seconds(pid: int) -> float | None:

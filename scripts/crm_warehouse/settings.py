@@ -59,20 +59,32 @@ class Settings:
     publish_dir: Path
 
     @classmethod
+    def under(cls, base: Path) -> Settings:
+        """Every folder below `base`: landing/, quarantine/, warehouse/crm.duckdb,
+        publish/ (environment variables ignored)."""
+        home = Path(base).resolve()
+        return cls(
+            root=project_root(),
+            landing_dir=home / "landing",
+            quarantine_dir=home / "quarantine",
+            warehouse_path=home / "warehouse" / "crm.duckdb",
+            publish_dir=home / "publish",
+        )
+
+    @classmethod
     def from_env(cls, base: Path | None = None) -> Settings:
         """Defaults below `base` (the repository root when None), overridable by
         CRM_LANDING_DIR, CRM_QUARANTINE_DIR, CRM_DUCKDB_PATH and CRM_PUBLISH_DIR."""
-        root = project_root()
-        home = (base or root).resolve()
+        defaults = cls.under(base or project_root())
 
         def pick(var: str, default: Path) -> Path:
             value = os.environ.get(var)
             return Path(value).resolve() if value else default
 
         return cls(
-            root=root,
-            landing_dir=pick("CRM_LANDING_DIR", home / "landing"),
-            quarantine_dir=pick("CRM_QUARANTINE_DIR", home / "quarantine"),
-            warehouse_path=pick("CRM_DUCKDB_PATH", home / "warehouse" / "crm.duckdb"),
-            publish_dir=pick("CRM_PUBLISH_DIR", home / "publish"),
+            root=defaults.root,
+            landing_dir=pick("CRM_LANDING_DIR", defaults.landing_dir),
+            quarantine_dir=pick("CRM_QUARANTINE_DIR", defaults.quarantine_dir),
+            warehouse_path=pick("CRM_DUCKDB_PATH", defaults.warehouse_path),
+            publish_dir=pick("CRM_PUBLISH_DIR", defaults.publish_dir),
         )

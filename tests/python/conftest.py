@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from crm_warehouse.settings import Settings, project_root
+from crm_warehouse.settings import Settings
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
@@ -24,17 +23,6 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
 #: Scale and seed of the test data set (about 20k rows).
 TEST_SCALE = 0.02
 TEST_SEED = 7
-
-
-def settings_under(base: Path) -> Settings:
-    """Settings whose landing, quarantine, warehouse and publish folders are under `base`."""
-    return Settings(
-        root=project_root(),
-        landing_dir=base / "landing",
-        quarantine_dir=base / "quarantine",
-        warehouse_path=base / "warehouse" / "crm.duckdb",
-        publish_dir=base / "publish",
-    )
 
 
 @dataclass
@@ -52,7 +40,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
 
     from crm_warehouse.pipeline import refresh
 
-    settings = settings_under(tmp_path_factory.mktemp("demo"))
+    settings = Settings.under(tmp_path_factory.mktemp("demo"))
     report = refresh(settings, scale=TEST_SCALE, seed=TEST_SEED)
     generation = json.loads((settings.landing_dir / "_generation_report.json").read_text())
     return DemoWarehouse(settings=settings, report=report, generation=generation)

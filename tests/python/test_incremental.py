@@ -16,7 +16,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import settings_under
 
 from crm_warehouse.bench import INCREMENTAL_BATCH, stage_landing
 from crm_warehouse.build import run_dbt
@@ -74,7 +73,7 @@ def _build(settings: Settings, *extra: str) -> None:
 def test_incremental_build_after_a_new_batch_equals_a_full_refresh(tmp_path: Path) -> None:
     source = tmp_path / "source"
     generate(source, scale=SCALE, seed=SEED)
-    settings = settings_under(tmp_path)
+    settings = Settings.under(tmp_path)
     os.environ.setdefault("CRM_SKIP_FRESHNESS", "1")
 
     # the warehouse as of the second-to-last export, built in full

@@ -19,7 +19,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import settings_under
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -91,7 +90,7 @@ def by_path(summary: LoadSummary) -> dict[str, Any]:
 
 @pytest.fixture
 def s(tmp_path: Path) -> Settings:
-    return settings_under(tmp_path)
+    return Settings.under(tmp_path)
 
 
 # --------------------------------------------------------------------------- schema
@@ -504,7 +503,7 @@ def test_landed_equals_loaded_plus_quarantined(
 ) -> None:
     header = list(_CELL)
     with tempfile.TemporaryDirectory() as tmp:
-        s = settings_under(Path(tmp))
+        s = Settings.under(Path(tmp))
         for k, rows in enumerate(files):
             rel = f"opportunities/opportunities__b0{k}_2024-01-31.csv"
             land(s, rel, csv_text(header, [[r[h] for h in header] for r in rows]))

@@ -13,7 +13,6 @@ from typing import Any
 
 import duckdb
 import pytest
-from conftest import settings_under
 
 from crm_warehouse.publish import (
     MARTS_FILE,
@@ -71,7 +70,7 @@ def make_fake_warehouse(path: Path) -> None:
 
 @pytest.fixture
 def fake(tmp_path: Path) -> Settings:
-    settings = settings_under(tmp_path)
+    settings = Settings.under(tmp_path)
     make_fake_warehouse(settings.warehouse_path)
     return settings
 
@@ -238,7 +237,7 @@ def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings)
 def test_a_warehouse_without_marts_publishes_an_empty_file_with_a_warning(
     tmp_path: Path,
 ) -> None:
-    settings = settings_under(tmp_path)
+    settings = Settings.under(tmp_path)
     settings.warehouse_path.parent.mkdir(parents=True)
     duckdb.connect(str(settings.warehouse_path)).close()
     result = publish(settings)

@@ -10,11 +10,11 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from conftest import settings_under
 
 from crm_warehouse.build import dbt_environment
 from crm_warehouse.settings import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
+    Settings,
     configure_duckdb,
     project_root,
 )
@@ -68,7 +68,7 @@ def test_dbt_connection_uses_the_limit(
     from dbt.cli.main import dbtRunner
 
     monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", env)
-    settings = settings_under(tmp_path)
+    settings = Settings.under(tmp_path)
     args = [
         "--quiet",
         "show",
