@@ -123,7 +123,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
     import duckdb
 
     from crm_warehouse.load import _csv_header, _describe, discover
-    from crm_warehouse.settings import configure_duckdb
+    from crm_warehouse.settings import configure_duckdb, sql_literal
 
     landing = Path(args["landing"])
     target = Path(args["database"])
@@ -135,7 +135,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
     try:
         for path in discover(landing):
             table = path.parent.name
-            lit = "'" + str(path).replace("'", "''") + "'"
+            lit = sql_literal(str(path))
             if path.suffix == ".csv":
                 names, delim = _csv_header(path)
                 columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"

@@ -49,7 +49,7 @@ from crm_warehouse.mapping import (
     did_you_mean,
     load_mapping,
 )
-from crm_warehouse.settings import Settings, configure_duckdb, project_root
+from crm_warehouse.settings import Settings, configure_duckdb, project_root, sql_literal
 
 Progress = Callable[[str, int, int], None]
 
@@ -115,7 +115,7 @@ def _q(name: str) -> str:
 
 
 def _lit(value: str | None) -> str:
-    return "null" if value is None else "'" + value.replace("'", "''") + "'"
+    return "null" if value is None else sql_literal(value)
 
 
 def _file_list(files: list[Path]) -> str:

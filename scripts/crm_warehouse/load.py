@@ -55,6 +55,7 @@ import pyarrow.compute as pc
 
 from crm_warehouse.contract import LOADER_COLUMNS, Column, Contract, Table, load_contract
 from crm_warehouse.settings import Settings, configure_duckdb
+from crm_warehouse.settings import sql_literal as _lit
 from crm_warehouse.validate import (
     TableValidator,
     derive_rules,
@@ -232,10 +233,6 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None 
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _now() -> datetime:

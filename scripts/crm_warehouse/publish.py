@@ -34,6 +34,7 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.settings import Settings, configure_duckdb
+from crm_warehouse.settings import sql_literal as _lit
 
 #: Schemas copied to the BI file: the mart folders, and the run log.
 PUBLISHED_SCHEMAS: tuple[str, ...] = (
@@ -128,10 +129,6 @@ class PublishResult:
 def _q(identifier: str) -> str:
     """Quote an identifier for DuckDB."""
     return '"' + identifier.replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def is_withheld(column: str, data_type: str) -> bool:

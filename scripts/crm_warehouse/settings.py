@@ -22,18 +22,19 @@ def duckdb_memory_limit() -> str:
     return os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
 
 
+def sql_literal(value: str) -> str:
+    """`value` as a SQL string literal (single quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 def configure_duckdb(con: Any, temp_directory: Path | None = None) -> None:
     """Apply the project's DuckDB settings to a connection: UTC, the memory
     limit and, for an in-memory database, where to spill (DuckDB's default
     for those is `.tmp` in the working directory)."""
-
-    def lit(value: str) -> str:
-        return "'" + value.replace("'", "''") + "'"
-
     con.execute("set TimeZone = 'UTC'")
-    con.execute(f"set memory_limit = {lit(duckdb_memory_limit())}")
+    con.execute(f"set memory_limit = {sql_literal(duckdb_memory_limit())}")
     if temp_directory is not None:
-        con.execute(f"set temp_directory = {lit(str(temp_directory))}")
+        con.execute(f"set temp_directory = {sql_literal(str(temp_directory))}")
 
 
 def project_root() -> Path:
