@@ -254,8 +254,10 @@ def test_expression_and_filter_errors(tmp_path: Path) -> None:
     text = TEAMS.replace("team_name: name", 'team_name: {expr: "upper(nme)"}')
     text = text.replace("    files: teams.csv", "    files: teams.csv\n    filter: idd <> 'x'")
     err = source_problems(text, tmp_path, {"teams.csv": TEAMS_CSV})
-    (issue,) = err.issues  # the filter breaks first; expressions are checked after it
-    assert issue.line == 4 and "filter" in issue.message and "'id'" in issue.message
+    # Both are reported in one pass: a broken filter does not hide a broken expression.
+    first, second = err.issues
+    assert first.line == 4 and "filter" in first.message and "'id'" in first.message
+    assert second.line == 7 and "upper(nme)" in second.message and "'name'" in second.message
 
 
 def test_latest_by_unknown_column(tmp_path: Path) -> None:
