@@ -934,8 +934,12 @@ class _Parser:
                 f"write '{name}: <source column>' or '{name}: {{value: ...}}'",
             )
             return None
+        opts = opts or {}
         if isinstance(spec, str):
-            return ColumnSpec(name=name, kind="from", source=spec, line=line)
+            numbers = None
+            if contract_col.is_numeric:
+                numbers = self.number_format(opts.get("numbers"), opts.get("numbers__line"), path)
+            return ColumnSpec(name=name, kind="from", source=spec, line=line, numbers=numbers)
         if not isinstance(spec, dict):
             self.add(path, f"column '{name}' must be a source column name or a mapping")
             return None
@@ -983,7 +987,6 @@ class _Parser:
         if default is not None and not isinstance(default, str):
             self.add((*path, "default"), f"default: of column '{name}' must be one text value")
             default = None
-        opts = opts or {}
         nums_dict = opts.get("numbers")
         nums_line = opts.get("numbers__line")
         if "numbers" in spec:
