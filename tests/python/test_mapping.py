@@ -577,12 +577,12 @@ def test_salesforce_report_with_title_footer_amounts_and_close_dates(tmp_path: P
     # Warnings, not errors: an unknown Salesforce stage, and owners without a reps entity.
     text = "\n".join(result.warnings)
     assert "opportunities.stage_name: 1 value(s) are not in seeds/stages.csv" in text
-    assert "'Value Proposition' (1 rows)" in text
+    assert "'Value Proposition' (1 row)" in text
     assert (
-        "opportunities.owner_rep_id: 4 row(s) refer to reps, which this mapping does not import"
+        "opportunities.owner_rep_id: references to reps on 4 rows, but this mapping does not import reps: the owner dimension will be absent"
         in text
     )
-    assert "opportunities.account_id: 4 row(s) refer to accounts" in text
+    assert "opportunities.account_id: references to accounts on 4 rows" in text
 
 
 def test_footer_by_line_count_and_the_older_skip(tmp_path: Path) -> None:
@@ -931,6 +931,6 @@ def test_check_warns_about_unknown_lead_sources_and_missing_references(tmp_path:
     assert "leads.lead_source: 1 value(s) are not in seeds/lead_sources.csv" in text_w
     assert "'Podcast' (2 rows)" in text_w
     assert (
-        "leads.owner_rep_id: 1 row(s) refer to a reps record the export does not have (e.g. 'r9')"
+        "leads.owner_rep_id: references on 1 row to reps records the export does not have (e.g. 'r9')"
         in text_w
     )
