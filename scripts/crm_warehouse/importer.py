@@ -777,8 +777,8 @@ def _check_part(
         )
         filtered = _filtered_sql(plan, with_filter=False)
     for spec in list(specs.values()):
-        if spec.typed_refs and any(r not in specs for r in spec.typed_refs):
-            specs.pop(spec.name)  # reads a column that has a problem of its own
+        if spec.typed_refs and any(r not in specs or specs[r].typed_refs for r in spec.typed_refs):
+            specs.pop(spec.name)  # reads a column that has a problem (reported) of its own
             continue
         checks = []
         if spec.kind == "expr":
@@ -1433,6 +1433,17 @@ def _contract_warnings(
                 out.append(
                     f"{table.name}.{col_name}: {n:,} row(s) have no value for this required column; "
                     "the loader will quarantine them (map a default: or an expr: to fill it)"
+                )
+        if col.is_numeric and col.min_value is not None:
+            n, examples = con.execute(
+                f"select count(*), list(distinct {c})[1:{EXAMPLES}] from {name} "
+                f"where try_cast({c} as double) < {float(col.min_value)!r}"
+            ).fetchone()  # type: ignore[misc]
+            if n:
+                out.append(
+                    f"{table.name}.{col_name}: {n:,} row(s) are below the contract's minimum "
+                    f"{col.min_value} ({', '.join(repr(e) for e in examples)}); the loader will "
+                    "quarantine them"
                 )
         if col.accepted_values:
             accepted = ", ".join(_lit(v) for v in col.accepted_values)

@@ -660,6 +660,7 @@ class _Parser:
                             "not know), or translate the value with a value map",
                         )
                         continue
+                    continue  # the seed has it already: nothing to add (a union stays unique)
                 kept.append(got)
             out[seed] = kept
         return out
@@ -1000,8 +1001,11 @@ class _Parser:
                     f"column '{name}' is {contract_col.data_type}: numbers: applies to number columns",
                     "remove it",
                 )
+        # A constant is contract text (a dot for decimals): numbers: is the export's format.
         numbers = (
-            self.number_format(nums_dict, nums_line, path) if contract_col.is_numeric else None
+            self.number_format(nums_dict, nums_line, path)
+            if contract_col.is_numeric and kind != "value"
+            else None
         )
         when = self.text(spec.get("when"), (*path, "when"), "when")
         if "when" in spec and not when:

@@ -574,8 +574,10 @@ def test_salesforce_report_with_title_footer_amounts_and_close_dates(tmp_path: P
         "2024-03-01 00:00:00",
     ]
     assert result.entities["opportunities"].rows_read == 4
-    # Warnings, not errors: an unknown Salesforce stage, and owners without a reps entity.
+    # Warnings, not errors: an unknown Salesforce stage, and owners without a reps entity;
+    # and the contract's amount is never negative, so the loader will quarantine 006A3.
     text = "\n".join(result.warnings)
+    assert "opportunities.amount: 1 row(s) are below the contract's minimum 0 ('-300.00')" in text
     assert "opportunities.stage_name: 1 value(s) are not in seeds/stages.csv" in text
     assert "'Value Proposition' (1 row)" in text
     assert (
@@ -659,7 +661,12 @@ def test_number_formats(
     text = text.replace("    entities:", "    csv: {delimiter: ';'}\n    entities:")
     result = run_import(tmp_path, text, {"p.csv": csv})
     assert [r["list_price"] for r in rows(result, "products")] == expected
-    assert result.warnings == []
+    # Converted; only a negative price is warned about (the contract's minimum is 0).
+    negative = [e for e in expected if e.startswith("-")]
+    assert len(result.warnings) == (1 if negative else 0)
+    assert all(
+        f"{len(negative)} row(s) are below the contract's minimum" in w for w in result.warnings
+    )
 
 
 def test_numbers_that_do_not_fit_are_warned_at_import(tmp_path: Path) -> None:
@@ -845,13 +852,9 @@ def test_seed_rows_are_parsed_written_and_known_to_the_check(tmp_path: Path) -> 
                 "is_won": "false",
             }
         ],
-        # 'partner referral' is in the seed already, with the same values: kept, harmless.
+        # 'partner referral' is in the seed already, with the same values: not added
+        # again, so the seed and the rows together keep one row per raw value.
         "lead_sources": [
-            {
-                "raw_lead_source": "partner referral",
-                "lead_source": "referral",
-                "channel_group": "earned",
-            },
             {"raw_lead_source": "trade fair", "lead_source": "sales_team", "channel_group": "paid"},
         ],
     }
@@ -934,3 +937,31 @@ def test_check_warns_about_unknown_lead_sources_and_missing_references(tmp_path:
         "leads.owner_rep_id: references on 1 row to reps records the export does not have (e.g. 'r9')"
         in text_w
     )
+
+
+def test_constants_keep_the_contract_format_under_a_numbers_block(tmp_path: Path) -> None:
+    text = """\
+    numbers: {decimal: ',', thousands: '.'}
+    entities:
+      products:
+        files: p.csv
+        columns:
+          product_id: id
+          product_name: id
+          product_family: {value: f}
+          tier: {value: '1'}
+          list_price: price
+          unit_cost: {value: '2.5'}
+          updated_at: {value: '2024-01-01'}
+    """
+    result = run_import(tmp_path, text, {"p.csv": 'id,price\nP1,"1.050,25"\n'})
+    assert [(r["list_price"], r["unit_cost"]) for r in rows(result, "products")] == [
+        ("1050.25", "2.50")
+    ]
+    assert result.warnings == []
+
+
+def test_a_column_reading_its_own_typed_value_is_one_problem(tmp_path: Path) -> None:
+    text = SF_MAPPING.replace("typed.created_at, typed.closed_at", "typed.updated_at")
+    (issue,) = problems(text, tmp_path).issues
+    assert issue.line == 17 and "reads its own typed value" in issue.message
