@@ -965,3 +965,28 @@ def test_a_column_reading_its_own_typed_value_is_one_problem(tmp_path: Path) -> 
     text = SF_MAPPING.replace("typed.created_at, typed.closed_at", "typed.updated_at")
     (issue,) = problems(text, tmp_path).issues
     assert issue.line == 17 and "reads its own typed value" in issue.message
+
+
+def test_cli_check_prints_the_warnings_and_exits_0(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crm_warehouse.cli import app
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "report.csv", SF_REPORT)
+    path = write(tmp_path, "m.yml", SF_MAPPING)
+    res = CliRunner().invoke(
+        app, ["import", "--check", "--mapping", str(path), "--source", str(src)]
+    )
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split())
+    assert "'Value Proposition' (1 row)" in flat
+    assert "the owner dimension will be absent" in flat
+    assert "the mapping fits the contract" in flat
+    bad = write(tmp_path, "bad.yml", SF_MAPPING.replace("Opportunity Owner", "Opportunity Ownr"))
+    res = CliRunner().invoke(
+        app, ["import", "--check", "--mapping", str(bad), "--source", str(src)]
+    )
+    assert res.exit_code == 2
+    assert "Did you mean 'Opportunity Owner'" in " ".join(res.output.split())
