@@ -655,12 +655,13 @@ def _check_part(
     file_names = ", ".join(f.name for f in source.files)
     joins = []
     joins_ok = True
+    header_known = True  # every joined file opened: all available columns are known
     for js in part.joins:
         jsrc = _open_source(
             con, source_dir, js.files, part.csv, issues, mapping, js.line, f"{what} join"
         )
         if jsrc is None:
-            joins_ok = False
+            joins_ok = header_known = False
             continue
         jname = ", ".join(f.name for f in jsrc.files)
         pair_ok = True
@@ -720,7 +721,7 @@ def _check_part(
                 "{stop_at_blank_line: true}; a file separated by ';' or tabs needs csv: {delimiter: ';'}",
             )
         )
-    elif joins_ok:
+    elif header_known:
         for spec in missing.values():
             issues.append(
                 Issue(

@@ -799,6 +799,8 @@ def test_join_on_a_key_the_joined_file_lacks(tmp_path: Path) -> None:
     ).replace("team_name: name", "team_name: nmae")
     files = {"teams.csv": TEAMS_CSV, "more.csv": "team_id,x\nT1,1\n"}
     issues = source_problems(text, tmp_path, files).issues
+    assert len(issues) == 2
+    assert any("'nmae'" in i.message and "Did you mean 'name'" in i.message for i in issues)
     assert any(
         i.line == 4
         and "join column 'team' is not in the joined file more.csv" in i.message
@@ -990,3 +992,13 @@ def test_cli_check_prints_the_warnings_and_exits_0(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2
     assert "Did you mean 'Opportunity Owner'" in " ".join(res.output.split())
+
+
+def test_title_lines_alone(tmp_path: Path) -> None:
+    """skip_header_lines without a footer option: DuckDB skips the lines itself."""
+    report = SF_REPORT.split("\n\n", 1)[0] + "\n"
+    text = SF_MAPPING.replace(
+        "csv: {skip_header_lines: 2, stop_at_blank_line: true}", "csv: {skip_header_lines: 2}"
+    )
+    got = rows(run_import(tmp_path, text, {"report.csv": report}), "opportunities")
+    assert [r["amount"] for r in got] == ["48000.00", "1250.50", "-300.00", "0.00"]
