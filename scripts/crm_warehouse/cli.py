@@ -245,7 +245,7 @@ def import_(
     import shutil
 
     from crm_warehouse.importer import (
-        check_import,
+        check_export,
         default_workdir,
         import_export,
         import_settings,
@@ -254,7 +254,9 @@ def import_(
 
     try:
         if check:
-            check_import(mapping, source)
+            checked = check_export(mapping, source)
+            for warning in checked.warnings:
+                console.print(f"[yellow]{warning}[/yellow]")
             out.print(f"{mapping}: the mapping fits the contract and the files in {source}")
             return
         wd = (workdir or default_workdir(mapping)).resolve()

@@ -37,17 +37,21 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import yaml
 
 from crm_warehouse.contract import Column, Contract, Table, load_contract
 from crm_warehouse.mapping import (
     COMMON_FORMATS,
+    TYPED_REF_RE,
     ColumnSpec,
     Issue,
     Mapping,
     MappingError,
+    NumberFormat,
     PartSpec,
     did_you_mean,
-    load_mapping,
+    load_mapping_partial,
+    seed_info,
 )
 from crm_warehouse.settings import Settings, configure_duckdb, project_root, sql_literal
 
@@ -55,6 +59,8 @@ Progress = Callable[[str, int, int], None]
 
 #: Batch number of the files an import writes (one batch per import).
 BATCH = "b01"
+#: Folder under landing/ for the mapping's seed_rows: (hidden: the loader skips it).
+SEED_ROWS_DIR = ".seed_rows"
 #: How many non-null values of a date or timestamp column are test-parsed before the import.
 FORMAT_SAMPLE = 20
 #: How many example values a warning quotes.
@@ -96,6 +102,9 @@ class ImportResult:
     export_date: str
     entities: dict[str, EntityImport] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: The mapping's seed_rows: (seed -> rows) and the files they were written to.
+    seed_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    seed_row_files: dict[str, str] = field(default_factory=dict)
 
     @property
     def rows_written(self) -> dict[str, int]:
@@ -162,7 +171,8 @@ def _resolve(source_dir: Path, patterns: tuple[str, ...]) -> tuple[list[Path], l
     return files, missing
 
 
-def _reader_sql(files: list[Path], csv: dict[str, str]) -> str:
+def _reader_sql(files: list[Path], csv: dict[str, str], trimmed: bool = False) -> str:
+    """The DuckDB reader of the files; `trimmed` files are already cut and in UTF-8."""
     suffixes = {f.suffix.lower() for f in files}
     if suffixes <= set(_PARQUET_EXT):
         return f"read_parquet({_file_list(files)}, union_by_name = true)"
@@ -171,13 +181,56 @@ def _reader_sql(files: list[Path], csv: dict[str, str]) -> str:
     opts = ["header = true", "all_varchar = true", "union_by_name = true"]
     names = {"delimiter": "delim", "quote": "quote", "escape": "escape", "encoding": "encoding"}
     for key, arg in names.items():
-        if key in csv:
+        if key in csv and not (trimmed and key == "encoding"):
             opts.append(f"{arg} = {_lit(csv[key])}")
-    if "skip" in csv:
-        opts.append(f"skip = {int(csv['skip'])}")
+    if "skip_header_lines" in csv and not trimmed:
+        opts.append(f"skip = {int(csv['skip_header_lines'])}")
     if "header" in csv:
         opts[0] = f"header = {str(csv['header']).lower() in ('true', 'yes', '1')}"
     return f"read_csv({_file_list(files)}, {', '.join(opts)})"
+
+
+def _cuts_lines(csv: dict[str, str]) -> bool:
+    """Whether the csv options cut a report's footer (done in Python, DuckDB cannot)."""
+    stop = str(csv.get("stop_at_blank_line", "false")).strip().lower() in (
+        "true",
+        "yes",
+        "y",
+        "t",
+        "1",
+    )
+    return stop or int(csv.get("skip_footer_lines", "0") or 0) > 0
+
+
+def _trim_report(path: Path, csv: dict[str, str], out: Path) -> None:
+    """Write `path` without its report header lines and footer into `out` (UTF-8).
+
+    skip_header_lines drops the first lines; skip_footer_lines the last ones
+    (blank lines at the very end of the file not counted); stop_at_blank_line
+    ends the data at the first blank line after the header row. A line break
+    inside a quoted value is part of the value, not a blank line.
+    """
+    encoding = csv.get("encoding", "utf-8")
+    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+        encoding = "utf-8-sig"
+    text = path.read_text(encoding=encoding, errors="strict")
+    lines = text.splitlines(keepends=True)
+    lines = lines[int(csv.get("skip_header_lines", "0") or 0) :]
+    footer = int(csv.get("skip_footer_lines", "0") or 0)
+    if footer:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        lines = lines[: max(len(lines) - footer, 0)]
+    if str(csv.get("stop_at_blank_line", "")).strip().lower() in ("true", "yes", "y", "t", "1"):
+        quote = csv.get("quote", '"') or '"'
+        inside = False
+        for i, line in enumerate(lines):
+            if i > 0 and not inside and not line.strip():
+                lines = lines[:i]
+                break
+            if line.count(quote) % 2:
+                inside = not inside
+    out.write_text("".join(lines), encoding="utf-8", newline="")
 
 
 def _open_source(
@@ -222,23 +275,38 @@ def _open_source(
             )
         )
         return None
+    cut = "csv" in kinds and _cuts_lines(csv)
     reader = _reader_sql(files, csv)
     # Read each file set once into a temp table: the checks and the import query it often.
-    sql = "src_" + hashlib.md5(reader.encode()).hexdigest()[:12]
+    sql = "src_" + hashlib.md5((reader + json.dumps(csv, sort_keys=True)).encode()).hexdigest()[:12]
     try:
         exists = con.execute(
             "select count(*) from duckdb_tables() where table_name = ?", [sql]
         ).fetchone()
         if not (exists and exists[0]):
-            con.execute(f"create temp table {sql} as select * from {reader}")
+            if cut:
+                with tempfile.TemporaryDirectory(prefix="crm-import-") as tmp:
+                    trimmed = []
+                    for i, f in enumerate(files):
+                        target = Path(tmp) / f"{i:04d}_{f.name}"
+                        _trim_report(f, csv, target)
+                        trimmed.append(target)
+                    con.execute(
+                        f"create temp table {sql} as select * from "
+                        f"{_reader_sql(trimmed, csv, trimmed=True)}"
+                    )
+            else:
+                con.execute(f"create temp table {sql} as select * from {reader}")
         described = con.execute(f"describe {sql}").fetchall()
-    except duckdb.Error as exc:
+    except (duckdb.Error, UnicodeDecodeError) as exc:
         issues.append(
             Issue(
                 mapping.path,
                 line,
                 f"{what}: cannot read {', '.join(f.name for f in files)}: {_short(exc)}",
-                "check csv: options (delimiter, encoding, skip) for this file",
+                "check csv: options (delimiter, encoding, skip_header_lines) for this file; "
+                "a report export with lines above its header or a footer below its data needs "
+                "csv: {skip_header_lines: N, skip_footer_lines: N} or csv: {stop_at_blank_line: true}",
             )
         )
         return None
@@ -259,7 +327,7 @@ class _PartPlan:
 
     part: PartSpec
     source: _Source
-    joins: list[tuple[_Source, tuple[str, ...], str]]
+    joins: list[tuple[_Source, tuple[tuple[str, str], ...], str]]  # source, key pairs, prefix
     columns: dict[str, str]  # available (joined) source column -> type
     order_refs: list[tuple[str, str]]  # ("contract"|"source", name) per order_by item
     key_refs: list[tuple[str, str]]
@@ -282,38 +350,123 @@ def _cleaned_sql(
     return f"select {', '.join(cols)} from {source.sql}"
 
 
-def _filtered_sql(plan: _PartPlan) -> str:
-    """Rows of the part's source, cleaned, joined and filtered, with their file order (__row)."""
+def _filtered_sql(plan: _PartPlan, with_filter: bool = True) -> str:
+    """Rows of the part's source, cleaned, joined and filtered, with their file order (__row).
+
+    The joined file's key columns are not added: they equal the part's.
+    """
     part = plan.part
     base = _cleaned_sql(plan.source, part.null_values)
     sql = f"select row_number() over () as __row, * from ({base}) as src"
-    for i, (js, on, prefix) in enumerate(plan.joins):
-        joined = _cleaned_sql(js, part.null_values, prefix, keep=on)
-        cond = " and ".join(f"cur.{_q(k)} = j{i}.{_q(k)}" for k in on)
-        extra = ", ".join(
-            f"j{i}.{_q(prefix + c if c not in on else c)}" for c in js.columns if c not in on
-        )
+    for i, (js, pairs, prefix) in enumerate(plan.joins):
+        right = [r for _, r in pairs]
+        joined = _cleaned_sql(js, part.null_values, prefix, keep=tuple(right))
+        cond = " and ".join(f"cur.{_q(left)} = j{i}.{_q(r)}" for left, r in pairs)
+        extra = ", ".join(f"j{i}.{_q(prefix + c)}" for c in js.columns if c not in right)
         sql = (
             f"select cur.*{', ' + extra if extra else ''} from ({sql}) as cur "
             f"left join ({joined}) as j{i} on {cond}"
         )
-    if part.filter:
+    if part.filter and with_filter:
         sql = f"select * from ({sql}) as joined where ({part.filter})"
     return sql
 
 
-def _value_sql(spec: ColumnSpec) -> str:
-    """The raw value of a contract column, before type conversion."""
+_ROW_NUMBER_RE = re.compile(r"\brow_number\s*\(\s*\)\s*over\s*\(([^()]*)\)", re.IGNORECASE)
+
+
+def _in_file_order(sql: str) -> str:
+    """`row_number() over (...)` without an order by numbers rows in file order.
+
+    DuckDB gives no order to a window without one (it may differ between runs
+    on several threads); ids made with it must be the same on every import.
+    """
+
+    def fix(m: re.Match[str]) -> str:
+        inside = m.group(1)
+        if re.search(r"\border\s+by\b", inside, re.IGNORECASE):
+            return m.group(0)
+        return f"row_number() over ({inside.strip()} order by __row)"
+
+    return _ROW_NUMBER_RE.sub(fix, sql)
+
+
+def _with_typed(sql: str) -> str:
+    """`typed.<column>` in an expression -> the column holding that contract column's typed value."""
+    return TYPED_REF_RE.sub(lambda m: _q("t__" + (m.group(1) or m.group(2))), sql)
+
+
+def _value_sql(spec: ColumnSpec, with_when: bool = True) -> str:
+    """The raw value of a contract column, before type conversion.
+
+    The order: the source (column, constant or expression), the value map,
+    the default, then when: (null where its condition is not true).
+    """
     if spec.kind == "value":
-        return _lit(spec.value)
-    expr = _q(spec.source or "") if spec.kind == "from" else f"({spec.expr})"
-    if spec.map:
-        text = f"trim(cast({expr} as varchar))"
-        whens = " ".join(f"when {_lit(k.strip())} then {_lit(v)}" for k, v in spec.map.items())
-        expr = f"case {text} {whens} else cast({expr} as varchar) end"
-    if spec.default is not None:
-        expr = f"coalesce(cast({expr} as varchar), {_lit(spec.default)})"
+        expr = _lit(spec.value)
+    else:
+        expr = (
+            _q(spec.source or "")
+            if spec.kind == "from"
+            else f"({_with_typed(_in_file_order(spec.expr or ''))})"
+        )
+        if spec.map:
+            text = f"trim(cast({expr} as varchar))"
+            whens = " ".join(f"when {_lit(k.strip())} then {_lit(v)}" for k, v in spec.map.items())
+            expr = f"case {text} {whens} else cast({expr} as varchar) end"
+        if spec.default is not None:
+            expr = f"coalesce(cast({expr} as varchar), {_lit(spec.default)})"
+    if spec.when and with_when:
+        expr = f"case when ({_when_sql(spec)}) then {expr} end"
     return expr
+
+
+def _when_sql(spec: ColumnSpec) -> str:
+    return _with_typed(_in_file_order(spec.when or "true"))
+
+
+def _stages(
+    con: duckdb.DuckDBPyConnection,
+    table: Table,
+    part: PartSpec,
+    filtered: str,
+    specs: dict[str, ColumnSpec],
+) -> tuple[str, str | None]:
+    """SQL of the filtered rows with `c__<column>` (the raw value) of every spec.
+
+    Specs that read `typed.<column>` are computed last, over a relation that
+    also holds `t__<column>`, the typed value of each column they read.
+    Returns the full relation and the relation the typed specs are evaluated
+    over (None when no spec reads typed values).
+    """
+    base = {n: s for n, s in specs.items() if not s.typed_refs}
+    dep = {n: s for n, s in specs.items() if s.typed_refs}
+    cols = [f"{_value_sql(s)} as {_q('c__' + n)}" for n, s in base.items()]
+    sql = f"select *{''.join(', ' + c for c in cols)} from ({filtered}) as f"
+    if not dep:
+        return sql, None
+    refs = list(dict.fromkeys(r for s in dep.values() for r in s.typed_refs if r in base))
+    types = {
+        str(r[0]): str(r[1]) for r in con.execute(f"describe select * from ({sql}) as b").fetchall()
+    }
+    typed = []
+    for ref in refs:
+        col = table.column(ref)
+        spec = base[ref]
+        typed.append(
+            _typed_sql(
+                _q("c__" + ref),
+                types.get("c__" + ref, "VARCHAR"),
+                col,
+                _formats(part, spec, col),
+                part.timezone,
+                spec.numbers,
+            )
+            + f" as {_q('t__' + ref)}"
+        )
+    over = f"select *{''.join(', ' + t for t in typed)} from ({sql}) as b"
+    cols = [f"{_value_sql(s)} as {_q('c__' + n)}" for n, s in dep.items()]
+    return f"select *, {', '.join(cols)} from ({over}) as t", over
 
 
 def _formats(part: PartSpec, spec: ColumnSpec, col: Column) -> list[str]:
@@ -353,9 +506,62 @@ def _format_line(part: PartSpec, spec: ColumnSpec, col: Column) -> int | None:
     return _format_key(part, spec, col)[0]
 
 
-def _typed_sql(x: str, in_type: str, col: Column, formats: list[str], tz: str) -> str:
+def _number_sql(x: str, nf: NumberFormat) -> str:
+    """`x` (text as the export writes it) as a decimal(38, 10), or null when it does not fit `nf`.
+
+    Currency symbols are stripped with the spaces around them, before or after
+    the number; a leading minus (before or after the symbol) or parentheses
+    make it negative; thousands separators must group by three; percent: true
+    divides a value ending in % by 100.
+    """
+    t0 = f"trim(cast({x} as varchar))"
+    paren = f"regexp_full_match({t0}, '\\(.*\\)')"
+    t1 = f"trim(regexp_replace({t0}, '^\\((.*)\\)$', '\\1'))"
+    t2 = t1
+    if nf.currency_symbols:
+        syms = "|".join(re.escape(c) for c in sorted(nf.currency_symbols, key=len, reverse=True))
+        lead = _lit(r"^([+-]?)\s*(?:" + syms + r")\s*")
+        trail = _lit(r"\s*(?:" + syms + r")$")
+        t2 = f"regexp_replace(regexp_replace({t2}, {lead}, '\\1'), {trail}, '')"
+    pct = "false"
+    if nf.percent:
+        pct = f"regexp_matches({t2}, '%$')"
+        t2 = f"regexp_replace({t2}, '\\s*%$', '')"
+    dec = re.escape(nf.decimal)
+    if nf.thousands:
+        th = "[ \u00a0\u202f]" if nf.thousands == " " else re.escape(nf.thousands)
+        whole = r"\d{1,3}(?:" + th + r"\d{3})+|\d+"
+    else:
+        th, whole = "", r"\d+"
+    pattern = _lit(r"^([+-]?)(" + whole + r")?(?:" + dec + r"(\d+))?$")
+    sign = f"regexp_extract({t2}, {pattern}, 1)"
+    int_part = f"coalesce(nullif(regexp_extract({t2}, {pattern}, 2), ''), '0')"
+    if th:
+        int_part = f"regexp_replace({int_part}, {_lit(th)}, '', 'g')"
+    frac = f"coalesce(nullif(regexp_extract({t2}, {pattern}, 3), ''), '0')"
+    ok = f"(regexp_full_match({t2}, {pattern}) and regexp_matches({t2}, '\\d'))"
+    number = f"cast({sign} || {int_part} || '.' || {frac} as decimal(38, 10))"
+    return (
+        f"case when {ok} then {number} * (case when {paren} then -1 else 1 end) "
+        f"* (case when {pct} then 0.01 else 1 end) end"
+    )
+
+
+def _typed_sql(
+    x: str,
+    in_type: str,
+    col: Column,
+    formats: list[str],
+    tz: str,
+    numbers: NumberFormat | None = None,
+) -> str:
     """A DuckDB expression giving `x` as the contract type (timestamps as naive UTC)."""
     t = in_type.upper()
+    if numbers is not None and col.is_numeric and t == "VARCHAR":
+        n = _number_sql(x, numbers)
+        if col.data_type in ("integer", "bigint"):
+            return f"case when {n} = floor({n}) and abs({n}) < 9.0e15 then cast({n} as bigint) end"
+        return f"cast({n} as {col.data_type})"
     tzl = _lit(tz)
     if col.data_type == "timestamp":
         if t == "VARCHAR":
@@ -425,7 +631,14 @@ def _check_part(
     source_dir: Path,
     issues: list[Issue],
 ) -> _PartPlan | None:
+    """Check one part against its files; append every problem found to `issues`.
+
+    One problem does not hide another: a source column missing from the header
+    leaves out that column only, and the others' expressions, formats and
+    numbers are still checked. Returns the plan when the part can run.
+    """
     what = f"entity '{part.label}'"
+    before = len(issues)
     source = _open_source(
         con,
         source_dir,
@@ -441,31 +654,39 @@ def _check_part(
     available = dict(source.columns)
     file_names = ", ".join(f.name for f in source.files)
     joins = []
+    joins_ok = True
+    header_known = True  # every joined file opened: all available columns are known
     for js in part.joins:
         jsrc = _open_source(
             con, source_dir, js.files, part.csv, issues, mapping, js.line, f"{what} join"
         )
         if jsrc is None:
-            return None
-        for key in js.on:
-            for side, cols, name in (
-                ("the part's", available, file_names),
-                ("the joined", jsrc.columns, ", ".join(f.name for f in jsrc.files)),
+            joins_ok = header_known = False
+            continue
+        jname = ", ".join(f.name for f in jsrc.files)
+        pair_ok = True
+        for left, right in js.pairs:
+            for side, key, cols, name in (
+                ("the part's", left, available, file_names),
+                ("the joined", right, jsrc.columns, jname),
             ):
                 if key not in cols:
+                    pair_ok = False
                     issues.append(
                         Issue(
                             mapping.path,
                             js.line,
                             f"{what}: join column '{key}' is not in {side} file {name}.{did_you_mean(key, cols)}",
-                            f"join on a column both files have; {name} has: {_listing(cols)}",
+                            f"join on columns the files have ({name} has: {_listing(cols)}); "
+                            "different names: on: {Part Column: Joined Column}",
                         )
                     )
-                    return None
+        rights = [r for _, r in js.pairs]
         for c in jsrc.columns:
-            if c in js.on:
+            if c in rights:
                 continue
             if js.prefix + c in available:
+                pair_ok = False
                 issues.append(
                     Issue(
                         mapping.path,
@@ -475,14 +696,33 @@ def _check_part(
                         f"'{'deal_' + c}'",
                     )
                 )
-                return None
+                break
             available[js.prefix + c] = jsrc.columns[c]
-        joins.append((jsrc, js.on, js.prefix))
+        if pair_ok:
+            joins.append((jsrc, js.pairs, js.prefix))
+        else:
+            joins_ok = False
 
-    ok = True
-    for spec in part.columns.values():
-        if spec.kind == "from" and spec.source not in available:
-            ok = False
+    specs = dict(part.columns)
+    missing = {n: s for n, s in specs.items() if s.kind == "from" and s.source not in available}
+    if missing and len(source.columns) == 1 and len({s.source for s in missing.values()}) > 1:
+        # The whole header is one column: a report's title lines or footer, or another delimiter.
+        (only,) = source.columns
+        names = sorted({s.source or "" for s in missing.values()})
+        issues.append(
+            Issue(
+                mapping.path,
+                part.lines.get("files", part.line),
+                f"{what}: {file_names} was read as a single column ('{only[:60]}'), so none of "
+                f"the {len(names)} source columns the mapping reads ({', '.join(names)}) is found",
+                "a report export with lines above its header or a footer below its data (a "
+                "Salesforce report's 'Confidential Information' and 'Generated By' lines) needs "
+                "csv: {skip_header_lines: N} and csv: {skip_footer_lines: N} or "
+                "{stop_at_blank_line: true}; a file separated by ';' or tabs needs csv: {delimiter: ';'}",
+            )
+        )
+    elif header_known:
+        for spec in missing.values():
             issues.append(
                 Issue(
                     mapping.path,
@@ -493,6 +733,8 @@ def _check_part(
                     "or use {value: ...} / {expr: ...}",
                 )
             )
+    for n in missing:
+        specs.pop(n)
     mapped = set(part.columns)
     key_refs, order_refs = [], []
     if part.latest_by:
@@ -503,7 +745,6 @@ def _check_part(
                 elif name in mapped:
                     refs.append(("contract", name))
                 else:
-                    ok = False
                     issues.append(
                         Issue(
                             mapping.path,
@@ -513,14 +754,17 @@ def _check_part(
                             "name a source column or a contract column this entity maps",
                         )
                     )
-    if not ok:
+    if not joins_ok:
         return None
     plan = _PartPlan(part, source, joins, available, order_refs, key_refs)
 
+    # SQL: the filter, then every expression and when: condition, each on its own.
+    sampled = True
     filtered = _filtered_sql(plan)
     try:
         con.execute(f"select * from ({filtered}) limit 0")
     except duckdb.Error as exc:
+        sampled = False  # values are not sampled through a broken filter
         issues.append(
             _sql_issue(
                 mapping,
@@ -532,33 +776,43 @@ def _check_part(
                 available,
             )
         )
-        return None
-    for spec in part.columns.values():
-        if spec.kind != "expr":
+        filtered = _filtered_sql(plan, with_filter=False)
+    for spec in list(specs.values()):
+        if spec.typed_refs and any(r not in specs or specs[r].typed_refs for r in spec.typed_refs):
+            specs.pop(spec.name)  # reads a column that has a problem (reported) of its own
             continue
-        try:
-            con.execute(f"select {_value_sql(spec)} from ({filtered}) limit 0")
-        except duckdb.Error as exc:
-            ok = False
-            issues.append(
-                _sql_issue(
-                    mapping,
-                    spec.line,
-                    what,
-                    f"column '{spec.name}'",
-                    spec.expr or "",
-                    exc,
-                    available,
-                )
-            )
-    if not ok:
-        return None
+        checks = []
+        if spec.kind == "expr":
+            checks.append((f"column '{spec.name}'", spec.expr or "", _value_sql(spec, False)))
+        if spec.when:
+            checks.append((f"column '{spec.name}' when:", spec.when, _when_sql(spec)))
+        rel = filtered
+        if spec.typed_refs:
+            refs = {r: specs[r] for r in spec.typed_refs}
+            _, over = _stages(con, table, part, filtered, {**refs, spec.name: spec})
+            rel = over or filtered
+        for where, text, sql in checks:
+            try:
+                con.execute(f"select {sql} from ({rel}) limit 0")
+            except duckdb.Error as exc:
+                specs.pop(spec.name, None)
+                issues.append(_sql_issue(mapping, spec.line, what, where, text, exc, available))
+    if not sampled:
+        return None if len(issues) > before else plan
     by_line: dict[int | None, list[tuple[Issue, ColumnSpec]]] = {}
-    for spec in part.columns.values():
+    staged: tuple[str, str | None] | None = None
+    for spec in specs.values():
         col = table.column(spec.name)
-        if col.data_type not in ("date", "timestamp"):
+        if col.data_type not in ("date", "timestamp") and not col.is_numeric:
             continue
-        issue = _check_format(con, mapping, part, spec, col, filtered, what)
+        rel = filtered
+        if spec.typed_refs:
+            staged = staged or _stages(con, table, part, filtered, specs)
+            rel = staged[1] or filtered
+        if col.is_numeric:
+            issue = _check_number(con, mapping, part, spec, col, rel, what)
+        else:
+            issue = _check_format(con, mapping, part, spec, col, rel, what)
         if issue:
             by_line.setdefault(issue.line, []).append((issue, spec))
     for found in by_line.values():
@@ -569,7 +823,7 @@ def _check_part(
                 first.file, first.line, f"{first.message}; so do columns {others}", first.fix
             )
         issues.append(first)
-    return plan
+    return None if len(issues) > before else plan
 
 
 def _listing(columns: Any, limit: int = 40) -> str:
@@ -657,6 +911,132 @@ def _check_format(
     return Issue(mapping.path, _format_line(part, spec, col), message, fix)
 
 
+#: Currency signs and codes recognised when proposing a numbers: block.
+KNOWN_CURRENCY = (
+    "R$",
+    "US$",
+    "A$",
+    "C$",
+    "$",
+    "€",
+    "£",
+    "¥",
+    "₹",
+    "CHF",
+    "USD",
+    "EUR",
+    "GBP",
+    "BRL",
+)
+
+
+def _guess_numbers(
+    con: duckdb.DuckDBPyConnection, sample: list[str], col: Column
+) -> NumberFormat | None:
+    """A numbers: block that converts every value of `sample` (None when none does)."""
+    symbols: list[str] = []
+    cores = []
+    percent = False
+    for raw in sample:
+        v = raw.strip().strip("()").strip()
+        if v.endswith("%"):
+            percent = True
+            v = v[:-1].strip()
+        for sym in KNOWN_CURRENCY:
+            stripped = v.lstrip("+-").strip()
+            if stripped.startswith(sym) or v.endswith(sym):
+                if sym not in symbols and not any(sym in s for s in symbols):
+                    symbols.append(sym)
+                v = stripped[len(sym) :] if stripped.startswith(sym) else v[: -len(sym)]
+                v = v.strip()
+                break
+        cores.append(v.lstrip("+-").strip())
+    comma_decimal = any(
+        re.fullmatch(r"\d{1,3}(\.\d{3})+(,\d+)?", c) or re.fullmatch(r"\d+,\d{1,2}", c)
+        for c in cores
+    )
+    candidates = []
+    if comma_decimal:
+        candidates += [(",", "."), (",", " "), (",", None)]
+    candidates += [(".", ","), (".", None), (".", " "), (".", "'")]
+    for decimal, thousands in candidates:
+        nf = NumberFormat(
+            decimal=decimal,
+            thousands=thousands,
+            currency_symbols=tuple(symbols),
+            percent=percent,
+        )
+        values = ", ".join(_lit(v) for v in sample)
+        typed = _typed_sql("v", "VARCHAR", col, [], "UTC", nf)
+        row = con.execute(
+            f"select bool_and(({typed}) is not null) from unnest([{values}]) as t(v)"
+        ).fetchone()
+        if row and row[0]:
+            return nf
+    return None
+
+
+def _check_number(
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    part: PartSpec,
+    spec: ColumnSpec,
+    col: Column,
+    filtered: str,
+    what: str,
+) -> Issue | None:
+    """Test-parse the first values of a number column; propose a numbers: block that fits."""
+    if spec.kind == "value":
+        return None
+    value = _value_sql(spec)
+    try:
+        in_type = _type_name(con, value, filtered)
+    except duckdb.Error:
+        return None  # reported by the expression check
+    if in_type.upper() != "VARCHAR":
+        return None
+    # The format is checked, not the data: 2.5 in a whole-number column is a
+    # value the loader quarantines (the import warns), not a numbers: problem.
+    col = Column(col.name, "decimal(38, 10)", col.description)
+    typed = _typed_sql("v", in_type, col, [], part.timezone, spec.numbers)
+    rows = con.execute(
+        f"select v, ({typed}) is not null from (select {value} as v from ({filtered})) "
+        f"where v is not null and trim(v) <> '' limit {FORMAT_SAMPLE}"
+    ).fetchall()
+    bad = [v for v, good in rows if not good]
+    if not bad:
+        return None
+    sample = list(dict.fromkeys(v for v, _ in rows))
+    guess = _guess_numbers(con, sample, col)
+    source = f"source column '{spec.source}'" if spec.kind == "from" else "its expression"
+    kind = "a number"
+    given = f" with numbers: {spec.numbers.as_yaml()}" if spec.numbers else ""
+    message = (
+        f"{what}: column '{spec.name}' (line {spec.line}): the value '{bad[0]}' from {source} "
+        f"is not {kind}{given}"
+    )
+    line = spec.numbers.line if spec.numbers and spec.numbers.line else spec.line
+    examples = ", ".join(repr(v) for v in sample[:3])
+    if guess and (guess.decimal, guess.thousands, guess.currency_symbols, guess.percent) != (
+        ".",
+        None,
+        (),
+        False,
+    ):
+        fix = (
+            f"write numbers: {guess.as_yaml()} (at the top, under the entity or in the column's "
+            f"spec; it converts {examples})"
+        )
+    elif guess:
+        fix = f"check the values (e.g. {examples}): they convert without numbers:"
+    else:
+        fix = (
+            "write numbers: {decimal: ..., thousands: ..., currency_symbols: [...], percent: true} "
+            f"that fits {examples}, or an expr: that makes the value a number"
+        )
+    return Issue(mapping.path, line, message, fix)
+
+
 def _type_name(con: duckdb.DuckDBPyConnection, value: str, filtered: str) -> str:
     row = con.execute(f"describe select {value} as v from ({filtered})").fetchone()
     return str(row[1]) if row else "VARCHAR"
@@ -680,31 +1060,81 @@ def _guess_format(con: duckdb.DuckDBPyConnection, sample: list[str], col: Column
     return None
 
 
-def check_import(mapping_path: Path, source_dir: Path, contract: Contract | None = None) -> Mapping:
-    """Parse the mapping and check it against the source files; raise MappingError on any problem."""
+@dataclass
+class CheckResult:
+    """A mapping that fits the contract and the files, and what the build will warn about."""
+
+    mapping: Mapping
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_export(
+    mapping_path: Path, source_dir: Path, contract: Contract | None = None
+) -> CheckResult:
+    """Check the mapping against the contract and the files, every problem in one pass.
+
+    Raises MappingError listing them all (structure, header, SQL, date and number
+    formats). When there is none, returns the mapping and warnings: raw stage
+    names and lead sources the seeds do not know, and references the build's
+    relationship tests will find missing.
+    """
     contract = contract or load_contract()
-    mapping = load_mapping(mapping_path, contract)
+    mapping, issues = load_mapping_partial(Path(mapping_path), contract)
+    if mapping is None:
+        raise MappingError(issues)
     con = _connect()
     try:
-        _plans(con, mapping, Path(source_dir), contract)
+        plans = _plans(con, mapping, Path(source_dir), contract, issues)
+        rels = {
+            entity: [
+                (_check_relation(con, contract.table(entity), p), list(p.part.columns))
+                for p in entity_plans
+            ]
+            for entity, entity_plans in plans.items()
+        }
+        warnings = _cross_warnings(con, contract, mapping, rels)
+        if any(p.part.latest_by for ps in plans.values() for p in ps):
+            # The check does not run latest_by: its counts are of the export's rows.
+            warnings = [
+                f"{w} (counted in the export's rows, before latest_by keeps one per key)"
+                for w in warnings
+            ]
     finally:
         con.close()
-    return mapping
+    return CheckResult(mapping, warnings)
+
+
+def check_import(mapping_path: Path, source_dir: Path, contract: Contract | None = None) -> Mapping:
+    """Parse the mapping and check it against the source files; raise MappingError on any problem."""
+    return check_export(mapping_path, source_dir, contract).mapping
+
+
+def _check_relation(con: duckdb.DuckDBPyConnection, table: Table, plan: _PartPlan) -> str:
+    """The part's rows (before latest_by) with each mapped contract column as text."""
+    staged, _ = _stages(con, table, plan.part, _filtered_sql(plan), plan.part.columns)
+    cols = ", ".join(f"cast({_q('c__' + c)} as varchar) as {_q(c)}" for c in plan.part.columns)
+    return f"select {cols} from ({staged})"
 
 
 def _plans(
-    con: duckdb.DuckDBPyConnection, mapping: Mapping, source_dir: Path, contract: Contract
+    con: duckdb.DuckDBPyConnection,
+    mapping: Mapping,
+    source_dir: Path,
+    contract: Contract,
+    issues: list[Issue] | None = None,
 ) -> dict[str, list[_PartPlan]]:
-    issues: list[Issue] = []
+    """Check every part against its files; raise MappingError with `issues` and all found."""
+    issues = list(issues or [])
     if not source_dir.is_dir():
         raise MappingError(
             [
+                *issues,
                 Issue(
                     mapping.path,
                     None,
                     f"the source folder {source_dir} does not exist",
                     "check --source",
-                )
+                ),
             ]
         )
     plans: dict[str, list[_PartPlan]] = {}
@@ -717,6 +1147,143 @@ def _plans(
     if issues:
         raise MappingError(issues)
     return plans
+
+
+# --------------------------------------------------------------------------- warnings
+
+#: Contract columns whose raw values the seeds translate: (entity, column) -> seed.
+SEEDED_COLUMNS = {
+    ("opportunities", "stage_name"): "stages",
+    ("opportunity_stage_history", "stage_name"): "stages",
+    ("leads", "lead_source"): "lead_sources",
+}
+_SEED_EFFECT = {
+    "stages": "their deals count as neither open nor closed",
+    "lead_sources": "their leads have no canonical source or channel group",
+}
+_STAGING_MODELS = Path("models/staging/crm/_crm__models.yml")
+
+
+def _relationships() -> list[tuple[str, str, str, str]]:
+    """(entity, column, referenced entity, referenced column) of the staging relationship tests."""
+    path = project_root() / _STAGING_MODELS
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out = []
+    for model in doc.get("models", []):
+        entity = str(model.get("name", "")).removeprefix("stg_crm__")
+        for col in model.get("columns", []):
+            for test in col.get("data_tests") or []:
+                if not isinstance(test, dict) or "relationships" not in test:
+                    continue
+                body = test["relationships"]
+                args = body.get("arguments", body)
+                m = re.search(r"ref\('stg_crm__(\w+)'\)", str(args.get("to", "")))
+                if m:
+                    out.append((entity, col["name"], m.group(1), str(args.get("field"))))
+    return out
+
+
+def _cross_warnings(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract,
+    mapping: Mapping,
+    rels: dict[str, list[tuple[str, list[str]]]],
+) -> list[str]:
+    """Raw values the seeds do not know, and references to records the export lacks.
+
+    `rels` gives, per entity, SQL relations whose columns are contract columns
+    (text). Warnings only: the build runs, but these rows are reported.
+    """
+    out: list[str] = []
+
+    def union(entity: str, column: str) -> str | None:
+        parts = [sql for sql, cols in rels.get(entity, []) if column in cols]
+        if not parts:
+            return None
+        return " union all ".join(f"select {_q(column)} as v from ({sql})" for sql in parts)
+
+    for (entity, column), seed in SEEDED_COLUMNS.items():
+        values = union(entity, column)
+        if values is None:
+            continue
+        info = seed_info(seed)
+        known = set(info.rows) | {r[info.columns[0]] for r in mapping.seed_rows.get(seed, [])}
+        found = con.execute(
+            f"select lower(trim(v)) as k, min(v), count(*) from ({values}) "
+            "where v is not null and trim(v) <> '' group by k order by count(*) desc, k"
+        ).fetchall()
+        unknown = [(ex, n) for k, ex, n in found if k not in known]
+        if unknown:
+            listed = ", ".join(f"'{ex}' ({_rows(n)})" for ex, n in unknown[:10])
+            more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+            first = info.columns[0]
+            out.append(
+                f"{entity}.{column}: {len(unknown)} value(s) are not in seeds/{seed}.csv "
+                f"(matched lower-cased and trimmed) nor in the mapping's seed_rows: {listed}{more}; "
+                f"{_SEED_EFFECT[seed]}. Add them under seed_rows: {{{seed}: [{{{first}: ..., ...}}]}} "
+                "or translate them to known names with a value map"
+            )
+    for entity, column, target, field_name in _relationships():
+        if entity not in rels or target not in contract.names:
+            continue
+        values = union(entity, column)
+        if values is None:
+            continue
+        n_refs = con.execute(
+            f"select count(*) from ({values}) where v is not null and trim(v) <> ''"
+        ).fetchone()[0]  # type: ignore[index]
+        if not n_refs:
+            continue
+        if target not in mapping.entities:
+            role = column.removesuffix("_id").removesuffix("_rep").replace("_", " ")
+            out.append(
+                f"{entity}.{column}: references to {target} on {_rows(n_refs)}, but this mapping "
+                f"does not import {target}: the {role} dimension will be absent (not an error: the build "
+                f"reports the references as missing). Add an entity '{target}' to have it"
+            )
+            continue
+        keys = union(target, field_name)
+        if keys is None:
+            continue
+        n, examples = con.execute(
+            f"select count(*), list(distinct v)[1:{EXAMPLES}] from ({values}) "
+            f"where v is not null and trim(v) <> '' and v not in (select v from ({keys}) "
+            "where v is not null)"
+        ).fetchone()  # type: ignore[misc]
+        if n:
+            out.append(
+                f"{entity}.{column}: references on {_rows(n)} to {target} records the export does "
+                f"not have (e.g. {', '.join(repr(e) for e in examples)}): the build's relationship "
+                f"test on {column} flags them"
+            )
+    return out
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")
+
+
+def _write_seed_rows(landing: Path, mapping: Mapping) -> dict[str, str]:
+    """Write the mapping's seed_rows: to landing/.seed_rows/<seed>.csv (the loader skips hidden
+    folders); remove those of a previous import. Returns seed -> file."""
+    import csv as _csv
+
+    folder = landing / SEED_ROWS_DIR
+    if folder.is_dir():
+        shutil.rmtree(folder)
+    written: dict[str, str] = {}
+    for seed, rows in mapping.seed_rows.items():
+        if not rows:
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        info = seed_info(seed)
+        target = folder / f"{seed}.csv"
+        with target.open("w", encoding="utf-8", newline="") as fh:
+            writer = _csv.DictWriter(fh, fieldnames=list(info.columns), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(rows)
+        written[seed] = str(target)
+    return written
 
 
 # --------------------------------------------------------------------------- applying
@@ -734,7 +1301,8 @@ def _run_part(
     base = _cleaned_sql(plan.source, part.null_values)
     rows_read = con.execute(f"select count(*) from ({base})").fetchone()[0]  # type: ignore[index]
 
-    proj = [f"{_value_sql(spec)} as {_q('c__' + col)}" for col, spec in part.columns.items()]
+    staged, _ = _stages(con, table, part, filtered, part.columns)
+    proj = [_q("c__" + col) for col in part.columns]
     proj += [
         f"{_q(ref)} as {_q(f'k__{i}')}"
         for i, (kind, ref) in enumerate(plan.key_refs)
@@ -746,7 +1314,7 @@ def _run_part(
         if kind == "source"
     ]
     con.execute(
-        f"create or replace temp table {name}__p as select __row, {', '.join(proj)} from ({filtered})"
+        f"create or replace temp table {name}__p as select __row, {', '.join(proj)} from ({staged})"
     )
     rows_kept = con.execute(f"select count(*) from {name}__p").fetchone()[0]  # type: ignore[index]
     types = {r[0]: str(r[1]) for r in con.execute(f"describe {name}__p").fetchall()}
@@ -756,7 +1324,7 @@ def _run_part(
         col = table.column(col_name)
         x = _q("c__" + col_name)
         typed = _typed_sql(
-            x, types["c__" + col_name], col, _formats(part, spec, col), part.timezone
+            x, types["c__" + col_name], col, _formats(part, spec, col), part.timezone, spec.numbers
         )
         typed_of[col_name] = typed
         conv.append(f"coalesce({_text_sql(typed, col)}, cast({x} as varchar)) as {_q(col_name)}")
@@ -775,6 +1343,13 @@ def _run_part(
                     f"try_cast(cast({o} as varchar) as double) desc nulls last",
                     f"cast({o} as varchar) desc nulls last",
                 ]
+        elif table.column(ref).data_type == "varchar":
+            # Text ids such as row_number() ones: numbers compare as numbers.
+            c = f"cast({_q('c__' + ref)} as varchar)"
+            orders += [
+                f"try_cast({c} as double) desc nulls last",
+                f"{c} desc nulls last",
+            ]
         else:
             orders.append(f"{typed_of[ref]} desc nulls last")
     rank = "1"
@@ -860,6 +1435,17 @@ def _contract_warnings(
                     f"{table.name}.{col_name}: {n:,} row(s) have no value for this required column; "
                     "the loader will quarantine them (map a default: or an expr: to fill it)"
                 )
+        if col.is_numeric and col.min_value is not None:
+            n, examples = con.execute(
+                f"select count(*), list(distinct {c})[1:{EXAMPLES}] from {name} "
+                f"where try_cast({c} as double) < {float(col.min_value)!r}"
+            ).fetchone()  # type: ignore[misc]
+            if n:
+                out.append(
+                    f"{table.name}.{col_name}: {n:,} row(s) are below the contract's minimum "
+                    f"{col.min_value} ({', '.join(repr(e) for e in examples)}); the loader will "
+                    "quarantine them"
+                )
         if col.accepted_values:
             accepted = ", ".join(_lit(v) for v in col.accepted_values)
             n, examples = con.execute(
@@ -902,11 +1488,13 @@ def import_export(
     mapping_path = Path(mapping_path).resolve()
     source_dir = Path(source_dir).resolve()
     workdir = Path(workdir).resolve() if workdir else default_workdir(mapping_path)
-    mapping = load_mapping(mapping_path, contract)
+    mapping, issues = load_mapping_partial(mapping_path, contract)
+    if mapping is None:
+        raise MappingError(issues)
     landing = workdir / "landing"
     con = _connect()
     try:
-        plans = _plans(con, mapping, source_dir, contract)
+        plans = _plans(con, mapping, source_dir, contract, issues)
         result = ImportResult(
             mapping=str(mapping_path),
             source_dir=str(source_dir),
@@ -953,8 +1541,16 @@ def import_export(
             result.warnings += _contract_warnings(con, table, final, columns)
             result.entities[entity] = info
             finals[entity] = (final, columns)
+        result.warnings += _cross_warnings(
+            con,
+            contract,
+            mapping,
+            {e: [(f"select * from {final}", cols)] for e, (final, cols) in finals.items()},
+        )
         result.export_date = _export_date(con, contract, finals)
         _clear_landing(landing, contract)
+        result.seed_rows = {k: v for k, v in mapping.seed_rows.items() if v}
+        result.seed_row_files = _write_seed_rows(landing, mapping)
         for entity, (final, columns) in finals.items():
             out_dir = landing / entity
             out_dir.mkdir(parents=True, exist_ok=True)

@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from crm_warehouse.contract import Column, Contract, Table, load_contract
+from crm_warehouse.settings import project_root
 
 #: Keys allowed at the top of a mapping file.
 TOP_KEYS = (
@@ -46,17 +47,37 @@ TOP_KEYS = (
     "timestamp_format",
     "timezone",
     "csv",
+    "numbers",
+    "seed_rows",
 )
 #: Keys that may be set at the top (defaults for every entity) or per entity.
-INHERITED_KEYS = ("null_values", "date_format", "timestamp_format", "timezone", "csv")
+INHERITED_KEYS = ("null_values", "date_format", "timestamp_format", "timezone", "csv", "numbers")
 #: Keys of one entity block (one "part"; an entity may list several parts).
 PART_KEYS = ("description", "files", "join", "filter", "latest_by", "columns", *INHERITED_KEYS)
 #: Keys of a column given as a mapping.
-COLUMN_KEYS = ("from", "expr", "value", "map", "default", "format")
+COLUMN_KEYS = ("from", "expr", "value", "map", "default", "format", "numbers", "when")
 JOIN_KEYS = ("files", "on", "prefix")
 LATEST_BY_KEYS = ("key", "order_by")
 #: Options passed to DuckDB's read_csv.
-CSV_KEYS = ("delimiter", "quote", "escape", "encoding", "skip", "header")
+CSV_KEYS = (
+    "delimiter",
+    "quote",
+    "escape",
+    "encoding",
+    "skip",
+    "header",
+    "skip_header_lines",
+    "skip_footer_lines",
+    "stop_at_blank_line",
+)
+#: csv options that take a whole number of lines.
+CSV_LINE_KEYS = ("skip", "skip_header_lines", "skip_footer_lines")
+#: Keys of a numbers: block (how the export writes numbers).
+NUMBER_KEYS = ("decimal", "thousands", "currency_symbols", "percent")
+#: Seeds a mapping may add rows to (seed_rows:), read from seeds/<name>.csv.
+SEED_ROW_SEEDS = ("stages", "lead_sources")
+#: `typed.<contract column>` in an expr: or when: is that column's converted value.
+TYPED_REF_RE = re.compile(r'\btyped\.(?:"([^"]+)"|([A-Za-z_][A-Za-z0-9_]*))')
 
 #: Formats tried to suggest a fix when a date or timestamp does not parse.
 COMMON_FORMATS = (
@@ -194,6 +215,33 @@ class _Located:
 
 
 @dataclass(frozen=True)
+class NumberFormat:
+    """How an export writes numbers: `$1,234.50`, `1.234,5 €`, `(300)`, `12%`."""
+
+    decimal: str = "."
+    thousands: str | None = None
+    currency_symbols: tuple[str, ...] = ()
+    percent: bool = False
+    line: int | None = None  # where numbers: is set (the closest level)
+
+    def as_yaml(self) -> str:
+        """The flow-style YAML of this format (for messages)."""
+        parts = [f"decimal: {_yaml_text(self.decimal)}"]
+        if self.thousands:
+            parts.append(f"thousands: {_yaml_text(self.thousands)}")
+        if self.currency_symbols:
+            syms = ", ".join(_yaml_text(c) for c in self.currency_symbols)
+            parts.append(f"currency_symbols: [{syms}]")
+        if self.percent:
+            parts.append("percent: true")
+        return "{" + ", ".join(parts) + "}"
+
+
+def _yaml_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+@dataclass(frozen=True)
 class ColumnSpec:
     """How one contract column is filled."""
 
@@ -207,16 +255,29 @@ class ColumnSpec:
     default: str | None = None
     format: str | None = None
     line: int | None = None
+    numbers: NumberFormat | None = None  # how the export writes this column's numbers
+    when: str | None = None  # SQL condition: the value where true, null elsewhere
+    #: Contract columns this spec reads as `typed.<column>` (in expr: or when:).
+    typed_refs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class JoinSpec:
-    """A second file joined to the part's rows (left join on equal key columns)."""
+    """A second file joined to the part's rows (left join on equal key columns).
+
+    `on` names the part's key columns, `right_on` the joined file's (the same
+    names unless on: was a mapping `{Left Column: Right Column}`).
+    """
 
     files: tuple[str, ...]
     on: tuple[str, ...]
     prefix: str = ""
     line: int | None = None
+    right_on: tuple[str, ...] = ()
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        return tuple(zip(self.on, self.right_on or self.on, strict=True))
 
 
 @dataclass(frozen=True)
@@ -246,6 +307,7 @@ class PartSpec:
     latest_by: LatestBy | None = None
     line: int | None = None
     lines: dict[str, int] = field(default_factory=dict)
+    numbers: NumberFormat | None = None
 
     @property
     def label(self) -> str:
@@ -261,6 +323,10 @@ class Mapping:
     description: str
     entities: dict[str, tuple[PartSpec, ...]]
     value_maps: dict[str, dict[str, str | None]]
+    #: Rows the mapping adds to seeds (seed_rows:): seed name -> rows with
+    #: every column of seeds/<seed>.csv, raw names lower-cased and trimmed.
+    seed_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    seed_rows_line: int | None = None
 
 
 # --------------------------------------------------------------------------- parsing
@@ -390,14 +456,15 @@ class _Parser:
                     if spec is not None:
                         parts.append(spec)
                 entities[entity] = tuple(parts)
-        if self.issues:
-            return None
+        seed_rows = self.seed_rows(doc.get("seed_rows"), ("seed_rows",))
         return Mapping(
             path=self.path,
             name=str(doc.get("name") or self.path.stem),
             description=str(doc.get("description") or ""),
             entities=entities,
             value_maps=value_maps,
+            seed_rows=seed_rows,
+            seed_rows_line=self.loc.line(("seed_rows",)) if "seed_rows" in doc else None,
         )
 
     def inherited(
@@ -428,8 +495,217 @@ class _Parser:
                 )
             else:
                 self.unknown_keys(csv, CSV_KEYS, (*path, "csv"), "csv options")
-                out["csv"] = {**out["csv"], **{k: str(v) for k, v in csv.items() if k in CSV_KEYS}}
+                good = {}
+                for k, v in csv.items():
+                    if k not in CSV_KEYS:
+                        continue
+                    if k in CSV_LINE_KEYS and not (isinstance(v, str) and v.isdigit()):
+                        self.add(
+                            (*path, "csv", k),
+                            f"csv option {k} must be a whole number of lines, not {v!r}",
+                            f"e.g. csv: {{{k}: 3}}",
+                        )
+                        continue
+                    if k in ("stop_at_blank_line", "header") and (
+                        not isinstance(v, str) or v.strip().lower() not in _BOOL_WORDS
+                    ):
+                        self.add(
+                            (*path, "csv", k),
+                            f"csv option {k} must be true or false, not {v!r}",
+                            f"e.g. csv: {{{k}: true}}",
+                        )
+                        continue
+                    good[k] = str(v)
+                if "skip" in good and "skip_header_lines" in good:
+                    self.add(
+                        (*path, "csv", "skip"),
+                        "csv options skip and skip_header_lines say the same thing",
+                        "keep skip_header_lines only",
+                    )
+                if "skip" in good:  # the older name
+                    good["skip_header_lines"] = good.pop("skip")
+                out["csv"] = {**out["csv"], **good}
+        if "numbers" in data:
+            nums = self.numbers_dict(data["numbers"], (*path, "numbers"))
+            if nums is not None:
+                out["numbers"] = {**out.get("numbers", {}), **nums}
+                out["numbers__line"] = self.loc.line((*path, "numbers"))
         return out
+
+    def numbers_dict(self, data: Any, path: tuple[Any, ...]) -> dict[str, Any] | None:
+        """The valid keys of a numbers: block (problems reported)."""
+        example = "e.g. numbers: {decimal: ',', thousands: '.', currency_symbols: ['€']}"
+        if not isinstance(data, dict):
+            self.add(path, "numbers must be a mapping of number-format options", example)
+            return None
+        self.unknown_keys(data, NUMBER_KEYS, path, "numbers")
+        out: dict[str, Any] = {}
+        if "decimal" in data:
+            dec = data["decimal"]
+            if dec not in (".", ","):
+                self.add(
+                    (*path, "decimal"),
+                    f"numbers: decimal must be '.' or ',', not {dec!r}",
+                    "quote it: decimal: ','",
+                )
+            else:
+                out["decimal"] = dec
+        if "thousands" in data:
+            th = data["thousands"]
+            if th is not None and th not in (",", ".", " ", "'", "_"):
+                self.add(
+                    (*path, "thousands"),
+                    f"numbers: thousands must be one of ',', '.', ' ', \"'\" or null, not {th!r}",
+                    "quote it: thousands: ','",
+                )
+            else:
+                out["thousands"] = th
+        if "currency_symbols" in data:
+            syms = self.text_list(
+                data["currency_symbols"], (*path, "currency_symbols"), "currency_symbols"
+            )
+            if any(not c.strip() or any(ch.isdigit() for ch in c) for c in syms):
+                self.add(
+                    (*path, "currency_symbols"),
+                    "numbers: a currency symbol must be a non-blank text without digits",
+                    "e.g. currency_symbols: ['$', '€', 'R$', 'USD']",
+                )
+            else:
+                out["currency_symbols"] = tuple(c.strip() for c in syms)
+        if "percent" in data:
+            pct = data["percent"]
+            if not isinstance(pct, str) or pct.strip().lower() not in _BOOL_WORDS:
+                self.add((*path, "percent"), "numbers: percent must be true or false")
+            else:
+                out["percent"] = pct.strip().lower() in _BOOL_TRUE_WORDS
+        return out
+
+    def number_format(
+        self, nums: dict[str, Any] | None, line: int | None, path: tuple[Any, ...]
+    ) -> NumberFormat | None:
+        if nums is None:
+            return None
+        fmt = NumberFormat(
+            decimal=nums.get("decimal", "."),
+            thousands=nums.get("thousands"),
+            currency_symbols=tuple(nums.get("currency_symbols", ())),
+            percent=bool(nums.get("percent", False)),
+            line=line,
+        )
+        if fmt.thousands == fmt.decimal:
+            self.add(
+                path,
+                f"numbers: thousands and decimal are both '{fmt.decimal}'",
+                "a decimal comma goes with thousands: '.' or ' ' (or none)",
+            )
+        return fmt
+
+    def seed_rows(self, data: Any, path: tuple[Any, ...]) -> dict[str, list[dict[str, str]]]:
+        """Rows the mapping adds to the stage and lead-source seeds."""
+        if data is None:
+            return {}
+        if not isinstance(data, dict):
+            self.add(
+                path,
+                "seed_rows must be a mapping 'seed name: list of rows'",
+                "e.g. seed_rows: {stages: [{raw_stage_name: value proposition, ...}]}",
+            )
+            return {}
+        out: dict[str, list[dict[str, str]]] = {}
+        for seed, rows in data.items():
+            spath = (*path, seed)
+            if seed not in SEED_ROW_SEEDS:
+                self.add(
+                    spath,
+                    f"seed_rows: unknown seed '{seed}'.{did_you_mean(seed, SEED_ROW_SEEDS)}",
+                    "a mapping may add rows to: " + ", ".join(SEED_ROW_SEEDS),
+                )
+                continue
+            info = seed_info(seed)
+            header = ", ".join(info.columns)
+            if not isinstance(rows, list):
+                self.add(
+                    spath,
+                    f"seed_rows: {seed} must be a list of rows",
+                    f"write one '- {{...}}' per row with the columns {header}",
+                )
+                continue
+            kept: list[dict[str, str]] = []
+            for i, row in enumerate(rows):
+                rpath = (*spath, i)
+                got = self.seed_row(seed, info, row, rpath, header)
+                if got is None:
+                    continue
+                key = got[info.columns[0]]
+                earlier = [r for r in kept if r[info.columns[0]] == key]
+                if earlier:
+                    self.add(
+                        rpath,
+                        f"seed_rows: {seed} gives '{key}' twice",
+                        "keep one of the rows",
+                    )
+                    continue
+                known = info.rows.get(key)
+                if known is not None:
+                    same = all(
+                        (known.get(c) or "").strip().lower() == (got.get(c) or "").strip().lower()
+                        for c in info.columns
+                    )
+                    if not same:
+                        self.add(
+                            rpath,
+                            f"seed_rows: '{key}' is already in seeds/{seed}.csv, as "
+                            + ", ".join(f"{c}={known.get(c)}" for c in info.columns[1:]),
+                            "remove the row (a mapping may only add raw values the seed does "
+                            "not know), or translate the value with a value map",
+                        )
+                        continue
+                    continue  # the seed has it already: nothing to add (a union stays unique)
+                kept.append(got)
+            out[seed] = kept
+        return out
+
+    def seed_row(
+        self, seed: str, info: SeedInfo, row: Any, path: tuple[Any, ...], header: str
+    ) -> dict[str, str] | None:
+        if not isinstance(row, dict):
+            self.add(path, f"seed_rows: a row of {seed} must be a mapping", f"columns: {header}")
+            return None
+        ok = True
+        for key in row:
+            if key not in info.columns:
+                ok = False
+                self.add(
+                    (*path, key),
+                    f"seed_rows: '{key}' is not a column of seeds/{seed}.csv."
+                    f"{did_you_mean(key, info.columns)}",
+                    f"its columns are: {header}",
+                )
+        missing = [c for c in info.columns if row.get(c) in (None, "")]
+        if missing:
+            ok = False
+            self.add(
+                path,
+                f"seed_rows: a row of {seed} leaves {', '.join(missing)} empty",
+                f"give every column of seeds/{seed}.csv: {header}",
+            )
+        if not ok:
+            return None
+        got: dict[str, str] = {}
+        for c in info.columns:
+            value = row[c]
+            if not isinstance(value, str):
+                self.add((*path, c), f"seed_rows: {seed}.{c} must be one text value")
+                return None
+            value = value.strip()
+            if c == info.columns[0]:
+                value = value.lower()
+            problem = info.problem(c, value)
+            if problem:
+                self.add((*path, c), f"seed_rows: {seed}.{c}: {problem}", info.fix(c))
+                return None
+            got[c] = value
+        return got
 
     def value_maps(self, data: Any) -> dict[str, dict[str, str | None]]:
         if data is None:
@@ -490,6 +766,7 @@ class _Parser:
         joins = self.joins(data.get("join"), (*path, "join"))
         filter_sql = self.text(data.get("filter"), (*path, "filter"), "filter")
         latest_by = self.latest_by(data.get("latest_by"), (*path, "latest_by"))
+        numbers = self.number_format(opts.get("numbers"), opts.get("numbers__line"), path)
         columns = self.columns(table, data.get("columns"), (*path, "columns"), value_maps, opts)
         lines = {k: self.loc.line((*path, k)) or 0 for k in data}
         for key in ("date_format", "timestamp_format", "timezone"):
@@ -510,6 +787,7 @@ class _Parser:
             latest_by=latest_by,
             line=self.loc.line(path),
             lines=lines,
+            numbers=numbers,
         )
 
     def joins(self, data: Any, path: tuple[Any, ...]) -> tuple[JoinSpec, ...]:
@@ -528,14 +806,36 @@ class _Parser:
                 continue
             self.unknown_keys(item, JOIN_KEYS, ipath, "join")
             files = self.text_list(item.get("files"), (*ipath, "files"), "join files")
-            on = self.text_list(item.get("on"), (*ipath, "on"), "join on")
+            raw_on = item.get("on")
+            if isinstance(raw_on, dict):
+                bad = [k for k, v in raw_on.items() if not isinstance(v, str) or not v]
+                if bad:
+                    self.add(
+                        (*ipath, "on"),
+                        f"join on: '{bad[0]}' must name one column of the joined file",
+                        "e.g. on: {AccountId: Id} (the part's column: the joined file's column)",
+                    )
+                    continue
+                on = tuple(raw_on)
+                right_on = tuple(raw_on.values())
+            else:
+                on = self.text_list(raw_on, (*ipath, "on"), "join on")
+                right_on = on
             if not files or not on:
                 self.add(
                     ipath, "join needs files: and on:", "e.g. join: {files: deals.csv, on: lead_id}"
                 )
                 continue
             prefix = self.text(item.get("prefix"), (*ipath, "prefix"), "prefix") or ""
-            out.append(JoinSpec(files=files, on=on, prefix=prefix, line=self.loc.line(ipath)))
+            out.append(
+                JoinSpec(
+                    files=files,
+                    on=on,
+                    prefix=prefix,
+                    line=self.loc.line(ipath),
+                    right_on=right_on,
+                )
+            )
         return tuple(out)
 
     def latest_by(self, data: Any, path: tuple[Any, ...]) -> LatestBy | None:
@@ -581,9 +881,10 @@ class _Parser:
                     f"its columns are: {', '.join(table.column_names)}",
                 )
                 continue
-            col = self.column(table.column(name), spec, cpath, value_maps)
+            col = self.column(table.column(name), spec, cpath, value_maps, opts)
             if col is not None:
                 out[name] = col
+        self.check_typed_refs(table, out)
         # A misspelt required column is reported once, as the misspelling.
         missing = [c for c in table.required_columns if c not in data and c not in suggested]
         if missing:
@@ -595,12 +896,35 @@ class _Parser:
             )
         return out
 
+    def check_typed_refs(self, table: Table, columns: dict[str, ColumnSpec]) -> None:
+        """typed.<column> must name another column of the block that itself reads no typed value."""
+        for spec in columns.values():
+            for ref in spec.typed_refs:
+                where = spec.line
+                if ref not in columns:
+                    self.add(
+                        where,
+                        f"column '{spec.name}' reads typed.{ref}, but this block does not map "
+                        f"'{ref}'.{did_you_mean(ref, columns)}",
+                        "typed.<column> is the converted value of another contract column of the "
+                        "same block: " + ", ".join(columns),
+                    )
+                elif ref == spec.name:
+                    self.add(where, f"column '{spec.name}' reads its own typed value")
+                elif columns[ref].typed_refs:
+                    self.add(
+                        where,
+                        f"column '{spec.name}' reads typed.{ref}, which itself reads typed values",
+                        f"write {ref}'s expression in terms of source columns (one level only)",
+                    )
+
     def column(
         self,
         contract_col: Column,
         spec: Any,
         path: tuple[Any, ...],
         value_maps: dict[str, dict[str, str | None]],
+        opts: dict[str, Any] | None = None,
     ) -> ColumnSpec | None:
         name = contract_col.name
         line = self.loc.line(path)
@@ -611,8 +935,12 @@ class _Parser:
                 f"write '{name}: <source column>' or '{name}: {{value: ...}}'",
             )
             return None
+        opts = opts or {}
         if isinstance(spec, str):
-            return ColumnSpec(name=name, kind="from", source=spec, line=line)
+            numbers = None
+            if contract_col.is_numeric:
+                numbers = self.number_format(opts.get("numbers"), opts.get("numbers__line"), path)
+            return ColumnSpec(name=name, kind="from", source=spec, line=line, numbers=numbers)
         if not isinstance(spec, dict):
             self.add(path, f"column '{name}' must be a source column name or a mapping")
             return None
@@ -660,6 +988,34 @@ class _Parser:
         if default is not None and not isinstance(default, str):
             self.add((*path, "default"), f"default: of column '{name}' must be one text value")
             default = None
+        nums_dict = opts.get("numbers")
+        nums_line = opts.get("numbers__line")
+        if "numbers" in spec:
+            own = self.numbers_dict(spec["numbers"], (*path, "numbers"))
+            if own is not None:
+                nums_dict = {**(nums_dict or {}), **own}
+                nums_line = self.loc.line((*path, "numbers"))
+            if not contract_col.is_numeric:
+                self.add(
+                    (*path, "numbers"),
+                    f"column '{name}' is {contract_col.data_type}: numbers: applies to number columns",
+                    "remove it",
+                )
+        # A constant is contract text (a dot for decimals): numbers: is the export's format.
+        numbers = (
+            self.number_format(nums_dict, nums_line, path)
+            if contract_col.is_numeric and kind != "value"
+            else None
+        )
+        when = self.text(spec.get("when"), (*path, "when"), "when")
+        if "when" in spec and not when:
+            self.add((*path, "when"), f"when: of column '{name}' is empty")
+        refs: list[str] = []
+        for sql in (raw if kind == "expr" else None, when):
+            for m in TYPED_REF_RE.finditer(sql or ""):
+                ref = m.group(1) or m.group(2)
+                if ref not in refs:
+                    refs.append(ref)
         col = ColumnSpec(
             name=name,
             kind=kind,
@@ -671,6 +1027,9 @@ class _Parser:
             default=default,
             format=fmt,
             line=line,
+            numbers=numbers,
+            when=when or None,
+            typed_refs=tuple(refs),
         )
         self.check_values(contract_col, col, path)
         return col
@@ -716,6 +1075,7 @@ def value_problem(col: Column, value: str) -> str | None:
 
 
 _BOOL_WORDS = {"true", "false", "t", "f", "yes", "no", "y", "n", "1", "0"}
+_BOOL_TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 
 
 def _value_fix(col: Column) -> str:
@@ -728,20 +1088,104 @@ def _kind(value: Any) -> str:
     return "list" if isinstance(value, list) else "mapping" if isinstance(value, dict) else "value"
 
 
-def parse_mapping(text: str, path: Path, contract: Contract | None = None) -> Mapping:
-    """Parse the text of a mapping file; raise MappingError listing every problem."""
+def parse_mapping_partial(
+    text: str, path: Path, contract: Contract | None = None
+) -> tuple[Mapping | None, list[Issue]]:
+    """Parse what can be parsed and list every problem (no exception).
+
+    The mapping leaves out the blocks and columns that have problems, so the
+    checks against the source files can still run on the rest: `--check`
+    reports everything in one pass.
+    """
     parser = _Parser(path, contract or load_contract())
     mapping = parser.parse(text)
-    if parser.issues or mapping is None:
-        raise MappingError(parser.issues)
+    return mapping, parser.issues
+
+
+def parse_mapping(text: str, path: Path, contract: Contract | None = None) -> Mapping:
+    """Parse the text of a mapping file; raise MappingError listing every problem."""
+    mapping, issues = parse_mapping_partial(text, path, contract)
+    if issues or mapping is None:
+        raise MappingError(issues)
     return mapping
+
+
+def load_mapping_partial(
+    path: Path, contract: Contract | None = None
+) -> tuple[Mapping | None, list[Issue]]:
+    """Read a mapping file; the parsable part and every problem (see parse_mapping_partial)."""
+    path = Path(path)
+    if not path.is_file():
+        return None, [
+            Issue(path, None, "the mapping file does not exist", "check the --mapping path")
+        ]
+    return parse_mapping_partial(path.read_text(encoding="utf-8"), path, contract)
 
 
 def load_mapping(path: Path, contract: Contract | None = None) -> Mapping:
     """Read and parse a mapping file; raise MappingError listing every problem."""
-    path = Path(path)
-    if not path.is_file():
-        raise MappingError(
-            [Issue(path, None, "the mapping file does not exist", "check the --mapping path")]
-        )
-    return parse_mapping(path.read_text(encoding="utf-8"), path, contract)
+    mapping, issues = load_mapping_partial(path, contract)
+    if issues or mapping is None:
+        raise MappingError(issues)
+    return mapping
+
+
+# --------------------------------------------------------------------------- seeds
+
+
+@dataclass(frozen=True)
+class SeedInfo:
+    """A seed's columns (header of seeds/<name>.csv), its rows by raw key and its column rules."""
+
+    name: str
+    columns: tuple[str, ...]
+    rows: dict[str, dict[str, str]]
+    types: dict[str, str]
+    accepted: dict[str, tuple[str, ...]]
+
+    def problem(self, column: str, value: str) -> str | None:
+        accepted = self.accepted.get(column)
+        if accepted and value not in accepted:
+            return f"'{value}' is not an accepted value.{did_you_mean(value, accepted)}"
+        dtype = self.types.get(column, "varchar").lower()
+        if dtype == "boolean" and value.lower() not in ("true", "false"):
+            return f"'{value}' is not true or false"
+        if dtype == "integer" and not re.fullmatch(r"-?\d+", value):
+            return f"'{value}' is not a whole number"
+        if dtype.startswith("decimal"):
+            try:
+                float(value)
+            except ValueError:
+                return f"'{value}' is not a number (write it with a dot)"
+        return None
+
+    def fix(self, column: str) -> str:
+        accepted = self.accepted.get(column)
+        if accepted:
+            return "use one of: " + ", ".join(accepted)
+        return f"give a {self.types.get(column, 'text')} value, as in seeds/{self.name}.csv"
+
+
+def seed_info(name: str, root: Path | None = None) -> SeedInfo:
+    """Columns, rows and rules of seeds/<name>.csv (types and accepted values from seeds/_seeds.yml)."""
+    import csv as _csv
+
+    folder = (root or project_root()) / "seeds"
+    with (folder / f"{name}.csv").open(encoding="utf-8", newline="") as fh:
+        reader = _csv.DictReader(fh)
+        columns = tuple(reader.fieldnames or ())
+        rows = {(r[columns[0]] or "").strip().lower(): dict(r) for r in reader if r.get(columns[0])}
+    types: dict[str, str] = {}
+    accepted: dict[str, tuple[str, ...]] = {}
+    meta = yaml.safe_load((folder / "_seeds.yml").read_text(encoding="utf-8")) or {}
+    for seed in meta.get("seeds", []):
+        if seed.get("name") != name:
+            continue
+        types = {k: str(v) for k, v in (seed.get("config", {}).get("column_types") or {}).items()}
+        for col in seed.get("columns", []):
+            for test in col.get("data_tests") or []:
+                if isinstance(test, dict) and "accepted_values" in test:
+                    body = test["accepted_values"]
+                    values = (body.get("arguments") or body).get("values") or []
+                    accepted[col["name"]] = tuple(str(v) for v in values)
+    return SeedInfo(name, columns, rows, types, accepted)
