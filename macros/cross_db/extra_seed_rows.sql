@@ -1,7 +1,7 @@
 {#- Rows a mapping adds to a seed (docs/import.md, `seed_rows`): the CSV
     <dir>/<seed_name>.csv with the seed's columns, all read as text, where <dir>
     is the var `extra_seed_rows_dir`, else the environment variable
-    CRM_EXTRA_SEED_ROWS_DIR (the build sets it to <landing>/_seed_rows). A
+    CRM_EXTRA_SEED_ROWS_DIR (the build sets it to <landing>/.seed_rows). A
     relative folder is taken from the project's folder. No folder, no file or
     an adapter that cannot read a local file gives zero rows. `columns` is the
     list of the seed's column names; every column comes out as a string, null

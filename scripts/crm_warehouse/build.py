@@ -74,7 +74,7 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         "CRM_DUCKDB_PATH": str(settings.warehouse_path),
         # rows an import's mapping adds to the stage and lead-source seeds
         # (macro extra_seed_rows; absent files give none)
-        "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / "_seed_rows"),
+        "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / ".seed_rows"),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
