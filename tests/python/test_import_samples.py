@@ -53,23 +53,31 @@ class Published:
         return self.sql(query)[0][0]
 
 
-_CACHE: dict[str, Published] = {}
+_CACHE: dict[str, Published | BaseException] = {}
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory: pytest.TempPathFactory):
-    """Import a sample once per test session: import, load, build, publish."""
+    """Import a sample once per test session: import, load, build, publish. A
+    failure is kept too, so the sample's other tests report it without
+    building again."""
     from crm_warehouse.pipeline import refresh
 
     def get(name: str) -> Published:
         if name not in _CACHE:
             mapping, source = MAPPINGS / f"{name}.yml", SAMPLES / name
-            check_import(mapping, source)
-            workdir = tmp_path_factory.mktemp(name)
-            import_export(mapping, source, workdir)
-            report = refresh(import_settings(workdir)).to_dict()
-            _CACHE[name] = Published(workdir, report)
-        return _CACHE[name]
+            try:
+                check_import(mapping, source)
+                workdir = tmp_path_factory.mktemp(name)
+                import_export(mapping, source, workdir)
+                report = refresh(import_settings(workdir)).to_dict()
+                _CACHE[name] = Published(workdir, report)
+            except Exception as exc:
+                _CACHE[name] = exc
+        got = _CACHE[name]
+        if isinstance(got, BaseException):
+            raise got
+        return got
 
     return get
 
