@@ -72,6 +72,9 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         **_DBT_ENV,
         "DBT_PROFILES_DIR": str(settings.root / "profiles"),
         "CRM_DUCKDB_PATH": str(settings.warehouse_path),
+        # rows an import's mapping adds to the stage and lead-source seeds
+        # (macro extra_seed_rows; absent files give none)
+        "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / ".seed_rows"),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)

@@ -8,9 +8,9 @@
 {%- set phone_columns = [('contacts', 'phone'), ('leads', 'phone')] -%}
 {#- (table, column, seed, seed column, check every loaded row instead of the kept records) -#}
 {%- set seed_mappings = [
-    ('opportunities', 'stage_name', 'stages', 'raw_stage_name', false),
-    ('opportunity_stage_history', 'stage_name', 'stages', 'raw_stage_name', true),
-    ('leads', 'lead_source', 'lead_sources', 'raw_lead_source', false),
+    ('opportunities', 'stage_name', 'stg_reference__stages', 'raw_stage_name', false),
+    ('opportunity_stage_history', 'stage_name', 'stg_reference__stages', 'raw_stage_name', true),
+    ('leads', 'lead_source', 'stg_reference__lead_sources', 'raw_lead_source', false),
     ('campaigns', 'channel', 'campaign_channels', 'raw_channel', false),
     ('support_cases', 'priority', 'case_priorities', 'raw_priority', false),
 ] -%}

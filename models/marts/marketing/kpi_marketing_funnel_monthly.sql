@@ -5,7 +5,7 @@ with months as (
 ),
 
 lead_sources as (
-    select * from {{ ref('lead_sources') }}
+    select * from {{ ref('stg_reference__lead_sources') }}
 ),
 
 leads as (

@@ -20,20 +20,22 @@ members as (
 ),
 
 stages as (
-    select * from {{ ref('stages') }}
+    select * from {{ ref('stg_reference__stages') }}
 ),
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+-- one row per open canonical stage, with the probability of the seed row named
+-- after it (raw names of one stage may carry their CRM's own probabilities)
 open_stages as (
-    select distinct
+    select
         stage_name,
         stage_order,
         default_probability as stage_probability
     from stages
-    where not is_closed
+    where not is_closed and raw_stage_name = stage_name
 ),
 
 -- deals closed in the 12 months up to the as-of date, with the furthest open stage they reached
@@ -90,6 +92,7 @@ open_deals as (
         opportunities.opportunity_id,
         opportunities.stage_name,
         opportunities.amount,
+        opportunities.amount * opportunities.stage_probability as weighted_amount,
         cast({{ dbt.date_trunc('month', 'opportunities.expected_close_date') }} as date)
             as expected_close_month_start_date
     from opportunities
@@ -115,7 +118,8 @@ open_by_member as (
         opportunity_dimensions.dimension_value,
         open_deals.stage_name,
         count(*) as open_opportunity_count,
-        sum(open_deals.amount) as open_amount
+        sum(open_deals.amount) as open_amount,
+        sum(open_deals.weighted_amount) as weighted_amount
     from open_deals
     inner join opportunity_dimensions
         on open_deals.opportunity_id = opportunity_dimensions.opportunity_id
@@ -145,6 +149,7 @@ joined as (
         spine.*,
         coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
         cast(coalesce(open_by_member.open_amount, 0) as decimal(18, 2)) as open_amount,
+        coalesce(open_by_member.weighted_amount, 0) as weighted_amount,
         empirical.reached_count as empirical_sample_count,
         empirical.reached_won_count as empirical_won_count,
         {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability
@@ -175,7 +180,8 @@ final as (
         joined.empirical_win_probability,
         joined.empirical_sample_count,
         joined.empirical_won_count,
-        cast(round(joined.open_amount * joined.stage_probability, 2) as decimal(18, 2)) as forecast_amount,
+        -- each deal at its own raw stage's probability (S7's weighted amount)
+        cast(round(joined.weighted_amount, 2) as decimal(18, 2)) as forecast_amount,
         cast(round(joined.open_amount * joined.empirical_win_probability, 2) as decimal(18, 2))
             as forecast_amount_empirical
     from joined

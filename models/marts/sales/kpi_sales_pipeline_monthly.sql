@@ -18,7 +18,7 @@ months as (
 ),
 
 stages as (
-    select * from {{ ref('stages') }}
+    select * from {{ ref('stg_reference__stages') }}
 ),
 
 -- the open canonical stages, plus any other label found at a month end

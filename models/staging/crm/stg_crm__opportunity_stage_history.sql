@@ -3,7 +3,7 @@ with source as (
 ),
 
 stages as (
-    select * from {{ ref('stages') }}
+    select * from {{ ref('stg_reference__stages') }}
 ),
 
 -- the history carries no currency: amounts are in the opportunity's currency

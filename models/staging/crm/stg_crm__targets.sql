@@ -3,7 +3,7 @@ with source as (
 ),
 
 lead_sources as (
-    select * from {{ ref('lead_sources') }}
+    select * from {{ ref('stg_reference__lead_sources') }}
 ),
 
 renamed as (

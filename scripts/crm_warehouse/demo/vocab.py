@@ -90,7 +90,7 @@ UNMAPPED_STAGES: dict[str, str] = {
     "prospecting": "Lead In",
     "qualification": "Sales Qualified",
     "discovery": "Demo Scheduled",
-    "proposal": "Contract Sent",
+    "proposal": "Contract Out",
     "negotiation": "Verbal Commit",
     "closed_won": "Closed Won - Paid",
     "closed_lost": "Closed - No Decision",
