@@ -91,7 +91,11 @@ def landing_is_empty(settings: Settings) -> bool:
     if not settings.landing_dir.exists():
         return True
     return not any(
-        p.is_file() and not p.name.startswith("_") for p in settings.landing_dir.rglob("*")
+        p.is_file()
+        and not p.name.startswith("_")
+        # .seed_rows/ (an import's extra seed rows) and other dot folders hold no table data
+        and not any(part.startswith(".") for part in p.relative_to(settings.landing_dir).parts)
+        for p in settings.landing_dir.rglob("*")
     )
 
 

@@ -126,3 +126,18 @@ def test_step_durations_are_measured() -> None:
         time.sleep(0.05)
     assert report.steps[0].seconds >= 0.05
     assert report.steps[0].status == "ok"
+
+
+def test_landing_with_only_seed_rows_is_empty(tmp_path) -> None:
+    """An import's extra seed rows (landing/.seed_rows/) are not table data: a
+    landing folder holding only them still counts as empty."""
+    from crm_warehouse.pipeline import landing_is_empty
+    from crm_warehouse.settings import Settings
+
+    settings = Settings.under(tmp_path)
+    (settings.landing_dir / ".seed_rows").mkdir(parents=True)
+    (settings.landing_dir / ".seed_rows" / "stages.csv").write_text("raw_stage_name\nx\n")
+    assert landing_is_empty(settings)
+    (settings.landing_dir / "leads").mkdir()
+    (settings.landing_dir / "leads" / "leads.csv").write_text("lead_id\n1\n")
+    assert not landing_is_empty(settings)
