@@ -175,6 +175,33 @@ def m1_leads_mom_growth(leads: pd.DataFrame, month: date) -> Decimal | None:
     return ratio(now - before, before)
 
 
+def months_back(month: date, n: int) -> date:
+    return (pd.Timestamp(month) - pd.offsets.MonthBegin(n)).date() if n else month
+
+
+def m1_leads_qoq_growth(leads: pd.DataFrame, month: date) -> Decimal | None:
+    # M1 quarter-over-quarter growth. Choice (docs/import.md): the trailing
+    # three months (this and the two before) against the three before them;
+    # null when those had no leads.
+    now = sum(m1_leads_created(leads, months_back(month, n)) for n in range(3))
+    before = sum(m1_leads_created(leads, months_back(month, n)) for n in range(3, 6))
+    return ratio(now - before, before)
+
+
+def m1_leads_yoy_growth(leads: pd.DataFrame, month: date) -> Decimal | None:
+    # M1 year-over-year growth: against the same month a year earlier; null
+    # when that month had no leads.
+    now, before = m1_leads_created(leads, month), m1_leads_created(leads, months_back(month, 12))
+    return ratio(now - before, before)
+
+
+def m2_qualification_rate(leads: pd.DataFrame, month: date) -> Decimal | None:
+    # M2 qualification rate = leads qualified / leads identified in the month:
+    # every Olist lead is marketing-qualified at its first contact.
+    n = m1_leads_created(leads, month)
+    return ratio(n, n)
+
+
 def cohort(leads: pd.DataFrame, month: date) -> pd.DataFrame:
     return leads[leads["cohort_month"] == month]
 
@@ -300,15 +327,15 @@ SALES_DIMENSIONS = {
 #: (KPI id, mart column, function, over deals (True) or leads (False), dimensions)
 SALES_KPIS = [
     ("S1", "won_count", s1_won_count, True, ("all", "owner", "lead_source", "channel_group")),
-    ("S2", "won_revenue", s2_won_revenue, True, ("all", "owner", "lead_source", "channel_group")),
-    ("S2", "won_with_amount_count", s2_won_with_amount, True, ("all", "lead_source")),
-    ("S3", "average_deal_size", s3_average_deal_size, True, ("all", "lead_source")),
-    ("S4", "win_rate", s4_win_rate, True, ("all", "owner")),
+    ("S2", "won_revenue", s2_won_revenue, True, ("all", "lead_source")),
+    ("S2", "won_with_amount_count", s2_won_with_amount, True, ("all",)),
+    ("S3", "average_deal_size", s3_average_deal_size, True, ("all",)),
+    ("S4", "win_rate", s4_win_rate, True, ("all",)),
     ("S5", "leads_created_count", s5_leads_created, False, ("all", "lead_source", "channel_group")),
     ("S5", "leads_won_count", s5_leads_won, False, ("all", "lead_source", "channel_group")),
     ("S5", "close_rate", s5_close_rate, False, ("all", "lead_source", "channel_group")),
     ("S6", "sales_cycle_days_mean", s6_cycle_mean, True, ("all", "owner", "lead_source")),
-    ("S6", "sales_cycle_days_median", s6_cycle_median, True, ("all", "owner", "lead_source")),
+    ("S6", "sales_cycle_days_median", s6_cycle_median, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_mean", s6_lead_to_close_mean, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_median", s6_lead_to_close_median, True, ("all", "lead_source")),
 ]
@@ -316,10 +343,12 @@ SALES_KPIS = [
 MARKETING_LEADS_KPIS = [
     ("M1", "leads_created", m1_leads_created),
     ("M1", "leads_mom_growth", m1_leads_mom_growth),
+    ("M1", "leads_qoq_growth", m1_leads_qoq_growth),
+    ("M1", "leads_yoy_growth", m1_leads_yoy_growth),
+    ("M2", "qualification_rate", m2_qualification_rate),
 ]
 
 FUNNEL_KPIS = [
-    ("M3", "leads_created", m1_leads_created),
     ("M3", "leads_with_opportunity", m3_leads_with_opportunity),
     ("M3", "leads_won", m3_leads_won),
     ("M3", "lead_to_won_rate", m3_lead_to_won_rate),
