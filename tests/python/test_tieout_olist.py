@@ -314,6 +314,69 @@ def s6_lead_to_close_median(deals: pd.DataFrame, month: date) -> Decimal | None:
     return median_days(list(won_in(deals, month)["lead_to_close_days"]))
 
 
+def m4_opportunities_created(deals: pd.DataFrame, month: date) -> int:
+    # M4 / M9 opportunities created in the month (the deal's start, UTC).
+    return int((deals["deal_created_at"].map(month_of) == month).sum())
+
+
+def first_wins(deals: pd.DataFrame) -> pd.DataFrame:
+    """One row per customer (seller) at its first won deal."""
+    return deals.sort_values("won_at").groupby("seller").head(1)
+
+
+def c1_new_customers(deals: pd.DataFrame, month: date) -> int:
+    # C1 new customers: sellers whose first won deal falls in the month.
+    return int((first_wins(deals)["close_month"] == month).sum())
+
+
+def m6_new_customers_with_lead(deals: pd.DataFrame, month: date) -> int:
+    # M6 base. Choice (docs/import.md): a customer's first lead is one created
+    # on or before its first win; the seller whose lead came two days after
+    # its win has none.
+    first = first_wins(deals)
+    first = first[first["close_month"] == month]
+    return int((first["created_at"] <= first["won_at"]).sum())
+
+
+def m6_referral_customers(deals: pd.DataFrame, month: date) -> int:
+    # M6 referral customers: new customers whose first lead came from a referral.
+    first = first_wins(deals)
+    first = first[(first["close_month"] == month) & (first["created_at"] <= first["won_at"])]
+    return int((first["lead_source"] == "referral").sum())
+
+
+def balance_date(month: date) -> date:
+    """The month's end, or the as-of date in the as-of month."""
+    return min((pd.Timestamp(month) + pd.offsets.MonthEnd(0)).date(), AS_OF)
+
+
+def active_customers(deals: pd.DataFrame, day: date) -> set[str]:
+    """C2: sellers with a won deal in the 12 months up to `day` (no orders or
+    contracts in this export)."""
+    start = (pd.Timestamp(day) - pd.DateOffset(months=12)).date()
+    won_dates = deals["won_at"].dt.date
+    return set(deals.loc[(won_dates > start) & (won_dates <= day), "seller"])
+
+
+def c2_active_at_start(deals: pd.DataFrame, month: date) -> int:
+    # C2 active at the start of the month: active at the previous month's end.
+    return len(active_customers(deals, month - pd.Timedelta(days=1)))
+
+
+def c2_active_at_end(deals: pd.DataFrame, month: date) -> int:
+    return len(active_customers(deals, balance_date(month)))
+
+
+def c2_retained(deals: pd.DataFrame, month: date) -> int:
+    start = active_customers(deals, month - pd.Timedelta(days=1))
+    return len(start & active_customers(deals, balance_date(month)))
+
+
+def c2_retention_rate(deals: pd.DataFrame, month: date) -> Decimal | None:
+    # C2 retention rate = retained / active at start.
+    return ratio(c2_retained(deals, month), c2_active_at_start(deals, month))
+
+
 # --------------------------------------------------------------------------- expected figures
 
 #: kpi_sales_monthly dimension_name -> the column of LEADS/DEALS holding its member.
@@ -338,6 +401,7 @@ SALES_KPIS = [
     ("S6", "sales_cycle_days_median", s6_cycle_median, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_mean", s6_lead_to_close_mean, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_median", s6_lead_to_close_median, True, ("all", "lead_source")),
+    ("M9", "opportunities_created_count", m4_opportunities_created, True, ("all", "lead_source")),
 ]
 
 MARKETING_LEADS_KPIS = [
@@ -387,6 +451,65 @@ def per_source_figures(kpis, sources) -> dict[tuple, object]:
     return figures
 
 
+#: (KPI, column, function) of kpi_marketing_channel_groups_monthly, per channel group.
+CHANNEL_GROUP_KPIS = [
+    ("M4", "leads_created", m1_leads_created, False),
+    ("M4", "opportunities_created", m4_opportunities_created, True),
+    ("M4", "won_deals", s1_won_count, True),
+    ("M4", "won_revenue", s2_won_revenue, True),
+]
+#: (KPI, table, column, function) of the whole-company customer marts.
+CUSTOMER_KPIS = [
+    ("C1", "customers.kpi_customer_retention_monthly", "new_customers", c1_new_customers),
+    (
+        "C2",
+        "customers.kpi_customer_retention_monthly",
+        "active_customers_at_start",
+        c2_active_at_start,
+    ),
+    ("C2", "customers.kpi_customer_retention_monthly", "active_customers_at_end", c2_active_at_end),
+    ("C2", "customers.kpi_customer_retention_monthly", "retained_customers", c2_retained),
+    ("C2", "customers.kpi_customer_retention_monthly", "retention_rate", c2_retention_rate),
+    ("M6", "marketing.kpi_marketing_referral_customers_monthly", "new_customers", c1_new_customers),
+    (
+        "M6",
+        "marketing.kpi_marketing_referral_customers_monthly",
+        "new_customers_with_lead",
+        m6_new_customers_with_lead,
+    ),
+    (
+        "M6",
+        "marketing.kpi_marketing_referral_customers_monthly",
+        "referral_customers",
+        m6_referral_customers,
+    ),
+]
+
+
+def channel_group_figures() -> dict[tuple, object]:
+    """(kpi, column, channel group, month) -> expected value."""
+    figures = {}
+    for kpi_id, column, compute, on_deals in CHANNEL_GROUP_KPIS:
+        rows = DEALS if on_deals else LEADS
+        for group in sorted(set(LEADS["channel_group"])):
+            for month in MONTHS:
+                figures[(kpi_id, column, group, month)] = compute(
+                    rows[rows["channel_group"] == group], month
+                )
+    return figures
+
+
+def customer_figures() -> dict[tuple, object]:
+    """(kpi, table, column, month) -> expected value."""
+    return {
+        (kpi_id, table, column, month): compute(DEALS, month)
+        for kpi_id, table, column, compute in CUSTOMER_KPIS
+        for month in MONTHS
+    }
+
+
+CHANNEL_GROUP_FIGURES = channel_group_figures()
+CUSTOMER_FIGURES = customer_figures()
 SALES_FIGURES = sales_figures()
 LEADS_FIGURES = per_source_figures(MARKETING_LEADS_KPIS, LEAD_SOURCES)
 FUNNEL_FIGURES = per_source_figures(
@@ -504,6 +627,15 @@ def marts(tmp_path_factory: pytest.TempPathFactory):
             "select lead_source, month_start_date, * from marketing.kpi_marketing_leads_monthly",
             2,
         ),
+        "channel_groups": rows_by_key(
+            imported,
+            "select channel_group, month_start_date, * from marketing.kpi_marketing_channel_groups_monthly",
+            2,
+        ),
+        "customers": {
+            table: rows_by_key(imported, f"select month_start_date, * from {table}", 1)
+            for table in sorted({table for _, table, _, _ in CUSTOMER_KPIS})
+        },
         "funnel": rows_by_key(
             imported,
             "select lead_source, month_start_date, * from marketing.kpi_marketing_funnel_monthly",
@@ -584,3 +716,29 @@ def test_totals(marts, key) -> None:
     sql, expected = TOTALS[key]
     actual = exact(marts["imported"].query(sql)[0][0])
     assert actual == expected, f"{key[0]} {key[1]}: expected {expected}, mart has {actual}"
+
+
+@pytest.mark.parametrize("key", sorted(CHANNEL_GROUP_FIGURES), ids=_id)
+def test_channel_groups_monthly(marts, key) -> None:
+    kpi_id, column, group, month = key
+    expected = CHANNEL_GROUP_FIGURES[key]
+    row = marts["channel_groups"].get((group, month))
+    assert row is not None, (
+        f"{kpi_id} {column}: kpi_marketing_channel_groups_monthly has no row for {group}, {month:%Y-%m}"
+    )
+    actual = exact(row[column])
+    assert actual == expected, (
+        f"{kpi_id} {column} for channel_group={group}, {month:%Y-%m}: expected {expected}, mart has {actual}"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(CUSTOMER_FIGURES), ids=_id)
+def test_customers_monthly(marts, key) -> None:
+    kpi_id, table, column, month = key
+    expected = CUSTOMER_FIGURES[key]
+    row = marts["customers"][table].get((month,))
+    assert row is not None, f"{kpi_id} {column}: {table} has no row for {month:%Y-%m}"
+    actual = exact(row[column])
+    assert actual == expected, (
+        f"{kpi_id} {column} ({table}), {month:%Y-%m}: expected {expected}, mart has {actual}"
+    )
