@@ -138,7 +138,8 @@ final as (
         coalesce(is_closed, false) as is_closed,
         coalesce(is_won, false) as is_won,
         coalesce(is_closed and not is_won, false) as is_lost,
-        coalesce(not is_closed, false) as is_open,
+        -- an unmapped stage (is_closed null) is not known to be closed: open
+        not coalesce(is_closed, false) as is_open,
         amount,
         amount_local,
         currency_code,
