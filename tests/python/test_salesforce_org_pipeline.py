@@ -6,7 +6,8 @@ Loader writes (API field names: Opportunity, OpportunityHistory, Account,
 User). It holds what the demo data cannot show: deals whose OpportunityHistory
 starts after their CreatedDate, a deal without any history, a custom stage the
 stages seed does not know ("Pending Legal Review", made up on purpose so no seed
-update maps it), a deal lost and re-opened, a deal created on the as-of date.
+update maps it) on open deals, a custom closed stage ("Closed - No Decision") on
+a closed one, a deal lost and re-opened, a deal created on the as-of date.
 
 The fixture is imported through mappings/salesforce_org_api.yml and built once
 per module. The expected figures are computed here with pandas straight from
@@ -14,8 +15,8 @@ the fixture's CSV files, following ../shared/KPI_CATALOGUE.md (S7: open at a
 month end = created on or before it and not closed by it, from creation) and
 the choices written in the dbt docs (sales_open_pipeline): before its first
 history row a deal is in `no_stage_yet` with that row's amount; a stage the seed
-does not map is open, as `unmapped`; the as-of month is measured at the as-of
-date. Nothing here reads the warehouse's SQL; only seeds/stages.csv (reference
+does not map is open, as `unmapped`, unless the export closed the deal; the
+as-of month is measured at the as-of date. Nothing here reads the warehouse's SQL; only seeds/stages.csv (reference
 data: which raw stage names are closed, and their canonical names) is shared.
 """
 
@@ -39,6 +40,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("salesforce_org")]
 FIXTURE = project_root() / "tests" / "fixtures" / "salesforce_org"
 MAPPING = project_root() / "mappings" / "salesforce_org_api.yml"
 CUSTOM_STAGE = "Pending Legal Review"
+#: A custom closed stage the seed does not know either: the deal carrying it is
+#: closed (IsClosed, so the mapping gives it a closed_at), outcome unknown.
+CUSTOM_CLOSED_STAGE = "Closed - No Decision"
 
 
 # --------------------------------------------------------------------------- pandas
@@ -242,6 +246,18 @@ def test_unmapped_stage_is_forecast_and_reported(marts: duckdb.DuckDBPyConnectio
         "opportunities": int((opps["StageName"] == CUSTOM_STAGE).sum()),
         "opportunity_stage_history": int((hist["StageName"] == CUSTOM_STAGE).sum()),
     }
+    # The deal the export closed in a custom stage: neither open now, nor won or lost.
+    closed_custom = opps.loc[opps["StageName"] == CUSTOM_CLOSED_STAGE, "Id"].tolist()
+    assert len(closed_custom) == 1
+    state = marts.execute(
+        """
+        select is_open, is_closed, is_won, is_lost, cast(closed_at as date)
+        from core.fct_opportunities where opportunity_id = ?
+        """,
+        closed_custom,
+    ).fetchone()
+    close = opps.loc[opps["StageName"] == CUSTOM_CLOSED_STAGE, "CloseDate"].item()
+    assert state == (False, False, False, False, date.fromisoformat(close))
     # The build's warning names the value, not only "warned n".
     from crm_warehouse.runlog import summary_lines
 

@@ -5,7 +5,8 @@
     creation in stage 'no_stage_yet' until its first history row. Opportunities
     without stage history get one period from creation to close in their current
     stage ('unknown' when they are closed now). An unmapped stage is not known to
-    be closed, so it counts as open, as 'unmapped'. -#}
+    be closed, so it counts as open, as 'unmapped' (until the deal's closed_at
+    when the export gives one). -#}
 with stage_intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
 ),
@@ -27,7 +28,7 @@ from_history as (
             else stage_intervals.entered_at
         end as valid_from_at,
         case
-            when stage_intervals.exited_at is null and opportunities.is_closed then opportunities.closed_at
+            when stage_intervals.exited_at is null and not opportunities.is_open then opportunities.closed_at
             else stage_intervals.exited_at
         end as valid_to_at
     from stage_intervals
