@@ -150,6 +150,9 @@ def refresh(
         with report.step("dbt build") as rec:
             result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
             rec.details = {"counts": result.counts()}
+            unmapped = _unmapped_values(settings)
+            if unmapped:
+                report.summary["unmapped_values"] = unmapped
             if not result.success:
                 rec.status = "failed"
                 problems = [p for p in result.problems() if p.status != "warn"]
@@ -216,6 +219,23 @@ def _check_freshness(settings: Settings, report: RunReport) -> None:
                 "Land fresh exports in the landing folder, or set CRM_SKIP_FRESHNESS=1 "
                 "to build on the data you have (see target/sources.json).",
             )
+
+
+def _unmapped_values(settings: Settings) -> list[str]:
+    """The raw values no seed maps (data_quality.dq_unmapped_values), e.g.
+    "opportunities.stage_name = 'pending legal review' (2)": what the build's
+    unmapped-value warning is about, by name. [] when the mart is not built."""
+    import duckdb
+
+    try:
+        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+            rows = con.execute(
+                "select table_name || '.' || column_name, raw_value, record_count "
+                "from data_quality.dq_unmapped_values order by 1, 2"
+            ).fetchall()
+    except duckdb.Error:
+        return []
+    return [f"{column} = '{value}' ({count})" for column, value, count in rows]
 
 
 def _empty_sources(settings: Settings) -> set[str]:

@@ -237,6 +237,12 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             f"{_fmt(totals.get('tests_passed'))}, warned {_fmt(totals.get('tests_warned'))}, "
             f"failed {_fmt(totals.get('tests_failed'))}; models built {_fmt(totals.get('models_built'))}"
         )
+    unmapped: list[str] = summary.get("unmapped_values") or []
+    if unmapped:
+        lines.append(
+            "Unmapped values (no seed maps them: add them to seeds/ or fix them in the CRM; "
+            "data_quality.dq_unmapped_values): " + ", ".join(unmapped)
+        )
     kpis: list[Mapping[str, Any]] = summary.get("kpis") or []
     if kpis:
         lines.append("Headline KPIs: " + "; ".join(f"{k['label']} {k['display']}" for k in kpis))

@@ -120,6 +120,20 @@ def test_summary_lines() -> None:
     assert "Dashboard: /p/dashboard.html" in lines
 
 
+def test_summary_lines_name_unmapped_values() -> None:
+    """A build that warns about unmapped values says which, not only "warned 2"."""
+    report = make_report()
+    report.summary = {
+        "totals": run_totals(report),
+        "unmapped_values": ["opportunities.stage_name = 'pending legal review' (2)"],
+    }
+    lines = summary_lines(report.to_dict())
+    assert lines[1].startswith("Unmapped values (no seed maps them")
+    assert lines[1].endswith(": opportunities.stage_name = 'pending legal review' (2)")
+    report.summary = {"totals": run_totals(report)}
+    assert not any("Unmapped" in line for line in summary_lines(report.to_dict()))
+
+
 def test_step_durations_are_measured() -> None:
     report = RunReport(run_id="t", started_at=datetime.now(UTC))
     with report.step("sleep"):

@@ -1,8 +1,12 @@
 {#- The periods in which each opportunity was open, in which stage: the open-stage
     intervals of the stage history, starting no earlier than the opportunity's
     creation and, for the current entry of a deal that is closed now, ending at
-    its close. Opportunities without stage history get one period from creation
-    to close in their current stage ('unknown' when they are closed now). -#}
+    its close. A deal whose history starts after its creation is open from its
+    creation in stage 'no_stage_yet' until its first history row. Opportunities
+    without stage history get one period from creation to close in their current
+    stage ('unknown' when they are closed now). An unmapped stage is not known to
+    be closed, so it counts as open, as 'unmapped' (until the deal's closed_at
+    when the export gives one). -#}
 with stage_intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
 ),
@@ -24,7 +28,7 @@ from_history as (
             else stage_intervals.entered_at
         end as valid_from_at,
         case
-            when stage_intervals.exited_at is null and opportunities.is_closed then opportunities.closed_at
+            when stage_intervals.exited_at is null and not opportunities.is_open then opportunities.closed_at
             else stage_intervals.exited_at
         end as valid_to_at
     from stage_intervals
@@ -34,13 +38,42 @@ from_history as (
     where not coalesce(stage_intervals.is_closed, false)
 ),
 
+-- the history's first row, for the time between creation and it
+first_entries as (
+    select
+        opportunity_id,
+        entered_at as first_entered_at,
+        amount as first_entry_amount
+    from stage_intervals
+    where stage_sequence_number = 1
+),
+
+before_history as (
+    select
+        opportunities.opportunity_id,
+        opportunities.opportunity_id as period_id,
+        'no_stage_yet' as stage_name,
+        cast(null as integer) as stage_order,
+        cast(null as decimal(5, 2)) as stage_probability,
+        coalesce(first_entries.first_entry_amount, opportunities.amount) as amount,
+        opportunities.created_at as valid_from_at,
+        case
+            when opportunities.closed_at < first_entries.first_entered_at then opportunities.closed_at
+            else first_entries.first_entered_at
+        end as valid_to_at
+    from opportunities
+    inner join first_entries
+        on opportunities.opportunity_id = first_entries.opportunity_id
+    where first_entries.first_entered_at > opportunities.created_at
+),
+
 without_history as (
     select
         opportunities.opportunity_id,
         opportunities.opportunity_id as period_id,
         case
-            when opportunities.is_open then opportunities.stage_name
             when opportunities.stage_name is null then 'unmapped'
+            when opportunities.is_open then opportunities.stage_name
             else 'unknown'
         end as stage_name,
         case when opportunities.is_open then opportunities.stage_order end as stage_order,
@@ -55,6 +88,8 @@ without_history as (
 
 unioned as (
     select * from from_history
+    union all
+    select * from before_history
     union all
     select * from without_history
 ),

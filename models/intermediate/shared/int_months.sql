@@ -26,7 +26,8 @@ month_ends as (
         months.month_number,
         months.month_start_date,
         cast({{ dbt.last_day('months.month_start_date', 'month') }} as date) as month_end_date,
-        months.month_start_date = as_of.as_of_month_start_date as is_as_of_month
+        months.month_start_date = as_of.as_of_month_start_date as is_as_of_month,
+        as_of.as_of_date
     from months
     cross join as_of
     where months.month_start_date <= as_of.as_of_month_start_date
@@ -38,7 +39,9 @@ final as (
         month_end_date,
         cast({{ dbt.datediff('month_start_date', 'month_end_date', 'day') | trim }} + 1 as integer) as days_in_month,
         cast(month_number as integer) as month_number,
-        is_as_of_month
+        is_as_of_month,
+        -- the date the month is measured at: its last day, the as-of date for the month in progress
+        case when month_end_date > as_of_date then as_of_date else month_end_date end as balance_date
     from month_ends
 )
 

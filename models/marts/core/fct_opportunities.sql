@@ -74,10 +74,12 @@ joined as (
         account_first_leads.first_lead_created_at as account_first_lead_created_at,
         stage_history.stage_change_count,
         stage_history.has_reopening,
-        -- a closed deal without closed_at takes its latest entry into a closed stage
+        -- a closed deal without closed_at takes its latest entry into a closed stage;
+        -- a deal in an unmapped stage keeps the export's closed_at (outcome unknown)
         case
             when opportunities.is_closed
                 then coalesce(opportunities.closed_at, stage_history.last_closed_entered_at)
+            when opportunities.is_closed is null then opportunities.closed_at
         end as latest_closed_at
     from opportunities
     left join reps
@@ -138,7 +140,8 @@ final as (
         coalesce(is_closed, false) as is_closed,
         coalesce(is_won, false) as is_won,
         coalesce(is_closed and not is_won, false) as is_lost,
-        coalesce(not is_closed, false) as is_open,
+        -- an unmapped stage (is_closed null) is open unless the export gives it a close
+        coalesce(not is_closed, latest_closed_at is null) as is_open,
         amount,
         amount_local,
         currency_code,

@@ -2,7 +2,10 @@
     win probability by expected close month, stage and dimension member, with the
     seed probability of the stage and, beside it, the empirical probability: the
     share of the deals closed in the trailing 12 months up to the as-of date that
-    reached the stage and were won. -#}
+    reached the stage and were won. A deal in a raw stage the seed does not map is
+    open (not known to be closed) and forecast under stage 'unmapped', whose
+    probability is unknown: its forecast amounts are null, its count and amount
+    are kept. -#}
 with opportunities as (
     select * from {{ ref('fct_opportunities') }}
 ),
@@ -90,7 +93,7 @@ empirical as (
 open_deals as (
     select
         opportunities.opportunity_id,
-        opportunities.stage_name,
+        coalesce(opportunities.stage_name, 'unmapped') as stage_name,
         opportunities.amount,
         opportunities.amount * opportunities.stage_probability as weighted_amount,
         cast({{ dbt.date_trunc('month', 'opportunities.expected_close_date') }} as date)
@@ -130,18 +133,34 @@ open_by_member as (
         open_deals.stage_name
 ),
 
+-- the open stages of the seed, plus 'unmapped' when an open deal is in one
+forecast_stages as (
+    select
+        stage_name,
+        stage_order,
+        stage_probability
+    from open_stages
+    union all
+    select distinct
+        'unmapped' as stage_name,
+        cast(null as integer) as stage_order,
+        cast(null as decimal(5, 2)) as stage_probability
+    from open_deals
+    where stage_name = 'unmapped'
+),
+
 spine as (
     select
         forecast_months.expected_close_month_start_date,
         members.dimension_name,
         members.dimension_value,
         members.dimension_label,
-        open_stages.stage_name,
-        open_stages.stage_order,
-        open_stages.stage_probability
+        forecast_stages.stage_name,
+        forecast_stages.stage_order,
+        forecast_stages.stage_probability
     from forecast_months
     cross join members
-    cross join open_stages
+    cross join forecast_stages
 ),
 
 joined as (
@@ -149,7 +168,10 @@ joined as (
         spine.*,
         coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
         cast(coalesce(open_by_member.open_amount, 0) as decimal(18, 2)) as open_amount,
-        coalesce(open_by_member.weighted_amount, 0) as weighted_amount,
+        -- a stage without a probability ('unmapped') has no weighted amount: null, not 0
+        case
+            when spine.stage_probability is not null then coalesce(open_by_member.weighted_amount, 0)
+        end as weighted_amount,
         empirical.reached_count as empirical_sample_count,
         empirical.reached_won_count as empirical_won_count,
         {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability

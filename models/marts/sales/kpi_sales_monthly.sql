@@ -102,6 +102,7 @@ pipeline_by_month as (
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
         count(*) as open_pipeline_count,
+        count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_unweighted_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         avg(snapshots.days_open) as average_days_open
@@ -150,6 +151,7 @@ spine as (
     select
         months.month_start_date,
         months.month_end_date,
+        months.balance_date,
         months.is_as_of_month,
         members.dimension_name,
         members.dimension_value,
@@ -162,6 +164,7 @@ joined as (
     select
         spine.month_start_date,
         spine.month_end_date,
+        spine.balance_date,
         spine.is_as_of_month,
         spine.dimension_name,
         spine.dimension_value,
@@ -195,6 +198,7 @@ joined as (
         cast(coalesce(pipeline_by_month.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
         cast(coalesce(pipeline_by_month.open_pipeline_weighted_amount, 0) as decimal(18, 2))
             as open_pipeline_weighted_amount,
+        coalesce(pipeline_by_month.open_pipeline_unweighted_count, 0) as open_pipeline_unweighted_count,
         pipeline_by_month.average_days_open,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
@@ -252,6 +256,7 @@ final as (
     select
         month_start_date,
         month_end_date,
+        balance_date,
         is_as_of_month,
         dimension_name,
         dimension_value,
@@ -276,10 +281,11 @@ final as (
         sales_cycle_days_median_rounded as sales_cycle_days_median,
         cast(round(lead_to_close_days_mean, 2) as decimal(18, 2)) as lead_to_close_days_mean,
         cast(round(lead_to_close_days_median, 2) as decimal(18, 2)) as lead_to_close_days_median,
-        -- S7, S9: open pipeline at month end
+        -- S7, S9: open pipeline at the month's balance date
         open_pipeline_count,
         open_pipeline_amount,
         open_pipeline_weighted_amount,
+        open_pipeline_unweighted_count,
         average_days_open_rounded as average_days_open,
         -- S8
         cast(

@@ -1,6 +1,9 @@
-{#- Open pipeline (S7) and average days open (S9) at each month end by the stage
-    the opportunities were in at that date (from stage history), per dimension
-    member: one row per month x dimension member x stage, zeros included. -#}
+{#- Open pipeline (S7) and average days open (S9) at each month's balance date
+    (the month end; the as-of date for the month in progress) by the stage the
+    opportunities were in at that date (from stage history), per dimension
+    member: one row per month x dimension member x stage, zeros included. A stage
+    without a win probability (no_stage_yet, unmapped, unknown) has no weighted
+    amount (null, not 0) when deals are in it. -#}
 with snapshots as (
     select * from {{ ref('int_open_opportunities_snapshotted') }}
 ),
@@ -22,7 +25,8 @@ stages as (
 ),
 
 -- the open canonical stages, plus any other label found at a month end
--- ('unmapped' raw stage, 'unknown' stage of a deal without history)
+-- ('no_stage_yet' before the first history row, 'unmapped' raw stage,
+-- 'unknown' stage of a closed deal without history)
 pipeline_stages as (
     select distinct
         stage_name,
@@ -43,6 +47,7 @@ pipeline_by_stage as (
         opportunity_dimensions.dimension_value,
         snapshots.stage_name,
         count(*) as open_pipeline_count,
+        count(case when snapshots.stage_probability is null then 1 end) as unweighted_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         sum(snapshots.days_open) as total_days_open
@@ -60,6 +65,7 @@ spine as (
     select
         months.month_start_date,
         months.month_end_date,
+        months.balance_date,
         members.dimension_name,
         members.dimension_value,
         members.dimension_label,
@@ -74,6 +80,7 @@ final as (
     select
         spine.month_start_date,
         spine.month_end_date,
+        spine.balance_date,
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
@@ -81,8 +88,13 @@ final as (
         spine.stage_order,
         coalesce(pipeline_by_stage.open_pipeline_count, 0) as open_pipeline_count,
         cast(coalesce(pipeline_by_stage.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
-        cast(coalesce(pipeline_by_stage.open_pipeline_weighted_amount, 0) as decimal(18, 2))
-            as open_pipeline_weighted_amount,
+        -- deals in a stage without a probability: weight unknown, not 0
+        cast(
+            case
+                when pipeline_by_stage.unweighted_count > 0 then null
+                else coalesce(pipeline_by_stage.open_pipeline_weighted_amount, 0)
+            end as decimal(18, 2)
+        ) as open_pipeline_weighted_amount,
         {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}
             as average_days_open
     from spine
