@@ -352,26 +352,19 @@ def monthly_figures() -> dict[tuple, object]:
     return figures
 
 
+#: The S7 / S9 columns of kpi_sales_pipeline_monthly, by stage.
+BY_STAGE = [kpi for kpi in MONTHLY if kpi.kpi_id in ("S7", "S9")]
+
+
 def pipeline_stage_figures() -> dict[tuple, object]:
     """(kpi, column, stage, month) -> S7/S9 by the stage at the month end (all deals)."""
     figures = {}
     for stage in ("prospecting", "qualification"):
         rows = SNAPSHOTS[SNAPSHOTS["stage_then"] == stage]
-        for kpi, compute, empty in [
-            ("S7", s7_open_count, 0),
-            ("S7", s7_open_amount, ZERO),
-            ("S7", s7_weighted_amount, ZERO),
-            ("S9", s9_days_open, None),
-        ]:
-            values = compute(None, rows)
-            column = {
-                s7_open_count: "open_pipeline_count",
-                s7_open_amount: "open_pipeline_amount",
-                s7_weighted_amount: "open_pipeline_weighted_amount",
-                s9_days_open: "average_days_open",
-            }[compute]
+        for kpi in BY_STAGE:
+            values = kpi.compute(DEALS, rows)
             for month in MONTHS:
-                figures[(kpi, column, stage, month)] = values.get(month, empty)
+                figures[(kpi.kpi_id, kpi.column, stage, month)] = values.get(month, kpi.empty)
     return figures
 
 
