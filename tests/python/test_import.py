@@ -81,6 +81,9 @@ def test_maven(imported) -> None:
         "products": 7,
         "teams": 6,
         "reps": 41,
+        # one Engaging entry per deal with an engage_date (8,300), one Won/Lost
+        # entry per deal with a close_date (6,711)
+        "opportunity_stage_history": 15011,
     }
     assert imp.result.warnings == []
     # select count(*), sum(close_value) from sales_pipeline.csv where deal_stage = 'Won'
