@@ -1,7 +1,9 @@
 {#- Service-case KPIs (V1-V3, V5, V8, V12) per month and dimension member,
     long format: one row per month of the spine x (dimension_name,
     dimension_value) - 'all', case_type, priority, channel - zeros for months
-    without cases. Events count up to the as-of date only. See doc
+    without cases. Cases closed unresolved are counted apart and stay out of
+    resolution times and the resolution SLA; the export's own SLA verdict is
+    shown beside V8. Events count up to the as-of date only. See doc
     service_case_rules. -#}
 with cases as (
     select * from {{ ref('fct_cases') }}
