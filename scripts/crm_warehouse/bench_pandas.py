@@ -273,7 +273,9 @@ def case_resolution_by_month(landing: Path, seeds: Path) -> pd.DataFrame:
         value, malformed = _number(cases[col])
         bad |= malformed | (value < minimum).fillna(False)
     cases = _latest(cases[~bad], "case_id", "updated_at", "is_deleted")
-    resolved_at = cases["resolved_at"].where(cases["resolved_at"].notna(), cases["closed_at"])
+    # a case closed without a resolution is closed unresolved, not resolved
+    # (fct_cases, var closed_unresolved_as_resolved false)
+    resolved_at = cases["resolved_at"]
     cases = cases.assign(
         final_resolved_at=resolved_at,
         seconds=(resolved_at - cases["opened_at"]).dt.total_seconds(),

@@ -1,6 +1,12 @@
 {#- One row per support case: its resolution (a re-opened case by its latest
     resolution), durations and SLA status against the targets of its priority
-    (seed case_priorities, joined in staging). See doc service_case_rules. -#}
+    (seed case_priorities, joined in staging). A case closed without a
+    resolution is closed unresolved: not resolved, out of the resolution time
+    and the resolution SLA, unless var closed_unresolved_as_resolved is true.
+    See doc service_case_rules. -#}
+{%- set as_resolved_var = var('closed_unresolved_as_resolved', false) | string | lower %}
+{%- set closed_unresolved_as_resolved = as_resolved_var in ('true', '1', 'yes') %}
+
 with cases as (
     select * from {{ ref('stg_crm__support_cases') }}
 ),
@@ -12,16 +18,21 @@ as_of as (
 resolved as (
     select
         *,
-        -- a case closed without a recorded resolution was resolved when closed
-        coalesce(resolved_at, closed_at) as final_resolved_at
+        closed_at is not null and resolved_at is null as is_closed_unresolved,
+        -- the recorded resolution; a case closed without one is not resolved, unless
+        -- var closed_unresolved_as_resolved counts it as resolved when closed
+        {{ 'coalesce(resolved_at, closed_at)' if closed_unresolved_as_resolved else 'resolved_at' }}
+            as final_resolved_at,
+        -- when the case stopped being worked: its resolution, else its closing
+        coalesce(resolved_at, closed_at) as ended_at,
+        -- an export that records no first response at all (e.g. the UCI incident log)
+        max(case when first_response_at is not null then 1 else 0 end) over () = 1 as source_records_first_response
     from cases
 ),
 
 responded as (
     select
         *,
-        -- a resolution answers the customer: the first response of a source that records none
-        coalesce(first_response_at, final_resolved_at) as effective_first_response_at,
         cast({{ dbt.dateadd('hour', 'first_response_target_hours', 'opened_at') }} as timestamp)
             as first_response_due_at,
         cast({{ dbt.dateadd('hour', 'resolution_target_hours', 'opened_at') }} as timestamp)
@@ -33,7 +44,7 @@ timed as (
     select
         responded.*,
         cast(
-            {{ dbt.datediff('responded.opened_at', 'responded.effective_first_response_at', 'second') }}
+            {{ dbt.datediff('responded.opened_at', 'responded.first_response_at', 'second') }}
             as bigint
         ) as seconds_to_first_response,
         cast(
@@ -42,8 +53,12 @@ timed as (
         ) as seconds_to_resolution,
         case
             when responded.first_response_target_hours is null then 'no_target'
-            when responded.effective_first_response_at <= responded.first_response_due_at then 'met'
-            when responded.effective_first_response_at is not null then 'missed'
+            when responded.first_response_at <= responded.first_response_due_at then 'met'
+            when responded.first_response_at is not null then 'missed'
+            -- no first response recorded: unknown when the export records none, or
+            -- when the case was resolved or closed (answered, at a time not recorded)
+            when not responded.source_records_first_response then 'not_recorded'
+            when responded.ended_at is not null then 'not_recorded'
             when cast(responded.first_response_due_at as date) <= as_of.as_of_date then 'missed'
             else 'pending'
         end as first_response_sla_status,
@@ -51,6 +66,7 @@ timed as (
             when responded.resolution_target_hours is null then 'no_target'
             when responded.final_resolved_at <= responded.resolution_due_at then 'met'
             when responded.final_resolved_at is not null then 'missed'
+            when responded.is_closed_unresolved then 'closed_unresolved'
             when cast(responded.resolution_due_at as date) <= as_of.as_of_date then 'missed'
             else 'pending'
         end as resolution_sla_status
@@ -78,7 +94,6 @@ final as (
         cast(opened_at as date) as opened_date,
         cast({{ dbt.date_trunc('month', 'opened_at') }} as date) as opened_month_start_date,
         first_response_at,
-        effective_first_response_at,
         resolved_at,
         final_resolved_at,
         cast(final_resolved_at as date) as final_resolved_date,
@@ -86,8 +101,12 @@ final as (
         closed_at,
         cast(closed_at as date) as closed_date,
         cast({{ dbt.date_trunc('month', 'closed_at') }} as date) as closed_month_start_date,
+        ended_at,
+        cast(ended_at as date) as ended_date,
+        cast({{ dbt.date_trunc('month', 'ended_at') }} as date) as ended_month_start_date,
         ---------- resolution
         final_resolved_at is not null as is_resolved,
+        is_closed_unresolved,
         cast(final_resolved_at as date) = cast(opened_at as date) as is_resolved_same_day,
         cast(closed_at as date) = cast(opened_at as date) as is_closed_same_day,
         cast(coalesce(reopened_count, 0) as integer) as reopened_count,
@@ -109,14 +128,17 @@ final as (
         resolution_sla_status,
         case
             when first_response_sla_status = 'no_target' or resolution_sla_status = 'no_target' then null
+            -- a target that cannot be judged leaves the case out of the combined SLA
+            when first_response_sla_status = 'not_recorded' or resolution_sla_status = 'closed_unresolved' then null
             when first_response_sla_status = 'missed' or resolution_sla_status = 'missed' then false
             when first_response_sla_status = 'met' and resolution_sla_status = 'met' then true
         end as is_sla_met,
+        is_source_sla_met,
         ---------- satisfaction (V12)
         satisfaction_score,
         satisfaction_score >= 4 as is_satisfied,
         cast(
-            {{ dbt.date_trunc('month', 'coalesce(final_resolved_at, opened_at)') }} as date
+            {{ dbt.date_trunc('month', 'coalesce(ended_at, opened_at)') }} as date
         ) as survey_month_start_date,
         updated_at
     from timed

@@ -18,7 +18,7 @@
 {%- set foreign_keys = crm_foreign_keys() -%}
 {%- set checked_tables = (
     (email_columns + phone_columns + seed_mappings) | map(attribute=0) | list
-    + foreign_keys | map(attribute='table') | list + ['leads']
+    + foreign_keys | map(attribute='table') | list + ['leads', 'support_cases']
 ) | unique | sort -%}
 {%- for table_name in crm_contract_table_names() %}
 -- depends_on: {{ source('crm', table_name) }}
@@ -26,6 +26,10 @@
 
 with raw_rows as (
     select * from {{ ref('dq_raw_rows') }}
+),
+
+cases as (
+    select * from {{ ref('fct_cases') }}
 ),
 
 duplicate_submissions as (
@@ -54,10 +58,31 @@ duplicate_submission_issues as (
     where duplicate_submissions.is_duplicate_submission
 ),
 
+-- a case closed without a resolution (fct_cases.is_closed_unresolved): the
+-- service marts keep it out of resolution times and SLA; the source should
+-- record how it ended
+closed_unresolved_issues as (
+    select
+        'support_cases' as table_name,
+        kept_support_cases.case_id as record_id,
+        kept_support_cases._batch_id as batch_id,
+        kept_support_cases._source_file as source_file,
+        kept_support_cases._source_row as source_row,
+        'closed_unresolved' as issue_type,
+        'resolved_at' as column_name,
+        cast(null as {{ dbt.type_string() }}) as issue_value
+    from kept_support_cases
+    inner join cases
+        on kept_support_cases.case_id = cases.case_id
+    where cases.is_closed_unresolved
+),
+
 unioned as (
     select * from record_checks
     union all
     select * from duplicate_submission_issues
+    union all
+    select * from closed_unresolved_issues
 ),
 
 final as (

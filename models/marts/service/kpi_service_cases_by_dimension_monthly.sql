@@ -1,7 +1,9 @@
 {#- Service-case KPIs (V1-V3, V5, V8, V12) per month and dimension member,
     long format: one row per month of the spine x (dimension_name,
     dimension_value) - 'all', case_type, priority, channel - zeros for months
-    without cases. Events count up to the as-of date only. See doc
+    without cases. Cases closed unresolved are counted apart and stay out of
+    resolution times and the resolution SLA; the export's own SLA verdict is
+    shown beside V8. Events count up to the as-of date only. See doc
     service_case_rules. -#}
 with cases as (
     select * from {{ ref('fct_cases') }}
@@ -90,7 +92,8 @@ closed as (
         cases_by_member.dimension_value,
         cases_by_member.closed_month_start_date as month_start_date,
         count(*) as cases_closed,
-        sum(case when cases_by_member.is_closed_same_day then 1 else 0 end) as cases_closed_same_day
+        sum(case when cases_by_member.is_closed_same_day then 1 else 0 end) as cases_closed_same_day,
+        sum(case when cases_by_member.is_closed_unresolved then 1 else 0 end) as cases_closed_unresolved
     from cases_by_member
     cross join as_of
     where cases_by_member.closed_date <= as_of.as_of_date
@@ -140,12 +143,29 @@ resolution_sla as (
         count(*) as resolution_sla_cases_due,
         sum(case when cases_by_member.resolution_sla_status = 'met' then 1 else 0 end)
             as resolution_sla_cases_met,
+        count(cases_by_member.is_sla_met) as sla_cases_due,
         sum(case when cases_by_member.is_sla_met then 1 else 0 end) as sla_cases_met
     from cases_by_member
     cross join as_of
     where
         cases_by_member.resolution_due_date <= as_of.as_of_date
         and cases_by_member.resolution_sla_status in ('met', 'missed')
+    group by 1, 2, 3
+),
+
+source_sla as (
+    -- the export's own SLA verdict, final once the case has ended (resolved or closed)
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.ended_month_start_date as month_start_date,
+        count(*) as source_sla_cases,
+        sum(case when cases_by_member.is_source_sla_met then 1 else 0 end) as source_sla_cases_met
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.is_source_sla_met is not null
+        and cases_by_member.ended_date <= as_of.as_of_date
     group by 1, 2, 3
 ),
 
@@ -161,7 +181,7 @@ surveys as (
     cross join as_of
     where
         cases_by_member.satisfaction_score is not null
-        and coalesce(cases_by_member.final_resolved_date, cases_by_member.opened_date) <= as_of.as_of_date
+        and coalesce(cases_by_member.ended_date, cases_by_member.opened_date) <= as_of.as_of_date
     group by 1, 2, 3
 ),
 
@@ -182,6 +202,7 @@ joined as (
         coalesce(opened.cases_opened, 0) as cases_opened,
         coalesce(closed.cases_closed, 0) as cases_closed,
         coalesce(closed.cases_closed_same_day, 0) as cases_closed_same_day,
+        coalesce(closed.cases_closed_unresolved, 0) as cases_closed_unresolved,
         coalesce(resolved.cases_resolved, 0) as cases_resolved,
         coalesce(resolved.cases_resolved_same_day, 0) as cases_resolved_same_day,
         coalesce(resolved.cases_resolved_after_reopen, 0) as cases_resolved_after_reopen,
@@ -194,7 +215,10 @@ joined as (
         coalesce(first_response_sla.first_response_sla_cases_met, 0) as first_response_sla_cases_met,
         coalesce(resolution_sla.resolution_sla_cases_due, 0) as resolution_sla_cases_due,
         coalesce(resolution_sla.resolution_sla_cases_met, 0) as resolution_sla_cases_met,
+        coalesce(resolution_sla.sla_cases_due, 0) as sla_cases_due,
         coalesce(resolution_sla.sla_cases_met, 0) as sla_cases_met,
+        coalesce(source_sla.source_sla_cases, 0) as source_sla_cases,
+        coalesce(source_sla.source_sla_cases_met, 0) as source_sla_cases_met,
         coalesce(surveys.survey_responses, 0) as survey_responses,
         surveys.satisfaction_score_total,
         coalesce(surveys.satisfied_responses, 0) as satisfied_responses
@@ -224,6 +248,11 @@ joined as (
             spine.month_start_date = resolution_sla.month_start_date
             and spine.dimension_name = resolution_sla.dimension_name
             and spine.dimension_value = resolution_sla.dimension_value
+    left join source_sla
+        on
+            spine.month_start_date = source_sla.month_start_date
+            and spine.dimension_name = source_sla.dimension_name
+            and spine.dimension_value = source_sla.dimension_value
     left join surveys
         on
             spine.month_start_date = surveys.month_start_date
@@ -241,6 +270,7 @@ final as (
         cast(cases_closed as integer) as cases_closed,
         cast(cases_resolved as integer) as cases_resolved,
         cast(cases_resolved_after_reopen as integer) as cases_resolved_after_reopen,
+        cast(cases_closed_unresolved as integer) as cases_closed_unresolved,
         ---------- V2 same-day closure
         cast(cases_closed_same_day as integer) as cases_closed_same_day,
         {{ safe_divide('cases_closed_same_day', 'cases_closed') }} as same_day_closure_rate,
@@ -264,8 +294,13 @@ final as (
         cast(resolution_sla_cases_met as integer) as resolution_sla_cases_met,
         {{ safe_divide('resolution_sla_cases_met', 'resolution_sla_cases_due') }}
             as resolution_sla_compliance_rate,
+        cast(sla_cases_due as integer) as sla_cases_due,
         cast(sla_cases_met as integer) as sla_cases_met,
-        {{ safe_divide('sla_cases_met', 'resolution_sla_cases_due') }} as sla_compliance_rate,
+        {{ safe_divide('sla_cases_met', 'sla_cases_due') }} as sla_compliance_rate,
+        ---------- the export's own SLA verdict, beside V8
+        cast(source_sla_cases as integer) as source_sla_cases,
+        cast(source_sla_cases_met as integer) as source_sla_cases_met,
+        {{ safe_divide('source_sla_cases_met', 'source_sla_cases') }} as source_sla_met_rate,
         ---------- V12 customer satisfaction
         cast(survey_responses as integer) as survey_responses,
         {{ safe_divide('satisfaction_score_total', 'survey_responses', 'decimal(18,2)') }} as satisfaction_score_mean,

@@ -21,6 +21,8 @@ renamed as (
         ---------- numerics
         reopened_count,
         satisfaction_score,
+        ---------- booleans
+        sla_met as is_source_sla_met,
         ---------- dates and timestamps
         {{ to_utc_timestamp('opened_at') }} as opened_at,
         {{ to_utc_timestamp('first_response_at') }} as first_response_at,
@@ -51,6 +53,7 @@ final as (
         renamed.closed_at,
         renamed.reopened_count,
         renamed.satisfaction_score,
+        renamed.is_source_sla_met,
         renamed.updated_at,
         renamed.loaded_at
     from renamed
