@@ -1,0 +1,85 @@
+"""Each public dataset imported, built and published once per test session
+(per pytest-xdist worker), for the tie-out tests.
+
+The tie-out tests compare the published marts with figures computed
+independently from the dataset's own files; this module only runs the import
+exactly as `crm-warehouse import` does (check, write landing files, load with
+validation, dbt build, publish), so what they compare is what a user gets.
+Unit tests are excluded from these builds: they prove the SQL and run once, in
+the demo build (tests/python/conftest.py); every data test still runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from crm_warehouse.settings import project_root
+
+DATASETS = Path(os.environ.get("CRM_DATASETS_DIR") or project_root().parent / "shared" / "datasets")
+MAPPINGS = project_root() / "mappings"
+
+
+@dataclass
+class Published:
+    """One dataset's import: its source folder, work folder and run report."""
+
+    name: str
+    source: Path
+    workdir: Path
+    report: Any  # pipeline.RunReport
+
+    @property
+    def marts_file(self) -> Path:
+        return self.workdir / "publish" / "crm_marts.duckdb"
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows of `sql` run against the published marts file (read-only)."""
+        con = duckdb.connect(str(self.marts_file), read_only=True)
+        try:
+            return con.execute(sql, params or []).fetchall()
+        finally:
+            con.close()
+
+    def frame(self, sql: str, params: list | None = None):
+        """`sql` against the published marts file as a pandas DataFrame."""
+        con = duckdb.connect(str(self.marts_file), read_only=True)
+        try:
+            return con.execute(sql, params or []).df()
+        finally:
+            con.close()
+
+
+_CACHE: dict[str, Published] = {}
+
+
+def published(name: str, tmp_path_factory: pytest.TempPathFactory) -> Published:
+    """Import `mappings/<name>.yml` from `DATASETS/<name>` once, and return it."""
+    if name in _CACHE:
+        return _CACHE[name]
+    if not (DATASETS / name).is_dir():
+        pytest.skip(f"public dataset {name} not found in {DATASETS}")
+    from crm_warehouse.importer import import_export, import_settings
+    from crm_warehouse.pipeline import refresh
+
+    workdir = tmp_path_factory.mktemp(f"published_{name}")
+    import_export(MAPPINGS / f"{name}.yml", DATASETS / name, workdir)
+    previous = os.environ.get("CRM_SKIP_FRESHNESS")
+    # Freshness of a historical export is meaningless (it is years old).
+    os.environ["CRM_SKIP_FRESHNESS"] = "1"
+    try:
+        report = refresh(
+            import_settings(workdir), dbt_args=["--exclude", "resource_type:unit_test"]
+        )
+    finally:
+        if previous is None:
+            os.environ.pop("CRM_SKIP_FRESHNESS", None)
+        else:
+            os.environ["CRM_SKIP_FRESHNESS"] = previous
+    _CACHE[name] = Published(name=name, source=DATASETS / name, workdir=workdir, report=report)
+    return _CACHE[name]
