@@ -260,7 +260,8 @@ def kpi_lines(kpis: list[Mapping[str, Any]]) -> list[str]:
     lines: list[str] = []
 
     def state(k: Mapping[str, Any]) -> str:
-        return str(k.get("state") or ("value" if k.get("value") is not None else "empty"))
+        # reports written before KPIs had a state listed only KPIs with a value
+        return str(k.get("state") or "value")
 
     def named(k: Mapping[str, Any]) -> str:
         return f"{k['label']} ({k['period']})" if k.get("period") else str(k["label"])

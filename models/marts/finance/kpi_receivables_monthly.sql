@@ -169,12 +169,12 @@ combined as (
         cast({{ coalesce_if_present('payments', 'collected.fx_difference_amount') }} as decimal(18, 2))
             as fx_difference_amount,
         cast(
-            sum(coalesce(billed.invoiced_amount, 0)) over (
+            sum({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_invoiced_amount,
         cast(
-            sum(coalesce(settled.settled_amount, 0)) over (
+            sum({{ coalesce_if_present(['invoices', 'payments'], 'settled.settled_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_settled_amount,
