@@ -281,7 +281,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         sql=f"select month_start_date, stage_name, open_pipeline_amount from {_PIPELINE} "
         f"where dimension_name = 'all' and {_since(_PIPELINE, 12)} and stage_name in ("
         f"select stage_name from {_PIPELINE} where dimension_name = 'all' "
-        "group by stage_name having sum(open_pipeline_amount) > 0) "
+        "group by stage_name having sum(open_pipeline_count) > 0) "
         "order by month_start_date, stage_order",
         x="month_start_date",
         y=("open_pipeline_amount",),

@@ -151,10 +151,14 @@ def test_deals_only_summary_and_dashboard_say_not_in_this_export(deals_only: Pub
     headline = next(line for line in lines if line.startswith("Headline KPIs: "))
     # select count(*) from sales_pipeline.csv where deal_stage = 'Won'
     #   and close_date >= '2017-12-01'  -> 511
-    won = duckdb.sql(
-        f"select count(*) from read_csv('{DATASETS / MAVEN / 'sales_pipeline.csv'}') "
-        "where deal_stage = 'Won' and close_date >= date '2017-12-01'"
-    ).fetchone()[0]
+    won = (
+        duckdb.connect()
+        .execute(
+            f"select count(*) from read_csv('{DATASETS / MAVEN / 'sales_pipeline.csv'}') "
+            "where deal_stage = 'Won' and close_date >= date '2017-12-01'"
+        )
+        .fetchall()[0][0]
+    )
     assert f"Deals won (December 2017) {won:,}" in headline, headline
     assert "Win rate (12 months to December 2017)" in headline
     absent = next(line for line in lines if line.startswith("Not in this export: "))
