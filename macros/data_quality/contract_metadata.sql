@@ -39,15 +39,15 @@
 {%- endmacro %}
 
 
-{#- The foreign keys of the staging layer, read from the `relationships` tests
-    declared on stg_crm__* models: a list of {table, column, parent_table,
+{#- The foreign keys of the staging layer, read from the `relationships` (or
+    `relationships_where_present`) tests declared on stg_crm__* models: a list of {table, column, parent_table,
     parent_column}, table names without the stg_crm__ prefix. Empty while parsing. -#}
 {% macro crm_foreign_keys() -%}
     {%- set found = [] -%}
     {%- if execute -%}
         {%- for node in graph.nodes.values() -%}
             {%- if node.resource_type == 'test' and node.test_metadata is defined and node.test_metadata
-                  and node.test_metadata.name == 'relationships'
+                  and node.test_metadata.name in ('relationships', 'relationships_where_present')
                   and (node.attached_node or '').startswith('model.' ~ project_name ~ '.stg_crm__') -%}
                 {%- set kwargs = node.test_metadata.kwargs -%}
                 {%- set child = node.attached_node.split('.')[-1] | replace('stg_crm__', '') -%}

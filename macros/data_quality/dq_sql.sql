@@ -184,3 +184,25 @@ kept_{{ table_name }} as (
         where false
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- One select per (table, column) whose value is missing (null or blank) on
+    a kept record: issue missing_value. Reads kept_<table> CTEs. -#}
+{% macro dq_missing_value_selects(columns) -%}
+    {%- for table_name, column_name in columns %}
+    {%- if not loop.first %}
+    union all
+    {%- endif %}
+    select
+        '{{ table_name }}' as table_name,
+        cast({{ crm_table_meta(table_name).primary_key }} as {{ dbt.type_string() }}) as record_id,
+        _batch_id as batch_id,
+        _source_file as source_file,
+        _source_row as source_row,
+        'missing_value' as issue_type,
+        '{{ column_name }}' as column_name,
+        cast(null as {{ dbt.type_string() }}) as issue_value
+    from kept_{{ table_name }}
+    where {{ clean_text(column_name) }} is null
+    {%- endfor %}
+{%- endmacro %}

@@ -374,7 +374,8 @@ def dashboard(
     currency: Annotated[str, typer.Option(help="Reporting currency shown on the page.")] = "USD",
 ) -> None:
     """Draw the KPI dashboard (dashboard.html, one self-contained page) from the
-    published marts file; charts whose marts are missing or empty show "no data"."""
+    published marts file; charts whose entity the export lacks say "not in this
+    export", charts whose marts are missing or empty show "no data"."""
     from crm_warehouse.dashboard import write_dashboard
     from crm_warehouse.publish import MARTS_FILE
 
@@ -384,10 +385,12 @@ def dashboard(
         console.print(f"[red]no {marts}: run `crm-warehouse publish` (or refresh) first[/red]")
         raise typer.Exit(1)
     result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
-    for k in result.kpis:
-        out.print(f"{k.spec.label}: {k.display}" + (f" ({k.period})" if k.period else ""))
+    from crm_warehouse.runlog import kpi_lines
+
+    for line in kpi_lines([k.to_dict() for k in result.kpis]):
+        out.print(line, highlight=False)
     for line in result.missing:
-        out.print(f"[yellow]no data: {line}[/yellow]", highlight=False)
+        out.print(f"[yellow]{line}[/yellow]", highlight=False)
     out.print(
         f"Dashboard: {result.path} ({result.charts_with_data}/{len(result.charts)} charts with data)",
         highlight=False,

@@ -4,9 +4,11 @@ The page is self-contained (plotly.js is embedded, nothing is fetched from the
 network), so it opens offline from disk or from a CI artifact. It is drawn from
 a list of specs: headline KPI cards (`KpiSpec`) and charts (`ChartSpec`), each
 with the SQL it runs against the published file (`crm_marts.duckdb`, opened
-read-only, the way a BI tool sees it). A spec whose marts are missing or empty,
-as after an import of a data set with only leads, shows "no data" instead of
-failing the page.
+read-only, the way a BI tool sees it), and the entities of the raw contract it
+is computed from. A spec whose entity the export lacks (as after an import of
+a data set with only leads; data_quality.dq_entity_presence says which) shows
+"not in this export: no <entity>" instead of a number; a spec whose marts are
+missing or hold nothing for it says that, instead of failing the page.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ Fmt = Literal["money", "rate", "count", "days", "number"]
 
 @dataclass(frozen=True)
 class KpiSpec:
-    """A headline number: `sql` returns one row (value, period label)."""
+    """A headline number: `sql` returns one row (value, period label[, why the
+    value is null]). `entities` are the raw contract tables it is computed
+    from: all of them (or, with `require="any"`, one) must be in the export."""
 
     key: str
     label: str
@@ -36,6 +40,8 @@ class KpiSpec:
     sql: str
     fmt: Fmt
     definition: str
+    entities: tuple[str, ...] = ()
+    require: Literal["all", "any"] = "all"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,9 @@ class ChartSpec:
     labels: dict[str, str] = field(default_factory=dict)
     #: Title of the value axis when it plots one colour-split series.
     y_title: str = ""
+    #: Raw contract tables the chart is computed from (see KpiSpec.entities).
+    entities: tuple[str, ...] = ()
+    require: Literal["all", "any"] = "all"
 
 
 @dataclass
@@ -66,6 +75,9 @@ class KpiValue:
     period: str | None
     display: str
     note: str | None = None
+    #: value: a number; absent: an input entity is not in the export; empty:
+    #: the marts hold no value for it; error: its query failed.
+    state: Literal["value", "absent", "empty", "error"] = "value"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -74,13 +86,15 @@ class KpiValue:
             "value": self.value,
             "period": self.period,
             "display": self.display,
+            "state": self.state,
+            "note": self.note,
         }
 
 
 @dataclass
 class ChartResult:
     spec: ChartSpec
-    state: Literal["data", "empty", "error"]
+    state: Literal["data", "absent", "empty", "error"]
     rows: int
     note: str | None = None
 
@@ -97,7 +111,7 @@ class DashboardResult:
 
     @property
     def missing(self) -> list[str]:
-        """Charts drawn as "no data" or failed, with the reason."""
+        """Charts drawn without data (not in the export, no data, failed), with the reason."""
         return [f"{c.spec.key}: {c.note}" for c in self.charts if c.state != "data"]
 
     @property
@@ -109,7 +123,9 @@ class DashboardResult:
 # The SQL runs on the published file (DuckDB). The dates come from the marts'
 # as-of date (core.dim_dates), never from today's date: the same data draws the
 # same page on any day. Headline numbers are for the last full month (the
-# as-of month is usually partial), the open pipeline at the as-of date.
+# as-of month is usually partial), the win rate for the 12 months to it, the
+# open pipeline at the as-of date; each card and summary line names its period.
+# A third column, where given, says why a null value is null.
 
 #: The as-of date of the build: the last day not after it in core.dim_dates.
 AS_OF_DATE = "(select max(date_day) from core.dim_dates where not is_after_as_of_date)"
@@ -149,10 +165,13 @@ KPIS: tuple[KpiSpec, ...] = (
         key="won_revenue",
         label="Won revenue",
         tables=(_SALES, _DATES),
-        sql=f"select won_revenue, {_MONTH_LABEL} from {_SALES} "
-        f"where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
+        sql=f"select won_revenue, {_MONTH_LABEL}, "
+        "case when won_revenue is null and won_count > 0 then 'no amount on its ' "
+        "|| won_count || ' won deal(s)' end "
+        f"from {_SALES} where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="money",
         definition="S2: sum of the amounts of deals won in the last full month.",
+        entities=("opportunities",),
     ),
     KpiSpec(
         key="won_count",
@@ -162,53 +181,68 @@ KPIS: tuple[KpiSpec, ...] = (
         f"where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="count",
         definition="S1: closed-won opportunities in the last full month.",
+        entities=("opportunities",),
     ),
     KpiSpec(
         key="average_deal_size",
         label="Average deal size",
         tables=(_SALES, _DATES),
-        sql=f"select average_deal_size, {_MONTH_LABEL} from {_SALES} "
-        f"where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
+        sql=f"select average_deal_size, {_MONTH_LABEL}, "
+        "case when won_count = 0 then 'no deal won' "
+        "when won_with_amount_count = 0 then 'no won deal has an amount' end "
+        f"from {_SALES} where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="money",
-        definition="S3: won revenue / deals won, last full month.",
+        definition="S3: won revenue / deals won with an amount (won deals whose amount is "
+        "unknown are left out of both), last full month.",
+        entities=("opportunities",),
     ),
     KpiSpec(
         key="win_rate",
         label="Win rate",
         tables=(_SALES, _DATES),
         sql="select cast(sum(won_count) as double) / nullif(sum(won_count + lost_count), 0), "
-        "'trailing 12 months' "
+        f"'12 months to ' || strftime({LAST_FULL_MONTH}, '%B %Y'), "
+        "case when coalesce(sum(won_count + lost_count), 0) = 0 then 'no deal closed' end "
         f"from {_SALES} where dimension_name = 'all' and {_trailing(12)}",
         fmt="rate",
         definition="S4: deals won / (won + lost), by count, over the 12 months to the last full month.",
+        entities=("opportunities",),
     ),
     KpiSpec(
         key="open_pipeline",
         label="Open pipeline",
         tables=(_SALES, _DATES),
-        sql=f"select open_pipeline_amount, 'at ' || strftime({AS_OF_DATE}, '%Y-%m-%d') "
+        sql=f"select open_pipeline_amount, 'at ' || strftime({AS_OF_DATE}, '%Y-%m-%d'), "
+        "case when open_pipeline_amount is null and open_pipeline_count > 0 "
+        "then 'no amount on its ' || open_pipeline_count || ' open deal(s)' end "
         f"from {_SALES} where dimension_name = 'all' "
         f"and month_start_date = (select max(month_start_date) from {_SALES})",
         fmt="money",
         definition="S7: amount of the opportunities open at the as-of date.",
+        entities=("opportunities",),
     ),
     KpiSpec(
         key="retention_rate",
         label="Customer retention",
         tables=(_RETENTION, _DATES),
-        sql=f"select retention_rate, {_MONTH_LABEL} from {_RETENTION} "
-        f"where month_start_date = {LAST_FULL_MONTH}",
+        sql=f"select retention_rate, {_MONTH_LABEL}, "
+        "case when active_customers_at_start = 0 then 'no active customer at the month start' end "
+        f"from {_RETENTION} where month_start_date = {LAST_FULL_MONTH}",
         fmt="rate",
         definition="C2: customers active at the start and the end of the month / active at its start.",
+        entities=("contracts", "opportunities", "orders"),
+        require="any",
     ),
     KpiSpec(
         key="dso",
         label="Days sales outstanding",
         tables=(_RECEIVABLES, _DATES),
-        sql=f"select days_sales_outstanding, {_MONTH_LABEL} from {_RECEIVABLES} "
-        f"where month_start_date = {LAST_FULL_MONTH}",
+        sql=f"select days_sales_outstanding, {_MONTH_LABEL}, "
+        "case when invoiced_trailing_90d_amount = 0 then 'nothing invoiced in the 90 days' end "
+        f"from {_RECEIVABLES} where month_start_date = {LAST_FULL_MONTH}",
         fmt="days",
         definition="F3: receivables at month end / amount invoiced in the trailing 90 days × 90.",
+        entities=("invoices",),
     ),
     KpiSpec(
         key="sla_compliance_rate",
@@ -218,6 +252,7 @@ KPIS: tuple[KpiSpec, ...] = (
         f"where month_start_date = {LAST_FULL_MONTH}",
         fmt="rate",
         definition="V8: cases resolved within their priority's target / cases whose target fell due.",
+        entities=("support_cases",),
     ),
 )
 
@@ -236,6 +271,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         y2_fmt="money",
         labels={"month_start_date": "month (of the close date)"},
         definition="S2 won revenue (bars) and S3 average deal size (line), last 24 months.",
+        entities=("opportunities",),
     ),
     ChartSpec(
         key="pipeline_by_stage",
@@ -245,7 +281,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         sql=f"select month_start_date, stage_name, open_pipeline_amount from {_PIPELINE} "
         f"where dimension_name = 'all' and {_since(_PIPELINE, 12)} and stage_name in ("
         f"select stage_name from {_PIPELINE} where dimension_name = 'all' "
-        "group by stage_name having sum(open_pipeline_amount) > 0) "
+        "group by stage_name having sum(open_pipeline_count) > 0) "
         "order by month_start_date, stage_order",
         x="month_start_date",
         y=("open_pipeline_amount",),
@@ -255,6 +291,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         labels={"month_start_date": "month end"},
         definition="S7: amount of the opportunities open at each month end, by the stage they "
         "were in on that date (stage history), last 12 months.",
+        entities=("opportunities",),
     ),
     ChartSpec(
         key="funnel_by_lead_source",
@@ -279,6 +316,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         },
         definition="M3: leads created in the last 12 cohort months by source, how many led to "
         "an opportunity and to a won deal (bars), and lead → won rate (line).",
+        entities=("leads",),
     ),
     ChartSpec(
         key="win_rate_by_rep",
@@ -296,6 +334,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         y_fmt="rate",
         definition="S4: deals won / (won + lost) by owner, by count, over the 12 months to the "
         "last full month (the 30 reps with the most closed deals).",
+        entities=("opportunities",),
     ),
     ChartSpec(
         key="partner_scorecard",
@@ -345,6 +384,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         definition="Top 15 partners by quality score (percentile of trailing-12-month won "
         "revenue among active partners) at the last full month, with its change against the "
         "previous 12 months, win rate and deal success rate over 12 months, open pipeline.",
+        entities=("partners", "opportunities"),
     ),
     ChartSpec(
         key="retention",
@@ -361,6 +401,8 @@ CHARTS: tuple[ChartSpec, ...] = (
         labels={"month_start_date": "month", "active_customers_at_start": "active at start"},
         definition="C2: customers active at the start of the month (bars) and the share still "
         "active at its end (line), last 24 months.",
+        entities=("contracts", "opportunities", "orders"),
+        require="any",
     ),
     ChartSpec(
         key="receivables_aging",
@@ -389,6 +431,7 @@ CHARTS: tuple[ChartSpec, ...] = (
             "open_over_90_amount": "over 90",
         },
         definition="F2: open receivables at each month end by days past due, last 12 months.",
+        entities=("invoices",),
     ),
     ChartSpec(
         key="sla_compliance",
@@ -403,6 +446,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         labels={"month_start_date": "month", "sla_compliance_rate": "SLA compliance"},
         definition="V8: cases resolved within the target of their priority / cases whose "
         "target fell due in the month, last 24 months.",
+        entities=("support_cases",),
     ),
 )
 
@@ -420,6 +464,47 @@ def _existing_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
 
 def _missing(spec: KpiSpec | ChartSpec, existing: set[str]) -> list[str]:
     return [t for t in spec.tables if t not in existing]
+
+
+#: Which entities of the raw contract the export has (a data-quality mart).
+PRESENCE_TABLE = "data_quality.dq_entity_presence"
+#: dq_entity_presence.absence_reason of an entity the export has no file for.
+NOT_IN_EXPORT = "not in this export"
+
+Presence = dict[str, str | None]
+
+
+def entity_presence(con: duckdb.DuckDBPyConnection) -> Presence | None:
+    """{entity: None when the export has it, else the reason it is absent}, from
+    dq_entity_presence; None when the marts file has no such table (then
+    nothing is reported absent)."""
+    if PRESENCE_TABLE not in _existing_tables(con):
+        return None
+    rows = con.execute(
+        f"select entity_name, is_present, absence_reason from {PRESENCE_TABLE}"
+    ).fetchall()
+    return {
+        str(name): None if present else str(reason or NOT_IN_EXPORT)
+        for name, present, reason in rows
+    }
+
+
+def absence(spec: KpiSpec | ChartSpec, presence: Presence | None) -> str | None:
+    """Why the spec cannot be computed from this export ("no leads", "no
+    invoices (every row quarantined)"), or None when its entities are there."""
+    if presence is None or not spec.entities:
+        return None
+    absent = [e for e in spec.entities if presence.get(e, NOT_IN_EXPORT) is not None]
+    if not absent or (spec.require == "any" and len(absent) < len(spec.entities)):
+        return None
+    names = [e.replace("_", " ") for e in absent]
+    listed = (
+        names[0]
+        if len(names) == 1
+        else ", ".join(names[:-1]) + (" or " if spec.require == "any" else " and ") + names[-1]
+    )
+    other = sorted({str(presence.get(e)) for e in absent} - {NOT_IN_EXPORT, "None"})
+    return f"no {listed}" + (f" ({'; '.join(other)})" if other else "")
 
 
 def fmt_value(value: float | None, fmt: Fmt, currency: str = "USD") -> str:
@@ -464,29 +549,44 @@ def compute_kpis(
     specs: Sequence[KpiSpec] = KPIS,
     currency: str = "USD",
 ) -> list[KpiValue]:
-    """Evaluate the headline KPI specs on an open marts connection."""
+    """Evaluate the headline KPI specs on an open marts connection. A KPI whose
+    entities the export lacks is not computed: it says "not in this export"
+    and which entity is missing; one without a value says why, when its SQL
+    tells (third column)."""
     existing = _existing_tables(con)
+    presence = entity_presence(con)
     out: list[KpiValue] = []
     for spec in specs:
+        absent = absence(spec, presence)
+        if absent:
+            out.append(KpiValue(spec, None, None, NOT_IN_EXPORT, absent, state="absent"))
+            continue
         missing = _missing(spec, existing)
         if missing:
-            out.append(KpiValue(spec, None, None, "no data", f"waiting for {', '.join(missing)}"))
+            out.append(
+                KpiValue(
+                    spec, None, None, "no data", f"waiting for {', '.join(missing)}", state="empty"
+                )
+            )
             continue
         try:
             _, rows = _query(con, spec.sql)
         except duckdb.Error as exc:
-            out.append(KpiValue(spec, None, None, "error", f"{type(exc).__name__}: {exc}"))
+            out.append(
+                KpiValue(spec, None, None, "error", f"{type(exc).__name__}: {exc}", state="error")
+            )
             continue
         row = rows[0] if rows else (None, None)
         value = _num(row[0])
         period = str(row[1]) if len(row) > 1 and row[1] is not None else None
+        if value is not None:
+            out.append(KpiValue(spec, value, period, fmt_value(value, spec.fmt, currency)))
+            continue
+        why = str(row[2]) if len(row) > 2 and row[2] is not None else None
+        if not rows:
+            why = "the marts have no row for the period"
         out.append(
-            KpiValue(
-                spec,
-                value,
-                period,
-                fmt_value(value, spec.fmt, currency) if value is not None else "no data",
-            )
+            KpiValue(spec, None, period, "no value", why or "null in the marts", state="empty")
         )
     return out
 
@@ -620,16 +720,30 @@ def _is_empty(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]]) ->
     return all(_num(r[i]) in (None, 0.0) for r in rows for i in plotted)
 
 
+def _empty_reason(spec: ChartSpec, names: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """Why a chart without data has none: no rows, or every value null or zero."""
+    if not rows:
+        return "no data: the marts have no rows for it"
+    plotted = [names.index(c) for c in (*spec.y, *([spec.y2] if spec.y2 else [])) if c in names]
+    if all(_num(r[i]) is None for r in rows for i in plotted):
+        return f"no data: its {len(rows)} rows hold no value (null: unknown in this export)"
+    return f"no data: every value of its {len(rows)} rows is zero"
+
+
 def render_chart(
     con: duckdb.DuckDBPyConnection,
     spec: ChartSpec,
     existing: set[str],
     currency: str = "USD",
+    presence: Presence | None = None,
 ) -> tuple[ChartResult, str]:
     """Run one chart's SQL and return its result and HTML (a plotly div, a table
-    or a "no data" placeholder)."""
+    or a placeholder saying why there is nothing to draw)."""
     missing = _missing(spec, existing)
-    if missing:
+    absent = absence(spec, presence)
+    if absent:
+        result = ChartResult(spec, "absent", 0, absent)
+    elif missing:
         result = ChartResult(spec, "empty", 0, f"no data yet: waiting for {', '.join(missing)}")
     else:
         try:
@@ -638,7 +752,7 @@ def render_chart(
             result = ChartResult(spec, "error", 0, f"{type(exc).__name__}: {exc}")
         else:
             if _is_empty(spec, names, rows):
-                result = ChartResult(spec, "empty", 0, "no data: the marts have no rows for it")
+                result = ChartResult(spec, "empty", 0, _empty_reason(spec, names, rows))
             else:
                 result = ChartResult(spec, "data", len(rows))
                 if spec.kind == "table":
@@ -652,9 +766,10 @@ def render_chart(
                 )
                 return result, div
     note = html.escape(result.note or "no data")
+    head = NOT_IN_EXPORT if result.state == "absent" else "no data"
     return (
         result,
-        f'<div class="no-data" role="note"><strong>no data</strong><span>{note}</span></div>',
+        f'<div class="no-data" role="note"><strong>{head}</strong><span>{note}</span></div>',
     )
 
 
@@ -709,10 +824,10 @@ def _page(
     cards = []
     for k in kpis:
         empty = k.value is None
-        period = html.escape(k.period or (k.note or ""))
+        period = html.escape(" · ".join(t for t in (k.period, k.note) if t))
         cards.append(
             f'<div class="kpi{" empty" if empty else ""}" data-kpi="{k.spec.key}" '
-            f'title="{html.escape(k.spec.definition)}">'
+            f'data-state="{k.state}" title="{html.escape(k.spec.definition)}">'
             f'<div class="label">{html.escape(k.spec.label)}</div>'
             f'<div class="value">{html.escape(k.display)}</div>'
             f'<div class="period">{period}</div></div>'
@@ -772,8 +887,9 @@ def write_dashboard(
     con.execute("set enable_progress_bar = false")
     try:
         existing = _existing_tables(con)
+        presence = entity_presence(con)
         kpi_values = compute_kpis(con, kpi_specs, currency)
-        rendered = [render_chart(con, spec, existing, currency) for spec in chart_specs]
+        rendered = [render_chart(con, spec, existing, currency, presence) for spec in chart_specs]
     finally:
         con.close()
 
@@ -789,7 +905,9 @@ def write_dashboard(
     )
     footer = (
         "Static page: every chart is embedded (plotly.js inline), nothing is loaded from the network. "
-        "Hover a headline number for its definition."
+        "Hover a headline number for its definition. Headline numbers are for the period under "
+        "them; a KPI or chart computed from an entity the export lacks says "
+        '"not in this export" (data_quality.dq_entity_presence).'
     )
     page = _page(
         "CRM KPI dashboard",

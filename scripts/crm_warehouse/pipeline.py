@@ -286,7 +286,7 @@ def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> 
         if dash.missing:
             rec.details["no_data"] = dash.missing
         report.summary["dashboard"] = str(dash.path)
-        report.summary["kpis"] = [k.to_dict() for k in dash.kpis if k.value is not None]
+        report.summary["kpis"] = [k.to_dict() for k in dash.kpis]
 
     with report.step("docs") as rec:
         docs = publish_docs(settings)

@@ -244,8 +244,7 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             "data_quality.dq_unmapped_values): " + ", ".join(unmapped)
         )
     kpis: list[Mapping[str, Any]] = summary.get("kpis") or []
-    if kpis:
-        lines.append("Headline KPIs: " + "; ".join(f"{k['label']} {k['display']}" for k in kpis))
+    lines.extend(kpi_lines(kpis))
     for label, key in (
         ("BI file", "marts_file"),
         ("Parquet", "parquet_dir"),
@@ -256,4 +255,35 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             lines.append(f"{label}: {summary[key]}")
     if summary.get("run_log_error"):
         lines.append(f"Warning: {summary['run_log_error']}")
+    return lines
+
+
+def kpi_lines(kpis: list[Mapping[str, Any]]) -> list[str]:
+    """The headline KPIs (KpiValue.to_dict()) as summary lines: each value with
+    the period it covers; then the KPIs this export cannot give, with the
+    entity it lacks ("not in this export: no leads"); then those without a
+    value, with why."""
+    lines: list[str] = []
+
+    def state(k: Mapping[str, Any]) -> str:
+        # reports written before KPIs had a state listed only KPIs with a value
+        return str(k.get("state") or "value")
+
+    def named(k: Mapping[str, Any]) -> str:
+        return f"{k['label']} ({k['period']})" if k.get("period") else str(k["label"])
+
+    shown = [k for k in kpis if state(k) == "value"]
+    if shown:
+        lines.append("Headline KPIs: " + "; ".join(f"{named(k)} {k['display']}" for k in shown))
+    absent = [k for k in kpis if state(k) == "absent"]
+    if absent:
+        lines.append(
+            "Not in this export: " + "; ".join(f"{k['label']} ({k.get('note')})" for k in absent)
+        )
+    empty = [k for k in kpis if state(k) not in ("value", "absent")]
+    if empty:
+        lines.append(
+            "No value: "
+            + "; ".join(f"{named(k)}" + (f": {k['note']}" if k.get("note") else "") for k in empty)
+        )
     return lines

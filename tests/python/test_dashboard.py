@@ -290,6 +290,89 @@ def test_missing_marts_show_no_data(tmp_path: Path) -> None:
     assert page.count('class="no-data"') == len(CHARTS)
 
 
+def test_absent_entities_say_not_in_this_export(tmp_path: Path) -> None:
+    """With data_quality.dq_entity_presence in the file, a KPI or chart whose
+    entity the export lacks says so (and which entity) instead of a number or
+    "no rows"; one whose entities are there is computed; one needing any of
+    several entities needs only one of them."""
+    from dataclasses import replace
+
+    marts = tmp_path / "crm_marts.duckdb"
+    make_marts(marts)
+    con = duckdb.connect(str(marts))
+    con.execute(
+        """
+        create schema data_quality;
+        create table data_quality.dq_entity_presence as select * from (values
+            ('opportunities', true, null), ('support_cases', false, 'not in this export'),
+            ('invoices', false, 'every row quarantined'), ('orders', false, 'not in this export'),
+            ('contracts', true, null))
+            as t(entity_name, is_present, absence_reason);
+        """
+    )
+    con.close()
+    charts = [
+        replace(SPECS[0], entities=("opportunities",)),
+        replace(SPECS[1], entities=("invoices",)),
+        replace(SPECS[3], entities=("support_cases",)),
+        replace(SPECS[6], entities=("opportunities",)),
+    ]
+    kpis = [
+        replace(KPI_SPECS[0], entities=("opportunities",)),
+        replace(KPI_SPECS[1], entities=("support_cases", "orders")),
+        replace(
+            KPI_SPECS[1], key="any", tables=(), entities=("orders", "contracts"), require="any"
+        ),
+        replace(KPI_SPECS[1], key="none", entities=("orders", "support_cases"), require="any"),
+    ]
+    out = tmp_path / "dashboard.html"
+    result = write_dashboard(marts, out, kpis=kpis, charts=charts)
+    assert [(c.state, c.note) for c in result.charts] == [
+        ("data", None),
+        ("absent", "no invoices (every row quarantined)"),
+        ("absent", "no support cases"),
+        ("empty", "no data: the marts have no rows for it"),
+    ]
+    assert [(k.state, k.display, k.note) for k in result.kpis] == [
+        ("value", "26.50k USD", None),
+        ("absent", "not in this export", "no support cases and orders"),
+        ("value", "100.0%", None),
+        ("absent", "not in this export", "no orders or support cases"),
+    ]
+    page = out.read_text()
+    sla = page.split('data-chart="sla"', 1)[1].split("</section>", 1)[0]
+    assert 'data-state="absent"' in sla
+    assert "<strong>not in this export</strong><span>no support cases</span>" in sla
+    assert 'data-kpi="retention" data-state="absent"' in page
+
+
+def test_empty_chart_says_why() -> None:
+    from crm_warehouse.dashboard import _empty_reason
+
+    spec = SPECS[0]
+    names = ["month", "won_revenue", "avg_deal_size"]
+    assert _empty_reason(spec, names, []) == "no data: the marts have no rows for it"
+    assert "hold no value (null" in _empty_reason(spec, names, [("2024-01-01", None, None)])
+    assert "is zero" in _empty_reason(spec, names, [("2024-01-01", 0, None)])
+
+
+def test_average_deal_size_definition_matches_the_mart() -> None:
+    """The card's tooltip divides by the same deals as the mart's column."""
+    import yaml
+
+    from crm_warehouse.settings import project_root
+
+    doc = yaml.safe_load(
+        (project_root() / "models/marts/sales/_sales__models.yml").read_text(encoding="utf-8")
+    )
+    (model,) = [m for m in doc["models"] if m["name"] == "kpi_sales_monthly"]
+    (column,) = [c for c in model["columns"] if c["name"] == "average_deal_size"]
+    assert "won_revenue / won_with_amount_count" in column["description"]
+    (kpi,) = [k for k in KPIS if k.key == "average_deal_size"]
+    assert "won revenue / deals won with an amount" in kpi.definition
+    assert "won_with_amount_count" in kpi.sql
+
+
 def test_synthetic_dashboard_renders_in_chromium(tmp_path: Path, chromium: str) -> None:
     marts = tmp_path / "crm_marts.duckdb"
     make_marts(marts)

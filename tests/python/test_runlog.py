@@ -134,6 +134,48 @@ def test_summary_lines_name_unmapped_values() -> None:
     assert not any("Unmapped" in line for line in summary_lines(report.to_dict()))
 
 
+def test_summary_lines_name_the_period_and_what_the_export_lacks() -> None:
+    report = make_report()
+    kpis = [
+        {
+            "label": "Deals won",
+            "display": "12",
+            "value": 12.0,
+            "period": "May 2024",
+            "state": "value",
+        },
+        {
+            "label": "Win rate",
+            "display": "25.0%",
+            "value": 0.25,
+            "period": "12 months to May 2024",
+            "state": "value",
+        },
+        {
+            "label": "Won revenue",
+            "display": "no value",
+            "value": None,
+            "period": "May 2024",
+            "state": "empty",
+            "note": "no amount on its 12 won deal(s)",
+        },
+        {
+            "label": "Days sales outstanding",
+            "display": "not in this export",
+            "value": None,
+            "period": None,
+            "state": "absent",
+            "note": "no invoices",
+        },
+    ]
+    report.summary = {"kpis": kpis}
+    assert summary_lines(report.to_dict()) == [
+        "Headline KPIs: Deals won (May 2024) 12; Win rate (12 months to May 2024) 25.0%",
+        "Not in this export: Days sales outstanding (no invoices)",
+        "No value: Won revenue (May 2024): no amount on its 12 won deal(s)",
+    ]
+
+
 def test_step_durations_are_measured() -> None:
     report = RunReport(run_id="t", started_at=datetime.now(UTC))
     with report.step("sleep"):

@@ -87,9 +87,9 @@ joined as (
         weeks.week_start_date,
         weeks.week_end_date,
         coalesce(rep_counts.active_reps, 0) as active_reps,
-        coalesce(rep_counts.active_reps_logging, 0) as active_reps_logging,
-        coalesce(record_counts.activities_logged, 0) as activities_logged,
-        coalesce(record_counts.activities_complete, 0) as activities_complete
+        {{ coalesce_if_present('activities', 'rep_counts.active_reps_logging') }} as active_reps_logging,
+        {{ coalesce_if_present('activities', 'record_counts.activities_logged') }} as activities_logged,
+        {{ coalesce_if_present('activities', 'record_counts.activities_complete') }} as activities_complete
     from weeks
     left join rep_counts
         on weeks.week_start_date = rep_counts.week_start_date

@@ -91,11 +91,11 @@ joined as (
         days.month_start_date,
         days.is_weekday,
         employed_days.rep_id is not null as is_employed,
-        coalesce(sales_calls.calls, 0) as calls,
-        coalesce(sales_calls.connected_calls, 0) as connected_calls,
-        coalesce(sales_calls.no_answer_calls, 0) as no_answer_calls,
-        coalesce(sales_calls.voicemail_calls, 0) as voicemail_calls,
-        coalesce(sales_calls.talk_seconds, 0) as talk_seconds,
+        {{ coalesce_if_present('activities', 'sales_calls.calls') }} as calls,
+        {{ coalesce_if_present('activities', 'sales_calls.connected_calls') }} as connected_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.no_answer_calls') }} as no_answer_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.voicemail_calls') }} as voicemail_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.talk_seconds') }} as talk_seconds,
         case when days.is_weekday then call_targets.calls_target end as calls_target,
         month_weekdays.weekdays_in_month
     from rep_days

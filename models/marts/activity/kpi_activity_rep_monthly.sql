@@ -117,14 +117,14 @@ joined as (
         coalesce(employment.days_employed, 0) as days_employed,
         coalesce(employment.weekdays_employed, 0) as weekdays_employed,
         month_weekdays.weekdays_in_month,
-        coalesce(sales_calls.calls, 0) as calls,
-        coalesce(sales_calls.connected_calls, 0) as connected_calls,
-        coalesce(sales_calls.no_answer_calls, 0) as no_answer_calls,
-        coalesce(sales_calls.voicemail_calls, 0) as voicemail_calls,
-        coalesce(sales_calls.talk_seconds, 0) as talk_seconds,
-        coalesce(sales_calls.connected_talk_seconds, 0) as connected_talk_seconds,
+        {{ coalesce_if_present('activities', 'sales_calls.calls') }} as calls,
+        {{ coalesce_if_present('activities', 'sales_calls.connected_calls') }} as connected_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.no_answer_calls') }} as no_answer_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.voicemail_calls') }} as voicemail_calls,
+        {{ coalesce_if_present('activities', 'sales_calls.talk_seconds') }} as talk_seconds,
+        {{ coalesce_if_present('activities', 'sales_calls.connected_talk_seconds') }} as connected_talk_seconds,
         call_targets.calls_target,
-        coalesce(new_contacts.new_contacts, 0) as new_contacts
+        {{ coalesce_if_present('activities', 'new_contacts.new_contacts') }} as new_contacts
     from rep_months
     inner join months
         on rep_months.month_start_date = months.month_start_date

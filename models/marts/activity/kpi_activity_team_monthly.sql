@@ -46,9 +46,9 @@ joined as (
         teams.team_id,
         teams.team_name,
         coalesce(team_months.reps_employed, 0) as reps_employed,
-        coalesce(team_months.new_contacts, 0) as new_contacts,
-        coalesce(team_months.reps_with_new_contacts, 0) as reps_with_new_contacts,
-        coalesce(team_months.calls, 0) as calls
+        {{ coalesce_if_present('activities', 'team_months.new_contacts') }} as new_contacts,
+        {{ coalesce_if_present('activities', 'team_months.reps_with_new_contacts') }} as reps_with_new_contacts,
+        {{ coalesce_if_present('activities', 'team_months.calls') }} as calls
     from months
     cross join teams
     left join team_months

@@ -33,11 +33,14 @@ combined as (
     select
         months.month_start_date,
         months.month_end_date,
-        cast(coalesce(ending.contracts_ending, 0) as integer) as contracts_ending,
-        cast(coalesce(ending.contracts_renewed, 0) as integer) as contracts_renewed,
-        cast(coalesce(ending.contracts_renewed_early, 0) as integer) as contracts_renewed_early,
-        cast(coalesce(ending.ending_contract_value, 0) as decimal(18, 2)) as ending_contract_value,
-        cast(coalesce(ending.renewed_contract_value, 0) as decimal(18, 2)) as renewed_contract_value
+        cast({{ coalesce_if_present('contracts', 'ending.contracts_ending') }} as integer) as contracts_ending,
+        cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed') }} as integer) as contracts_renewed,
+        cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed_early') }} as integer)
+            as contracts_renewed_early,
+        cast({{ coalesce_if_present('contracts', 'ending.ending_contract_value') }} as decimal(18, 2))
+            as ending_contract_value,
+        cast({{ coalesce_if_present('contracts', 'ending.renewed_contract_value') }} as decimal(18, 2))
+            as renewed_contract_value
     from months
     left join ending
         on months.month_start_date = ending.month_start_date

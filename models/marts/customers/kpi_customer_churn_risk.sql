@@ -118,11 +118,14 @@ combined as (
     select
         customers.account_id,
         customers.active_at_as_of = 1 as is_active_customer,
-        cast(coalesce(case_signals.complaint_count, 0) as integer) as complaint_count,
-        cast(coalesce(case_signals.contract_question_count, 0) as integer) as contract_question_count,
-        cast(coalesce(case_signals.cancellation_request_count, 0) as integer) as cancellation_request_count,
-        cast(coalesce(contact_signals.contact_count, 0) as integer) as contact_count,
-        cast(coalesce(contact_signals.repeat_contact_count, 0) as integer) as repeat_contact_count
+        cast({{ coalesce_if_present('support_cases', 'case_signals.complaint_count') }} as integer) as complaint_count,
+        cast({{ coalesce_if_present('support_cases', 'case_signals.contract_question_count') }} as integer)
+            as contract_question_count,
+        cast({{ coalesce_if_present('support_cases', 'case_signals.cancellation_request_count') }} as integer)
+            as cancellation_request_count,
+        cast({{ coalesce_if_present('activities', 'contact_signals.contact_count') }} as integer) as contact_count,
+        cast({{ coalesce_if_present('activities', 'contact_signals.repeat_contact_count') }} as integer)
+            as repeat_contact_count
     from customers
     left join case_signals
         on customers.account_id = case_signals.account_id

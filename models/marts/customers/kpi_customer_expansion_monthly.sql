@@ -113,9 +113,10 @@ combined as (
     select
         months.month_start_date,
         months.month_end_date,
-        cast(coalesce(monthly.existing_customers_ordering, 0) as integer) as existing_customers_ordering,
-        cast(coalesce(monthly.cross_sell_customers, 0) as integer) as cross_sell_customers,
-        cast(coalesce(monthly.upsell_customers, 0) as integer) as upsell_customers
+        cast({{ coalesce_if_present('orders', 'monthly.existing_customers_ordering') }} as integer)
+            as existing_customers_ordering,
+        cast({{ coalesce_if_present('orders', 'monthly.cross_sell_customers') }} as integer) as cross_sell_customers,
+        cast({{ coalesce_if_present('orders', 'monthly.upsell_customers') }} as integer) as upsell_customers
     from months
     left join monthly
         on months.month_start_date = monthly.month_start_date

@@ -1,6 +1,9 @@
 {#- One row per month of the spine: new customers (C1) and retention (C2):
     active customers at the start and end of the month, retained, churned,
-    gained back, retention and churn rates. -#}
+    gained back, retention and churn rates. Customers come from contracts,
+    won opportunities or orders: null where the export has none of them. -#}
+{%- set customer_entities = ['contracts', 'opportunities', 'orders'] %}
+
 with months as (
     select * from {{ ref('int_months') }}
 ),
@@ -28,13 +31,25 @@ combined as (
         months.month_start_date,
         months.month_end_date,
         months.is_as_of_month,
-        cast(coalesce(monthly.new_customers, 0) as integer) as new_customers,
-        cast(coalesce(monthly.active_customers_at_start, 0) as integer) as active_customers_at_start,
-        cast(coalesce(monthly.active_customers_at_end, 0) as integer) as active_customers_at_end,
-        cast(coalesce(monthly.retained_customers, 0) as integer) as retained_customers,
-        cast(coalesce(monthly.churned_customers, 0) as integer) as churned_customers,
-        cast(coalesce(monthly.new_active_customers, 0) as integer) as new_active_customers,
-        cast(coalesce(monthly.returning_customers, 0) as integer) as returning_customers
+        cast({{ coalesce_if_present(customer_entities, 'monthly.new_customers', 'any') }} as integer) as new_customers,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.active_customers_at_start', 'any') }} as integer
+        ) as active_customers_at_start,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.active_customers_at_end', 'any') }} as integer
+        ) as active_customers_at_end,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.retained_customers', 'any') }} as integer
+        ) as retained_customers,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.churned_customers', 'any') }} as integer
+        ) as churned_customers,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.new_active_customers', 'any') }} as integer
+        ) as new_active_customers,
+        cast(
+            {{ coalesce_if_present(customer_entities, 'monthly.returning_customers', 'any') }} as integer
+        ) as returning_customers
     from months
     left join monthly
         on months.month_start_date = monthly.month_start_date

@@ -142,15 +142,17 @@ combined as (
     select
         customer_accounts.account_id,
         accounts.owner_rep_id,
-        cast(coalesce(order_totals.order_count, 0) as integer) as order_count,
-        cast(coalesce(order_totals.cancelled_or_refunded_order_count, 0) as integer)
+        cast({{ coalesce_if_present('orders', 'order_totals.order_count') }} as integer) as order_count,
+        cast({{ coalesce_if_present('orders', 'order_totals.cancelled_or_refunded_order_count') }} as integer)
             as cancelled_or_refunded_order_count,
         order_totals.first_order_date,
         cast({{ finance__datediff_days('order_totals.first_order_date', 'as_of.as_of_date') }} + 1 as integer)
             as customer_tenure_days,
-        cast(coalesce(order_totals.revenue_amount, 0) as decimal(18, 2)) as revenue_amount,
-        cast(coalesce(order_totals.product_cost_amount, 0) as decimal(18, 2)) as product_cost_amount,
-        cast(coalesce(service_interactions.service_interaction_count, 0) as integer) as service_interaction_count,
+        cast({{ coalesce_if_present('orders', 'order_totals.revenue_amount') }} as decimal(18, 2)) as revenue_amount,
+        cast({{ coalesce_if_present('orders', 'order_totals.product_cost_amount') }} as decimal(18, 2))
+            as product_cost_amount,
+        cast({{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }} as integer)
+            as service_interaction_count,
         {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}
             as service_handle_hours,
         {{ safe_divide(

@@ -51,7 +51,16 @@ issue_counts as (
         sum(case when issue_type = 'invalid_phone' then issue_count else 0 end) as invalid_phones,
         sum(case when issue_type = 'unmapped_value' then issue_count else 0 end) as unmapped_values,
         sum(case when issue_type = 'missing_reference' then issue_count else 0 end) as missing_references,
-        sum(case when issue_type = 'deleted_reference' then issue_count else 0 end) as deleted_references
+        sum(case when issue_type = 'deleted_reference' then issue_count else 0 end) as deleted_references,
+        sum(
+            case when issue_type = 'missing_value' and column_name = 'lead_source' then issue_count else 0 end
+        ) as missing_lead_sources,
+        sum(
+            case when issue_type = 'missing_value' and column_name = 'stage_name' then issue_count else 0 end
+        ) as missing_stages,
+        sum(
+            case when issue_type = 'missing_value' and column_name = 'owner_rep_id' then issue_count else 0 end
+        ) as missing_owners
     from issues
     where issue_type != 'quarantined_row'
     group by batch_id, table_name
@@ -96,7 +105,10 @@ final as (
         cast(coalesce(issue_counts.invalid_phones, 0) as bigint) as invalid_phones,
         cast(coalesce(issue_counts.unmapped_values, 0) as bigint) as unmapped_values,
         cast(coalesce(issue_counts.missing_references, 0) as bigint) as missing_references,
-        cast(coalesce(issue_counts.deleted_references, 0) as bigint) as deleted_references
+        cast(coalesce(issue_counts.deleted_references, 0) as bigint) as deleted_references,
+        cast(coalesce(issue_counts.missing_lead_sources, 0) as bigint) as missing_lead_sources,
+        cast(coalesce(issue_counts.missing_stages, 0) as bigint) as missing_stages,
+        cast(coalesce(issue_counts.missing_owners, 0) as bigint) as missing_owners
     from batches
     left join files
         on

@@ -1,5 +1,6 @@
 {#- One row per issue found on a record that staging keeps (the latest,
-    non-deleted version of its key) and, for the append-only stage history's
+    non-deleted version of its key; a missing lead source, stage or owner
+    included) and, for the append-only stage history's
     stage names, on every loaded row. Emails and phones are personal data and
     are never copied here. -#}
 {%- set email_columns = [
@@ -14,10 +15,16 @@
     ('campaigns', 'channel', 'campaign_channels', 'raw_channel', false),
     ('support_cases', 'priority', 'case_priorities', 'raw_priority', false),
 ] -%}
+{#- (table, column) of a lead source, stage or owner: counted when null or blank -#}
+{%- set missing_value_columns = [
+    ('leads', 'lead_source'), ('opportunities', 'stage_name'), ('opportunity_stage_history', 'stage_name'),
+    ('accounts', 'owner_rep_id'), ('leads', 'owner_rep_id'), ('opportunities', 'owner_rep_id'),
+    ('support_cases', 'owner_rep_id'),
+] -%}
 {#- the relationships tests of the staging models -#}
 {%- set foreign_keys = crm_foreign_keys() -%}
 {%- set checked_tables = (
-    (email_columns + phone_columns + seed_mappings) | map(attribute=0) | list
+    (email_columns + phone_columns + seed_mappings + missing_value_columns) | map(attribute=0) | list
     + foreign_keys | map(attribute='table') | list + ['leads', 'support_cases']
 ) | unique | sort -%}
 {%- for table_name in crm_contract_table_names() %}
@@ -77,12 +84,18 @@ closed_unresolved_issues as (
     where cases.is_closed_unresolved
 ),
 
+missing_value_issues as (
+    {{ dq_missing_value_selects(missing_value_columns) }}
+),
+
 unioned as (
     select * from record_checks
     union all
     select * from duplicate_submission_issues
     union all
     select * from closed_unresolved_issues
+    union all
+    select * from missing_value_issues
 ),
 
 final as (

@@ -38,7 +38,10 @@ totals as (
         sum(invalid_phones) as invalid_phones,
         sum(unmapped_values) as unmapped_values,
         sum(missing_references) as missing_references,
-        sum(deleted_references) as deleted_references
+        sum(deleted_references) as deleted_references,
+        sum(missing_lead_sources) as missing_lead_sources,
+        sum(missing_stages) as missing_stages,
+        sum(missing_owners) as missing_owners
     from load_summary
     group by table_name
 ),
@@ -66,7 +69,10 @@ final as (
         cast(totals.invalid_phones as bigint) as invalid_phones,
         cast(totals.unmapped_values as bigint) as unmapped_values,
         cast(totals.missing_references as bigint) as missing_references,
-        cast(totals.deleted_references as bigint) as deleted_references
+        cast(totals.deleted_references as bigint) as deleted_references,
+        cast(totals.missing_lead_sources as bigint) as missing_lead_sources,
+        cast(totals.missing_stages as bigint) as missing_stages,
+        cast(totals.missing_owners as bigint) as missing_owners
     from totals
     left join records
         on totals.table_name = records.table_name

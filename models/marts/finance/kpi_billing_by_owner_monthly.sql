@@ -120,13 +120,18 @@ combined as (
         month_ends.month_start_date,
         owners.owner_rep_id,
         coalesce(reps.rep_name, 'unknown') as owner_rep_name,
-        cast(coalesce(billed.invoiced_amount, 0) as decimal(18, 2)) as invoiced_amount,
-        cast(coalesce(billed.credit_note_amount, 0) as decimal(18, 2)) as credit_note_amount,
-        cast(coalesce(collected.collected_amount, 0) as decimal(18, 2)) as collected_amount,
-        cast(coalesce(fell_due.due_amount, 0) as decimal(18, 2)) as due_amount,
-        cast(coalesce(collected_of_due.collected_of_due_amount, 0) as decimal(18, 2)) as collected_of_due_amount,
-        cast(coalesce(open_at_month_end.open_receivables_amount, 0) as decimal(18, 2)) as open_receivables_amount,
-        cast(coalesce(open_at_month_end.overdue_receivables_amount, 0) as decimal(18, 2))
+        cast({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }} as decimal(18, 2)) as invoiced_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.credit_note_amount') }} as decimal(18, 2))
+            as credit_note_amount,
+        cast({{ coalesce_if_present('payments', 'collected.collected_amount') }} as decimal(18, 2)) as collected_amount,
+        cast({{ coalesce_if_present('invoices', 'fell_due.due_amount') }} as decimal(18, 2)) as due_amount,
+        cast(
+            {{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }}
+            as decimal(18, 2)
+        ) as collected_of_due_amount,
+        cast({{ coalesce_if_present('invoices', 'open_at_month_end.open_receivables_amount') }} as decimal(18, 2))
+            as open_receivables_amount,
+        cast({{ coalesce_if_present('invoices', 'open_at_month_end.overdue_receivables_amount') }} as decimal(18, 2))
             as overdue_receivables_amount
     from month_ends
     cross join owners

@@ -156,36 +156,45 @@ combined as (
         month_ends.month_start_date,
         month_ends.month_end_date,
         month_ends.balance_date,
-        cast(coalesce(billed.invoice_count, 0) as integer) as invoice_count,
-        cast(coalesce(billed.invoiced_amount, 0) as decimal(18, 2)) as invoiced_amount,
-        cast(coalesce(billed.invoice_amount, 0) as decimal(18, 2)) as invoice_amount,
-        cast(coalesce(billed.credit_note_amount, 0) as decimal(18, 2)) as credit_note_amount,
-        cast(coalesce(collected.payment_count, 0) as integer) as payment_count,
-        cast(coalesce(collected.collected_amount, 0) as decimal(18, 2)) as collected_amount,
-        cast(coalesce(collected.collected_book_amount, 0) as decimal(18, 2)) as collected_book_amount,
-        cast(coalesce(collected.unapplied_amount, 0) as decimal(18, 2)) as unapplied_amount,
-        cast(coalesce(collected.fx_difference_amount, 0) as decimal(18, 2)) as fx_difference_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.invoice_count') }} as integer) as invoice_count,
+        cast({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }} as decimal(18, 2)) as invoiced_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.invoice_amount') }} as decimal(18, 2)) as invoice_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.credit_note_amount') }} as decimal(18, 2))
+            as credit_note_amount,
+        cast({{ coalesce_if_present('payments', 'collected.payment_count') }} as integer) as payment_count,
+        cast({{ coalesce_if_present('payments', 'collected.collected_amount') }} as decimal(18, 2)) as collected_amount,
+        cast({{ coalesce_if_present('payments', 'collected.collected_book_amount') }} as decimal(18, 2))
+            as collected_book_amount,
+        cast({{ coalesce_if_present('payments', 'collected.unapplied_amount') }} as decimal(18, 2)) as unapplied_amount,
+        cast({{ coalesce_if_present('payments', 'collected.fx_difference_amount') }} as decimal(18, 2))
+            as fx_difference_amount,
         cast(
-            sum(coalesce(billed.invoiced_amount, 0)) over (
+            sum({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_invoiced_amount,
         cast(
-            sum(coalesce(settled.settled_amount, 0)) over (
+            sum({{ coalesce_if_present(['invoices', 'payments'], 'settled.settled_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_settled_amount,
-        cast(coalesce(aging.open_invoice_count, 0) as integer) as open_invoice_count,
-        cast(coalesce(aging.open_receivables_amount, 0) as decimal(18, 2)) as open_receivables_amount,
-        cast(coalesce(aging.open_current_amount, 0) as decimal(18, 2)) as open_current_amount,
-        cast(coalesce(aging.open_1_30_amount, 0) as decimal(18, 2)) as open_1_30_amount,
-        cast(coalesce(aging.open_31_60_amount, 0) as decimal(18, 2)) as open_31_60_amount,
-        cast(coalesce(aging.open_61_90_amount, 0) as decimal(18, 2)) as open_61_90_amount,
-        cast(coalesce(aging.open_over_90_amount, 0) as decimal(18, 2)) as open_over_90_amount,
-        cast(coalesce(trailing_invoiced.invoiced_trailing_90d_amount, 0) as decimal(18, 2))
+        cast({{ coalesce_if_present('invoices', 'aging.open_invoice_count') }} as integer) as open_invoice_count,
+        cast({{ coalesce_if_present('invoices', 'aging.open_receivables_amount') }} as decimal(18, 2))
+            as open_receivables_amount,
+        cast({{ coalesce_if_present('invoices', 'aging.open_current_amount') }} as decimal(18, 2))
+            as open_current_amount,
+        cast({{ coalesce_if_present('invoices', 'aging.open_1_30_amount') }} as decimal(18, 2)) as open_1_30_amount,
+        cast({{ coalesce_if_present('invoices', 'aging.open_31_60_amount') }} as decimal(18, 2)) as open_31_60_amount,
+        cast({{ coalesce_if_present('invoices', 'aging.open_61_90_amount') }} as decimal(18, 2)) as open_61_90_amount,
+        cast({{ coalesce_if_present('invoices', 'aging.open_over_90_amount') }} as decimal(18, 2))
+            as open_over_90_amount,
+        cast({{ coalesce_if_present('invoices', 'trailing_invoiced.invoiced_trailing_90d_amount') }} as decimal(18, 2))
             as invoiced_trailing_90d_amount,
-        cast(coalesce(fell_due.due_amount, 0) as decimal(18, 2)) as due_amount,
-        cast(coalesce(collected_of_due.collected_of_due_amount, 0) as decimal(18, 2)) as collected_of_due_amount
+        cast({{ coalesce_if_present('invoices', 'fell_due.due_amount') }} as decimal(18, 2)) as due_amount,
+        cast(
+            {{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }}
+            as decimal(18, 2)
+        ) as collected_of_due_amount
     from month_ends
     left join billed
         on month_ends.month_start_date = billed.month_start_date

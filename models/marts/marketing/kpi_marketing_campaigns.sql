@@ -87,13 +87,16 @@ joined as (
         campaigns.end_date,
         campaigns.start_date <= as_of.as_of_date
         and (campaigns.end_date is null or campaigns.end_date >= as_of.as_of_date) as is_active_on_as_of_date,
-        cast(coalesce(member_counts.members, 0) as integer) as members,
-        cast(coalesce(member_counts.responses, 0) as integer) as responses,
-        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
-        cast(coalesce(opportunity_counts.opportunities, 0) as integer) as opportunities,
-        cast(coalesce(opportunity_counts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(opportunity_counts.campaign_revenue, 0) as decimal(18, 2)) as campaign_revenue,
-        cast(coalesce(new_customer_counts.new_customers, 0) as integer) as new_customers,
+        cast({{ coalesce_if_present('campaign_members', 'member_counts.members') }} as integer) as members,
+        cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }} as integer)
+            as opportunities,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.campaign_revenue') }} as decimal(18, 2))
+            as campaign_revenue,
+        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer)
+            as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
         campaigns.currency_code

@@ -137,16 +137,22 @@ monthly as (
     select
         spine.month_start_date,
         spine.channel,
-        cast(coalesce(active_campaigns.campaigns_active, 0) as integer) as campaigns_active,
-        cast(coalesce(campaign_starts.campaigns_started, 0) as integer) as campaigns_started,
-        cast(coalesce(member_counts.members_added, 0) as integer) as members_added,
-        cast(coalesce(member_counts.members_responded, 0) as integer) as members_responded,
-        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
-        cast(coalesce(opportunity_counts.opportunities_created, 0) as integer) as opportunities_created,
-        cast(coalesce(won_counts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(won_counts.campaign_revenue, 0) as decimal(18, 2)) as campaign_revenue,
-        cast(coalesce(new_customer_counts.new_customers, 0) as integer) as new_customers,
-        cast(coalesce(campaign_starts.campaign_cost, 0) as decimal(18, 2)) as campaign_cost
+        cast({{ coalesce_if_present('campaigns', 'active_campaigns.campaigns_active') }} as integer)
+            as campaigns_active,
+        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started') }} as integer)
+            as campaigns_started,
+        cast({{ coalesce_if_present('campaign_members', 'member_counts.members_added') }} as integer) as members_added,
+        cast({{ coalesce_if_present('campaign_members', 'member_counts.members_responded') }} as integer)
+            as members_responded,
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer)
+            as opportunities_created,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.campaign_revenue') }} as decimal(18, 2))
+            as campaign_revenue,
+        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer)
+            as new_customers,
+        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaign_cost') }} as decimal(18, 2)) as campaign_cost
     from spine
     left join active_campaigns
         on

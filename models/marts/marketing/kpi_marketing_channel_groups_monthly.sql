@@ -85,12 +85,14 @@ monthly as (
     select
         spine.month_start_date,
         spine.channel_group,
-        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
-        cast(coalesce(opportunity_counts.opportunities_created, 0) as integer) as opportunities_created,
-        cast(coalesce(won_counts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(won_counts.won_revenue, 0) as decimal(18, 2)) as won_revenue,
-        cast(coalesce(campaign_costs.campaigns_started, 0) as integer) as campaigns_started,
-        cast(coalesce(campaign_costs.campaign_cost, 0) as decimal(18, 2)) as campaign_cost
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer)
+            as opportunities_created,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.won_revenue') }} as decimal(18, 2)) as won_revenue,
+        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }} as integer)
+            as campaigns_started,
+        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaign_cost') }} as decimal(18, 2)) as campaign_cost
     from spine
     left join lead_counts
         on

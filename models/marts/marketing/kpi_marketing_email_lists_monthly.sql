@@ -54,9 +54,9 @@ monthly as (
     select
         spine.month_start_date,
         spine.list_id,
-        coalesce(event_counts.subscribes, 0) as subscribes,
-        coalesce(event_counts.unsubscribes, 0) as unsubscribes,
-        coalesce(events_before_spine.net_subscribers, 0) as opening_net_subscribers
+        {{ coalesce_if_present('email_list_events', 'event_counts.subscribes') }} as subscribes,
+        {{ coalesce_if_present('email_list_events', 'event_counts.unsubscribes') }} as unsubscribes,
+        {{ coalesce_if_present('email_list_events', 'events_before_spine.net_subscribers') }} as opening_net_subscribers
     from spine
     left join event_counts
         on

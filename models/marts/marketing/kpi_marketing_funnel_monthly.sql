@@ -60,14 +60,17 @@ monthly as (
     select
         spine.month_start_date,
         spine.lead_source,
-        cast(coalesce(cohorts.leads_created, 0) as integer) as leads_created,
-        cast(coalesce(cohorts.leads_with_opportunity, 0) as integer) as leads_with_opportunity,
-        cast(coalesce(cohorts.leads_won, 0) as integer) as leads_won,
+        cast({{ coalesce_if_present('leads', 'cohorts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.leads_with_opportunity') }} as integer)
+            as leads_with_opportunity,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.leads_won') }} as integer) as leads_won,
         cast(cohorts.mean_days_to_opportunity as decimal(18, 2)) as mean_days_to_opportunity,
         cast(cohorts.mean_days_to_won as decimal(18, 2)) as mean_days_to_won,
-        cast(coalesce(cohorts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(cohorts.won_revenue, 0) as decimal(18, 2)) as won_revenue,
-        cast(coalesce(opportunity_creation.opportunities_created, 0) as integer) as opportunities_created
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }} as decimal(18, 2))
+            as won_revenue,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_creation.opportunities_created') }} as integer)
+            as opportunities_created
     from spine
     left join cohorts
         on

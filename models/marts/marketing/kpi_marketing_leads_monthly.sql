@@ -56,10 +56,11 @@ monthly as (
     select
         spine.month_start_date,
         spine.lead_source,
-        cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
-        cast(coalesce(lead_counts.form_submissions, 0) as integer) as form_submissions,
-        cast(coalesce(lead_counts.leads_qualified, 0) as integer) as leads_qualified,
-        cast(coalesce(lead_counts.leads_handed_to_sales, 0) as integer) as leads_handed_to_sales,
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('leads', 'lead_counts.form_submissions') }} as integer) as form_submissions,
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_qualified') }} as integer) as leads_qualified,
+        cast({{ coalesce_if_present('leads', 'lead_counts.leads_handed_to_sales') }} as integer)
+            as leads_handed_to_sales,
         cast(lead_targets.new_leads_target as decimal(18, 2)) as new_leads_target
     from spine
     left join lead_counts

@@ -20,9 +20,12 @@ customer_counts as (
 final as (
     select
         months.month_start_date,
-        cast(coalesce(customer_counts.new_customers, 0) as integer) as new_customers,
-        cast(coalesce(customer_counts.new_customers_with_lead, 0) as integer) as new_customers_with_lead,
-        cast(coalesce(customer_counts.referral_customers, 0) as integer) as referral_customers,
+        cast({{ coalesce_if_present('opportunities', 'customer_counts.new_customers') }} as integer) as new_customers,
+        cast(
+            {{ coalesce_if_present(['leads', 'opportunities'], 'customer_counts.new_customers_with_lead') }} as integer
+        ) as new_customers_with_lead,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'customer_counts.referral_customers') }} as integer)
+            as referral_customers,
         {{ safe_divide('customer_counts.referral_customers', 'customer_counts.new_customers') }}
             as referral_customer_share
     from months

@@ -42,10 +42,12 @@ monthly as (
     select
         spine.month_start_date,
         spine.traffic_source,
-        cast(coalesce(session_counts.sessions, 0) as integer) as sessions,
-        cast(coalesce(session_counts.page_views, 0) as integer) as page_views,
-        cast(coalesce(session_counts.total_duration_seconds, 0) as bigint) as total_duration_seconds,
-        cast(coalesce(session_counts.goal_completions, 0) as integer) as goal_completions
+        cast({{ coalesce_if_present('web_sessions', 'session_counts.sessions') }} as integer) as sessions,
+        cast({{ coalesce_if_present('web_sessions', 'session_counts.page_views') }} as integer) as page_views,
+        cast({{ coalesce_if_present('web_sessions', 'session_counts.total_duration_seconds') }} as bigint)
+            as total_duration_seconds,
+        cast({{ coalesce_if_present('web_sessions', 'session_counts.goal_completions') }} as integer)
+            as goal_completions
     from spine
     left join session_counts
         on

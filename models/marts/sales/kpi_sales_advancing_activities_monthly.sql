@@ -95,8 +95,8 @@ final as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        coalesce(by_month.opportunity_activity_count, 0) as opportunity_activity_count,
-        coalesce(by_month.advancing_activity_count, 0) as advancing_activity_count,
+        {{ coalesce_if_present('activities', 'by_month.opportunity_activity_count') }} as opportunity_activity_count,
+        {{ coalesce_if_present('activities', 'by_month.advancing_activity_count') }} as advancing_activity_count,
         {{ safe_divide('by_month.advancing_activity_count', 'by_month.opportunity_activity_count') }}
             as advancing_activity_rate
     from spine

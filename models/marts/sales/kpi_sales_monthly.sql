@@ -184,7 +184,8 @@ joined as (
         cast(
             coalesce(closed_by_month.existing_customer_won_revenue, 0) as decimal(18, 2)
         ) as existing_customer_won_revenue,
-        coalesce(closed_by_month.closed_opportunity_call_count, 0) as closed_opportunity_call_count,
+        {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_call_count') }}
+            as closed_opportunity_call_count,
         coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created_count,
         cast(coalesce(created_by_month.opportunities_created_amount, 0) as decimal(18, 2))
             as opportunities_created_amount,
@@ -202,11 +203,11 @@ joined as (
         pipeline_by_month.average_days_open,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
-                then coalesce(leads_by_month.leads_created_count, 0)
+                then {{ coalesce_if_present('leads', 'leads_by_month.leads_created_count') }}
         end as leads_created_count,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
-                then coalesce(leads_by_month.leads_won_count, 0)
+                then {{ coalesce_if_present(['leads', 'opportunities'], 'leads_by_month.leads_won_count') }}
         end as leads_won_count
     from spine
     left join closed_by_month

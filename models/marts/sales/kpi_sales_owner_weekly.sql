@@ -130,10 +130,10 @@ final as (
         coalesce(by_week.deals_won_count, 0) as deals_won_count,
         cast(coalesce(by_week.won_revenue, 0) as decimal(18, 2)) as won_revenue,
         coalesce(by_week.deals_lost_count, 0) as deals_lost_count,
-        coalesce(by_week.calls_done_count, 0) as calls_done_count,
-        coalesce(by_week.meetings_done_count, 0) as meetings_done_count,
-        coalesce(by_week.calls_scheduled_count, 0) as calls_scheduled_count,
-        coalesce(by_week.meetings_scheduled_count, 0) as meetings_scheduled_count
+        {{ coalesce_if_present('activities', 'by_week.calls_done_count') }} as calls_done_count,
+        {{ coalesce_if_present('activities', 'by_week.meetings_done_count') }} as meetings_done_count,
+        {{ coalesce_if_present('activities', 'by_week.calls_scheduled_count') }} as calls_scheduled_count,
+        {{ coalesce_if_present('activities', 'by_week.meetings_scheduled_count') }} as meetings_scheduled_count
     from spine
     cross join as_of
     left join by_week

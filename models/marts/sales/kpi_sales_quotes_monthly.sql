@@ -77,11 +77,13 @@ joined as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        coalesce(by_month.quotes_sent_count, 0) as quotes_sent_count,
-        cast(coalesce(by_month.quotes_sent_amount, 0) as decimal(18, 2)) as quotes_sent_amount,
-        coalesce(by_month.quotes_accepted_count, 0) as quotes_accepted_count,
-        cast(coalesce(by_month.quotes_accepted_amount, 0) as decimal(18, 2)) as quotes_accepted_amount,
-        coalesce(by_month.quotes_ordered_count, 0) as quotes_ordered_count
+        {{ coalesce_if_present('quotes', 'by_month.quotes_sent_count') }} as quotes_sent_count,
+        cast({{ coalesce_if_present('quotes', 'by_month.quotes_sent_amount') }} as decimal(18, 2))
+            as quotes_sent_amount,
+        {{ coalesce_if_present('quotes', 'by_month.quotes_accepted_count') }} as quotes_accepted_count,
+        cast({{ coalesce_if_present('quotes', 'by_month.quotes_accepted_amount') }} as decimal(18, 2))
+            as quotes_accepted_amount,
+        {{ coalesce_if_present('quotes', 'by_month.quotes_ordered_count') }} as quotes_ordered_count
     from spine
     left join by_month
         on

@@ -199,29 +199,34 @@ joined as (
         spine.month_start_date,
         spine.dimension_name,
         spine.dimension_value,
-        coalesce(opened.cases_opened, 0) as cases_opened,
-        coalesce(closed.cases_closed, 0) as cases_closed,
-        coalesce(closed.cases_closed_same_day, 0) as cases_closed_same_day,
-        coalesce(closed.cases_closed_unresolved, 0) as cases_closed_unresolved,
-        coalesce(resolved.cases_resolved, 0) as cases_resolved,
-        coalesce(resolved.cases_resolved_same_day, 0) as cases_resolved_same_day,
-        coalesce(resolved.cases_resolved_after_reopen, 0) as cases_resolved_after_reopen,
+        {{ coalesce_if_present('support_cases', 'opened.cases_opened') }} as cases_opened,
+        {{ coalesce_if_present('support_cases', 'closed.cases_closed') }} as cases_closed,
+        {{ coalesce_if_present('support_cases', 'closed.cases_closed_same_day') }} as cases_closed_same_day,
+        {{ coalesce_if_present('support_cases', 'closed.cases_closed_unresolved') }} as cases_closed_unresolved,
+        {{ coalesce_if_present('support_cases', 'resolved.cases_resolved') }} as cases_resolved,
+        {{ coalesce_if_present('support_cases', 'resolved.cases_resolved_same_day') }} as cases_resolved_same_day,
+        {{ coalesce_if_present('support_cases', 'resolved.cases_resolved_after_reopen') }}
+            as cases_resolved_after_reopen,
         resolved.resolution_seconds_mean,
         resolved.resolution_seconds_median,
-        coalesce(resolved.complaints_resolved, 0) as complaints_resolved,
+        {{ coalesce_if_present('support_cases', 'resolved.complaints_resolved') }} as complaints_resolved,
         resolved.complaint_resolution_seconds_mean,
         resolved.complaint_resolution_seconds_median,
-        coalesce(first_response_sla.first_response_sla_cases_due, 0) as first_response_sla_cases_due,
-        coalesce(first_response_sla.first_response_sla_cases_met, 0) as first_response_sla_cases_met,
-        coalesce(resolution_sla.resolution_sla_cases_due, 0) as resolution_sla_cases_due,
-        coalesce(resolution_sla.resolution_sla_cases_met, 0) as resolution_sla_cases_met,
-        coalesce(resolution_sla.sla_cases_due, 0) as sla_cases_due,
-        coalesce(resolution_sla.sla_cases_met, 0) as sla_cases_met,
-        coalesce(source_sla.source_sla_cases, 0) as source_sla_cases,
-        coalesce(source_sla.source_sla_cases_met, 0) as source_sla_cases_met,
-        coalesce(surveys.survey_responses, 0) as survey_responses,
+        {{ coalesce_if_present('support_cases', 'first_response_sla.first_response_sla_cases_due') }}
+            as first_response_sla_cases_due,
+        {{ coalesce_if_present('support_cases', 'first_response_sla.first_response_sla_cases_met') }}
+            as first_response_sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'resolution_sla.resolution_sla_cases_due') }}
+            as resolution_sla_cases_due,
+        {{ coalesce_if_present('support_cases', 'resolution_sla.resolution_sla_cases_met') }}
+            as resolution_sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'resolution_sla.sla_cases_due') }} as sla_cases_due,
+        {{ coalesce_if_present('support_cases', 'resolution_sla.sla_cases_met') }} as sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'source_sla.source_sla_cases') }} as source_sla_cases,
+        {{ coalesce_if_present('support_cases', 'source_sla.source_sla_cases_met') }} as source_sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'surveys.survey_responses') }} as survey_responses,
         surveys.satisfaction_score_total,
-        coalesce(surveys.satisfied_responses, 0) as satisfied_responses
+        {{ coalesce_if_present('support_cases', 'surveys.satisfied_responses') }} as satisfied_responses
     from spine
     left join opened
         on

@@ -49,11 +49,12 @@ won_deals as (
 joined as (
     select
         months.month_start_date,
-        coalesce(deliveries.orders_delivered, 0) as orders_delivered,
-        coalesce(deliveries.orders_delivered_with_promised_date, 0) as orders_delivered_with_promised_date,
-        coalesce(deliveries.orders_delivered_on_time, 0) as orders_delivered_on_time,
-        coalesce(won_deals.won_deals, 0) as won_deals,
-        cast(coalesce(won_deals.won_revenue, 0) as decimal(18, 2)) as won_revenue
+        {{ coalesce_if_present('orders', 'deliveries.orders_delivered') }} as orders_delivered,
+        {{ coalesce_if_present('orders', 'deliveries.orders_delivered_with_promised_date') }}
+            as orders_delivered_with_promised_date,
+        {{ coalesce_if_present('orders', 'deliveries.orders_delivered_on_time') }} as orders_delivered_on_time,
+        {{ coalesce_if_present('opportunities', 'won_deals.won_deals') }} as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'won_deals.won_revenue') }} as decimal(18, 2)) as won_revenue
     from months
     left join deliveries
         on months.month_start_date = deliveries.month_start_date

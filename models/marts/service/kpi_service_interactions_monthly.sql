@@ -79,15 +79,15 @@ joined as (
     select
         months.month_start_date,
         case when months.is_as_of_month then months.days_to_as_of else months.days_in_month end as days_in_period,
-        coalesce(inbound_calls.inbound_service_calls, 0) as inbound_service_calls,
-        coalesce(inbound_calls.answered_service_calls, 0) as answered_service_calls,
-        coalesce(inbound_calls.abandoned_service_calls, 0) as abandoned_service_calls,
-        coalesce(inbound_calls.answered_handle_seconds, 0) as answered_handle_seconds,
-        coalesce(interactions.service_interactions, 0) as service_interactions,
-        coalesce(interactions.service_handle_seconds, 0) as service_handle_seconds,
-        coalesce(contacting.customer_contacts, 0) as customer_contacts,
-        coalesce(contacting.customers_contacting, 0) as customers_contacting,
-        coalesce(contacting.repeat_contact_customers, 0) as repeat_contact_customers
+        {{ coalesce_if_present('activities', 'inbound_calls.inbound_service_calls') }} as inbound_service_calls,
+        {{ coalesce_if_present('activities', 'inbound_calls.answered_service_calls') }} as answered_service_calls,
+        {{ coalesce_if_present('activities', 'inbound_calls.abandoned_service_calls') }} as abandoned_service_calls,
+        {{ coalesce_if_present('activities', 'inbound_calls.answered_handle_seconds') }} as answered_handle_seconds,
+        {{ coalesce_if_present('activities', 'interactions.service_interactions') }} as service_interactions,
+        {{ coalesce_if_present('activities', 'interactions.service_handle_seconds') }} as service_handle_seconds,
+        {{ coalesce_if_present('activities', 'contacting.customer_contacts') }} as customer_contacts,
+        {{ coalesce_if_present('activities', 'contacting.customers_contacting') }} as customers_contacting,
+        {{ coalesce_if_present('activities', 'contacting.repeat_contact_customers') }} as repeat_contact_customers
     from period_days as months
     left join inbound_calls
         on months.month_start_date = inbound_calls.month_start_date
