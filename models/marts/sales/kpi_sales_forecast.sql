@@ -115,6 +115,7 @@ open_by_member as (
         opportunity_dimensions.dimension_value,
         open_deals.stage_name,
         count(*) as open_opportunity_count,
+        count(open_deals.amount) as open_with_amount_count,
         sum(open_deals.amount) as open_amount
     from open_deals
     inner join opportunity_dimensions
@@ -144,7 +145,10 @@ joined as (
     select
         spine.*,
         coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
-        cast(coalesce(open_by_member.open_amount, 0) as decimal(18, 2)) as open_amount,
+        -- doc block unknown_amounts: 0 without deals, null when none has a known amount
+        {{ amount_total('open_by_member.open_amount', 'open_by_member.open_opportunity_count') }} as open_amount,
+        coalesce(open_by_member.open_opportunity_count, 0) - coalesce(open_by_member.open_with_amount_count, 0)
+            as open_without_amount_count,
         empirical.reached_count as empirical_sample_count,
         empirical.reached_won_count as empirical_won_count,
         {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability
@@ -171,6 +175,7 @@ final as (
         joined.expected_close_month_start_date < as_of.as_of_month_start_date as is_overdue,
         joined.open_opportunity_count,
         joined.open_amount,
+        joined.open_without_amount_count,
         joined.stage_probability,
         joined.empirical_win_probability,
         joined.empirical_sample_count,

@@ -43,6 +43,7 @@ pipeline_by_stage as (
         opportunity_dimensions.dimension_value,
         snapshots.stage_name,
         count(*) as open_pipeline_count,
+        count(snapshots.amount) as open_pipeline_with_amount_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         sum(snapshots.days_open) as total_days_open
@@ -80,9 +81,13 @@ final as (
         spine.stage_name,
         spine.stage_order,
         coalesce(pipeline_by_stage.open_pipeline_count, 0) as open_pipeline_count,
-        cast(coalesce(pipeline_by_stage.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
-        cast(coalesce(pipeline_by_stage.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+        -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
+        {{ amount_total('pipeline_by_stage.open_pipeline_amount', 'pipeline_by_stage.open_pipeline_count') }}
+            as open_pipeline_amount,
+        {{ amount_total('pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_count') }}
             as open_pipeline_weighted_amount,
+        coalesce(pipeline_by_stage.open_pipeline_count, 0)
+        - coalesce(pipeline_by_stage.open_pipeline_with_amount_count, 0) as open_pipeline_without_amount_count,
         {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}
             as average_days_open
     from spine
