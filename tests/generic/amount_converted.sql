@@ -22,7 +22,8 @@ where
 group by {{ currency_column }}
 {%- endset -%}
 
-{%- if execute and load_relation(model) is not none -%}
+{#- a `where` config turns model into a subquery: log only for a relation -#}
+{%- if execute and model is not string and load_relation(model) is not none -%}
     {%- set found = run_query(failing_sql ~ ' order by 2 desc, 1') -%}
     {%- if found.rows | length > 0 -%}
         {%- set names = [] -%}

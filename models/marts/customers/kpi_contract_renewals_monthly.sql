@@ -19,8 +19,9 @@ ending as (
         count(*) as contracts_ending,
         sum(case when contracts.is_renewed then 1 else 0 end) as contracts_renewed,
         sum(case when contracts.is_renewed_early then 1 else 0 end) as contracts_renewed_early,
+        sum(case when contracts.contract_value is null then 1 else 0 end) as contracts_ending_without_value,
         sum(contracts.contract_value) as ending_contract_value,
-        sum(case when contracts.is_renewed then contracts.contract_value else 0 end) as renewed_contract_value
+        sum(case when contracts.is_renewed then contracts.contract_value end) as renewed_contract_value
     from contracts
     cross join as_of
     where
@@ -36,8 +37,10 @@ combined as (
         cast(coalesce(ending.contracts_ending, 0) as integer) as contracts_ending,
         cast(coalesce(ending.contracts_renewed, 0) as integer) as contracts_renewed,
         cast(coalesce(ending.contracts_renewed_early, 0) as integer) as contracts_renewed_early,
-        cast(coalesce(ending.ending_contract_value, 0) as decimal(18, 2)) as ending_contract_value,
-        cast(coalesce(ending.renewed_contract_value, 0) as decimal(18, 2)) as renewed_contract_value
+        -- amounts: doc block unknown_amounts (0 without contracts, null when none is known)
+        cast(coalesce(ending.contracts_ending_without_value, 0) as integer) as contracts_ending_without_value,
+        {{ amount_total('ending.ending_contract_value', 'ending.contracts_ending') }} as ending_contract_value,
+        {{ amount_total('ending.renewed_contract_value', 'ending.contracts_renewed') }} as renewed_contract_value
     from months
     left join ending
         on months.month_start_date = ending.month_start_date

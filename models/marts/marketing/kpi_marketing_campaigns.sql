@@ -58,7 +58,16 @@ opportunity_counts as (
                 when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
                     then opportunities.amount
             end
-        ) as campaign_revenue
+        ) as campaign_revenue,
+        sum(
+            case
+                when
+                    opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
+                    and opportunities.amount is null
+                    then 1
+                else 0
+            end
+        ) as won_deals_without_amount
     from opportunities
     cross join as_of
     where opportunities.campaign_id is not null and opportunities.created_date <= as_of.as_of_date
@@ -92,7 +101,9 @@ joined as (
         cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
         cast(coalesce(opportunity_counts.opportunities, 0) as integer) as opportunities,
         cast(coalesce(opportunity_counts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(opportunity_counts.campaign_revenue, 0) as decimal(18, 2)) as campaign_revenue,
+        -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
+        {{ amount_total('opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals') }} as campaign_revenue,
+        cast(coalesce(opportunity_counts.won_deals_without_amount, 0) as integer) as won_deals_without_amount,
         cast(coalesce(new_customer_counts.new_customers, 0) as integer) as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
@@ -125,6 +136,7 @@ final as (
         opportunities,
         won_deals,
         campaign_revenue,
+        won_deals_without_amount,
         new_customers,
         cost_amount,
         cost_amount_local,

@@ -63,6 +63,7 @@ won_counts as (
         closed_month_start_date as month_start_date,
         channel_group,
         count(*) as won_deals,
+        count(case when amount is null then 1 end) as won_deals_without_amount,
         sum(amount) as won_revenue
     from opportunities
     where is_won
@@ -74,6 +75,7 @@ campaign_costs as (
         cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
         coalesce(channel_group, 'unknown') as channel_group,
         count(*) as campaigns_started,
+        count(case when cost_amount is null then 1 end) as campaigns_started_without_cost,
         sum(cost_amount) as campaign_cost
     from campaigns
     group by
@@ -88,9 +90,12 @@ monthly as (
         cast(coalesce(lead_counts.leads_created, 0) as integer) as leads_created,
         cast(coalesce(opportunity_counts.opportunities_created, 0) as integer) as opportunities_created,
         cast(coalesce(won_counts.won_deals, 0) as integer) as won_deals,
-        cast(coalesce(won_counts.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ amount_total('won_counts.won_revenue', 'won_counts.won_deals') }} as won_revenue,
+        cast(coalesce(won_counts.won_deals_without_amount, 0) as integer) as won_deals_without_amount,
         cast(coalesce(campaign_costs.campaigns_started, 0) as integer) as campaigns_started,
-        cast(coalesce(campaign_costs.campaign_cost, 0) as decimal(18, 2)) as campaign_cost
+        {{ amount_total('campaign_costs.campaign_cost', 'campaign_costs.campaigns_started') }} as campaign_cost,
+        cast(coalesce(campaign_costs.campaigns_started_without_cost, 0) as integer) as campaigns_started_without_cost
     from spine
     left join lead_counts
         on
@@ -118,8 +123,10 @@ final as (
         opportunities_created,
         won_deals,
         won_revenue,
+        won_deals_without_amount,
         campaigns_started,
         campaign_cost,
+        campaigns_started_without_cost,
         {{ safe_divide('won_revenue', 'campaign_cost') }} as return_on_spend
     from monthly
 )
