@@ -1,3 +1,6 @@
+{#- The ranges of stg_reference__exchange_rates cover every date: the reporting
+    currency at 1 throughout, a foreign currency at its nearest rate before and
+    after the seed's coverage (coverage_status says which). -#}
 {% macro join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}
     left join {{ ref('stg_reference__exchange_rates') }} as {{ alias }}
         on
@@ -6,8 +9,24 @@
             and {{ date_expr }} < {{ alias }}.valid_to_date
 {%- endmacro %}
 
+{#- How the joined rate relates to the seed's coverage: reporting_currency,
+    covered, before_coverage, after_coverage, or no_rate (a currency the seed
+    does not know, or no currency at all). -#}
+{% macro exchange_rate_coverage(alias='exchange_rates') -%}
+    coalesce({{ alias }}.coverage_status, 'no_rate')
+{%- endmacro %}
+
 {#- The rate is widened to decimal(38,10) first: DuckDB keeps the product of two
     decimals of width <= 18 at width 18, which overflows for large amounts. -#}
 {% macro convert_currency(amount_expr, rate_expr) -%}
     cast(round({{ amount_expr }} * cast({{ rate_expr }} as decimal(38, 10)), 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#- A total of converted amounts over the rows of a group (see doc block
+    unknown_amounts): 0 when the group has no rows, null when it has rows but
+    none with a known amount, else the sum of the known amounts. sum_expr is
+    the aggregated sum (null when no row had an amount), row_count_expr the
+    group's row count (null when the group is absent from a left join). -#}
+{% macro amount_total(sum_expr, row_count_expr, data_type='decimal(18, 2)') -%}
+    cast(case when coalesce({{ row_count_expr }}, 0) = 0 then 0 else {{ sum_expr }} end as {{ data_type }})
 {%- endmacro %}

@@ -160,17 +160,49 @@ kept_{{ table_name }} as (
 {%- endmacro %}
 
 
+{#- The amount column of each staging model with a currency whose money
+    dq_currencies sums (in the original currency); orders carry no amount of
+    their own (their lines do, at the order's rate). -#}
+{% macro dq_currency_amount_column(table_name) -%}
+    {{- return({
+        'campaigns': 'cost_amount_local',
+        'contracts': 'contract_value_local',
+        'products': 'list_price_local',
+        'orders': none,
+    }.get(table_name, 'amount_local')) -}}
+{%- endmacro %}
+
+
 {#- Union of one select per raw table with a currency_code column: its kept
-    records per currency code as written. -#}
+    records per currency code as written, joined on the key to the staging
+    model (stg_crm__<table>) for the conversion date, the exchange-rate
+    coverage and the amount in the original currency. The model using it
+    declares `-- depends_on:` each staging model (refs made here are unknown
+    while parsing). -#}
 {% macro dq_currency_selects() -%}
     {%- set selects = [] -%}
     {%- for table_name in crm_contract_table_names() -%}
         {%- set meta = crm_table_meta(table_name) -%}
         {%- if 'currency_code' in meta.columns | map(attribute='name') | list -%}
+            {%- set amount_column = dq_currency_amount_column(table_name) -%}
+            {%- set amount_expr = 'staged.' ~ amount_column if amount_column else 'cast(null as decimal(18, 2))' -%}
+            {%- set outside = "staged.exchange_rate_coverage in ('before_coverage', 'after_coverage')" -%}
             {%- do selects.append(
-                "select '" ~ table_name ~ "' as table_name, currency_code, count(*) as record_count from ("
-                ~ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete)
-                ~ ") as kept where currency_code is not null group by currency_code"
+                "select '" ~ table_name ~ "' as table_name, kept.currency_code, count(*) as record_count,"
+                ~ " min(staged.conversion_date) as first_transaction_date,"
+                ~ " max(staged.conversion_date) as last_transaction_date,"
+                ~ " count(case when staged.exchange_rate_coverage = 'before_coverage' then 1 end) as records_before_coverage,"
+                ~ " count(case when staged.exchange_rate_coverage = 'after_coverage' then 1 end) as records_after_coverage,"
+                ~ " min(case when " ~ outside ~ " then staged.conversion_date end) as first_date_outside_coverage,"
+                ~ " max(case when " ~ outside ~ " then staged.conversion_date end) as last_date_outside_coverage,"
+                ~ " sum(case when " ~ outside ~ " then " ~ amount_expr ~ " end) as amount_local_outside_coverage,"
+                ~ " count(case when staged.exchange_rate_coverage = 'no_rate' then 1 end) as records_without_rate,"
+                ~ " sum(case when staged.exchange_rate_coverage = 'no_rate' then " ~ amount_expr ~ " end)"
+                ~ " as amount_local_without_rate"
+                ~ " from (" ~ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete)
+                ~ ") as kept left join " ~ ref('stg_crm__' ~ table_name) ~ " as staged"
+                ~ " on kept." ~ meta.primary_key ~ " = staged." ~ meta.primary_key
+                ~ " where kept.currency_code is not null group by kept.currency_code"
             ) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -180,7 +212,16 @@ kept_{{ table_name }} as (
         select
             cast(null as {{ dbt.type_string() }}) as table_name,
             cast(null as {{ dbt.type_string() }}) as currency_code,
-            0 as record_count
+            0 as record_count,
+            cast(null as date) as first_transaction_date,
+            cast(null as date) as last_transaction_date,
+            0 as records_before_coverage,
+            0 as records_after_coverage,
+            cast(null as date) as first_date_outside_coverage,
+            cast(null as date) as last_date_outside_coverage,
+            cast(null as decimal(18, 2)) as amount_local_outside_coverage,
+            0 as records_without_rate,
+            cast(null as decimal(18, 2)) as amount_local_without_rate
         where false
     {%- endif -%}
 {%- endmacro %}

@@ -202,10 +202,12 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
     grouped = closed.groupby(["owner", "month_start_date"]).agg(
         won_count=("is_won", "sum"),
         lost_count=("is_lost", "sum"),
-        won_revenue=("won_amount", "sum"),
+        won_revenue=("won_amount", lambda amounts: amounts.sum(min_count=1)),
         won_with_amount_count=("won_with_amount", "sum"),
     )
     grouped = grouped.reset_index()
+    # unknown is not zero: null when won deals have no known amount, 0 without won deals
+    grouped.loc[grouped["won_count"] == 0, "won_revenue"] = 0.0
     grouped["closed_count"] = grouped["won_count"] + grouped["lost_count"]
     grouped["average_deal_size"] = _round2(
         grouped["won_revenue"] / grouped["won_with_amount_count"].replace(0, np.nan)

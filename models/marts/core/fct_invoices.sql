@@ -64,8 +64,12 @@ balances as (
         cast(
             invoices.amount_local - coalesce(payment_totals.applied_amount_local, 0) as decimal(18, 2)
         ) as open_amount_local,
-        cast(coalesce(payment_totals.cash_collected_amount, 0) as decimal(18, 2)) as cash_collected_amount,
-        cast(coalesce(payment_totals.collected_amount, 0) as decimal(18, 2)) as collected_amount,
+        -- doc block unknown_amounts: 0 without payments, null when none has a known amount
+        {{ amount_total('payment_totals.cash_collected_amount', 'payment_totals.payment_count') }}
+            as cash_collected_amount,
+        -- 0 when nothing is applied (the local sum is 0), else null when the rate is unknown
+        {{ amount_total('payment_totals.collected_amount', 'payment_totals.applied_amount_local') }}
+            as collected_amount,
         cast(invoices.amount - coalesce(payment_totals.collected_amount, 0) as decimal(18, 2)) as open_amount,
         cast(coalesce(payment_totals.unapplied_amount, 0) as decimal(18, 2)) as unapplied_amount,
         cast(coalesce(payment_totals.fx_difference_amount, 0) as decimal(18, 2)) as fx_difference_amount,

@@ -65,7 +65,8 @@ lead_opportunity_summary as (
         cast(min(case when is_won then closed_at end) as date) as first_won_date,
         count(*) as opportunity_count,
         count(case when is_won then 1 end) as won_opportunity_count,
-        sum(case when is_won then amount else 0 end) as won_amount
+        count(case when is_won and amount is null then 1 end) as won_without_amount_count,
+        sum(case when is_won then amount end) as won_amount
     from lead_opportunities
     group by lead_id
 ),
@@ -99,7 +100,9 @@ final as (
         opportunity_summary.first_won_at,
         cast(coalesce(opportunity_summary.opportunity_count, 0) as integer) as opportunity_count,
         cast(coalesce(opportunity_summary.won_opportunity_count, 0) as integer) as won_opportunity_count,
-        cast(coalesce(opportunity_summary.won_amount, 0) as decimal(18, 2)) as won_amount,
+        -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
+        {{ amount_total('opportunity_summary.won_amount', 'opportunity_summary.won_opportunity_count') }} as won_amount,
+        cast(coalesce(opportunity_summary.won_without_amount_count, 0) as integer) as won_without_amount_count,
         leads.qualified_at is not null or leads.status in ('qualified', 'converted') as is_qualified,
         leads.converted_at is not null or leads.status = 'converted' as is_converted,
         opportunity_summary.first_opportunity_id is not null as has_opportunity,

@@ -37,7 +37,8 @@ flagged as (
         orders.delivered_date,
         cast(coalesce(line_totals.line_count, 0) as integer) as line_count,
         cast(coalesce(line_totals.order_amount_local, 0) as decimal(18, 2)) as order_amount_local,
-        cast(coalesce(line_totals.order_amount, 0) as decimal(18, 2)) as order_amount,
+        -- doc block unknown_amounts: 0 without lines, null when no line's amount is known
+        {{ amount_total('line_totals.order_amount', 'line_totals.line_count') }} as order_amount,
         cast(coalesce(line_totals.product_cost, 0) as decimal(18, 2)) as product_cost,
         coalesce(line_totals.lines_without_cost, 0) = 0 as is_cost_complete
     from orders

@@ -88,12 +88,15 @@ allocated as (
         cast(
             coalesce(clamped.settled_after_local - clamped.settled_before_local, 0) as decimal(18, 2)
         ) as applied_amount_local,
+        -- 0 when nothing is applied; null (not 0) when something is applied in a
+        -- currency without exchange rate
         cast(
-            coalesce(
-                {{ convert_currency('clamped.settled_after_local', 'clamped.invoice_exchange_rate') }}
-                - {{ convert_currency('clamped.settled_before_local', 'clamped.invoice_exchange_rate') }},
-                0
-            ) as decimal(18, 2)
+            case
+                when coalesce(clamped.settled_after_local - clamped.settled_before_local, 0) = 0 then 0
+                else
+                    {{ convert_currency('clamped.settled_after_local', 'clamped.invoice_exchange_rate') }}
+                    - {{ convert_currency('clamped.settled_before_local', 'clamped.invoice_exchange_rate') }}
+            end as decimal(18, 2)
         ) as applied_amount
     from clamped
     left join accounts

@@ -19,8 +19,9 @@ ending as (
         count(*) as contracts_ending,
         sum(case when contracts.is_renewed then 1 else 0 end) as contracts_renewed,
         sum(case when contracts.is_renewed_early then 1 else 0 end) as contracts_renewed_early,
+        sum(case when contracts.contract_value is null then 1 else 0 end) as contracts_ending_without_value,
         sum(contracts.contract_value) as ending_contract_value,
-        sum(case when contracts.is_renewed then contracts.contract_value else 0 end) as renewed_contract_value
+        sum(case when contracts.is_renewed then contracts.contract_value end) as renewed_contract_value
     from contracts
     cross join as_of
     where
@@ -35,12 +36,11 @@ combined as (
         months.month_end_date,
         cast({{ coalesce_if_present('contracts', 'ending.contracts_ending') }} as integer) as contracts_ending,
         cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed') }} as integer) as contracts_renewed,
-        cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed_early') }} as integer)
-            as contracts_renewed_early,
-        cast({{ coalesce_if_present('contracts', 'ending.ending_contract_value') }} as decimal(18, 2))
-            as ending_contract_value,
-        cast({{ coalesce_if_present('contracts', 'ending.renewed_contract_value') }} as decimal(18, 2))
-            as renewed_contract_value
+        cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed_early') }} as integer) as contracts_renewed_early,
+        -- amounts: doc block unknown_amounts (0 without contracts, null when none is known)
+        cast({{ coalesce_if_present('contracts', 'ending.contracts_ending_without_value') }} as integer) as contracts_ending_without_value,
+        {{ if_entities_present('contracts', amount_total('ending.ending_contract_value', 'ending.contracts_ending')) }} as ending_contract_value,
+        {{ if_entities_present('contracts', amount_total('ending.renewed_contract_value', 'ending.contracts_renewed')) }} as renewed_contract_value
     from months
     left join ending
         on months.month_start_date = ending.month_start_date

@@ -62,7 +62,9 @@ order_totals as (
         sum(case when orders.is_revenue_order then 1 else 0 end) as order_count,
         sum(case when orders.is_revenue_order then 0 else 1 end) as cancelled_or_refunded_order_count,
         min(case when orders.is_revenue_order then orders.order_date end) as first_order_date,
-        sum(case when orders.is_revenue_order then orders.order_amount else 0 end) as revenue_amount,
+        sum(case when orders.is_revenue_order and orders.order_amount is null then 1 else 0 end)
+            as revenue_orders_without_amount,
+        sum(case when orders.is_revenue_order then orders.order_amount end) as revenue_amount,
         sum(case when orders.is_revenue_order then orders.product_cost else 0 end) as product_cost_amount
     from orders
     cross join as_of
@@ -148,11 +150,11 @@ combined as (
         order_totals.first_order_date,
         cast({{ finance__datediff_days('order_totals.first_order_date', 'as_of.as_of_date') }} + 1 as integer)
             as customer_tenure_days,
-        cast({{ coalesce_if_present('orders', 'order_totals.revenue_amount') }} as decimal(18, 2)) as revenue_amount,
-        cast({{ coalesce_if_present('orders', 'order_totals.product_cost_amount') }} as decimal(18, 2))
-            as product_cost_amount,
-        cast({{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }} as integer)
-            as service_interaction_count,
+        -- doc block unknown_amounts: 0 without revenue orders, null when none has a known amount
+        {{ if_entities_present('orders', amount_total('order_totals.revenue_amount', 'order_totals.order_count')) }} as revenue_amount,
+        cast({{ coalesce_if_present('orders', 'order_totals.revenue_orders_without_amount') }} as integer) as revenue_orders_without_amount,
+        cast({{ coalesce_if_present('orders', 'order_totals.product_cost_amount') }} as decimal(18, 2)) as product_cost_amount,
+        cast({{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }} as integer) as service_interaction_count,
         {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}
             as service_handle_hours,
         {{ safe_divide(
@@ -187,11 +189,13 @@ final as (
         first_order_date,
         customer_tenure_days,
         revenue_amount,
+        revenue_orders_without_amount,
         product_cost_amount,
         gross_margin_amount,
         gross_margin_amount as historical_lifetime_value,
         {{ safe_divide('gross_margin_amount', 'revenue_amount') }} as gross_margin_rate,
-        {{ safe_divide('revenue_amount', 'order_count', 'decimal(18,2)') }} as mean_order_value,
+        {{ safe_divide('revenue_amount', 'order_count - revenue_orders_without_amount', 'decimal(18,2)') }}
+            as mean_order_value,
         {{ safe_divide('order_count * 365', 'tenure_basis_days') }} as orders_per_year,
         annual_churn_rate,
         cast(

@@ -52,8 +52,11 @@ billed as (
     select
         invoices.invoice_month_start_date as month_start_date,
         coalesce(invoices.owner_rep_id, 'unknown') as owner_rep_id,
+        count(*) as invoice_count,
+        count(case when invoices.is_credit_note then 1 end) as credit_note_count,
+        count(case when invoices.amount is null then 1 end) as invoices_without_amount,
         sum(invoices.amount) as invoiced_amount,
-        sum(case when invoices.is_credit_note then invoices.amount else 0 end) as credit_note_amount
+        sum(case when invoices.is_credit_note then invoices.amount end) as credit_note_amount
     from invoices
     cross join as_of
     where invoices.invoice_date <= as_of.as_of_date
@@ -64,6 +67,8 @@ collected as (
     select
         payments.paid_month_start_date as month_start_date,
         coalesce(invoices.owner_rep_id, payments.owner_rep_id, 'unknown') as owner_rep_id,
+        count(*) as payment_count,
+        count(case when payments.amount is null then 1 end) as payments_without_amount,
         sum(payments.amount) as collected_amount
     from payments
     cross join as_of
@@ -120,17 +125,15 @@ combined as (
         month_ends.month_start_date,
         owners.owner_rep_id,
         coalesce(reps.rep_name, 'unknown') as owner_rep_name,
-        cast({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }} as decimal(18, 2)) as invoiced_amount,
-        cast({{ coalesce_if_present('invoices', 'billed.credit_note_amount') }} as decimal(18, 2))
-            as credit_note_amount,
-        cast({{ coalesce_if_present('payments', 'collected.collected_amount') }} as decimal(18, 2)) as collected_amount,
+        -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ if_entities_present('invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')) }} as invoiced_amount,
+        {{ if_entities_present('invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')) }} as credit_note_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }} as integer) as invoices_without_amount,
+        {{ if_entities_present('payments', amount_total('collected.collected_amount', 'collected.payment_count')) }} as collected_amount,
+        cast({{ coalesce_if_present('payments', 'collected.payments_without_amount') }} as integer) as payments_without_amount,
         cast({{ coalesce_if_present('invoices', 'fell_due.due_amount') }} as decimal(18, 2)) as due_amount,
-        cast(
-            {{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }}
-            as decimal(18, 2)
-        ) as collected_of_due_amount,
-        cast({{ coalesce_if_present('invoices', 'open_at_month_end.open_receivables_amount') }} as decimal(18, 2))
-            as open_receivables_amount,
+        cast({{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }} as decimal(18, 2)) as collected_of_due_amount,
+        cast({{ coalesce_if_present('invoices', 'open_at_month_end.open_receivables_amount') }} as decimal(18, 2)) as open_receivables_amount,
         cast({{ coalesce_if_present('invoices', 'open_at_month_end.overdue_receivables_amount') }} as decimal(18, 2))
             as overdue_receivables_amount
     from month_ends

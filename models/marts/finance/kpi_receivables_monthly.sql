@@ -41,9 +41,12 @@ billed as (
     select
         invoices.invoice_month_start_date as month_start_date,
         sum(invoices.amount) as invoiced_amount,
-        sum(case when not invoices.is_credit_note then invoices.amount else 0 end) as invoice_amount,
-        sum(case when invoices.is_credit_note then invoices.amount else 0 end) as credit_note_amount,
-        count(*) as invoice_count
+        sum(case when not invoices.is_credit_note then invoices.amount end) as invoice_amount,
+        sum(case when invoices.is_credit_note then invoices.amount end) as credit_note_amount,
+        count(*) as invoice_count,
+        count(case when not invoices.is_credit_note then 1 end) as invoice_only_count,
+        count(case when invoices.is_credit_note then 1 end) as credit_note_count,
+        count(case when invoices.amount is null then 1 end) as invoices_without_amount
     from invoices
     cross join as_of
     where invoices.invoice_date <= as_of.as_of_date
@@ -57,7 +60,8 @@ collected as (
         sum(payments.applied_amount) as collected_book_amount,
         sum(payments.unapplied_amount) as unapplied_amount,
         sum(payments.fx_difference_amount) as fx_difference_amount,
-        count(*) as payment_count
+        count(*) as payment_count,
+        count(case when payments.amount is null then 1 end) as payments_without_amount
     from payments
     cross join as_of
     where payments.paid_date <= as_of.as_of_date
@@ -157,17 +161,17 @@ combined as (
         month_ends.month_end_date,
         month_ends.balance_date,
         cast({{ coalesce_if_present('invoices', 'billed.invoice_count') }} as integer) as invoice_count,
-        cast({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }} as decimal(18, 2)) as invoiced_amount,
-        cast({{ coalesce_if_present('invoices', 'billed.invoice_amount') }} as decimal(18, 2)) as invoice_amount,
-        cast({{ coalesce_if_present('invoices', 'billed.credit_note_amount') }} as decimal(18, 2))
-            as credit_note_amount,
+        -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ if_entities_present('invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')) }} as invoiced_amount,
+        {{ if_entities_present('invoices', amount_total('billed.invoice_amount', 'billed.invoice_only_count')) }} as invoice_amount,
+        {{ if_entities_present('invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')) }} as credit_note_amount,
+        cast({{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }} as integer) as invoices_without_amount,
         cast({{ coalesce_if_present('payments', 'collected.payment_count') }} as integer) as payment_count,
-        cast({{ coalesce_if_present('payments', 'collected.collected_amount') }} as decimal(18, 2)) as collected_amount,
-        cast({{ coalesce_if_present('payments', 'collected.collected_book_amount') }} as decimal(18, 2))
-            as collected_book_amount,
+        {{ if_entities_present('payments', amount_total('collected.collected_amount', 'collected.payment_count')) }} as collected_amount,
+        cast({{ coalesce_if_present('payments', 'collected.payments_without_amount') }} as integer) as payments_without_amount,
+        cast({{ coalesce_if_present('payments', 'collected.collected_book_amount') }} as decimal(18, 2)) as collected_book_amount,
         cast({{ coalesce_if_present('payments', 'collected.unapplied_amount') }} as decimal(18, 2)) as unapplied_amount,
-        cast({{ coalesce_if_present('payments', 'collected.fx_difference_amount') }} as decimal(18, 2))
-            as fx_difference_amount,
+        cast({{ coalesce_if_present('payments', 'collected.fx_difference_amount') }} as decimal(18, 2)) as fx_difference_amount,
         cast(
             sum({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row

@@ -58,7 +58,16 @@ opportunity_counts as (
                 when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
                     then opportunities.amount
             end
-        ) as campaign_revenue
+        ) as campaign_revenue,
+        sum(
+            case
+                when
+                    opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
+                    and opportunities.amount is null
+                    then 1
+                else 0
+            end
+        ) as won_deals_without_amount
     from opportunities
     cross join as_of
     where opportunities.campaign_id is not null and opportunities.created_date <= as_of.as_of_date
@@ -90,13 +99,12 @@ joined as (
         cast({{ coalesce_if_present('campaign_members', 'member_counts.members') }} as integer) as members,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }} as integer)
-            as opportunities,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }} as integer) as opportunities,
         cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals') }} as integer) as won_deals,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.campaign_revenue') }} as decimal(18, 2))
-            as campaign_revenue,
-        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer)
-            as new_customers,
+        -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
+        {{ if_entities_present('opportunities', amount_total('opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals')) }} as campaign_revenue,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
+        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer) as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
         campaigns.currency_code
@@ -128,6 +136,7 @@ final as (
         opportunities,
         won_deals,
         campaign_revenue,
+        won_deals_without_amount,
         new_customers,
         cost_amount,
         cost_amount_local,

@@ -68,6 +68,7 @@ campaign_starts as (
         cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
         channel,
         count(*) as campaigns_started,
+        count(case when cost_amount is null then 1 end) as campaigns_started_without_cost,
         sum(cost_amount) as campaign_cost
     from campaigns
     group by cast({{ dbt.date_trunc('month', 'start_date') }} as date), channel
@@ -114,6 +115,7 @@ won_counts as (
         opportunities.closed_month_start_date as month_start_date,
         campaigns.channel,
         count(*) as won_deals,
+        count(case when opportunities.amount is null then 1 end) as won_deals_without_amount,
         sum(opportunities.amount) as campaign_revenue
     from opportunities
     inner join campaigns
@@ -137,22 +139,19 @@ monthly as (
     select
         spine.month_start_date,
         spine.channel,
-        cast({{ coalesce_if_present('campaigns', 'active_campaigns.campaigns_active') }} as integer)
-            as campaigns_active,
-        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started') }} as integer)
-            as campaigns_started,
+        cast({{ coalesce_if_present('campaigns', 'active_campaigns.campaigns_active') }} as integer) as campaigns_active,
+        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started') }} as integer) as campaigns_started,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.members_added') }} as integer) as members_added,
-        cast({{ coalesce_if_present('campaign_members', 'member_counts.members_responded') }} as integer)
-            as members_responded,
+        cast({{ coalesce_if_present('campaign_members', 'member_counts.members_responded') }} as integer) as members_responded,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer)
-            as opportunities_created,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
-        cast({{ coalesce_if_present('opportunities', 'won_counts.campaign_revenue') }} as decimal(18, 2))
-            as campaign_revenue,
-        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer)
-            as new_customers,
-        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaign_cost') }} as decimal(18, 2)) as campaign_cost
+        -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ if_entities_present('opportunities', amount_total('won_counts.campaign_revenue', 'won_counts.won_deals')) }} as campaign_revenue,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
+        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer) as new_customers,
+        {{ if_entities_present('campaigns', amount_total('campaign_starts.campaign_cost', 'campaign_starts.campaigns_started')) }} as campaign_cost,
+        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started_without_cost') }} as integer) as campaigns_started_without_cost
     from spine
     left join active_campaigns
         on
@@ -197,8 +196,10 @@ final as (
         opportunities_created,
         won_deals,
         campaign_revenue,
+        won_deals_without_amount,
         new_customers,
         campaign_cost,
+        campaigns_started_without_cost,
         {{ safe_divide('campaign_cost', 'leads_created', 'decimal(18,2)') }} as cost_per_lead,
         {{ safe_divide('campaign_cost', 'opportunities_created', 'decimal(18,2)') }} as cost_per_opportunity,
         {{ safe_divide('campaign_revenue - campaign_cost', 'campaign_cost') }} as return_on_investment

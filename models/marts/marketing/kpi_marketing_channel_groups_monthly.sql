@@ -63,6 +63,7 @@ won_counts as (
         closed_month_start_date as month_start_date,
         channel_group,
         count(*) as won_deals,
+        count(case when amount is null then 1 end) as won_deals_without_amount,
         sum(amount) as won_revenue
     from opportunities
     where is_won
@@ -74,6 +75,7 @@ campaign_costs as (
         cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
         coalesce(channel_group, 'unknown') as channel_group,
         count(*) as campaigns_started,
+        count(case when cost_amount is null then 1 end) as campaigns_started_without_cost,
         sum(cost_amount) as campaign_cost
     from campaigns
     group by
@@ -86,13 +88,14 @@ monthly as (
         spine.month_start_date,
         spine.channel_group,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer)
-            as opportunities_created,
+        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
-        cast({{ coalesce_if_present('opportunities', 'won_counts.won_revenue') }} as decimal(18, 2)) as won_revenue,
-        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }} as integer)
-            as campaigns_started,
-        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaign_cost') }} as decimal(18, 2)) as campaign_cost
+        -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ if_entities_present('opportunities', amount_total('won_counts.won_revenue', 'won_counts.won_deals')) }} as won_revenue,
+        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
+        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }} as integer) as campaigns_started,
+        {{ if_entities_present('campaigns', amount_total('campaign_costs.campaign_cost', 'campaign_costs.campaigns_started')) }} as campaign_cost,
+        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started_without_cost') }} as integer) as campaigns_started_without_cost
     from spine
     left join lead_counts
         on
@@ -120,8 +123,10 @@ final as (
         opportunities_created,
         won_deals,
         won_revenue,
+        won_deals_without_amount,
         campaigns_started,
         campaign_cost,
+        campaigns_started_without_cost,
         {{ safe_divide('won_revenue', 'campaign_cost') }} as return_on_spend
     from monthly
 )

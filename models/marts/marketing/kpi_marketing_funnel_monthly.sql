@@ -42,6 +42,7 @@ cohorts as (
             as mean_days_to_opportunity,
         avg(case when is_won then cast(days_to_won as decimal(18, 6)) end) as mean_days_to_won,
         sum(won_opportunity_count) as won_deals,
+        sum(won_without_amount_count) as won_deals_without_amount,
         sum(won_amount) as won_revenue
     from leads
     group by created_month_start_date, lead_source
@@ -67,8 +68,13 @@ monthly as (
         cast(cohorts.mean_days_to_opportunity as decimal(18, 2)) as mean_days_to_opportunity,
         cast(cohorts.mean_days_to_won as decimal(18, 2)) as mean_days_to_won,
         cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals') }} as integer) as won_deals,
-        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }} as decimal(18, 2))
-            as won_revenue,
+        -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
+        case
+            when cohorts.won_deals > 0 and cohorts.won_deals_without_amount = cohorts.won_deals then null
+            else cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }} as decimal(18, 2))
+        end as won_revenue,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals_without_amount') }} as integer)
+            as won_deals_without_amount,
         cast({{ coalesce_if_present('opportunities', 'opportunity_creation.opportunities_created') }} as integer)
             as opportunities_created
     from spine
@@ -105,7 +111,8 @@ final as (
         mean_days_to_won,
         won_deals,
         won_revenue,
-        {{ safe_divide('won_revenue', 'won_deals', 'decimal(18,2)') }} as average_deal_size,
+        won_deals_without_amount,
+        {{ safe_divide('won_revenue', 'won_deals - won_deals_without_amount', 'decimal(18,2)') }} as average_deal_size,
         opportunities_created,
         cast(opportunities_created_previous_month as integer) as opportunities_created_previous_month,
         {{ safe_divide(

@@ -59,17 +59,22 @@ joined as (
         all_partners.partner_name,
         all_partners.partner_tier,
         coalesce(sales_monthly.won_count, 0) as won_count,
-        cast(coalesce(sales_monthly.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
+        {{ amount_total('sales_monthly.won_revenue', 'sales_monthly.won_count') }} as won_revenue,
+        coalesce(sales_monthly.won_with_amount_count, 0) as won_with_amount_count,
+        coalesce(sales_monthly.won_without_amount_count, 0) as won_without_amount_count,
         sales_monthly.average_deal_size,
         coalesce(sales_monthly.lost_count, 0) as lost_count,
-        cast(coalesce(sales_monthly.lost_amount, 0) as decimal(18, 2)) as lost_amount,
+        {{ amount_total('sales_monthly.lost_amount', 'sales_monthly.lost_count') }} as lost_amount,
         sales_monthly.win_rate,
         sales_monthly.win_rate_by_amount,
         sales_monthly.sales_cycle_days_mean,
         coalesce(sales_monthly.open_pipeline_count, 0) as open_pipeline_count,
-        cast(coalesce(sales_monthly.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
-        cast(coalesce(sales_monthly.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+        {{ amount_total('sales_monthly.open_pipeline_amount', 'sales_monthly.open_pipeline_count') }}
+            as open_pipeline_amount,
+        {{ amount_total('sales_monthly.open_pipeline_weighted_amount', 'sales_monthly.open_pipeline_count') }}
             as open_pipeline_weighted_amount,
+        coalesce(sales_monthly.open_pipeline_without_amount_count, 0) as open_pipeline_without_amount_count,
         sales_monthly.sales_velocity as deal_velocity,
         coalesce(registered.registered_count, 0) as registered_count,
         coalesce(registered.registered_won_count, 0) as registered_won_count,
@@ -93,9 +98,20 @@ joined as (
 trailing_windows as (
     select
         *,
-        sum(won_revenue) over (
-            partition by partner_id order by month_start_date rows between 11 preceding and current row
-        ) as trailing_12m_won_revenue,
+        -- null when the window's won deals have no known amount at all
+        case
+            when
+                sum(won_with_amount_count) over (
+                    partition by partner_id order by month_start_date rows between 11 preceding and current row
+                ) = 0
+                and sum(won_count) over (
+                    partition by partner_id order by month_start_date rows between 11 preceding and current row
+                ) > 0
+                then null
+            else sum(coalesce(won_revenue, 0)) over (
+                partition by partner_id order by month_start_date rows between 11 preceding and current row
+            )
+        end as trailing_12m_won_revenue,
         sum(registered_count + won_count + lost_count) over (
             partition by partner_id order by month_start_date rows between 11 preceding and current row
         ) as trailing_12m_activity_count
@@ -117,7 +133,7 @@ scored as (
             ) as decimal(18, 2)
         ) as quality_score
     from trailing_windows
-    where trailing_12m_activity_count > 0
+    where trailing_12m_activity_count > 0 and trailing_12m_won_revenue is not null
 ),
 
 with_score as (
@@ -144,6 +160,7 @@ final as (
         partner_tier,
         won_count,
         won_revenue,
+        won_without_amount_count,
         average_deal_size,
         lost_count,
         lost_amount,
@@ -152,6 +169,7 @@ final as (
         open_pipeline_count,
         open_pipeline_amount,
         open_pipeline_weighted_amount,
+        open_pipeline_without_amount_count,
         sales_cycle_days_mean,
         deal_velocity,
         registered_count,

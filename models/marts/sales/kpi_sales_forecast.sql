@@ -121,6 +121,7 @@ open_by_member as (
         opportunity_dimensions.dimension_value,
         open_deals.stage_name,
         count(*) as open_opportunity_count,
+        count(open_deals.amount) as open_with_amount_count,
         sum(open_deals.amount) as open_amount,
         sum(open_deals.weighted_amount) as weighted_amount
     from open_deals
@@ -167,10 +168,14 @@ joined as (
     select
         spine.*,
         coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
-        cast(coalesce(open_by_member.open_amount, 0) as decimal(18, 2)) as open_amount,
+        -- doc block unknown_amounts: 0 without deals, null when none has a known amount
+        {{ amount_total('open_by_member.open_amount', 'open_by_member.open_opportunity_count') }} as open_amount,
+        coalesce(open_by_member.open_opportunity_count, 0) - coalesce(open_by_member.open_with_amount_count, 0)
+            as open_without_amount_count,
         -- a stage without a probability ('unmapped') has no weighted amount: null, not 0
         case
-            when spine.stage_probability is not null then coalesce(open_by_member.weighted_amount, 0)
+            when spine.stage_probability is not null
+                then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunity_count') }}
         end as weighted_amount,
         empirical.reached_count as empirical_sample_count,
         empirical.reached_won_count as empirical_won_count,
@@ -198,6 +203,7 @@ final as (
         joined.expected_close_month_start_date < as_of.as_of_month_start_date as is_overdue,
         joined.open_opportunity_count,
         joined.open_amount,
+        joined.open_without_amount_count,
         joined.stage_probability,
         joined.empirical_win_probability,
         joined.empirical_sample_count,

@@ -109,11 +109,12 @@ with_actuals as (
         targets_keyed.metric,
         targets_keyed.target_month as month_start_date,
         targets_keyed.target_value,
-        -- calls are not targeted by lead source: no actual there
+        -- calls are not targeted by lead source: no actual there; nothing done
+        -- is 0, won deals without any known amount leave won_revenue null
         cast(
             case
                 when not (targets_keyed.target_level = 'lead_source' and targets_keyed.metric = 'calls')
-                    then cast(coalesce(actuals.actual_value, 0) as decimal(18, 2))
+                    then cast(case when actuals.metric is null then 0 else actuals.actual_value end as decimal(18, 2))
             end as decimal(18, 2)
         ) as actual_value
     from targets_keyed

@@ -66,6 +66,7 @@ closed_by_month as (
         count(case when is_won and amount is not null then 1 end) as won_with_amount_count,
         sum(case when is_won then amount end) as won_revenue,
         count(case when is_lost then 1 end) as lost_count,
+        count(case when is_lost and amount is not null then 1 end) as lost_with_amount_count,
         sum(case when is_lost then amount end) as lost_amount,
         avg(case when is_won then sales_cycle_days end) as sales_cycle_days_mean,
         {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
@@ -87,6 +88,7 @@ created_by_month as (
         dimension_name,
         dimension_value,
         count(*) as opportunities_created_count,
+        count(amount) as opportunities_created_with_amount_count,
         sum(amount) as opportunities_created_amount,
         count(case when customer_type = 'new' then 1 end) as new_customer_created_count,
         sum(case when customer_type = 'new' then amount end) as new_customer_created_amount,
@@ -103,6 +105,7 @@ pipeline_by_month as (
         opportunity_dimensions.dimension_value,
         count(*) as open_pipeline_count,
         count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_unweighted_count,
+        count(snapshots.amount) as open_pipeline_with_amount_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         avg(snapshots.days_open) as average_days_open
@@ -171,33 +174,43 @@ joined as (
         spine.dimension_label,
         coalesce(closed_by_month.won_count, 0) as won_count,
         coalesce(closed_by_month.won_with_amount_count, 0) as won_with_amount_count,
-        cast(coalesce(closed_by_month.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
+        {{ amount_total('closed_by_month.won_revenue', 'closed_by_month.won_count') }} as won_revenue,
         coalesce(closed_by_month.lost_count, 0) as lost_count,
-        cast(coalesce(closed_by_month.lost_amount, 0) as decimal(18, 2)) as lost_amount,
+        coalesce(closed_by_month.lost_with_amount_count, 0) as lost_with_amount_count,
+        {{ amount_total('closed_by_month.lost_amount', 'closed_by_month.lost_count') }} as lost_amount,
         closed_by_month.sales_cycle_days_mean,
         closed_by_month.sales_cycle_days_median,
         closed_by_month.lead_to_close_days_mean,
         closed_by_month.lead_to_close_days_median,
         coalesce(closed_by_month.new_customer_won_count, 0) as new_customer_won_count,
-        cast(coalesce(closed_by_month.new_customer_won_revenue, 0) as decimal(18, 2)) as new_customer_won_revenue,
+        {{ amount_total('closed_by_month.new_customer_won_revenue', 'closed_by_month.new_customer_won_count') }}
+            as new_customer_won_revenue,
         coalesce(closed_by_month.existing_customer_won_count, 0) as existing_customer_won_count,
-        cast(
-            coalesce(closed_by_month.existing_customer_won_revenue, 0) as decimal(18, 2)
-        ) as existing_customer_won_revenue,
+        {{ amount_total(
+            'closed_by_month.existing_customer_won_revenue', 'closed_by_month.existing_customer_won_count'
+        ) }} as existing_customer_won_revenue,
         {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_call_count') }}
             as closed_opportunity_call_count,
         coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created_count,
-        cast(coalesce(created_by_month.opportunities_created_amount, 0) as decimal(18, 2))
-            as opportunities_created_amount,
+        coalesce(created_by_month.opportunities_created_with_amount_count, 0)
+            as opportunities_created_with_amount_count,
+        {{ amount_total(
+            'created_by_month.opportunities_created_amount', 'created_by_month.opportunities_created_count'
+        ) }} as opportunities_created_amount,
         coalesce(created_by_month.new_customer_created_count, 0) as new_customer_created_count,
-        cast(coalesce(created_by_month.new_customer_created_amount, 0) as decimal(18, 2))
-            as new_customer_created_amount,
+        {{ amount_total(
+            'created_by_month.new_customer_created_amount', 'created_by_month.new_customer_created_count'
+        ) }} as new_customer_created_amount,
         coalesce(created_by_month.existing_customer_created_count, 0) as existing_customer_created_count,
-        cast(coalesce(created_by_month.existing_customer_created_amount, 0) as decimal(18, 2))
-            as existing_customer_created_amount,
+        {{ amount_total(
+            'created_by_month.existing_customer_created_amount', 'created_by_month.existing_customer_created_count'
+        ) }} as existing_customer_created_amount,
         coalesce(pipeline_by_month.open_pipeline_count, 0) as open_pipeline_count,
-        cast(coalesce(pipeline_by_month.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
-        cast(coalesce(pipeline_by_month.open_pipeline_weighted_amount, 0) as decimal(18, 2))
+        coalesce(pipeline_by_month.open_pipeline_with_amount_count, 0) as open_pipeline_with_amount_count,
+        {{ amount_total('pipeline_by_month.open_pipeline_amount', 'pipeline_by_month.open_pipeline_count') }}
+            as open_pipeline_amount,
+        {{ amount_total('pipeline_by_month.open_pipeline_weighted_amount', 'pipeline_by_month.open_pipeline_count') }}
             as open_pipeline_weighted_amount,
         coalesce(pipeline_by_month.open_pipeline_unweighted_count, 0) as open_pipeline_unweighted_count,
         pipeline_by_month.average_days_open,
@@ -236,7 +249,15 @@ ratios as (
     select
         *,
         won_count + lost_count as closed_count,
-        cast(won_revenue + lost_amount as decimal(18, 2)) as closed_amount,
+        won_count - won_with_amount_count as won_without_amount_count,
+        lost_count - lost_with_amount_count as lost_without_amount_count,
+        opportunities_created_count - opportunities_created_with_amount_count
+            as opportunities_created_without_amount_count,
+        open_pipeline_count - open_pipeline_with_amount_count as open_pipeline_without_amount_count,
+        case
+            when won_count + lost_count > 0 and won_with_amount_count + lost_with_amount_count = 0 then null
+            else cast(coalesce(won_revenue, 0) + coalesce(lost_amount, 0) as decimal(18, 2))
+        end as closed_amount,
         {{ safe_divide('won_revenue', 'won_with_amount_count', 'decimal(18,2)') }} as average_deal_size,
         {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
         {{ safe_divide('won_revenue', 'won_revenue + lost_amount') }} as win_rate_by_amount,
@@ -266,9 +287,11 @@ final as (
         won_count,
         won_revenue,
         won_with_amount_count,
+        won_without_amount_count,
         average_deal_size,
         lost_count,
         lost_amount,
+        lost_without_amount_count,
         closed_count,
         closed_amount,
         win_rate,
@@ -287,6 +310,7 @@ final as (
         open_pipeline_amount,
         open_pipeline_weighted_amount,
         open_pipeline_unweighted_count,
+        open_pipeline_without_amount_count,
         average_days_open_rounded as average_days_open,
         -- S8
         cast(
@@ -297,6 +321,7 @@ final as (
         -- S11
         opportunities_created_count,
         opportunities_created_amount,
+        opportunities_created_without_amount_count,
         new_customer_created_count,
         new_customer_created_amount,
         existing_customer_created_count,

@@ -95,6 +95,7 @@ by_week as (
         count(case when event_type = 'created' then 1 end) as deals_created_count,
         count(case when event_type = 'won' then 1 end) as deals_won_count,
         sum(case when event_type = 'won' then amount end) as won_revenue,
+        count(case when event_type = 'won' and amount is null then 1 end) as deals_won_without_amount_count,
         count(case when event_type = 'lost' then 1 end) as deals_lost_count,
         count(case when event_type = 'call_done' then 1 end) as calls_done_count,
         count(case when event_type = 'meeting_done' then 1 end) as meetings_done_count,
@@ -128,7 +129,9 @@ final as (
         end as relative_week,
         coalesce(by_week.deals_created_count, 0) as deals_created_count,
         coalesce(by_week.deals_won_count, 0) as deals_won_count,
-        cast(coalesce(by_week.won_revenue, 0) as decimal(18, 2)) as won_revenue,
+        -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
+        {{ amount_total('by_week.won_revenue', 'by_week.deals_won_count') }} as won_revenue,
+        coalesce(by_week.deals_won_without_amount_count, 0) as deals_won_without_amount_count,
         coalesce(by_week.deals_lost_count, 0) as deals_lost_count,
         {{ coalesce_if_present('activities', 'by_week.calls_done_count') }} as calls_done_count,
         {{ coalesce_if_present('activities', 'by_week.meetings_done_count') }} as meetings_done_count,

@@ -48,6 +48,7 @@ pipeline_by_stage as (
         snapshots.stage_name,
         count(*) as open_pipeline_count,
         count(case when snapshots.stage_probability is null then 1 end) as unweighted_count,
+        count(snapshots.amount) as open_pipeline_with_amount_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         sum(snapshots.days_open) as total_days_open
@@ -87,14 +88,18 @@ final as (
         spine.stage_name,
         spine.stage_order,
         coalesce(pipeline_by_stage.open_pipeline_count, 0) as open_pipeline_count,
-        cast(coalesce(pipeline_by_stage.open_pipeline_amount, 0) as decimal(18, 2)) as open_pipeline_amount,
+        -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
+        {{ amount_total('pipeline_by_stage.open_pipeline_amount', 'pipeline_by_stage.open_pipeline_count') }}
+            as open_pipeline_amount,
         -- deals in a stage without a probability: weight unknown, not 0
-        cast(
-            case
-                when pipeline_by_stage.unweighted_count > 0 then null
-                else coalesce(pipeline_by_stage.open_pipeline_weighted_amount, 0)
-            end as decimal(18, 2)
-        ) as open_pipeline_weighted_amount,
+        case
+            when pipeline_by_stage.unweighted_count > 0 then null
+            else {{ amount_total(
+                'pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_count'
+            ) }}
+        end as open_pipeline_weighted_amount,
+        coalesce(pipeline_by_stage.open_pipeline_count, 0)
+        - coalesce(pipeline_by_stage.open_pipeline_with_amount_count, 0) as open_pipeline_without_amount_count,
         {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}
             as average_days_open
     from spine

@@ -53,6 +53,7 @@ by_month as (
         dimension_name,
         dimension_value,
         count(*) as quotes_sent_count,
+        count(case when amount is null then 1 end) as quotes_sent_without_amount_count,
         sum(amount) as quotes_sent_amount,
         count(case when is_accepted then 1 end) as quotes_accepted_count,
         sum(case when is_accepted then amount end) as quotes_accepted_amount,
@@ -78,10 +79,11 @@ joined as (
         spine.dimension_value,
         spine.dimension_label,
         {{ coalesce_if_present('quotes', 'by_month.quotes_sent_count') }} as quotes_sent_count,
-        cast({{ coalesce_if_present('quotes', 'by_month.quotes_sent_amount') }} as decimal(18, 2))
-            as quotes_sent_amount,
+        -- amounts: doc block unknown_amounts (0 without quotes, null when none is known)
+        {{ if_entities_present('quotes', amount_total('by_month.quotes_sent_amount', 'by_month.quotes_sent_count')) }} as quotes_sent_amount,
+        {{ coalesce_if_present('quotes', 'by_month.quotes_sent_without_amount_count') }} as quotes_sent_without_amount_count,
         {{ coalesce_if_present('quotes', 'by_month.quotes_accepted_count') }} as quotes_accepted_count,
-        cast({{ coalesce_if_present('quotes', 'by_month.quotes_accepted_amount') }} as decimal(18, 2))
+        {{ if_entities_present('quotes', amount_total('by_month.quotes_accepted_amount', 'by_month.quotes_accepted_count')) }}
             as quotes_accepted_amount,
         {{ coalesce_if_present('quotes', 'by_month.quotes_ordered_count') }} as quotes_ordered_count
     from spine

@@ -23,10 +23,11 @@ final as (
             as last_week_deals_created_count,
         coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count end), 0)
             as last_week_deals_won_count,
-        cast(
-            sum(case when owner_weeks.relative_week = 'last_week' then owner_weeks.won_revenue else 0 end)
-            as decimal(18, 2)
-        ) as last_week_won_revenue,
+        -- doc block unknown_amounts: null when last week's won deals have no known amount
+        {{ amount_total(
+            "max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.won_revenue end)",
+            "max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count end)"
+        ) }} as last_week_won_revenue,
         coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_lost_count end), 0)
             as last_week_deals_lost_count,
         coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done_count end), 0)

@@ -34,6 +34,8 @@ final as (
         renamed.cost_amount_local,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        renamed.start_date as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('renamed.cost_amount_local', 'exchange_rates.exchange_rate') }} as cost_amount,
         renamed.start_date,
         renamed.end_date,

@@ -33,6 +33,8 @@ final as (
         renamed.contract_value_local,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        renamed.start_date as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('renamed.contract_value_local', 'exchange_rates.exchange_rate') }} as contract_value,
         renamed.start_date,
         renamed.end_date,

@@ -34,6 +34,8 @@ final as (
         renamed.amount_local,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        renamed.invoice_date as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('renamed.amount_local', 'exchange_rates.exchange_rate') }} as amount,
         renamed.updated_at,
         renamed.loaded_at

@@ -62,6 +62,8 @@ final as (
         with_conversion_date.amount_local,
         with_conversion_date.currency_code,
         exchange_rates.exchange_rate,
+        with_conversion_date.conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('with_conversion_date.amount_local', 'exchange_rates.exchange_rate') }} as amount,
         with_conversion_date.created_at,
         with_conversion_date.expected_close_date,

@@ -30,6 +30,8 @@ final as (
         renamed.status,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        cast(renamed.ordered_at as date) as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         renamed.ordered_at,
         renamed.promised_date,
         renamed.delivered_date,

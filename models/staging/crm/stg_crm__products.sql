@@ -30,6 +30,8 @@ final as (
         renamed.unit_cost_local,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        cast(renamed.updated_at as date) as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('renamed.list_price_local', 'exchange_rates.exchange_rate') }} as list_price,
         {{ convert_currency('renamed.unit_cost_local', 'exchange_rates.exchange_rate') }} as unit_cost,
         renamed.updated_at,

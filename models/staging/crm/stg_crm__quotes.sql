@@ -31,6 +31,8 @@ final as (
         renamed.amount_local,
         renamed.currency_code,
         exchange_rates.exchange_rate,
+        cast(renamed.created_at as date) as conversion_date,
+        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
         {{ convert_currency('renamed.amount_local', 'exchange_rates.exchange_rate') }} as amount,
         renamed.created_at,
         renamed.sent_at,
