@@ -36,11 +36,21 @@ combined as (
         months.month_end_date,
         cast({{ coalesce_if_present('contracts', 'ending.contracts_ending') }} as integer) as contracts_ending,
         cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed') }} as integer) as contracts_renewed,
-        cast({{ coalesce_if_present('contracts', 'ending.contracts_renewed_early') }} as integer) as contracts_renewed_early,
+        cast(
+            {{ coalesce_if_present('contracts', 'ending.contracts_renewed_early') }}
+            as integer
+        ) as contracts_renewed_early,
         -- amounts: doc block unknown_amounts (0 without contracts, null when none is known)
-        cast({{ coalesce_if_present('contracts', 'ending.contracts_ending_without_value') }} as integer) as contracts_ending_without_value,
-        {{ if_entities_present('contracts', amount_total('ending.ending_contract_value', 'ending.contracts_ending')) }} as ending_contract_value,
-        {{ if_entities_present('contracts', amount_total('ending.renewed_contract_value', 'ending.contracts_renewed')) }} as renewed_contract_value
+        cast(
+            {{ coalesce_if_present('contracts', 'ending.contracts_ending_without_value') }}
+            as integer
+        ) as contracts_ending_without_value,
+        {{ if_entities_present(
+            'contracts', amount_total('ending.ending_contract_value', 'ending.contracts_ending')
+        ) }} as ending_contract_value,
+        {{ if_entities_present(
+            'contracts', amount_total('ending.renewed_contract_value', 'ending.contracts_renewed')
+        ) }} as renewed_contract_value
     from months
     left join ending
         on months.month_start_date = ending.month_start_date

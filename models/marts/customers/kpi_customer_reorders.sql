@@ -49,7 +49,8 @@ per_customer as (
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         cast({{ median('days_since_previous_order') }} as decimal(18, 2)) as median_interval,
-        cast(avg(days_since_previous_order) as decimal(18, 2)) as mean_interval
+        {{ safe_divide('sum(days_since_previous_order)', 'count(days_since_previous_order)', 'decimal(18,2)') }}
+            as mean_interval
     from intervals
     group by account_id
 ),

@@ -151,10 +151,21 @@ combined as (
         cast({{ finance__datediff_days('order_totals.first_order_date', 'as_of.as_of_date') }} + 1 as integer)
             as customer_tenure_days,
         -- doc block unknown_amounts: 0 without revenue orders, null when none has a known amount
-        {{ if_entities_present('orders', amount_total('order_totals.revenue_amount', 'order_totals.order_count')) }} as revenue_amount,
-        cast({{ coalesce_if_present('orders', 'order_totals.revenue_orders_without_amount') }} as integer) as revenue_orders_without_amount,
-        cast({{ coalesce_if_present('orders', 'order_totals.product_cost_amount') }} as decimal(18, 2)) as product_cost_amount,
-        cast({{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }} as integer) as service_interaction_count,
+        {{ if_entities_present(
+            'orders', amount_total('order_totals.revenue_amount', 'order_totals.order_count')
+        ) }} as revenue_amount,
+        cast(
+            {{ coalesce_if_present('orders', 'order_totals.revenue_orders_without_amount') }}
+            as integer
+        ) as revenue_orders_without_amount,
+        cast(
+            {{ coalesce_if_present('orders', 'order_totals.product_cost_amount') }}
+            as decimal(18, 2)
+        ) as product_cost_amount,
+        cast(
+            {{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }}
+            as integer
+        ) as service_interaction_count,
         {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}
             as service_handle_hours,
         {{ safe_divide(

@@ -126,14 +126,32 @@ combined as (
         owners.owner_rep_id,
         coalesce(reps.rep_name, 'unknown') as owner_rep_name,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present('invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')) }} as invoiced_amount,
-        {{ if_entities_present('invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')) }} as credit_note_amount,
-        cast({{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }} as integer) as invoices_without_amount,
-        {{ if_entities_present('payments', amount_total('collected.collected_amount', 'collected.payment_count')) }} as collected_amount,
-        cast({{ coalesce_if_present('payments', 'collected.payments_without_amount') }} as integer) as payments_without_amount,
+        {{ if_entities_present(
+            'invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')
+        ) }} as invoiced_amount,
+        {{ if_entities_present(
+            'invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')
+        ) }} as credit_note_amount,
+        cast(
+            {{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }}
+            as integer
+        ) as invoices_without_amount,
+        {{ if_entities_present(
+            'payments', amount_total('collected.collected_amount', 'collected.payment_count')
+        ) }} as collected_amount,
+        cast(
+            {{ coalesce_if_present('payments', 'collected.payments_without_amount') }}
+            as integer
+        ) as payments_without_amount,
         cast({{ coalesce_if_present('invoices', 'fell_due.due_amount') }} as decimal(18, 2)) as due_amount,
-        cast({{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }} as decimal(18, 2)) as collected_of_due_amount,
-        cast({{ coalesce_if_present('invoices', 'open_at_month_end.open_receivables_amount') }} as decimal(18, 2)) as open_receivables_amount,
+        cast(
+            {{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }}
+            as decimal(18, 2)
+        ) as collected_of_due_amount,
+        cast(
+            {{ coalesce_if_present('invoices', 'open_at_month_end.open_receivables_amount') }}
+            as decimal(18, 2)
+        ) as open_receivables_amount,
         cast({{ coalesce_if_present('invoices', 'open_at_month_end.overdue_receivables_amount') }} as decimal(18, 2))
             as overdue_receivables_amount
     from month_ends

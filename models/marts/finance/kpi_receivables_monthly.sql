@@ -162,16 +162,36 @@ combined as (
         month_ends.balance_date,
         cast({{ coalesce_if_present('invoices', 'billed.invoice_count') }} as integer) as invoice_count,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present('invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')) }} as invoiced_amount,
-        {{ if_entities_present('invoices', amount_total('billed.invoice_amount', 'billed.invoice_only_count')) }} as invoice_amount,
-        {{ if_entities_present('invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')) }} as credit_note_amount,
-        cast({{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }} as integer) as invoices_without_amount,
+        {{ if_entities_present(
+            'invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')
+        ) }} as invoiced_amount,
+        {{ if_entities_present(
+            'invoices', amount_total('billed.invoice_amount', 'billed.invoice_only_count')
+        ) }} as invoice_amount,
+        {{ if_entities_present(
+            'invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')
+        ) }} as credit_note_amount,
+        cast(
+            {{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }}
+            as integer
+        ) as invoices_without_amount,
         cast({{ coalesce_if_present('payments', 'collected.payment_count') }} as integer) as payment_count,
-        {{ if_entities_present('payments', amount_total('collected.collected_amount', 'collected.payment_count')) }} as collected_amount,
-        cast({{ coalesce_if_present('payments', 'collected.payments_without_amount') }} as integer) as payments_without_amount,
-        cast({{ coalesce_if_present('payments', 'collected.collected_book_amount') }} as decimal(18, 2)) as collected_book_amount,
+        {{ if_entities_present(
+            'payments', amount_total('collected.collected_amount', 'collected.payment_count')
+        ) }} as collected_amount,
+        cast(
+            {{ coalesce_if_present('payments', 'collected.payments_without_amount') }}
+            as integer
+        ) as payments_without_amount,
+        cast(
+            {{ coalesce_if_present('payments', 'collected.collected_book_amount') }}
+            as decimal(18, 2)
+        ) as collected_book_amount,
         cast({{ coalesce_if_present('payments', 'collected.unapplied_amount') }} as decimal(18, 2)) as unapplied_amount,
-        cast({{ coalesce_if_present('payments', 'collected.fx_difference_amount') }} as decimal(18, 2)) as fx_difference_amount,
+        cast(
+            {{ coalesce_if_present('payments', 'collected.fx_difference_amount') }}
+            as decimal(18, 2)
+        ) as fx_difference_amount,
         cast(
             sum({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }}) over (
                 order by month_ends.month_start_date rows between unbounded preceding and current row

@@ -99,12 +99,23 @@ joined as (
         cast({{ coalesce_if_present('campaign_members', 'member_counts.members') }} as integer) as members,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }} as integer) as opportunities,
+        cast(
+            {{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }}
+            as integer
+        ) as opportunities,
         cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals') }} as integer) as won_deals,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
-        {{ if_entities_present('opportunities', amount_total('opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals')) }} as campaign_revenue,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
-        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer) as new_customers,
+        {{ if_entities_present(
+            'opportunities', amount_total('opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals')
+        ) }} as campaign_revenue,
+        cast(
+            {{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals_without_amount') }}
+            as integer
+        ) as won_deals_without_amount,
+        cast(
+            {{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }}
+            as integer
+        ) as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
         campaigns.currency_code

@@ -139,19 +139,44 @@ monthly as (
     select
         spine.month_start_date,
         spine.channel,
-        cast({{ coalesce_if_present('campaigns', 'active_campaigns.campaigns_active') }} as integer) as campaigns_active,
-        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started') }} as integer) as campaigns_started,
+        cast(
+            {{ coalesce_if_present('campaigns', 'active_campaigns.campaigns_active') }}
+            as integer
+        ) as campaigns_active,
+        cast(
+            {{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started') }}
+            as integer
+        ) as campaigns_started,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.members_added') }} as integer) as members_added,
-        cast({{ coalesce_if_present('campaign_members', 'member_counts.members_responded') }} as integer) as members_responded,
+        cast(
+            {{ coalesce_if_present('campaign_members', 'member_counts.members_responded') }}
+            as integer
+        ) as members_responded,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer) as opportunities_created,
+        cast(
+            {{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }}
+            as integer
+        ) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present('opportunities', amount_total('won_counts.campaign_revenue', 'won_counts.won_deals')) }} as campaign_revenue,
-        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
-        cast({{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }} as integer) as new_customers,
-        {{ if_entities_present('campaigns', amount_total('campaign_starts.campaign_cost', 'campaign_starts.campaigns_started')) }} as campaign_cost,
-        cast({{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started_without_cost') }} as integer) as campaigns_started_without_cost
+        {{ if_entities_present(
+            'opportunities', amount_total('won_counts.campaign_revenue', 'won_counts.won_deals')
+        ) }} as campaign_revenue,
+        cast(
+            {{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }}
+            as integer
+        ) as won_deals_without_amount,
+        cast(
+            {{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }}
+            as integer
+        ) as new_customers,
+        {{ if_entities_present(
+            'campaigns', amount_total('campaign_starts.campaign_cost', 'campaign_starts.campaigns_started')
+        ) }} as campaign_cost,
+        cast(
+            {{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started_without_cost') }}
+            as integer
+        ) as campaigns_started_without_cost
     from spine
     left join active_campaigns
         on

@@ -88,14 +88,30 @@ monthly as (
         spine.month_start_date,
         spine.channel_group,
         cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }} as integer) as opportunities_created,
+        cast(
+            {{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }}
+            as integer
+        ) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present('opportunities', amount_total('won_counts.won_revenue', 'won_counts.won_deals')) }} as won_revenue,
-        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }} as integer) as won_deals_without_amount,
-        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }} as integer) as campaigns_started,
-        {{ if_entities_present('campaigns', amount_total('campaign_costs.campaign_cost', 'campaign_costs.campaigns_started')) }} as campaign_cost,
-        cast({{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started_without_cost') }} as integer) as campaigns_started_without_cost
+        {{ if_entities_present(
+            'opportunities', amount_total('won_counts.won_revenue', 'won_counts.won_deals')
+        ) }} as won_revenue,
+        cast(
+            {{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }}
+            as integer
+        ) as won_deals_without_amount,
+        cast(
+            {{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }}
+            as integer
+        ) as campaigns_started,
+        {{ if_entities_present(
+            'campaigns', amount_total('campaign_costs.campaign_cost', 'campaign_costs.campaigns_started')
+        ) }} as campaign_cost,
+        cast(
+            {{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started_without_cost') }}
+            as integer
+        ) as campaigns_started_without_cost
     from spine
     left join lead_counts
         on

@@ -38,9 +38,17 @@ cohorts as (
         count(*) as leads_created,
         sum(case when has_opportunity then 1 else 0 end) as leads_with_opportunity,
         sum(case when is_won then 1 else 0 end) as leads_won,
-        avg(case when has_opportunity then cast(days_to_opportunity as decimal(18, 6)) end)
-            as mean_days_to_opportunity,
-        avg(case when is_won then cast(days_to_won as decimal(18, 6)) end) as mean_days_to_won,
+        -- exact means, rounded half away from zero (avg() is a double)
+        {{ safe_divide(
+            'sum(case when has_opportunity then days_to_opportunity end)',
+            'count(case when has_opportunity then days_to_opportunity end)',
+            'decimal(18,2)'
+        ) }} as mean_days_to_opportunity,
+        {{ safe_divide(
+            'sum(case when is_won then days_to_won end)',
+            'count(case when is_won then days_to_won end)',
+            'decimal(18,2)'
+        ) }} as mean_days_to_won,
         sum(won_opportunity_count) as won_deals,
         sum(won_without_amount_count) as won_deals_without_amount,
         sum(won_amount) as won_revenue

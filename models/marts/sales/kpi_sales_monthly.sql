@@ -68,9 +68,18 @@ closed_by_month as (
         count(case when is_lost then 1 end) as lost_count,
         count(case when is_lost and amount is not null then 1 end) as lost_with_amount_count,
         sum(case when is_lost then amount end) as lost_amount,
-        avg(case when is_won then sales_cycle_days end) as sales_cycle_days_mean,
+        -- exact mean, rounded half away from zero (avg() is a double: 90.945 became 90.94)
+        {{ safe_divide(
+            'sum(case when is_won then sales_cycle_days end)',
+            'count(case when is_won then sales_cycle_days end)',
+            'decimal(18,2)'
+        ) }} as sales_cycle_days_mean,
         {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
-        avg(case when is_won then lead_to_close_days end) as lead_to_close_days_mean,
+        {{ safe_divide(
+            'sum(case when is_won then lead_to_close_days end)',
+            'count(case when is_won then lead_to_close_days end)',
+            'decimal(18,2)'
+        ) }} as lead_to_close_days_mean,
         {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
         count(case when is_won and customer_type = 'new' then 1 end) as new_customer_won_count,
         sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
@@ -108,7 +117,11 @@ pipeline_by_month as (
         count(snapshots.amount) as open_pipeline_with_amount_count,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
-        avg(snapshots.days_open) as average_days_open
+        {{ safe_divide(
+            'sum(snapshots.days_open)',
+            'count(snapshots.days_open)',
+            'decimal(18,2)'
+        ) }} as average_days_open
     from snapshots
     inner join opportunity_dimensions
         on snapshots.opportunity_id = opportunity_dimensions.opportunity_id

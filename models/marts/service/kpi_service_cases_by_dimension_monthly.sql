@@ -108,10 +108,20 @@ resolved as (
         count(*) as cases_resolved,
         sum(case when cases_by_member.is_resolved_same_day then 1 else 0 end) as cases_resolved_same_day,
         sum(case when cases_by_member.is_reopened then 1 else 0 end) as cases_resolved_after_reopen,
-        avg(cases_by_member.valid_resolution_seconds) as resolution_seconds_mean,
+        -- seconds to the microsecond: an exact mean (avg() is a double), hours rounded once below
+        {{ safe_divide(
+            'sum(cases_by_member.valid_resolution_seconds)',
+            'count(cases_by_member.valid_resolution_seconds)',
+            'decimal(28,6)'
+        ) }} as resolution_seconds_mean,
         {{ median('cases_by_member.valid_resolution_seconds') }} as resolution_seconds_median,
         sum(case when cases_by_member.is_complaint then 1 else 0 end) as complaints_resolved,
-        avg(cases_by_member.complaint_resolution_seconds) as complaint_resolution_seconds_mean,
+        -- seconds to the microsecond: an exact mean (avg() is a double), hours rounded once below
+        {{ safe_divide(
+            'sum(cases_by_member.complaint_resolution_seconds)',
+            'count(cases_by_member.complaint_resolution_seconds)',
+            'decimal(28,6)'
+        ) }} as complaint_resolution_seconds_mean,
         {{ median('cases_by_member.complaint_resolution_seconds') }} as complaint_resolution_seconds_median
     from cases_by_member
     cross join as_of
