@@ -1173,9 +1173,19 @@ def _relationships() -> list[tuple[str, str, str, str]]:
         entity = str(model.get("name", "")).removeprefix("stg_crm__")
         for col in model.get("columns", []):
             for test in col.get("data_tests") or []:
-                if not isinstance(test, dict) or "relationships" not in test:
+                # relationships_where_present: a reference to an absent entity passes
+                # the build and is counted in dq_missing_references
+                name = (
+                    next(
+                        (n for n in ("relationships_where_present", "relationships") if n in test),
+                        None,
+                    )
+                    if isinstance(test, dict)
+                    else None
+                )
+                if name is None:
                     continue
-                body = test["relationships"]
+                body = test[name]
                 args = body.get("arguments", body)
                 m = re.search(r"ref\('stg_crm__(\w+)'\)", str(args.get("to", "")))
                 if m:

@@ -64,22 +64,29 @@ def published(name: str, tmp_path_factory: pytest.TempPathFactory) -> Published:
         return _CACHE[name]
     if not (DATASETS / name).is_dir():
         pytest.skip(f"public dataset {name} not found in {DATASETS}")
-    from crm_warehouse.importer import import_export, import_settings
-    from crm_warehouse.pipeline import refresh
+    from crm_warehouse.importer import import_export
 
     workdir = tmp_path_factory.mktemp(f"published_{name}")
     import_export(MAPPINGS / f"{name}.yml", DATASETS / name, workdir)
+    report = refresh_import(workdir)
+    _CACHE[name] = Published(name=name, source=DATASETS / name, workdir=workdir, report=report)
+    return _CACHE[name]
+
+
+def refresh_import(workdir: Path) -> Any:
+    """Load, build and publish an import's landing files in `workdir` as
+    `crm-warehouse import` does, less what the tests need not pay for on every
+    import: the unit tests (the demo build runs them) and the freshness step
+    (a historical export is years old). Raises StepFailed on a red build."""
+    from crm_warehouse.importer import import_settings
+    from crm_warehouse.pipeline import refresh
+
     previous = os.environ.get("CRM_SKIP_FRESHNESS")
-    # Freshness of a historical export is meaningless (it is years old).
     os.environ["CRM_SKIP_FRESHNESS"] = "1"
     try:
-        report = refresh(
-            import_settings(workdir), dbt_args=["--exclude", "resource_type:unit_test"]
-        )
+        return refresh(import_settings(workdir), dbt_args=["--exclude", "resource_type:unit_test"])
     finally:
         if previous is None:
             os.environ.pop("CRM_SKIP_FRESHNESS", None)
         else:
             os.environ["CRM_SKIP_FRESHNESS"] = previous
-    _CACHE[name] = Published(name=name, source=DATASETS / name, workdir=workdir, report=report)
-    return _CACHE[name]

@@ -27,8 +27,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from published_imports import refresh_import
 
-from crm_warehouse.importer import check_import, import_export, import_settings
+from crm_warehouse.importer import check_import, import_export
 from crm_warehouse.settings import project_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("import_samples")]
@@ -61,7 +62,6 @@ def published(tmp_path_factory: pytest.TempPathFactory):
     """Import a sample once per test session: import, load, build, publish. A
     failure is kept too, so the sample's other tests report it without
     building again."""
-    from crm_warehouse.pipeline import refresh
 
     def get(name: str) -> Published:
         if name not in _CACHE:
@@ -70,7 +70,7 @@ def published(tmp_path_factory: pytest.TempPathFactory):
                 check_import(mapping, source)
                 workdir = tmp_path_factory.mktemp(name)
                 import_export(mapping, source, workdir)
-                report = refresh(import_settings(workdir)).to_dict()
+                report = refresh_import(workdir).to_dict()
                 _CACHE[name] = Published(workdir, report)
             except Exception as exc:
                 _CACHE[name] = exc
@@ -212,19 +212,19 @@ def test_salesforce_expected_close_dates(published) -> None:
 
 def test_salesforce_raw_lead_sources_kept(published) -> None:
     pub = published(SF)
-    # Lead Source as written (lower-cased); 15 has none and makes no lead.
+    # Lead Source as written (trimmed, case kept); 15 has none and makes no lead.
     assert dict(pub.sql("select raw_lead_source, count(*) from core.fct_leads group by 1")) == {
-        "web": 7,  # 01 09 11 16 21 26 30
-        "partner referral": 4,  # 02 07 18 24
-        "phone inquiry": 3,  # 03 14 20
-        "trade show": 3,  # 04 19 25
-        "purchased list": 2,  # 05 17
-        "employee referral": 2,  # 06 22
-        "advertisement": 2,  # 08 23
-        "seminar - partner": 2,  # 10 29
-        "word of mouth": 2,  # 12 28
-        "other": 1,  # 27
-        "podcast": 1,  # 13, a source the mapping adds to the seed (seed_rows)
+        "Web": 7,  # 01 09 11 16 21 26 30
+        "Partner Referral": 4,  # 02 07 18 24
+        "Phone Inquiry": 3,  # 03 14 20
+        "Trade Show": 3,  # 04 19 25
+        "Purchased List": 2,  # 05 17
+        "Employee Referral": 2,  # 06 22
+        "Advertisement": 2,  # 08 23
+        "Seminar - Partner": 2,  # 10 29
+        "Word of mouth": 2,  # 12 28
+        "Other": 1,  # 27
+        "Podcast": 1,  # 13, a source the mapping adds to the seed (seed_rows)
     }
     # seeds/lead_sources.csv groups them: owned web 7 + phone inquiry 3 + other 1;
     # earned partner referral 4 + employee referral 2 + seminar - partner 2 + word
@@ -316,17 +316,17 @@ def test_hubspot_open_pipeline(published) -> None:
 
 def test_hubspot_raw_lead_sources_kept(published) -> None:
     pub = published(HS)
-    # Original Source Type as written (lower-cased); 23 has none and makes no lead.
+    # Original Source Type as written (trimmed, case kept); 23 has none and makes no lead.
     assert dict(pub.sql("select raw_lead_source, count(*) from core.fct_leads group by 1")) == {
-        "organic search": 3,  # 01 12 14
-        "referrals": 4,  # 02 09 18 22
-        "paid search": 2,  # 03 13
-        "email marketing": 2,  # 04 17
-        "offline sources": 3,  # 05 11 21
-        "direct traffic": 3,  # 06 15 24
-        "organic social": 2,  # 07 16
-        "paid social": 2,  # 08 19
-        "other campaigns": 2,  # 10 20
+        "Organic Search": 3,  # 01 12 14
+        "Referrals": 4,  # 02 09 18 22
+        "Paid Search": 2,  # 03 13
+        "Email Marketing": 2,  # 04 17
+        "Offline Sources": 3,  # 05 11 21
+        "Direct Traffic": 3,  # 06 15 24
+        "Organic Social": 2,  # 07 16
+        "Paid Social": 2,  # 08 19
+        "Other Campaigns": 2,  # 10 20
     }
     # earned: organic search 3 + referrals 4 + organic social 2; paid: paid
     # search 2 + paid social 2 + other campaigns 2; owned: email marketing 2 +

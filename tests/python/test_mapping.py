@@ -518,7 +518,7 @@ Opportunity Pipeline
 As of 5/2/2024
 "Opportunity ID","Opportunity Name","Account Name","Stage","Amount","Close Date","Created Date","Opportunity Owner","Lead Source","Probability (%)"
 "006A1","Acme - 200 units","Acme","Closed Won","$48,000.00","3/15/2024","1/10/2024","Ann Lee","Web","100%"
-"006A2","Globex renewal","Globex","Value Proposition","$1,250.50","6/30/2024","2/1/2024","Bob Ray","Partner Referral","10%"
+"006A2","Globex renewal","Globex","Verbal Commit","$1,250.50","6/30/2024","2/1/2024","Bob Ray","Partner Referral","10%"
 "006A3","Initech","Initech","Closed Lost","($300.00)","4/1/2024","2/15/2024","Ann Lee","Trade Show","0%"
 "006A4","Umbrella
 multi-line name","Umbrella","Negotiation/Review","$0.00","7/31/2024","3/1/2024","Ann Lee","","75%"
@@ -579,7 +579,7 @@ def test_salesforce_report_with_title_footer_amounts_and_close_dates(tmp_path: P
     text = "\n".join(result.warnings)
     assert "opportunities.amount: 1 row(s) are below the contract's minimum 0 ('-300.00')" in text
     assert "opportunities.stage_name: 1 value(s) are not in seeds/stages.csv" in text
-    assert "'Value Proposition' (1 row)" in text
+    assert "'Verbal Commit' (1 row)" in text
     assert (
         "opportunities.owner_rep_id: references to reps on 4 rows, but this mapping does not import reps: the owner dimension will be absent"
         in text
@@ -832,7 +832,7 @@ def test_row_number_ids_follow_the_file_and_latest_by_compares_them_as_numbers(
 SEED_ROWS = """\
 seed_rows:
   stages:
-    - {raw_stage_name: ' Value Proposition ', stage_name: qualification, stage_order: '2', default_probability: '0.20', is_closed: 'false', is_won: 'false'}
+    - {raw_stage_name: ' Verbal Commit ', stage_name: qualification, stage_order: '2', default_probability: '0.20', is_closed: 'false', is_won: 'false'}
   lead_sources:
     - {raw_lead_source: partner referral, lead_source: referral, channel_group: earned}
     - {raw_lead_source: Trade Fair, lead_source: sales_team, channel_group: paid}
@@ -846,7 +846,7 @@ def test_seed_rows_are_parsed_written_and_known_to_the_check(tmp_path: Path) -> 
     assert mapping.seed_rows == {
         "stages": [
             {
-                "raw_stage_name": "value proposition",
+                "raw_stage_name": "verbal commit",
                 "stage_name": "qualification",
                 "stage_order": "2",
                 "default_probability": "0.20",
@@ -866,13 +866,13 @@ def test_seed_rows_are_parsed_written_and_known_to_the_check(tmp_path: Path) -> 
     stages = landing / ".seed_rows" / "stages.csv"
     assert stages.read_text().splitlines() == [
         "raw_stage_name,stage_name,stage_order,default_probability,is_closed,is_won",
-        "value proposition,qualification,2,0.20,false,false",
+        "verbal commit,qualification,2,0.20,false,false",
     ]
     assert (landing / ".seed_rows" / "lead_sources.csv").is_file()
     # The loader does not take them for data.
     assert [p.name for p in discover(landing)] == [Path(result.entities["opportunities"].file).name]
     report = json.loads((tmp_path / "work" / "import_report.json").read_text())
-    assert report["seed_rows"]["stages"][0]["raw_stage_name"] == "value proposition"
+    assert report["seed_rows"]["stages"][0]["raw_stage_name"] == "verbal commit"
     assert report["seed_row_files"]["stages"] == str(stages)
     # A re-import without seed_rows: removes them.
     run_import(tmp_path, SF_MAPPING, {"report.csv": SF_REPORT})
@@ -983,7 +983,7 @@ def test_cli_check_prints_the_warnings_and_exits_0(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     flat = " ".join(res.output.split())
-    assert "'Value Proposition' (1 row)" in flat
+    assert "'Verbal Commit' (1 row)" in flat
     assert "the owner dimension will be absent" in flat
     assert "the mapping fits the contract" in flat
     bad = write(tmp_path, "bad.yml", SF_MAPPING.replace("Opportunity Owner", "Opportunity Ownr"))

@@ -31,6 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pandas as pd
 import pytest
+from published_imports import refresh_import
 
 from crm_warehouse.importer import import_export, import_settings
 from crm_warehouse.settings import project_root
@@ -144,12 +145,10 @@ def expected_pipeline() -> dict[date, Expected]:
 
 @pytest.fixture(scope="module")
 def marts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    from crm_warehouse.pipeline import refresh
-
     workdir = tmp_path_factory.mktemp("salesforce_org")
     import_export(MAPPING, FIXTURE, workdir)
     settings = import_settings(workdir)
-    _REPORT.append(refresh(settings))
+    _REPORT.append(refresh_import(workdir))
     con = duckdb.connect(str(settings.publish_dir / "crm_marts.duckdb"), read_only=True)
     yield con
     con.close()

@@ -378,7 +378,7 @@ def test_as_of_month(marts) -> None:
     """One month, the as-of month; its balance date is the as-of date, the
     latest event (2020-01-01), not the calendar month end."""
     rows = marts["imported"].query(
-        "select month_start_date, month_end_date, is_as_of_month from sales.kpi_sales_monthly"
+        "select month_start_date, balance_date, is_as_of_month from sales.kpi_sales_monthly"
         " where dimension_name = 'all'"
     )
     assert [(pd.Timestamp(a), pd.Timestamp(b), c) for a, b, c in rows] == [(MONTH, DAY, True)]

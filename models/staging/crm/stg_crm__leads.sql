@@ -23,7 +23,8 @@ renamed as (
         {{ normalize_phone('phone') }} as phone,
         {{ is_valid_phone('phone') }} as is_valid_phone,
         {{ clean_text('company_name') }} as company_name,
-        {{ map_through_seed('lead_source') }} as raw_lead_source,
+        -- as exported (trimmed): the seed is matched on its lower-cased form below
+        {{ clean_text('lead_source') }} as raw_lead_source,
         status,
         ---------- dates and timestamps
         {{ to_utc_timestamp('submitted_at') }} as submitted_at,
@@ -63,7 +64,7 @@ final as (
         renamed.loaded_at
     from renamed
     left join lead_sources
-        on renamed.raw_lead_source = lead_sources.raw_lead_source
+        on {{ map_through_seed('renamed.raw_lead_source') }} = lead_sources.raw_lead_source
 )
 
 select * from final
