@@ -32,7 +32,7 @@ install: $(STAMP) ## Create .venv and install the project with its dev tools
 run: $(STAMP) ## The whole job: generate demo data if landing/ is empty, load, validate, build, publish, summary, dashboard
 	$(BIN)/crm-warehouse refresh
 
-test: $(STAMP) ## Every test: ruff, sqlfluff, pytest (generator, loader, dbt build with unit tests, publish)
+test: $(STAMP) ## Every test: ruff, sqlfluff, pytest (generator, loader, dbt build with unit tests, publish, public-dataset tie-outs)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory pytest
 
@@ -45,7 +45,7 @@ lint-python: $(STAMP) ## ruff check and ruff format --check on the Python packag
 lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis (dbt templater)
 	CRM_DUCKDB_PATH=:memory: $(BIN)/sqlfluff lint models analyses tests
 
-pytest: $(STAMP) ## pytest suite (includes a dbt build on a small generated data set)
+pytest: $(STAMP) ## pytest suite (a dbt build on a small generated data set; imports of the public datasets and samples, tied out with pandas)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,26 @@ from crm_warehouse.settings import project_root
 
 DATASETS = Path(os.environ.get("CRM_DATASETS_DIR") or project_root().parent / "shared" / "datasets")
 MAPPINGS = project_root() / "mappings"
+
+#: The marts' scales: money and day/hour means to the cent, ratios to 1e-6.
+CENT = Decimal("0.01")
+RATE = Decimal("0.000001")
+
+
+def rounded(value: Fraction | None, unit: Decimal) -> Decimal | None:
+    """An exact fraction rounded half away from zero to `unit` (the mart's scale),
+    so the tie-outs compare exactly."""
+    if value is None:
+        return None
+    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
+
+
+def ratio(numerator, denominator, unit: Decimal = RATE) -> Decimal | None:
+    """numerator / denominator rounded to `unit`; null when either is unknown or
+    the denominator is 0 (the marts' ratios are null, never 0, then)."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return rounded(Fraction(numerator) / Fraction(denominator), unit)
 
 
 @dataclass

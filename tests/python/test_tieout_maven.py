@@ -26,7 +26,7 @@ from statistics import median
 
 import pandas as pd
 import pytest
-from published_imports import DATASETS, published
+from published_imports import CENT, DATASETS, RATE, published, ratio, rounded
 
 from crm_warehouse.settings import project_root
 
@@ -38,16 +38,6 @@ SOURCE = DATASETS / NAME
 if not SOURCE.is_dir():
     pytest.skip(f"public dataset {NAME} not found in {DATASETS}", allow_module_level=True)
 
-CENT = Decimal("0.01")
-RATE = Decimal("0.000001")
-
-
-def rounded(value: Fraction | None, unit: Decimal) -> Decimal | None:
-    """An exact fraction rounded half away from zero to `unit` (the mart's scale)."""
-    if value is None:
-        return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
-
 
 def money(values: list[Decimal]) -> Decimal | None:
     """Sum of the known amounts; null when there are rows but none has an amount
@@ -58,14 +48,6 @@ def money(values: list[Decimal]) -> Decimal | None:
     if not known:
         return None
     return sum(known, Decimal("0.00"))
-
-
-def ratio(numerator, denominator, unit: Decimal) -> Decimal | None:
-    """numerator / denominator rounded to `unit`; null when either is unknown or
-    the denominator is 0."""
-    if numerator is None or denominator is None or denominator == 0:
-        return None
-    return rounded(Fraction(numerator) / Fraction(denominator), unit)
 
 
 # --------------------------------------------------------------------------- the export

@@ -17,13 +17,13 @@ to that scale, so the comparison is exact).
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from statistics import median
 
 import pandas as pd
 import pytest
-from published_imports import DATASETS, published
+from published_imports import CENT, DATASETS, published, ratio, rounded
 
 pytestmark = pytest.mark.xdist_group("tieout_b")
 
@@ -33,8 +33,6 @@ SOURCE = DATASETS / NAME
 if not SOURCE.is_dir():
     pytest.skip(f"public dataset {NAME} not found in {DATASETS}", allow_module_level=True)
 
-CENT = Decimal("0.01")
-RATE = Decimal("0.000001")
 ZERO = Decimal("0.00")
 
 #: The export's clock (docs/import.md): São Paulo local time, stored as UTC.
@@ -59,20 +57,6 @@ NO_SOURCE = "unknown"
 #: Every lead source of the catalogue (M1) is a member of the leads mart,
 #: with zeros where the export has none (sales team, here).
 LEAD_SOURCES = ("web", "social", "sales_team", "referral", "other", NO_SOURCE)
-
-
-def rounded(value: Fraction | None, unit: Decimal) -> Decimal | None:
-    """An exact fraction rounded half away from zero to `unit` (the mart's scale)."""
-    if value is None:
-        return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
-
-
-def ratio(numerator, denominator, unit: Decimal = RATE) -> Decimal | None:
-    """numerator / denominator rounded to `unit`; null when the denominator is 0."""
-    if not denominator:
-        return None
-    return rounded(Fraction(numerator) / Fraction(denominator), unit)
 
 
 def mean_days(days: list[int]) -> Decimal | None:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import csv
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from statistics import median
 
@@ -27,7 +27,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from published_imports import DATASETS, published
+from published_imports import CENT, DATASETS, published, ratio, rounded
 
 from crm_warehouse.settings import project_root
 
@@ -39,8 +39,6 @@ SOURCE = DATASETS / NAME
 if not SOURCE.is_dir():
     pytest.skip(f"public dataset {NAME} not found in {DATASETS}", allow_module_level=True)
 
-CENT = Decimal("0.01")
-RATE = Decimal("0.000001")
 #: The log writes 29/2/2016 01:16 (day first, no seconds); its clock is taken as UTC.
 TIMESTAMP_FORMAT = "%d/%m/%Y %H:%M"
 #: Choice (mapping, docs/import.md): contact types as the contract's channels.
@@ -64,20 +62,6 @@ COLUMNS = [
     "priority",
     "assigned_to",
 ]
-
-
-def rounded(value: Fraction | None, unit: Decimal) -> Decimal | None:
-    """An exact fraction rounded half away from zero to `unit` (the mart's scale)."""
-    if value is None:
-        return None
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
-
-
-def ratio(numerator, denominator, unit: Decimal = RATE) -> Decimal | None:
-    """numerator / denominator rounded to `unit`; null when the denominator is 0."""
-    if not denominator:
-        return None
-    return rounded(Fraction(numerator) / Fraction(denominator), unit)
 
 
 def month_of(stamp) -> date | None:

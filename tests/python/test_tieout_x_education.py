@@ -17,12 +17,11 @@ the exact fraction rounded half away from zero, so the comparison is exact).
 from __future__ import annotations
 
 import csv
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
+from decimal import Decimal
 
 import pandas as pd
 import pytest
-from published_imports import DATASETS, published
+from published_imports import DATASETS, RATE, published, ratio
 
 from crm_warehouse.settings import project_root
 
@@ -34,23 +33,12 @@ SOURCE = DATASETS / NAME
 if not SOURCE.is_dir():
     pytest.skip(f"public dataset {NAME} not found in {DATASETS}", allow_module_level=True)
 
-CENT = Decimal("0.01")
-RATE = Decimal("0.000001")
 ZERO = Decimal("0.00")
 NULL_MARKERS = {"", "Select"}  # blank and the web form's unanswered drop-down
 #: The export has no dates: every lead and conversion is dated at this day
 #: (docs/import.md), which is then also the as-of date (the latest event).
 DAY = pd.Timestamp("2020-01-01")
 MONTH = DAY
-
-
-def ratio(numerator, denominator, unit: Decimal) -> Decimal | None:
-    """numerator / denominator rounded half away from zero to `unit`; null when
-    the denominator is 0."""
-    if not denominator:
-        return None
-    value = Fraction(numerator) / Fraction(denominator)
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(unit, ROUND_HALF_UP)
 
 
 def money(amounts: list) -> Decimal | None:
