@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
+from crm_warehouse.load import load_landing
 from crm_warehouse.settings import Settings
 
 HEADER = [
@@ -129,3 +131,63 @@ def test_the_refresh_summary_prints_data_verbatim(capsys: pytest.CaptureFixture[
     lines = capsys.readouterr().out.splitlines()
     assert any("rejected_files=['opportunities/opps [final].csv']" in line for line in lines)
     assert lines[-1].endswith("data_quality.dq_unmapped_values): " + ", ".join(unmapped))
+
+
+# --------------------------------------------------------------------------- quarantine files
+
+
+def test_formula_cells_are_neutralised_in_the_rejected_csv(s: Settings) -> None:
+    formulas = ['=HYPERLINK("http://evil.example","click")', "+cmd|' /C calc'!A0", "-2+3",
+                "@SUM(A1:A9)", "=1+1"]  # fmt: skip
+    rows = [row(i + 1, name=f, amount="-5") for i, f in enumerate(formulas)]
+    rows.append(row(9))
+    land(s, "opportunities/x.csv", csv_text(HEADER, rows))
+    lines = [
+        {"opportunity_id": "J1", "opportunity_name": "\tTAB", "stage_name": "=2*3",
+         "amount": -7, "created_at": "2024-01-01", "updated_at": "2024-01-01"},
+        {"opportunity_id": "J2", "opportunity_name": "\rCR", "stage_name": "Won",
+         "amount": "-0.5", "created_at": "2024-01-01", "updated_at": "2024-01-01"},
+    ]  # fmt: skip
+    land(s, "opportunities/x.jsonl", "".join(json.dumps(x) + "\n" for x in lines))
+    summary = load_landing(s)
+    assert summary.totals["rows_landed"] == 8
+    assert (summary.totals["rows_loaded"], summary.totals["rows_quarantined"]) == (1, 7)
+
+    # x.csv and x.jsonl each keep their own rejected CSV
+    folder = s.quarantine_dir / "opportunities"
+    with (folder / "x.csv.rejected.csv").open(encoding="utf-8", newline="") as fh:
+        back = list(csv.DictReader(fh))
+    assert [r["opportunity_name"] for r in back] == ["'" + f for f in formulas]
+    assert {r["amount"] for r in back} == {"-5"}  # a plain number is not a formula
+    assert all(r["_reasons"] == "amount: value '-5' is below the minimum 0" for r in back)
+    with (folder / "x.jsonl.rejected.csv").open(encoding="utf-8", newline="") as fh:
+        back = list(csv.DictReader(fh))
+    assert [(r["opportunity_name"], r["stage_name"], r["amount"]) for r in back] == [
+        ("'\tTAB", "'=2*3", "-7"),
+        ("'\rCR", "Won", "-0.5"),
+    ]
+    # the original values stay in raw._quarantine
+    records = query(s, "select raw_record from raw._quarantine where source_file like '%.csv'")
+    names = {json.loads(r[0])["opportunity_name"] for r in records}
+    assert names == set(formulas)
+
+
+def test_same_named_rejected_files_in_two_folders_are_both_kept(s: Settings) -> None:
+    bad = {"opportunities": "opportunity_id,stage_name\nO1,Won\n", "accounts": "x\n1\n"}
+    for table, text in bad.items():
+        land(s, f"{table}/export.csv", text)
+    land(s, "opportunities/export.txt", "not a csv")
+    summary = load_landing(s)
+    assert [f.status for f in summary.files] == ["rejected"] * 3
+    assert summary.totals["rows_landed"] == summary.totals["rows_loaded"] == 0
+    root = s.quarantine_dir / "_rejected_files"
+    for table, text in bad.items():
+        copy = root / table / "export.csv"
+        assert copy.read_text(encoding="utf-8") == text
+        reason = (root / table / "export.csv.reason.txt").read_text(encoding="utf-8")
+        assert f"file: {table}/export.csv\n" in reason
+    assert (root / "opportunities" / "export.txt").read_text(encoding="utf-8") == "not a csv"
+    messages = {f.path: f.messages[0] for f in summary.files}
+    assert messages["accounts/export.csv"].endswith(
+        "(copied to quarantine/_rejected_files/accounts/export.csv)"
+    )
