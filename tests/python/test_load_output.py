@@ -191,3 +191,15 @@ def test_same_named_rejected_files_in_two_folders_are_both_kept(s: Settings) -> 
     assert messages["accounts/export.csv"].endswith(
         "(copied to quarantine/_rejected_files/accounts/export.csv)"
     )
+
+
+def test_every_cli_console_prints_text_as_given(capsys: pytest.CaptureFixture[str]) -> None:
+    """Import warnings, dbt messages and errors go through these two consoles too."""
+    import crm_warehouse.cli as cli
+
+    text = "stage '[/yellow]' :warning: [bold]x[/bold] " + "y" * 200
+    cli.out.print(text, style="yellow")
+    cli.console.print(text, style="bold red")
+    captured = capsys.readouterr()
+    assert captured.out.splitlines() == [text]
+    assert captured.err.splitlines() == [text]
