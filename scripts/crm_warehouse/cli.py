@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -30,14 +30,45 @@ app = typer.Typer(
     no_args_is_help=True,
     help="CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt.",
 )
-console = Console(stderr=True)
-out = Console()
+#: Width of the output when it is not a terminal: wide enough that no line is wrapped.
+UNWRAPPED_WIDTH = 100_000
+
+
+class _Console(Console):
+    """Prints text as given. File names, cell values, column names and messages
+    come from the data, so no text is read as console markup (`[red]`, whose
+    unbalanced `[/yellow]` would raise) or emoji codes (`:x:`); styles are
+    passed as `style=`. When the output is not a terminal (a log, a pipe, a
+    scheduler) lines are neither wrapped nor cropped: one message, one line."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(markup=False, emoji=False, **kwargs)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        if self.is_terminal:
+            return size
+        return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if not self.is_terminal:
+            kwargs.setdefault("soft_wrap", True)
+        super().print(*objects, **kwargs)
+
+
+console = _Console(stderr=True)
+out = _Console()
 
 
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
+        TextColumn("{task.description}", style="bold", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -156,7 +187,7 @@ def load(landing: LandingOpt = None, warehouse: WarehouseOpt = None) -> None:
 def _print_load_summary(data: dict[str, Any]) -> None:
     for f in data.get("files", []):
         for message in f.get("messages", []):
-            console.print(f"[yellow]{message}[/yellow]")
+            console.print(message, style="yellow")
     totals = data.get("totals", {})
     out.print(
         "Load: "
@@ -194,11 +225,9 @@ def _print_dbt(result: Any) -> None:
     out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for p in result.problems():
         colour = "yellow" if p.status == "warn" else "red"
-        console.print(
-            f"[{colour}]{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}[/{colour}]"
-        )
+        console.print(f"{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}", style=colour)
     if result.error:
-        console.print(f"[red]{result.error}[/red]")
+        console.print(str(result.error), style="red")
 
 
 @app.command()
@@ -256,7 +285,7 @@ def import_(
         if check:
             checked = check_export(mapping, source)
             for warning in checked.warnings:
-                console.print(f"[yellow]{warning}[/yellow]")
+                console.print(warning, style="yellow")
             out.print(f"{mapping}: the mapping fits the contract and the files in {source}")
             return
         wd = (workdir or default_workdir(mapping)).resolve()
@@ -265,10 +294,10 @@ def import_(
         with _progress() as progress:
             result = import_export(mapping, source, wd, progress=_Reporter(progress))
     except MappingError as exc:
-        console.print(f"[bold red]{exc}[/bold red]")
+        console.print(str(exc), style="bold red")
         raise typer.Exit(2) from exc
     for warning in result.warnings:
-        console.print(f"[yellow]{warning}[/yellow]")
+        console.print(warning, style="yellow")
     out.print(
         "Imported: "
         + ", ".join(f"{e} {i.rows_written:,}" for e, i in result.entities.items())
@@ -298,7 +327,7 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
         partial = getattr(exc, "report", None)
         if partial is not None:
             _print_run(partial.to_dict())
-        console.print(f"[bold red]{exc}[/bold red]")
+        console.print(str(exc), style="bold red")
         raise typer.Exit(1) from exc
     return report.to_dict()
 
@@ -350,7 +379,7 @@ def publish(
             result = run_publish(settings, progress=_Reporter(progress))
             site = publish_docs(settings) if docs else None
     except PublishError as exc:
-        console.print(f"[bold red]publish failed: {exc}[/bold red]")
+        console.print(f"publish failed: {exc}", style="bold red")
         raise typer.Exit(1) from exc
     table = Table(title=f"Published {result.marts_file} (storage {result.storage_version})")
     table.add_column("table")
@@ -382,7 +411,7 @@ def dashboard(
     settings = _with_publish_dir(_settings(), publish_dir)
     marts = settings.publish_dir / MARTS_FILE
     if not marts.is_file():
-        console.print(f"[red]no {marts}: run `crm-warehouse publish` (or refresh) first[/red]")
+        console.print(f"no {marts}: run `crm-warehouse publish` (or refresh) first", style="red")
         raise typer.Exit(1)
     result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
     from crm_warehouse.runlog import kpi_lines
@@ -390,7 +419,7 @@ def dashboard(
     for line in kpi_lines([k.to_dict() for k in result.kpis]):
         out.print(line, highlight=False)
     for line in result.missing:
-        out.print(f"[yellow]{line}[/yellow]", highlight=False)
+        out.print(line, style="yellow", highlight=False)
     out.print(
         f"Dashboard: {result.path} ({result.charts_with_data}/{len(result.charts)} charts with data)",
         highlight=False,

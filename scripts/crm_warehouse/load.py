@@ -6,14 +6,15 @@ For every file under landing_dir/<table>/ (sorted by path):
 2. Structure: the folder must name a contract table, the extension must be
    .csv, .parquet or .jsonl, the file must be readable UTF-8 with a header (or
    JSON keys) naming every required contract column. A failure rejects the
-   whole file: it is copied to quarantine_dir/_rejected_files/ with a
-   .reason.txt and nothing of it is loaded.
+   whole file: it is copied to quarantine_dir/_rejected_files/<its landing
+   path> with a .reason.txt and nothing of it is loaded.
 3. Rows: DuckDB streams the file as text in chunks of CHUNK_ROWS rows, with
    typed (try_cast) and numeric companion columns; Great Expectations validates
    each chunk with the suite derived from the contract (crm_warehouse.validate);
    rows that fail a rule, or that pass the type regex but still do not cast
    (2024-02-30), are quarantined (raw._quarantine and
-   quarantine_dir/<table>/<file stem>.rejected.csv). The rest is appended to
+   quarantine_dir/<table>/<file name>.rejected.csv, formula-like cells
+   quoted for spreadsheets). The rest is appended to
    raw.<table> with _batch_id, _source_file, _source_row and _loaded_at.
 4. All writes of one file (rows, quarantine, ledger, audit) happen in ONE
    transaction: a crash mid-file leaves nothing of it.
@@ -833,21 +834,50 @@ def _cross_chunk_duplicates(
     state.rows_quarantined += len(loaded)
 
 
+#: A cell starting with one of these is read as a formula by spreadsheets (OWASP
+#: "CSV injection": = + - @ tab CR), so the rejected CSVs prefix it with a quote...
+_FORMULA_START = "=+-@\t\r"
+#: ... unless it is a plain number: -5.00 stays as it is (a spreadsheet reads a number).
+_PLAIN_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+
+
+def spreadsheet_safe(value: str) -> str:
+    """`value` as a spreadsheet shows it without running it: a formula-like
+    value gets a leading single quote (the rejected CSVs apply the same rule in SQL)."""
+    if value[:1] and value[0] in _FORMULA_START and not re.match(_PLAIN_NUMBER, value):
+        return "'" + value
+    return value
+
+
+def _spreadsheet_safe_sql(expr: str) -> str:
+    """spreadsheet_safe() of a varchar SQL expression."""
+    return (
+        f"case when regexp_matches({expr}, '^[=+\\-@\\t\\r]')"
+        f" and not regexp_matches({expr}, {_lit(_PLAIN_NUMBER)})"
+        f" then chr(39) || {expr} else {expr} end"
+    )
+
+
 def _write_rejected_csv(
     con: duckdb.DuckDBPyConnection, layout: Layout, state: _FileState, target: Path
 ) -> None:
-    """quarantine/<table>/<stem>.rejected.csv: row number, original values, reasons."""
+    """quarantine/<table>/<file name>.rejected.csv: row number, original values,
+    reasons, every cell spreadsheet-safe (see spreadsheet_safe; the original
+    values stay in raw._quarantine.raw_value and raw_record)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     values = ", ".join(
-        f"json_extract_string(raw_record, {_lit('$.' + json.dumps(name))}) as {_ident(name)}"
+        _spreadsheet_safe_sql(f"json_extract_string(raw_record, {_lit('$.' + json.dumps(name))})")
+        + f" as {_ident(spreadsheet_safe(name))}"
         for name in layout.file_columns
+    )
+    reasons = _spreadsheet_safe_sql(
+        "string_agg(column_name || ': ' || reason, '; ' order by column_order, rule_order)"
     )
     at = state.started_at.isoformat(sep=" ")
     con.execute(
         f"""copy (
             select source_row as _source_row, {values},
-                string_agg(column_name || ': ' || reason, '; ' order by column_order, rule_order)
-                    as _reasons
+                {reasons} as _reasons
             from (
                 select *,
                     list_position({_lit_list(state.table.column_names)}, column_name)
@@ -1084,7 +1114,7 @@ class _Loader:
         result, layout, state = opened.result, opened.layout, opened.state
         table = state.table
         insert_sql = _insert_sql(layout, table, self.contract.schema)
-        target = self.settings.quarantine_dir / table.name / f"{opened.path.stem}.rejected.csv"
+        target = self.settings.quarantine_dir / table.name / f"{opened.path.name}.rejected.csv"
         tmp_target = target.with_name(target.name + ".tmp")
         con = self.con
         writer = _Writer()
@@ -1166,9 +1196,9 @@ class _Loader:
         return out
 
     def _reject(self, path: Path, result: FileLoad, reason: str, started_at: datetime) -> FileLoad:
-        dest_dir = self.settings.quarantine_dir / REJECTED_FILES_DIR
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        dest = dest_dir / path.name
+        # the landing path below _rejected_files/: same-named files of two folders stay apart
+        dest = self.settings.quarantine_dir / REJECTED_FILES_DIR / result.path
+        dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, dest)
         dest.with_name(dest.name + ".reason.txt").write_text(
             f"file: {result.path}\nsha256: {result.file_hash}\nrejected: {reason}\n\n"

@@ -257,7 +257,7 @@ def test_bad_rows_are_quarantined_with_row_column_and_reason(s: Settings) -> Non
     assert by_row[3][6:] == ("b01_2024-01-31", "opportunities")
 
     # the rejected file keeps the original values, the row number and the reasons
-    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.rejected.csv"
+    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.csv.rejected.csv"
     with rejected.open(encoding="utf-8") as fh:
         back = list(csv.DictReader(fh))
     assert [int(r["_source_row"]) for r in back] == [1, 2, 3, 4, 5, 6, 7, 8, 9]
@@ -280,7 +280,7 @@ def test_a_fixed_rejected_csv_loads_back(s: Settings) -> None:
     rows[1][3] = "-1"
     land(s, "opportunities/opportunities__b01_2024-01-31.csv", csv_text(HEADER, rows))
     load_landing(s)
-    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.rejected.csv"
+    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.csv.rejected.csv"
     fixed = rejected.read_text(encoding="utf-8").replace(",-1,", ",1,")
     land(s, "opportunities/opportunities__b01_2024-01-31.fixed.csv", fixed)
     (f,) = [f for f in load_landing(s).files if f.status != "skipped_duplicate_file"]
@@ -301,7 +301,7 @@ def test_missing_required_column_rejects_the_whole_file(s: Settings) -> None:
     assert f.status == "rejected" and (f.rows_landed, f.rows_loaded) == (0, 0)
     (message,) = f.messages
     assert message.startswith(f"{rel}: file rejected: required column 'updated_at' is missing")
-    copied = s.quarantine_dir / "_rejected_files" / "opportunities__b01_2024-01-31.csv"
+    copied = s.quarantine_dir / "_rejected_files" / rel
     assert copied.read_text(encoding="utf-8") == csv_text(header, rows)
     reason = copied.with_name(copied.name + ".reason.txt").read_text(encoding="utf-8")
     assert "updated_at" in reason and f.file_hash in reason
@@ -315,7 +315,9 @@ def test_non_utf8_file_is_rejected(s: Settings) -> None:
     (f,) = load_landing(s).files
     assert f.status == "rejected"
     assert "not UTF-8 encoded" in f.messages[0]
-    assert (s.quarantine_dir / "_rejected_files" / "opportunities__b01_2024-01-31.csv").exists()
+    assert (
+        s.quarantine_dir / "_rejected_files" / "opportunities" / "opportunities__b01_2024-01-31.csv"
+    ).exists()
 
 
 def test_invalid_utf8_after_the_first_chunk_rolls_the_file_back(s: Settings) -> None:
@@ -353,7 +355,7 @@ def test_structurally_broken_files_are_rejected(
     assert f.status == "rejected", f.messages
     assert f.messages[0].startswith(f"{rel}: file rejected: ")
     assert expected in f.messages[0]
-    assert (s.quarantine_dir / "_rejected_files" / Path(rel).name).exists()
+    assert (s.quarantine_dir / "_rejected_files" / rel).exists()
 
 
 def test_extra_column_loads_with_a_warning(s: Settings) -> None:
