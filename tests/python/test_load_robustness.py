@@ -203,6 +203,20 @@ def test_a_symlinked_table_folder_is_refused_with_a_message(s: Settings, tmp_pat
     assert count(s, "select count(*) from raw.opportunities") == 0
 
 
+def test_a_broken_symlink_and_a_folder_link_inside_landing_are_refused(s: Settings) -> None:
+    land(s, "opportunities/a.csv", csv_text(HEADER, [good_row(1)]))
+    (s.landing_dir / "opportunities" / "gone.csv").symlink_to(s.landing_dir / "nowhere.csv")
+    (s.landing_dir / "accounts").symlink_to(s.landing_dir / "opportunities")
+    files = by_path(load_landing(s))
+    assert files["opportunities/a.csv"].status == "loaded"
+    assert files["opportunities/gone.csv"].status == "rejected"
+    assert "broken symbolic link" in files["opportunities/gone.csv"].messages[0]
+    assert files["accounts"].status == "rejected"
+    assert "symbolic link to a folder" in files["accounts"].messages[0]
+    assert count(s, "select count(*) from raw.accounts") == 0
+    assert count(s, "select count(*) from raw._load_ledger") == 1
+
+
 def test_a_symlink_inside_landing_to_a_file_inside_landing_is_followed(s: Settings) -> None:
     target = land(s, "opportunities/b01.csv", csv_text(HEADER, [good_row(1)]))
     (s.landing_dir / "opportunities" / "latest.csv").symlink_to(target)
