@@ -167,13 +167,16 @@ def _exit_on_rejects(totals: dict[str, Any], allow: bool) -> None:
         if n
     )
     if allow:
-        console.print(f"{what} (accepted: --allow-rejects)", markup=False, highlight=False)
+        console.print(
+            f"{what} (accepted: --allow-rejects)", markup=False, highlight=False, soft_wrap=True
+        )
         return
     console.print(
         f"{what}: see quarantine/ and the messages above; exit code {EXIT_REJECTS}"
         " (pass --allow-rejects to exit 0)",
         markup=False,
         highlight=False,
+        soft_wrap=True,
     )
     raise typer.Exit(EXIT_REJECTS)
 

@@ -1466,7 +1466,8 @@ def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
     attached as WAREHOUSE_CATALOG whatever the file is called."""
     con = duckdb.connect()
     try:
-        configure_duckdb(con)
+        # spill beside the file, as DuckDB does for a file it opens itself
+        configure_duckdb(con, temp_directory=path.with_name(path.name + ".tmp"))
         con.execute(f"attach {_lit(str(path))} as {WAREHOUSE_CATALOG}")
         con.execute(f"use {WAREHOUSE_CATALOG}")
     except BaseException:
