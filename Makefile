@@ -29,8 +29,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
-run: $(STAMP) ## The whole job: generate demo data if landing/ is empty, load, validate, build, publish, summary, dashboard
-	$(BIN)/crm-warehouse refresh
+# The demo data injects bad rows on purpose, so `make run`/`make load` accept
+# quarantined rows and rejected files; REJECTS= makes them exit 3 on any (docs/loading.md).
+REJECTS ?= --allow-rejects
+
+run: $(STAMP) ## The whole job: generate demo data if landing/ is empty, load, validate, build, publish, summary, dashboard (REJECTS= : exit 3 on rejects)
+	$(BIN)/crm-warehouse refresh $(REJECTS)
 
 test: $(STAMP) ## Every test: ruff, sqlfluff, pytest (generator, loader, dbt build with unit tests, publish, public-dataset tie-outs)
 	$(MAKE) --no-print-directory lint
@@ -52,7 +56,7 @@ generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)
 	$(BIN)/crm-warehouse generate --scale $(or $(SCALE),1) --seed $(or $(SEED),42)
 
 load: $(STAMP) ## Validate and load landing/ into the warehouse's raw schema
-	$(BIN)/crm-warehouse load
+	$(BIN)/crm-warehouse load $(REJECTS)
 
 build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 	$(BIN)/crm-warehouse build

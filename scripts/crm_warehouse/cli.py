@@ -169,12 +169,60 @@ def contract(
     out.print(table)
 
 
+#: Exit code of `load` and `refresh` when the run finished but files were
+#: rejected or rows quarantined (0: clean, 1: a step failed). docs/loading.md.
+EXIT_REJECTS = 3
+
+AllowRejectsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-rejects",
+        help=f"Exit 0 even when files were rejected or rows quarantined (else {EXIT_REJECTS}).",
+    ),
+]
+
+
+def _exit_on_rejects(totals: dict[str, Any], allow: bool) -> None:
+    """Exit EXIT_REJECTS when the load rejected files or quarantined rows,
+    unless `allow` (--allow-rejects)."""
+    files = int(totals.get("files_rejected") or 0)
+    rows = int(totals.get("rows_quarantined") or 0)
+    if not files and not rows:
+        return
+    what = " and ".join(
+        part
+        for part, n in (
+            (f"{files:,} file(s) rejected", files),
+            (f"{rows:,} row(s) quarantined", rows),
+        )
+        if n
+    )
+    if allow:
+        console.print(
+            f"{what} (accepted: --allow-rejects)", markup=False, highlight=False, soft_wrap=True
+        )
+        return
+    console.print(
+        f"{what}: see quarantine/ and the messages above; exit code {EXIT_REJECTS}"
+        " (pass --allow-rejects to exit 0)",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(EXIT_REJECTS)
+
+
 @app.command()
-def load(landing: LandingOpt = None, warehouse: WarehouseOpt = None) -> None:
+def load(
+    landing: LandingOpt = None,
+    warehouse: WarehouseOpt = None,
+    allow_rejects: AllowRejectsOpt = False,
+) -> None:
     """Validate every landed file with Great Expectations and append it to raw.<table>.
 
     Rejected files and rows go to quarantine/ with their reasons; a file already
-    loaded (same content hash) is skipped.
+    loaded (same content hash) is skipped. Exits 3 when files were rejected or
+    rows quarantined (0 with --allow-rejects).
     """
     from crm_warehouse.load import load_landing
 
@@ -182,6 +230,7 @@ def load(landing: LandingOpt = None, warehouse: WarehouseOpt = None) -> None:
     with _progress() as progress:
         summary = load_landing(settings, progress=_Reporter(progress))
     _print_load_summary(summary.to_dict())
+    _exit_on_rejects(summary.totals, allow_rejects)
 
 
 def _print_load_summary(data: dict[str, Any]) -> None:
@@ -243,13 +292,19 @@ def refresh(
     json_report: Annotated[
         bool, typer.Option("--json", help="Print the run report as JSON.")
     ] = False,
+    allow_rejects: AllowRejectsOpt = False,
 ) -> None:
-    """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary."""
+    """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary.
+
+    Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
+    """
     data = _refresh_with_progress(_settings(landing, warehouse), scale=scale, seed=seed)
     if json_report:
         out.print_json(json.dumps(data, default=str))
     else:
         _print_run(data)
+    load_step = next((s for s in data.get("steps", []) if s.get("name") == "load"), None)
+    _exit_on_rejects(load_step["details"] if load_step else {}, allow_rejects)
 
 
 @app.command("import")

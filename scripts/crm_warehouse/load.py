@@ -34,6 +34,7 @@ import csv
 import hashlib
 import json
 import logging
+import os
 import queue
 import re
 import shutil
@@ -86,6 +87,9 @@ REJECTED_FILES_DIR = "_rejected_files"
 STATUS_LOADED = "loaded"
 STATUS_SKIPPED = "skipped_duplicate_file"
 STATUS_REJECTED = "rejected"
+#: The file changed (size or mtime) between its hash and the end of its read:
+#: nothing of it is loaded and nothing recorded, so it loads whole next time.
+STATUS_CHANGING = "skipped_changing_file"
 
 _BATCH_RE = re.compile(r"^(?P<table>.+?)__(?P<batch>b\d+_\d{4}-\d{2}-\d{2})$")
 
@@ -185,6 +189,7 @@ class LoadSummary:
             "files_loaded": self._count(STATUS_LOADED),
             "files_skipped": self._count(STATUS_SKIPPED),
             "files_rejected": self._count(STATUS_REJECTED),
+            "files_changing": self._count(STATUS_CHANGING),
             "rows_landed": self.rows_landed,
             "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined,
@@ -255,18 +260,63 @@ def batch_id_for(path: Path, file_hash: str) -> str:
 
 def discover(landing_dir: Path) -> list[Path]:
     """Files of landing_dir in sorted path order (hidden files and the
-    generator's report skipped)."""
+    generator's report skipped). Symbolic links are listed but never walked
+    into: a linked folder is listed as itself (the loader refuses it), a
+    linked file is listed (the loader refuses it when its target lies
+    outside landing_dir)."""
     if not landing_dir.is_dir():
         return []
     found = []
-    for path in landing_dir.rglob("*"):
-        rel = path.relative_to(landing_dir)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        if len(rel.parts) == 1 and rel.name in IGNORED_TOP_LEVEL:
-            continue
-        found.append(path)
+    for dirpath, dirnames, filenames in os.walk(landing_dir, followlinks=False):
+        here = Path(dirpath)
+        linked = [d for d in dirnames if (here / d).is_symlink()]
+        dirnames[:] = [d for d in dirnames if d not in linked]
+        for name in [*filenames, *linked]:
+            path = here / name
+            rel = path.relative_to(landing_dir)
+            if any(part.startswith(".") for part in rel.parts):
+                continue
+            if len(rel.parts) == 1 and rel.name in IGNORED_TOP_LEVEL:
+                continue
+            if not path.is_symlink() and not path.is_file():
+                continue  # sockets, fifos
+            found.append(path)
     return sorted(found, key=lambda p: p.relative_to(landing_dir).as_posix())
+
+
+def symlink_refusal(path: Path, landing_dir: Path) -> str | None:
+    """Why a symbolic link in landing/ is refused, else None. A linked folder
+    is always refused; a linked file is followed only when its target lies
+    inside landing_dir. The target is never opened here."""
+    if not path.is_symlink():
+        return None
+    if not path.exists():
+        return "a broken symbolic link (its target does not exist); land the file itself"
+    if path.is_dir():
+        return (
+            "a symbolic link to a folder: table folders must be real folders inside the"
+            " landing folder; nothing in it was read (copy the files in instead)"
+        )
+    target = path.resolve()
+    if not target.is_relative_to(landing_dir.resolve()):
+        return (
+            "a symbolic link to a file outside the landing folder: it was not read, copied"
+            " or loaded; copy the file into the landing folder instead"
+        )
+    return None
+
+
+def _place(rel: str) -> tuple[str | None, str | None]:
+    """The folder and format a landed file's name and place give it: a file
+    rejected for its place does not block the same bytes under another one."""
+    parts = rel.split("/")
+    folder = parts[0] if len(parts) == 2 else None
+    return folder, FORMATS.get(Path(rel).suffix.lower())
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _first_error_line(exc: BaseException) -> str:
@@ -930,6 +980,8 @@ class _Opened:
     stream_sql: str
     first: pa.Table
     rest: Iterator[pa.Table] | None
+    #: (size, mtime_ns) before the hash: the file must not change until commit
+    stat: tuple[int, int] = (0, 0)
 
 
 def _chain(first: pa.Table, rest: Iterator[pa.Table]) -> Iterator[pa.Table]:
@@ -941,13 +993,17 @@ class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, contract: Contract):
         self.con = con
         self.reader = con.cursor()
+        catalog = con.execute("select current_database()").fetchone()
+        self.reader.execute(f"use {_ident(str(catalog[0]))}")  # a cursor starts in its own
         self.reader.execute("set TimeZone = 'UTC'")
         # large_string buffers: pandas takes them without a copy
         self.reader.execute("set arrow_large_buffer_size = true")
         self.settings = settings
         self.contract = contract
-        #: sha256 -> path of the files met in this run (not all committed yet)
-        self._seen: dict[str, str] = {}
+        #: sha256 -> (result, place) of the files met in this run (not all committed yet)
+        self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
+        #: (skipped copy, first file) of this run: worded once the first is done
+        self._in_run_skips: list[tuple[FileLoad, FileLoad]] = []
 
     def validator(self, table: Table) -> TableValidator:
         return _validator(table)
@@ -988,28 +1044,43 @@ class _Loader:
                     flush()
                 group.append(opened)
         flush()
+        for skipped, first in self._in_run_skips:
+            done = {
+                STATUS_LOADED: "loaded in this run",
+                STATUS_REJECTED: "rejected in this run",
+                STATUS_CHANGING: "which changed while it was loading; it loads on the next load",
+            }.get(first.status, f"{first.status} in this run")
+            skipped.messages.append(
+                f"{skipped.path}: skipped: the same content (sha256 {skipped.file_hash[:12]})"
+                f" as {first.path}, {done}"
+            )
+        self._in_run_skips.clear()
         return results
 
     def _open(self, path: Path, rel: str) -> FileLoad | _Opened:
         """Hash, ledger, structure and the first chunk of one file. Returns the
         final FileLoad of a skipped or rejected file."""
         clock = time.perf_counter()
+        refusal = symlink_refusal(path, self.settings.landing_dir)
+        if refusal is not None:
+            return self._refuse(rel, refusal)
+        stat = _stat_key(path)
         file_hash = file_sha256(path)
         batch_id = batch_id_for(path, file_hash)
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
-        if file_hash in self._seen:
+        place = _place(rel)
+        earlier = self._seen.get(file_hash)
+        # a rejection blocks the same bytes only at the same place (folder and format)
+        if earlier is not None and (earlier[0].status != STATUS_REJECTED or earlier[1] == place):
             result.status = STATUS_SKIPPED
-            result.messages.append(
-                f"{rel}: skipped: the same content (sha256 {file_hash[:12]}) as"
-                f" {self._seen[file_hash]}, loaded in this run"
-            )
+            self._in_run_skips.append((result, earlier[0]))  # worded once the first has loaded
             return result
         prior = self.con.execute(
             "select source_file, status, finished_at, message from raw._load_ledger"
             " where file_hash = ?",
             [file_hash],
         ).fetchall()
-        if prior:
+        if prior and (prior[0][1] != STATUS_REJECTED or _place(prior[0][0]) == place):
             source, status, finished, message = prior[0]
             result.status = STATUS_SKIPPED
             same = "" if source == rel else f" as {source}"
@@ -1019,7 +1090,7 @@ class _Loader:
                 f" processed{same} on {finished:%Y-%m-%d %H:%M:%S} UTC with status {status}{note}"
             )
             return result
-        self._seen[file_hash] = rel
+        self._seen[file_hash] = (result, place)
 
         started_at = _now()
         try:
@@ -1041,7 +1112,7 @@ class _Loader:
         if first is None:  # no data rows
             first = pa.table({})
         rest = None if second is None else _chain(second, chunks)
-        return _Opened(path, result, layout, state, stream_sql, first, rest)
+        return _Opened(path, result, layout, state, stream_sql, first, rest, stat)
 
     def _load_stream(self, opened: _Opened) -> FileLoad:
         """A file of more than one chunk: validate and append chunk by chunk."""
@@ -1128,6 +1199,10 @@ class _Loader:
                     _cross_chunk_duplicates(con, self.reader, layout, state, opened.stream_sql)
             except _ReadError as exc:
                 raise FileRejected(_read_error_reason(exc.__cause__ or exc)) from exc
+            changed = _changed(opened.path, opened.stat)
+            if changed:
+                _abort(con, writer, tmp_target)
+                return self._changing(result, changed)
             with state.timed("finish"):
                 if state.rows_quarantined:
                     _write_rejected_csv(con, layout, state, tmp_target)
@@ -1195,6 +1270,32 @@ class _Loader:
             )
         return out
 
+    def _refuse(self, rel: str, reason: str) -> FileLoad:
+        """A file that is not read at all (a symlink out of landing/): no
+        hash, no copy, no ledger row (it is refused again on every run)."""
+        result = FileLoad(rel, None, None, STATUS_REJECTED)
+        result.messages.append(f"{rel}: file refused: {reason}")
+        self.con.execute("begin transaction")
+        try:
+            self._audit(result, STATUS_REJECTED, "file_refused", None, 0, reason)
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        return result
+
+    def _changing(self, result: FileLoad, change: str) -> FileLoad:
+        """A file that changed while it loaded: rolled back, not recorded."""
+        result.status = STATUS_CHANGING
+        result.rows_landed = result.rows_loaded = result.rows_quarantined = 0
+        result.messages.clear()
+        result.messages.append(
+            f"{result.path}: skipped: the file changed while it was loading ({change}); nothing"
+            " of it was loaded. It loads whole on the next load once it stops changing (let the"
+            " exporter write to a hidden name such as .export.csv.tmp and rename it when done)"
+        )
+        return result
+
     def _reject(self, path: Path, result: FileLoad, reason: str, started_at: datetime) -> FileLoad:
         # the landing path below _rejected_files/: same-named files of two folders stay apart
         dest = self.settings.quarantine_dir / REJECTED_FILES_DIR / result.path
@@ -1234,6 +1335,11 @@ class _Loader:
         finished_at: datetime,
         message: str | None,
     ) -> None:
+        # the same bytes rejected at another place (folder, format) give way to this attempt
+        self.con.execute(
+            "delete from raw._load_ledger where file_hash = ? and status = ?",
+            [result.file_hash, STATUS_REJECTED],
+        )
         self.con.execute(
             "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -1288,6 +1394,19 @@ class _Loader:
             self._audit(result, STATUS_LOADED, "extra_column", extra, 0, "ignored")
         for missing in layout.missing_optional:
             self._audit(result, STATUS_LOADED, "missing_optional_column", missing, 0, "null")
+
+
+def _changed(path: Path, before: tuple[int, int]) -> str | None:
+    """How the file changed since `before` (size, mtime_ns), or None."""
+    try:
+        size, mtime = _stat_key(path)
+    except OSError:
+        return "it was removed"
+    if size != before[0]:
+        return f"{before[0]:,} bytes when hashed, {size:,} bytes after the read"
+    if mtime != before[1]:
+        return "it was modified during the read"
+    return None
 
 
 class _ReadError(Exception):
@@ -1366,6 +1485,27 @@ def _read_error_reason(exc: BaseException) -> str:
     return f"unreadable file: {_first_error_line(exc)}"
 
 
+#: The catalog name the loader gives the warehouse file. DuckDB names a file's
+#: catalog after its stem, so a warehouse called raw.duckdb made `raw.<table>`
+#: ambiguous (catalog or schema); attached under this name, any file name works.
+WAREHOUSE_CATALOG = "crm_warehouse"
+
+
+def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection whose default catalog is the warehouse file,
+    attached as WAREHOUSE_CATALOG whatever the file is called."""
+    con = duckdb.connect()
+    try:
+        # spill beside the file, as DuckDB does for a file it opens itself
+        configure_duckdb(con, temp_directory=path.with_name(path.name + ".tmp"))
+        con.execute(f"attach {_lit(str(path))} as {WAREHOUSE_CATALOG}")
+        con.execute(f"use {WAREHOUSE_CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
 def load_landing(
     settings: Settings, progress: Callable[[str, int, int], None] | None = None
 ) -> LoadSummary:
@@ -1378,9 +1518,8 @@ def load_landing(
     files = discover(settings.landing_dir)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     summary = LoadSummary()
-    con = duckdb.connect(str(settings.warehouse_path))
+    con = connect_warehouse(settings.warehouse_path)
     try:
-        configure_duckdb(con)
         ensure_raw_schema(con, contract)
         loader = _Loader(con, settings, contract)
         try:
