@@ -1102,6 +1102,7 @@ def test_a_symlink_inside_the_source_is_read(tmp_path: Path) -> None:
         ),
         ("when", "name in (select 1)", "it holds a subquery"),
         ("expr", "system.main.lower(name)", "it calls the qualified function main.lower"),
+        ("expr", "upper(name", "it is not a valid SQL expression: syntax error"),
         (
             "expr",
             "name) from __mapping_rows, read_csv('/etc/passwd') as r where (1) union all select (1",
@@ -1210,3 +1211,37 @@ def test_the_shipped_mappings_pass_the_sandbox(mapping: str, source: str) -> Non
     if not folder.is_dir():
         pytest.skip(f"{folder} is not on this machine")
     check_import(REPO / "mappings" / f"{mapping}.yml", folder)
+
+
+def test_cli_refuses_a_hostile_mapping_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crm_warehouse.cli import app
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "teams.csv", SANDBOX_FILES["teams.csv"])
+    target = tmp_path / "written.csv"
+    text = (
+        TEAMS.replace("files: teams.csv", "files: /etc/passwd")
+        .replace(
+            "    columns:",
+            f"    filter: \"1 = 1; copy (select 42) to '{target}' (format csv)\"\n    columns:",
+        )
+        .replace("team_name: name", "team_name: {expr: \"read_csv('/etc/passwd')\"}")
+    )
+    path = write(tmp_path, "m.yml", text)
+    for extra in (["--check"], ["--workdir", str(tmp_path / "work")]):
+        res = CliRunner().invoke(
+            app, ["import", *extra, "--mapping", str(path), "--source", str(src)]
+        )
+        assert res.exit_code == 2, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit)
+        flat = " ".join(res.output.split())
+        assert "3 problem(s) in mapping" in flat
+        assert "m.yml:3: files: '/etc/passwd' is refused: it is an absolute path" in flat
+        assert "m.yml:4: filter: the SQL" in flat and "it is not one SQL expression" in flat
+        assert "m.yml:7: expr: of column 'team_name'" in flat and "it calls read_csv()" in flat
+        assert "Traceback" not in res.output
+    assert not target.exists()
+    assert not (tmp_path / "work" / "landing").exists()
