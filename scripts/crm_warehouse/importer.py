@@ -53,6 +53,7 @@ from crm_warehouse.mapping import (
     load_mapping_partial,
     path_problem,
     seed_info,
+    sql_expression_problem,
 )
 from crm_warehouse.settings import Settings, configure_duckdb, project_root, sql_literal
 
@@ -757,6 +758,8 @@ def _check_part(
             joins_ok = False
 
     specs = dict(part.columns)
+    for name in _refused_after_rewrite(mapping, part, what, issues):
+        specs.pop(name)
     missing = {n: s for n, s in specs.items() if s.kind == "from" and s.source not in available}
     if missing and len(source.columns) == 1 and len({s.source for s in missing.values()}) > 1:
         # The whole header is one column: a report's title lines or footer, or another delimiter.
@@ -877,6 +880,38 @@ def _check_part(
             )
         issues.append(first)
     return None if len(issues) > before else plan
+
+
+def _refused_after_rewrite(
+    mapping: Mapping, part: PartSpec, what: str, issues: list[Issue]
+) -> list[str]:
+    """Columns whose SQL, as the import runs it, is not one sandboxed expression.
+
+    The mapping check parsed the text as written; the import rewrites it
+    (`typed.<column>`, `row_number() over ()` in file order). That rewrite
+    must not change what the SQL may do, so the text it produces is checked
+    again before anything runs it.
+    """
+    refused = []
+    for name, spec in part.columns.items():
+        for where, text, ran in (
+            ("expr:", spec.expr, _with_typed(_in_file_order(spec.expr or ""))),
+            ("when:", spec.when, _when_sql(spec)),
+        ):
+            problem = sql_expression_problem(ran) if text else None
+            if problem:
+                refused.append(name)
+                issues.append(
+                    Issue(
+                        mapping.path,
+                        spec.line,
+                        f"{what}: {where} of column '{name}': the SQL '{text}' is refused once "
+                        f"typed. references and row_number() are rewritten: {problem}",
+                        "write typed.<column> and row_number() over (...) outside quotes",
+                    )
+                )
+                break
+    return refused
 
 
 def _listing(columns: Any, limit: int = 40) -> str:

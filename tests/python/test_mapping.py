@@ -1245,3 +1245,13 @@ def test_cli_refuses_a_hostile_mapping_with_exit_2_and_no_traceback(tmp_path: Pa
         assert "Traceback" not in res.output
     assert not target.exists()
     assert not (tmp_path / "work" / "landing").exists()
+
+
+def test_sql_is_checked_again_as_the_import_rewrites_it(tmp_path: Path) -> None:
+    # typed.<column> inside a quoted name parses as written, but not once rewritten.
+    text = TEAMS.replace("team_name: name", "team_name: {expr: '\"a typed.team_id\" || name'}")
+    err = source_problems(text, tmp_path, SANDBOX_FILES)
+    (issue,) = err.issues
+    assert issue.line == 6
+    assert "is refused once typed. references and row_number() are rewritten" in issue.message
+    assert "outside quotes" in (issue.fix or "")
