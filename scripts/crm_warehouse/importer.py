@@ -51,7 +51,9 @@ from crm_warehouse.mapping import (
     PartSpec,
     did_you_mean,
     load_mapping_partial,
+    path_problem,
     seed_info,
+    sql_expression_problem,
 )
 from crm_warehouse.settings import Settings, configure_duckdb, project_root, sql_literal
 
@@ -141,9 +143,20 @@ def import_settings(workdir: Path) -> Settings:
     return Settings.under(workdir)
 
 
-def _connect() -> duckdb.DuckDBPyConnection:
+def _connect(allowed: list[Path]) -> duckdb.DuckDBPyConnection:
+    """The import's DuckDB connection, sandboxed: it can reach the `allowed` folders only.
+
+    External access is off (no file outside those folders, no extension to
+    install or load, no network, no attach) and the configuration is locked,
+    so no SQL run on it can turn that back on. The mapping's SQL is checked
+    too (crm_warehouse.mapping.sql_expression_problem): this is the second wall.
+    """
     con = duckdb.connect(":memory:")
     configure_duckdb(con, Path(tempfile.gettempdir()) / "crm-import-spill")
+    folders = ", ".join(_lit(str(Path(f).resolve()).rstrip("/") + "/") for f in allowed)
+    con.execute(f"set allowed_directories = [{folders}]")
+    con.execute("set enable_external_access = false")
+    con.execute("set lock_configuration = true")
     return con
 
 
@@ -160,15 +173,43 @@ class _Source:
     columns: dict[str, str]  # name -> DuckDB type
 
 
-def _resolve(source_dir: Path, patterns: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+def _resolve(
+    source_dir: Path, patterns: tuple[str, ...]
+) -> tuple[list[Path], list[str], list[str]]:
+    """Files matching the patterns, the patterns matching none, and why files were refused.
+
+    Every file must really be inside `source_dir` (resolved, symlinks
+    followed): a pattern that could leave it, or a symlink (to a file or a
+    folder) pointing outside it, is refused, never read.
+    """
+    root = source_dir.resolve()
     files: list[Path] = []
     missing: list[str] = []
+    refused: list[str] = []
     for pattern in patterns:
-        hits = sorted(p for p in source_dir.glob(pattern) if p.is_file())
+        problem = path_problem(pattern)
+        if problem:
+            refused.append(f"'{pattern}' is refused: {problem}")
+            continue
+        try:
+            hits = sorted(p for p in root.glob(pattern) if p.is_file())
+        except (ValueError, NotImplementedError, OSError) as exc:
+            refused.append(f"'{pattern}' is not a usable glob: {_short(exc)}")
+            continue
+        inside = []
+        for hit in hits:
+            real = hit.resolve()
+            if real.is_relative_to(root):
+                inside.append(hit)
+            else:
+                refused.append(
+                    f"'{hit.relative_to(root)}' (matched by '{pattern}') is a symlink to {real}, "
+                    "outside the --source folder: refused"
+                )
         if not hits:
             missing.append(pattern)
-        files += [h for h in hits if h not in files]
-    return files, missing
+        files += [h for h in inside if h not in files]
+    return files, missing, refused
 
 
 def _reader_sql(files: list[Path], csv: dict[str, str], trimmed: bool = False) -> str:
@@ -242,8 +283,19 @@ def _open_source(
     mapping: Mapping,
     line: int | None,
     what: str,
+    scratch: Path,
 ) -> _Source | None:
-    files, missing = _resolve(source_dir, patterns)
+    files, missing, refused = _resolve(source_dir, patterns)
+    for reason in refused:
+        issues.append(
+            Issue(
+                mapping.path,
+                line,
+                f"{what}: {reason}; a mapping reads only files inside {source_dir.resolve()}",
+                "copy the file into the --source folder (a symlink must point inside it), "
+                "or point --source at the folder holding the files",
+            )
+        )
     for pattern in missing:
         present = sorted(
             str(p.relative_to(source_dir)) for p in source_dir.rglob("*") if p.is_file()
@@ -257,7 +309,7 @@ def _open_source(
                 + (", ".join(present[:20]) or "no file"),
             )
         )
-    if missing or not files:
+    if missing or refused or not files:
         return None
     suffixes = {f.suffix.lower() for f in files}
     kinds = [
@@ -285,7 +337,7 @@ def _open_source(
         ).fetchone()
         if not (exists and exists[0]):
             if cut:
-                with tempfile.TemporaryDirectory(prefix="crm-import-") as tmp:
+                with tempfile.TemporaryDirectory(prefix="trim-", dir=scratch) as tmp:
                     trimmed = []
                     for i, f in enumerate(files):
                         target = Path(tmp) / f"{i:04d}_{f.name}"
@@ -630,6 +682,7 @@ def _check_part(
     part: PartSpec,
     source_dir: Path,
     issues: list[Issue],
+    scratch: Path,
 ) -> _PartPlan | None:
     """Check one part against its files; append every problem found to `issues`.
 
@@ -648,6 +701,7 @@ def _check_part(
         mapping,
         part.lines.get("files", part.line),
         what,
+        scratch,
     )
     if source is None:
         return None
@@ -658,7 +712,7 @@ def _check_part(
     header_known = True  # every joined file opened: all available columns are known
     for js in part.joins:
         jsrc = _open_source(
-            con, source_dir, js.files, part.csv, issues, mapping, js.line, f"{what} join"
+            con, source_dir, js.files, part.csv, issues, mapping, js.line, f"{what} join", scratch
         )
         if jsrc is None:
             joins_ok = header_known = False
@@ -704,6 +758,8 @@ def _check_part(
             joins_ok = False
 
     specs = dict(part.columns)
+    for name in _refused_after_rewrite(mapping, part, what, issues):
+        specs.pop(name)
     missing = {n: s for n, s in specs.items() if s.kind == "from" and s.source not in available}
     if missing and len(source.columns) == 1 and len({s.source for s in missing.values()}) > 1:
         # The whole header is one column: a report's title lines or footer, or another delimiter.
@@ -824,6 +880,38 @@ def _check_part(
             )
         issues.append(first)
     return None if len(issues) > before else plan
+
+
+def _refused_after_rewrite(
+    mapping: Mapping, part: PartSpec, what: str, issues: list[Issue]
+) -> list[str]:
+    """Columns whose SQL, as the import runs it, is not one sandboxed expression.
+
+    The mapping check parsed the text as written; the import rewrites it
+    (`typed.<column>`, `row_number() over ()` in file order). That rewrite
+    must not change what the SQL may do, so the text it produces is checked
+    again before anything runs it.
+    """
+    refused = []
+    for name, spec in part.columns.items():
+        for where, text, ran in (
+            ("expr:", spec.expr, _with_typed(_in_file_order(spec.expr or ""))),
+            ("when:", spec.when, _when_sql(spec)),
+        ):
+            problem = sql_expression_problem(ran) if text else None
+            if problem:
+                refused.append(name)
+                issues.append(
+                    Issue(
+                        mapping.path,
+                        spec.line,
+                        f"{what}: {where} of column '{name}': the SQL '{text}' is refused once "
+                        f"typed. references and row_number() are rewritten: {problem}",
+                        "write typed.<column> and row_number() over (...) outside quotes",
+                    )
+                )
+                break
+    return refused
 
 
 def _listing(columns: Any, limit: int = 40) -> str:
@@ -1082,25 +1170,27 @@ def check_export(
     mapping, issues = load_mapping_partial(Path(mapping_path), contract)
     if mapping is None:
         raise MappingError(issues)
-    con = _connect()
-    try:
-        plans = _plans(con, mapping, Path(source_dir), contract, issues)
-        rels = {
-            entity: [
-                (_check_relation(con, contract.table(entity), p), list(p.part.columns))
-                for p in entity_plans
-            ]
-            for entity, entity_plans in plans.items()
-        }
-        warnings = _cross_warnings(con, contract, mapping, rels)
-        if any(p.part.latest_by for ps in plans.values() for p in ps):
-            # The check does not run latest_by: its counts are of the export's rows.
-            warnings = [
-                f"{w} (counted in the export's rows, before latest_by keeps one per key)"
-                for w in warnings
-            ]
-    finally:
-        con.close()
+    source_dir = Path(source_dir).resolve()
+    with tempfile.TemporaryDirectory(prefix="crm-import-") as scratch:
+        con = _connect([source_dir, Path(scratch)])
+        try:
+            plans = _plans(con, mapping, source_dir, contract, Path(scratch), issues)
+            rels = {
+                entity: [
+                    (_check_relation(con, contract.table(entity), p), list(p.part.columns))
+                    for p in entity_plans
+                ]
+                for entity, entity_plans in plans.items()
+            }
+            warnings = _cross_warnings(con, contract, mapping, rels)
+            if any(p.part.latest_by for ps in plans.values() for p in ps):
+                # The check does not run latest_by: its counts are of the export's rows.
+                warnings = [
+                    f"{w} (counted in the export's rows, before latest_by keeps one per key)"
+                    for w in warnings
+                ]
+        finally:
+            con.close()
     return CheckResult(mapping, warnings)
 
 
@@ -1121,6 +1211,7 @@ def _plans(
     mapping: Mapping,
     source_dir: Path,
     contract: Contract,
+    scratch: Path,
     issues: list[Issue] | None = None,
 ) -> dict[str, list[_PartPlan]]:
     """Check every part against its files; raise MappingError with `issues` and all found."""
@@ -1141,7 +1232,7 @@ def _plans(
     for entity, parts in mapping.entities.items():
         table = contract.table(entity)
         for part in parts:
-            plan = _check_part(con, mapping, table, part, source_dir, issues)
+            plan = _check_part(con, mapping, table, part, source_dir, issues, scratch)
             if plan is not None:
                 plans.setdefault(entity, []).append(plan)
     if issues:
@@ -1502,9 +1593,11 @@ def import_export(
     if mapping is None:
         raise MappingError(issues)
     landing = workdir / "landing"
-    con = _connect()
+    scratch_dir = tempfile.TemporaryDirectory(prefix="crm-import-")
+    scratch = Path(scratch_dir.name)
+    con = _connect([source_dir, scratch, landing])
     try:
-        plans = _plans(con, mapping, source_dir, contract, issues)
+        plans = _plans(con, mapping, source_dir, contract, scratch, issues)
         result = ImportResult(
             mapping=str(mapping_path),
             source_dir=str(source_dir),
@@ -1577,6 +1670,7 @@ def import_export(
             progress("import", total, total)
     finally:
         con.close()
+        scratch_dir.cleanup()
     (workdir / "import_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     return result
 

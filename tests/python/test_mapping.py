@@ -1002,3 +1002,256 @@ def test_title_lines_alone(tmp_path: Path) -> None:
     )
     got = rows(run_import(tmp_path, text, {"report.csv": report}), "opportunities")
     assert [r["amount"] for r in got] == ["48000.00", "1250.50", "-300.00", "0.00"]
+
+
+# --------------------------------------------------------------------------- the sandbox
+
+REPO = Path(__file__).resolve().parents[2]
+SANDBOX_FILES = {"teams.csv": "id,name,changed\nt1,North,2024-01-01\n"}
+
+
+def _source_with_outside(tmp_path: Path) -> Path:
+    """tmp/src (the --source) and tmp/outside/secret.csv next to it."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    write(outside, "secret.csv", "id,name,changed\ns1,SECRET,2024-01-01\n")
+    return outside / "secret.csv"
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        ("../outside/secret.csv", "goes up a folder with '..'"),
+        ("../outside/*.csv", "goes up a folder with '..'"),
+        ("sub/../../outside/*.csv", "goes up a folder with '..'"),
+        ("{secret}", "is an absolute path"),
+        ("~/secret.csv", "starts at a home folder"),
+    ],
+)
+def test_files_outside_the_source_are_refused(tmp_path: Path, files: str, reason: str) -> None:
+    secret = _source_with_outside(tmp_path)
+    files = files.format(secret=secret)
+    text = TEAMS.replace("files: teams.csv", f"files: '{files}'")
+    err = source_problems(text, tmp_path, SANDBOX_FILES)
+    (issue,) = err.issues
+    assert issue.line == 3
+    assert f"files: '{files}' is refused: it {reason}" in issue.message
+    assert "inside the --source folder" in issue.message
+    assert "relative to --source" in (issue.fix or "")
+    assert "m.yml:3" in str(err)
+    # The import refuses it too, before writing anything.
+    with pytest.raises(MappingError):
+        import_export(tmp_path / "m.yml", tmp_path / "src", tmp_path / "work")
+    assert not (tmp_path / "work" / "landing").exists()
+
+
+def test_join_files_outside_the_source_are_refused(tmp_path: Path) -> None:
+    secret = _source_with_outside(tmp_path)
+    for files in ("../outside/secret.csv", str(secret)):
+        text = TEAMS.replace(
+            "files: teams.csv", f"files: teams.csv\n    join: {{files: '{files}', on: id}}"
+        )
+        err = source_problems(text, tmp_path, SANDBOX_FILES)
+        (issue,) = err.issues
+        assert issue.line == 4
+        assert f"join files: '{files}' is refused" in issue.message
+
+
+@pytest.mark.parametrize("link", ["file", "folder"])
+def test_a_symlink_in_the_source_pointing_outside_is_refused(tmp_path: Path, link: str) -> None:
+    secret = _source_with_outside(tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "teams.csv", SANDBOX_FILES["teams.csv"])
+    if link == "file":
+        (src / "more.csv").symlink_to(secret)
+        pattern, shown = "*.csv", "more.csv"
+    else:
+        (src / "exports").symlink_to(secret.parent, target_is_directory=True)
+        pattern, shown = "exports/*.csv", "exports/secret.csv"
+    text = TEAMS.replace("files: teams.csv", f"files: '{pattern}'")
+    path = write(tmp_path, "m.yml", text)
+    for run in (lambda: check_import(path, src), lambda: import_export(path, src, tmp_path / "w")):
+        with pytest.raises(MappingError) as err:
+            run()
+        (issue,) = err.value.issues
+        assert issue.line == 3
+        assert f"'{shown}' (matched by '{pattern}') is a symlink to {secret}" in issue.message
+        assert "outside the --source folder: refused" in issue.message
+    assert not (tmp_path / "w" / "landing").exists()
+
+
+def test_a_symlink_inside_the_source_is_read(tmp_path: Path) -> None:
+    src = tmp_path / "src"
+    (src / "2024").mkdir(parents=True)
+    write(src / "2024", "teams.csv", SANDBOX_FILES["teams.csv"])
+    (src / "teams.csv").symlink_to(src / "2024" / "teams.csv")
+    result = import_export(write(tmp_path, "m.yml", TEAMS), src, tmp_path / "work")
+    assert [r["team_name"] for r in rows(result, "teams")] == ["North"]
+
+
+@pytest.mark.parametrize(
+    ("where", "sql", "reason"),
+    [
+        ("expr", "read_csv('/etc/passwd')", "it calls read_csv(), which a mapping may not use"),
+        ("expr", "getenv('HOME')", "it calls getenv(), which a mapping may not use"),
+        (
+            "expr",
+            "(select string_agg(column0, ',') from read_csv('/etc/passwd'))",
+            "it holds a subquery (select ...), which a mapping may not use",
+        ),
+        ("when", "name in (select 1)", "it holds a subquery"),
+        ("expr", "system.main.lower(name)", "it calls the qualified function main.lower"),
+        ("expr", "upper(name", "it is not a valid SQL expression: syntax error"),
+        (
+            "expr",
+            "name) from __mapping_rows, read_csv('/etc/passwd') as r where (1) union all select (1",
+            "it is not one SQL expression",
+        ),
+    ],
+)
+def test_sql_may_not_call_file_or_system_functions(
+    tmp_path: Path, where: str, sql: str, reason: str
+) -> None:
+    spec = (
+        f"{{expr: {json.dumps(sql)}}}"
+        if where == "expr"
+        else f"{{from: name, when: {json.dumps(sql)}}}"
+    )
+    text = TEAMS.replace("team_name: name", f"team_name: {spec}")
+    err = source_problems(text, tmp_path, SANDBOX_FILES)
+    (issue,) = err.issues
+    assert issue.line == 6
+    assert f"{where}: of column 'team_name': the SQL" in issue.message
+    assert reason in issue.message
+    assert "docs/import.md" in (issue.fix or "")
+    assert "m.yml:6" in str(err)
+    # Refused without a source too: it is a property of the mapping.
+    with pytest.raises(MappingError):
+        load_mapping(tmp_path / "m.yml")
+
+
+@pytest.mark.parametrize("where", ["filter", "expr", "when"])
+def test_a_second_statement_is_refused_and_never_run(tmp_path: Path, where: str) -> None:
+    target = tmp_path / "written.csv"
+    copy = f"; copy (select 42) to '{target}' (format csv); select (1"
+    if where == "filter":
+        text = TEAMS.replace(
+            "files: teams.csv", f"files: teams.csv\n    filter: {json.dumps('1 = 1' + copy)}"
+        )
+        line = 4
+    elif where == "expr":
+        text = TEAMS.replace("team_name: name", f"team_name: {{expr: {json.dumps('name' + copy)}}}")
+        line = 6
+    else:
+        text = TEAMS.replace(
+            "team_name: name", f"team_name: {{from: name, when: {json.dumps('true' + copy)}}}"
+        )
+        line = 6
+    err = source_problems(text, tmp_path, SANDBOX_FILES)
+    (issue,) = err.issues
+    assert issue.line == line
+    assert "is refused: it is not one SQL expression" in issue.message
+    assert "no ';'" in (issue.fix or "")
+    with pytest.raises(MappingError):
+        import_export(tmp_path / "m.yml", tmp_path / "src", tmp_path / "work")
+    assert not target.exists()
+    assert not (tmp_path / "work" / "landing").exists()
+
+
+def test_a_semicolon_inside_a_string_literal_is_fine(tmp_path: Path) -> None:
+    text = TEAMS.replace("team_name: name", "team_name: {expr: \"name || '; x'\"}")
+    result = run_import(tmp_path, text, SANDBOX_FILES)
+    assert [r["team_name"] for r in rows(result, "teams")] == ["North; x"]
+
+
+def test_the_import_connection_cannot_reach_outside_its_folders(tmp_path: Path) -> None:
+    """The second wall: even SQL that got past the mapping check cannot read or write files."""
+    from crm_warehouse.importer import _connect
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "teams.csv", SANDBOX_FILES["teams.csv"])
+    secret = _source_with_outside(tmp_path)
+    con = _connect([src])
+    try:
+        assert con.execute(f"select count(*) from read_csv('{src / 'teams.csv'}')").fetchone() == (
+            1,
+        )
+        for sql in (
+            f"select * from read_csv('{secret}')",
+            f"copy (select 1) to '{tmp_path / 'x.csv'}'",
+            "set enable_external_access = true",
+            "load httpfs",
+        ):
+            with pytest.raises(duckdb.Error):
+                con.execute(sql)
+    finally:
+        con.close()
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("mapping", "source"),
+    [
+        ("maven_crm_sales_opportunities", "/work/shared/datasets/maven_crm_sales_opportunities"),
+        ("olist_marketing_funnel", "/work/shared/datasets/olist_marketing_funnel"),
+        (
+            "uci_incident_management_event_log",
+            "/work/shared/datasets/uci_incident_management_event_log",
+        ),
+        ("x_education_leads", "/work/shared/datasets/x_education_leads"),
+        ("salesforce_opportunity_report", "mappings/samples/salesforce_opportunity_report"),
+        ("hubspot_deals", "mappings/samples/hubspot_deals"),
+        ("salesforce_org_api", "tests/fixtures/salesforce_org"),
+    ],
+)
+def test_the_shipped_mappings_pass_the_sandbox(mapping: str, source: str) -> None:
+    folder = REPO / source
+    if not folder.is_dir():
+        pytest.skip(f"{folder} is not on this machine")
+    check_import(REPO / "mappings" / f"{mapping}.yml", folder)
+
+
+def test_cli_refuses_a_hostile_mapping_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from crm_warehouse.cli import app
+
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "teams.csv", SANDBOX_FILES["teams.csv"])
+    target = tmp_path / "written.csv"
+    text = (
+        TEAMS.replace("files: teams.csv", "files: /etc/passwd")
+        .replace(
+            "    columns:",
+            f"    filter: \"1 = 1; copy (select 42) to '{target}' (format csv)\"\n    columns:",
+        )
+        .replace("team_name: name", "team_name: {expr: \"read_csv('/etc/passwd')\"}")
+    )
+    path = write(tmp_path, "m.yml", text)
+    for extra in (["--check"], ["--workdir", str(tmp_path / "work")]):
+        res = CliRunner().invoke(
+            app, ["import", *extra, "--mapping", str(path), "--source", str(src)]
+        )
+        assert res.exit_code == 2, res.output
+        assert res.exception is None or isinstance(res.exception, SystemExit)
+        flat = " ".join(res.output.split())
+        assert "3 problem(s) in mapping" in flat
+        assert "m.yml:3: files: '/etc/passwd' is refused: it is an absolute path" in flat
+        assert "m.yml:4: filter: the SQL" in flat and "it is not one SQL expression" in flat
+        assert "m.yml:7: expr: of column 'team_name'" in flat and "it calls read_csv()" in flat
+        assert "Traceback" not in res.output
+    assert not target.exists()
+    assert not (tmp_path / "work" / "landing").exists()
+
+
+def test_sql_is_checked_again_as_the_import_rewrites_it(tmp_path: Path) -> None:
+    # typed.<column> inside a quoted name parses as written, but not once rewritten.
+    text = TEAMS.replace("team_name: name", "team_name: {expr: '\"a typed.team_id\" || name'}")
+    err = source_problems(text, tmp_path, SANDBOX_FILES)
+    (issue,) = err.issues
+    assert issue.line == 6
+    assert "is refused once typed. references and row_number() are rewritten" in issue.message
+    assert "outside quotes" in (issue.fix or "")
