@@ -1,0 +1,187 @@
+"""One refresh, import or publish at a time (issue #18, items 3 and 12).
+
+Real processes racing for the same warehouse and publish folder: the loser is
+refused with a message naming the holder and exit code 75; the published file
+is whole; what a killed publish left behind is removed by the next one.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from test_publish import assert_parquet_matches, make_fake_warehouse
+
+import crm_warehouse
+from crm_warehouse.lock import EXIT_LOCKED, read_holder, warehouse_lock, warehouse_lock_path
+from crm_warehouse.publish import MARTS_FILE, publish
+from crm_warehouse.settings import Settings, project_root
+
+#: Imports everything first, says "ready", waits for a line on stdin, then runs the CLI:
+#: two of them released together start publishing within milliseconds of each other.
+_STARTER = (
+    "import sys\n"
+    "from crm_warehouse import cli\n"
+    "print('ready', flush=True)\n"
+    "sys.stdin.readline()\n"
+    "sys.argv = ['crm-warehouse', *sys.argv[1:]]\n"
+    "cli.main()\n"
+)
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(crm_warehouse.__file__).resolve().parents[1])
+    env["CRM_LANDING_DIR"] = str(settings.landing_dir)
+    env["CRM_QUARANTINE_DIR"] = str(settings.quarantine_dir)
+    env["CRM_DUCKDB_PATH"] = str(settings.warehouse_path)
+    env["CRM_PUBLISH_DIR"] = str(settings.publish_dir)
+    env["COLUMNS"] = "200"
+    return env
+
+
+def _cli(settings: Settings, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", _STARTER, *args],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(settings),
+        cwd=project_root(),
+        text=True,
+    )
+
+
+def _table_digests(path: Path) -> dict[str, tuple[int, int]]:
+    """{schema.table: (rows, order-free hash of every row)} of a DuckDB file."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        names = con.execute(
+            "select schema_name, table_name from duckdb_tables() order by 1, 2"
+        ).fetchall()
+        out = {}
+        for schema, table in names:
+            row = con.execute(
+                f'select count(*), coalesce(sum(hash(t)), 0) from "{schema}"."{table}" t'
+            ).fetchone()
+            assert row is not None
+            out[f"{schema}.{table}"] = (int(row[0]), int(row[1]))
+        return out
+    finally:
+        con.close()
+
+
+def test_two_publishes_at_once_publish_once_and_refuse_the_other(tmp_path: Path) -> None:
+    settings = Settings.under(tmp_path / "wh")
+    make_fake_warehouse(settings.warehouse_path)
+    reference = Settings.under(tmp_path / "ref")
+    from dataclasses import replace
+
+    publish(replace(settings, publish_dir=reference.publish_dir))
+
+    procs = [_cli(settings, "publish") for _ in range(2)]
+    for p in procs:
+        assert p.stdout is not None and p.stdout.readline().strip() == "ready"
+    for p in procs:  # released together
+        assert p.stdin is not None
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    results = [(p.pid, *p.communicate(timeout=120), p.returncode) for p in procs]
+
+    codes = sorted(r[3] for r in results)
+    assert codes == [0, EXIT_LOCKED], results
+    (winner,) = [r for r in results if r[3] == 0]
+    (loser,) = [r for r in results if r[3] == EXIT_LOCKED]
+    message = " ".join(loser[2].split())
+    lock = warehouse_lock_path(settings.warehouse_path)
+    assert f"another publish (pid {winner[0]}, started at " in message, message
+    assert f"holds {lock}; try again when it ends" in message, message
+    assert "Traceback" not in loser[2]
+
+    marts = settings.publish_dir / MARTS_FILE
+    assert _table_digests(marts) == _table_digests(reference.publish_dir / MARTS_FILE)
+    assert_parquet_matches(settings.publish_dir)
+    left = sorted(p.name for p in settings.publish_dir.iterdir())
+    assert left == [".publish.lock", MARTS_FILE, "manifest.json", "parquet"]
+
+
+def _wait_for_holder(lock: Path, pid: int, proc: subprocess.Popen[str], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if read_holder(lock).get("pid") == pid:
+            return
+        if proc.poll() is not None:
+            pytest.fail(f"the first refresh ended ({proc.returncode}) before taking the lock")
+        time.sleep(0.05)
+    pytest.fail(f"{lock} never named the running refresh (pid {pid})")
+
+
+def test_a_second_refresh_or_publish_is_refused_while_a_refresh_runs(tmp_path: Path) -> None:
+    settings = Settings.under(tmp_path)
+    first = _cli(settings, "refresh", "--scale", "0.02", "--seed", "3")
+    try:
+        assert first.stdout is not None and first.stdout.readline().strip() == "ready"
+        assert first.stdin is not None
+        first.stdin.write("go\n")
+        first.stdin.flush()
+        lock = warehouse_lock_path(settings.warehouse_path)
+        _wait_for_holder(lock, first.pid, first, seconds=60)
+
+        for command in ("refresh", "publish"):
+            second = _cli(settings, command)
+            out, err = second.communicate("go\n", timeout=120)
+            assert second.returncode == EXIT_LOCKED, (command, out, err)
+            message = " ".join(err.split())
+            assert f"another refresh (pid {first.pid}, started at " in message, message
+            assert f"holds {lock}; try again when it ends" in message, message
+            assert "Traceback" not in err
+        assert first.poll() is None, "the first refresh ended before the others were refused"
+        assert not (settings.publish_dir / MARTS_FILE).exists()
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=60)
+    # The OS released the killed refresh's lock: no stale lock to clean by hand.
+    with warehouse_lock(settings.warehouse_path, "refresh"):
+        pass
+
+
+def test_the_next_publish_removes_what_a_killed_publish_left(tmp_path: Path) -> None:
+    settings = Settings.under(tmp_path)
+    make_fake_warehouse(settings.warehouse_path)
+    publish(settings)
+    out = settings.publish_dir
+    # What publishes killed during the Parquet export or the copy leave behind
+    # (older versions' names and this version's pid-random names).
+    stale_parquet = out / ".parquet.tmp-3f9c2a1b" / "sales" / "kpi_sales_monthly.parquet"
+    stale_parquet.parent.mkdir(parents=True)
+    stale_parquet.write_bytes(b"PAR1 half written")
+    stale = [
+        out / ".parquet.tmp-3f9c2a1b",
+        out / ".parquet.tmp-41234-0a1b2c3d",
+        out / ".parquet.old-41234-0a1b2c3d",
+        out / "crm_marts.duckdb.tmp",
+        out / ".crm_marts.duckdb.tmp-41234-0a1b2c3d",
+        out / ".crm_marts.duckdb.tmp-41234-0a1b2c3d.wal",
+        out / ".spill-41234-0a1b2c3d",
+        out / ".manifest.json.tmp-41234-0a1b2c3d",
+    ]
+    for path in stale[1:]:
+        if ".parquet" in path.name or ".spill" in path.name:
+            path.mkdir()
+        else:
+            path.write_bytes(b"half written")
+    mine = out / "notes.txt"  # not a name a publish writes: kept
+    mine.write_text("mine")
+
+    result = publish(settings)
+
+    assert [p.name for p in stale if p.exists()] == []
+    assert mine.read_text() == "mine"
+    assert any(".parquet.tmp-3f9c2a1b" in w for w in result.warnings), result.warnings
+    assert_parquet_matches(out)
