@@ -225,6 +225,7 @@ def refresh(
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     mapping: Annotated[
         Path, typer.Option(help="Mapping file (YAML); see docs/import.md and mappings/.")
     ],
@@ -242,8 +243,6 @@ def import_(
 ) -> None:
     """Import a real CRM export through a mapping file, then load, build and publish it
     in a warehouse of its own (never mixed with the demo data)."""
-    import click
-
     from crm_warehouse.importer import (
         check_export,
         default_workdir,
@@ -263,9 +262,7 @@ def import_(
         wd = (workdir or default_workdir(mapping)).resolve()
         # One import (or refresh, or publish) of a workdir at a time, from before
         # --fresh empties it to the end of the command (released when it ends).
-        lock_file = click.get_current_context().with_resource(
-            warehouse_lock(import_settings(wd).warehouse_path, "import")
-        )
+        lock_file = ctx.with_resource(warehouse_lock(import_settings(wd).warehouse_path, "import"))
         if fresh and wd.exists():
             clear_folder(wd, keep=lock_file)
         with _progress() as progress:

@@ -185,3 +185,66 @@ def test_the_next_publish_removes_what_a_killed_publish_left(tmp_path: Path) -> 
     assert mine.read_text() == "mine"
     assert any(".parquet.tmp-3f9c2a1b" in w for w in result.warnings), result.warnings
     assert_parquet_matches(out)
+
+
+def test_an_import_is_refused_before_fresh_empties_a_workdir_in_use(tmp_path: Path) -> None:
+    workdir = tmp_path / "import"
+    settings = Settings.under(workdir)
+    landed = settings.landing_dir / "opportunities" / "export.csv"
+    landed.parent.mkdir(parents=True)
+    landed.write_text("opportunity_id\n1\n")
+    holder_code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from crm_warehouse.lock import warehouse_lock\n"
+        "with warehouse_lock(Path(sys.argv[1]), 'refresh'):\n"
+        "    print('held', flush=True)\n"
+        "    sys.stdin.readline()\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", holder_code, str(settings.warehouse_path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=_env(settings),
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        mapping = project_root() / "mappings" / "maven_crm_sales_opportunities.yml"
+        second = _cli(
+            settings,
+            "import",
+            "--mapping",
+            str(mapping),
+            "--source",
+            str(tmp_path / "export"),
+            "--workdir",
+            str(workdir),
+            "--fresh",
+        )
+        out, err = second.communicate("go\n", timeout=120)
+        assert second.returncode == EXIT_LOCKED, (out, err)
+        message = " ".join(err.split())
+        lock = warehouse_lock_path(settings.warehouse_path)
+        assert f"another refresh (pid {holder.pid}, started at " in message, message
+        assert f"holds {lock}; try again when it ends" in message, message
+        assert landed.read_text() == "opportunity_id\n1\n"  # --fresh did not empty it
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+
+
+def test_fresh_empties_a_workdir_but_the_lock_file_it_holds(tmp_path: Path) -> None:
+    from crm_warehouse.lock import clear_folder
+
+    settings = Settings.under(tmp_path / "import")
+    for path in (settings.landing_dir / "a" / "x.csv", settings.quarantine_dir / "y.csv"):
+        path.parent.mkdir(parents=True)
+        path.write_text("x\n")
+    settings.warehouse_path.parent.mkdir(parents=True)
+    settings.warehouse_path.write_bytes(b"db")
+    with warehouse_lock(settings.warehouse_path, "import") as lock:
+        clear_folder(tmp_path / "import", keep=lock)
+        left = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "import").rglob("*"))
+        assert left == ["import/warehouse", "import/warehouse/crm.duckdb.lock"]
+        assert read_holder(lock)["command"] == "import"
