@@ -174,6 +174,7 @@ def build(
 ) -> None:
     """Run `dbt build` (seeds, models, unit tests, data tests) through dbt's programmatic runner."""
     from crm_warehouse.build import dbt_build
+    from crm_warehouse.lock import LockBusy, warehouse_lock
 
     settings = _settings(warehouse=warehouse)
     args: list[str] = []
@@ -181,9 +182,12 @@ def build(
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    with _progress() as progress:
-        task = progress.add_task("dbt build", total=None)
-        result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+    try:
+        with warehouse_lock(settings.warehouse_path, "build"), _progress() as progress:
+            task = progress.add_task("dbt build", total=None)
+            result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+    except LockBusy as exc:
+        _locked(exc)
     _print_dbt(result)
     if not result.success:
         raise typer.Exit(1)

@@ -13,7 +13,8 @@ The lock is never waited for: a second job stops at once with a message that
 names the holder (pid, command, start time) and exits with `EXIT_LOCKED`. The
 OS releases the lock when its process ends, even by SIGKILL, so a killed
 refresh never leaves a stale lock behind. The lock files themselves stay (an
-unlinked lock file could be locked twice); they hold only who has the lock.
+unlinked lock file could be locked twice); they hold who has the lock (JSON:
+command, pid, start time), and are emptied when it is released.
 
 Locks are reentrant within a process: a refresh holding the warehouse lock
 calls publish, which asks for the same lock again.
@@ -101,6 +102,34 @@ def read_holder(path: Path) -> dict[str, object]:
     return data if isinstance(data, dict) else {}
 
 
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    if sys.platform == "win32":  # pragma: no cover - os.kill(pid, 0) would end it there
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _live_holder(path: Path, seconds: float = 2.0) -> dict[str, object]:
+    """The holder of a lock we could not take. It writes who it is just after
+    locking, so for a moment the file may still be empty or name a killed
+    holder: read again until it names a live process (at most `seconds`)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    holder = read_holder(path)
+    while not _alive(holder.get("pid")) and time.monotonic() < deadline:
+        time.sleep(0.02)
+        holder = read_holder(path)
+    return holder
+
+
 def is_held(path: Path) -> bool:
     """True when this process holds the lock at `path`."""
     return path.resolve() in _held
@@ -123,7 +152,7 @@ def exclusive(path: Path, command: str) -> Iterator[Path]:
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         if not _try_lock(fd):
-            raise LockBusy(path, read_holder(path))
+            raise LockBusy(path, _live_holder(path))
     except BaseException:
         os.close(fd)
         raise
@@ -142,6 +171,7 @@ def exclusive(path: Path, command: str) -> Iterator[Path]:
     finally:
         _held.pop(key, None)
         try:
+            os.ftruncate(fd, 0)  # a job refused later never reads a finished holder
             _unlock(fd)
         finally:
             os.close(fd)

@@ -85,30 +85,46 @@ def test_two_publishes_at_once_publish_once_and_refuse_the_other(tmp_path: Path)
 
     publish(replace(settings, publish_dir=reference.publish_dir))
 
-    procs = [_cli(settings, "publish") for _ in range(2)]
-    for p in procs:
+    first, second = (_cli(settings, "publish") for _ in range(2))
+    for p in (first, second):
         assert p.stdout is not None and p.stdout.readline().strip() == "ready"
-    for p in procs:  # released together
-        assert p.stdin is not None
-        p.stdin.write("go\n")
-        p.stdin.flush()
-    results = [(p.pid, *p.communicate(timeout=120), p.returncode) for p in procs]
+    assert first.stdin is not None
+    first.stdin.write("go\n")
+    first.stdin.flush()
+    # Freeze the first publish while it writes its new file (the moment the
+    # second one, before the lock, deleted that file and swapped in its own).
+    deadline = time.monotonic() + 60
+    while not any("crm_marts.duckdb.tmp" in p.name for p in _listing(settings.publish_dir)):
+        assert first.poll() is None, "the first publish ended before it could be caught"
+        assert time.monotonic() < deadline, "the first publish never wrote its new file"
+        time.sleep(0.005)
+    first.send_signal(signal.SIGSTOP)
+    try:
+        out, err = second.communicate("go\n", timeout=120)
+    finally:
+        first.send_signal(signal.SIGCONT)
+    first_out, first_err = first.communicate(timeout=120)
 
-    codes = sorted(r[3] for r in results)
-    assert codes == [0, EXIT_LOCKED], results
-    (winner,) = [r for r in results if r[3] == 0]
-    (loser,) = [r for r in results if r[3] == EXIT_LOCKED]
-    message = " ".join(loser[2].split())
+    assert first.returncode == 0, (first_out, first_err)
+    assert second.returncode == EXIT_LOCKED, (out, err)
+    message = " ".join(err.split())
     lock = warehouse_lock_path(settings.warehouse_path)
-    assert f"another publish (pid {winner[0]}, started at " in message, message
+    assert f"another publish (pid {first.pid}, started at " in message, message
     assert f"holds {lock}; try again when it ends" in message, message
-    assert "Traceback" not in loser[2]
+    assert "Traceback" not in err
 
     marts = settings.publish_dir / MARTS_FILE
     assert _table_digests(marts) == _table_digests(reference.publish_dir / MARTS_FILE)
     assert_parquet_matches(settings.publish_dir)
     left = sorted(p.name for p in settings.publish_dir.iterdir())
     assert left == [".publish.lock", MARTS_FILE, "manifest.json", "parquet"]
+
+
+def _listing(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
 
 
 def _wait_for_holder(lock: Path, pid: int, proc: subprocess.Popen[str], seconds: float) -> None:
@@ -122,7 +138,7 @@ def _wait_for_holder(lock: Path, pid: int, proc: subprocess.Popen[str], seconds:
     pytest.fail(f"{lock} never named the running refresh (pid {pid})")
 
 
-def test_a_second_refresh_or_publish_is_refused_while_a_refresh_runs(tmp_path: Path) -> None:
+def test_a_second_refresh_publish_or_build_is_refused_while_a_refresh_runs(tmp_path: Path) -> None:
     settings = Settings.under(tmp_path)
     first = _cli(settings, "refresh", "--scale", "0.02", "--seed", "3")
     try:
@@ -133,7 +149,7 @@ def test_a_second_refresh_or_publish_is_refused_while_a_refresh_runs(tmp_path: P
         lock = warehouse_lock_path(settings.warehouse_path)
         _wait_for_holder(lock, first.pid, first, seconds=60)
 
-        for command in ("refresh", "publish"):
+        for command in ("refresh", "publish", "build"):
             second = _cli(settings, command)
             out, err = second.communicate("go\n", timeout=120)
             assert second.returncode == EXIT_LOCKED, (command, out, err)
