@@ -264,3 +264,35 @@ def test_fresh_empties_a_workdir_but_the_lock_file_it_holds(tmp_path: Path) -> N
         left = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "import").rglob("*"))
         assert left == ["import/warehouse", "import/warehouse/crm.duckdb.lock"]
         assert read_holder(lock)["command"] == "import"
+
+
+def test_a_publish_killed_during_the_parquet_export_is_cleaned_up_by_the_next(
+    tmp_path: Path,
+) -> None:
+    settings = Settings.under(tmp_path)
+    make_fake_warehouse(settings.warehouse_path)
+    publish(settings)
+    marts = settings.publish_dir / MARTS_FILE
+    good = _table_digests(marts)
+
+    victim = _cli(settings, "publish")
+    assert victim.stdout is not None and victim.stdout.readline().strip() == "ready"
+    assert victim.stdin is not None
+    victim.stdin.write("go\n")
+    victim.stdin.flush()
+    deadline = time.monotonic() + 60
+    while not any(p.name.startswith(".parquet.tmp-") for p in _listing(settings.publish_dir)):
+        assert victim.poll() is None, "the publish ended before its Parquet export was caught"
+        assert time.monotonic() < deadline, "the publish never started its Parquet export"
+        time.sleep(0.005)
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=60)
+    left = [p.name for p in _listing(settings.publish_dir) if ".tmp-" in p.name]
+    assert any(name.startswith(".parquet.tmp-") for name in left), left
+    assert _table_digests(marts) == good  # the killed publish changed nothing
+
+    result = publish(settings)  # the OS freed the lock; the leftovers go
+    assert [p.name for p in _listing(settings.publish_dir) if ".tmp-" in p.name] == []
+    assert any(".parquet.tmp-" in w for w in result.warnings), result.warnings
+    assert _table_digests(marts) == good
+    assert_parquet_matches(settings.publish_dir)
