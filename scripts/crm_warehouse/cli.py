@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console, ConsoleDimensions
@@ -254,6 +254,7 @@ def build(
 ) -> None:
     """Run `dbt build` (seeds, models, unit tests, data tests) through dbt's programmatic runner."""
     from crm_warehouse.build import dbt_build
+    from crm_warehouse.lock import LockBusy, warehouse_lock
 
     settings = _settings(warehouse=warehouse)
     args: list[str] = []
@@ -261,9 +262,12 @@ def build(
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    with _progress() as progress:
-        task = progress.add_task("dbt build", total=None)
-        result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+    try:
+        with warehouse_lock(settings.warehouse_path, "build"), _progress() as progress:
+            task = progress.add_task("dbt build", total=None)
+            result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+    except LockBusy as exc:
+        _locked(exc)
     _print_dbt(result)
     if not result.success:
         raise typer.Exit(1)
@@ -309,6 +313,7 @@ def refresh(
 
 @app.command("import")
 def import_(
+    ctx: typer.Context,
     mapping: Annotated[
         Path, typer.Option(help="Mapping file (YAML); see docs/import.md and mappings/.")
     ],
@@ -326,14 +331,13 @@ def import_(
 ) -> None:
     """Import a real CRM export through a mapping file, then load, build and publish it
     in a warehouse of its own (never mixed with the demo data)."""
-    import shutil
-
     from crm_warehouse.importer import (
         check_export,
         default_workdir,
         import_export,
         import_settings,
     )
+    from crm_warehouse.lock import LockBusy, clear_folder, warehouse_lock
     from crm_warehouse.mapping import MappingError
 
     try:
@@ -344,13 +348,18 @@ def import_(
             out.print(f"{mapping}: the mapping fits the contract and the files in {source}")
             return
         wd = (workdir or default_workdir(mapping)).resolve()
+        # One import (or refresh, or publish) of a workdir at a time, from before
+        # --fresh empties it to the end of the command (released when it ends).
+        lock_file = ctx.with_resource(warehouse_lock(import_settings(wd).warehouse_path, "import"))
         if fresh and wd.exists():
-            shutil.rmtree(wd)
+            clear_folder(wd, keep=lock_file)
         with _progress() as progress:
             result = import_export(mapping, source, wd, progress=_Reporter(progress))
     except MappingError as exc:
         console.print(str(exc), style="bold red")
         raise typer.Exit(2) from exc
+    except LockBusy as exc:
+        _locked(exc)
     for warning in result.warnings:
         console.print(warning, style="yellow")
     out.print(
@@ -361,9 +370,18 @@ def import_(
     _print_run(_refresh_with_progress(import_settings(wd)))
 
 
+def _locked(exc: Exception) -> NoReturn:
+    """Another refresh, import or publish holds the lock: say who, exit EXIT_LOCKED."""
+    from crm_warehouse.lock import EXIT_LOCKED
+
+    console.print(str(exc), style="bold red", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(EXIT_LOCKED) from exc
+
+
 def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     """Run the refresh with a progress display; on a failed step print what ran
     and why, and exit 1."""
+    from crm_warehouse.lock import LockBusy
     from crm_warehouse.pipeline import StepFailed
     from crm_warehouse.pipeline import refresh as run_refresh
 
@@ -384,6 +402,8 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
             _print_run(partial.to_dict())
         console.print(str(exc), style="bold red")
         raise typer.Exit(1) from exc
+    except LockBusy as exc:
+        _locked(exc)
     return report.to_dict()
 
 
@@ -425,17 +445,20 @@ def publish(
 ) -> None:
     """Publish the marts for BI tools: crm_marts.duckdb (marts only, no personal
     data, readable by DuckDB 1.4+, swapped in atomically) and one Parquet file per mart."""
+    from crm_warehouse.lock import LockBusy, publish_lock
     from crm_warehouse.publish import PublishError, publish_docs
     from crm_warehouse.publish import publish as run_publish
 
     settings = _with_publish_dir(_settings(warehouse=warehouse), publish_dir)
     try:
-        with _progress() as progress:
+        with publish_lock(settings.warehouse_path, settings.publish_dir), _progress() as progress:
             result = run_publish(settings, progress=_Reporter(progress))
             site = publish_docs(settings) if docs else None
     except PublishError as exc:
         console.print(f"publish failed: {exc}", style="bold red")
         raise typer.Exit(1) from exc
+    except LockBusy as exc:
+        _locked(exc)
     table = Table(title=f"Published {result.marts_file} (storage {result.storage_version})")
     table.add_column("table")
     table.add_column("rows", justify="right")

@@ -113,8 +113,23 @@ def refresh(
     """Run the whole job on `settings` and return its report.
 
     Raises StepFailed when a step fails (the report so far is on the exception's
-    `report` attribute).
+    `report` attribute), and lock.LockBusy, before doing anything, when another
+    refresh, import or publish holds the warehouse's lock.
     """
+    from crm_warehouse.lock import warehouse_lock
+
+    with warehouse_lock(settings.warehouse_path, "refresh"):
+        return _refresh(settings, scale, seed, progress, on_dbt_node, dbt_args)
+
+
+def _refresh(
+    settings: Settings,
+    scale: float,
+    seed: int,
+    progress: Progress | None,
+    on_dbt_node: Callable[[Any], None] | None,
+    dbt_args: list[str] | None,
+) -> RunReport:
     from crm_warehouse.build import dbt_build
     from crm_warehouse.load import load_landing
 

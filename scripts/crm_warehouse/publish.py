@@ -15,6 +15,11 @@ the run log in `ops`) from the warehouse into `<publish_dir>/crm_marts.duckdb`:
 - one Parquet file per table under `<publish_dir>/parquet/<schema>/<table>.parquet`,
   exported from the new file before the swap and checked row for row;
 - `<publish_dir>/manifest.json` lists what was published, with row counts.
+
+A publish holds the warehouse's lock and the publish folder's (crm_warehouse.lock):
+a second publish or refresh is refused with a message naming the holder. Its
+temporary names carry its pid and a random part, and it first removes what a
+killed publish left behind (`.parquet.tmp-*`, `.crm_marts.duckdb.tmp-*`...).
 """
 
 from __future__ import annotations
@@ -210,6 +215,48 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def _token() -> str:
+    """Unique part of a publish's temporary names: pid and random, so two
+    publishes never write (or rename) each other's files, lock or no lock."""
+    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+#: Temporary names a publish writes into the publish folder (and older
+#: versions' names), removed at the start of the next publish if a killed one
+#: left them behind.
+_TEMP_PATTERNS: tuple[str, ...] = (
+    f".{MARTS_FILE}.tmp-*",
+    f"{MARTS_FILE}.tmp",
+    f"{MARTS_FILE}.tmp.wal",
+    f".{PARQUET_DIR}.tmp-*",
+    f".{PARQUET_DIR}.old-*",
+    ".spill-*",
+    f".{MANIFEST_FILE}.tmp-*",
+    f"{MANIFEST_FILE}.tmp",
+    ".docs.tmp-*",
+    ".docs.old-*",
+)
+
+
+def remove_stale_temps(out_dir: Path) -> list[Path]:
+    """Remove what killed publishes left in `out_dir` (only the names a publish
+    writes). Call it only holding the publish folder's lock: then no live
+    publish owns any of them. Returns what was removed."""
+    from crm_warehouse.lock import is_held, publish_lock_path
+
+    if not is_held(publish_lock_path(out_dir)):
+        raise RuntimeError(f"remove_stale_temps({out_dir}) without the publish lock")
+    removed = sorted({p for pattern in _TEMP_PATTERNS for p in out_dir.glob(pattern)})
+    for path in removed:
+        _remove(path)
+    return removed
+
+
+def _remove_db(path: Path) -> None:
+    _remove(path)
+    _remove(Path(f"{path}.wal"))
+
+
 def publish(
     settings: Settings,
     run_report: Any | None = None,
@@ -219,8 +266,21 @@ def publish(
 
     `run_report` (a pipeline.RunReport) adds the current run, as far as it got,
     to the published run log. Raises PublishError, leaving any previously
-    published file, Parquet folder and manifest as they were.
+    published file, Parquet folder and manifest as they were, and
+    lock.LockBusy, changing nothing, when another refresh or publish holds the
+    warehouse's or the publish folder's lock.
     """
+    from crm_warehouse.lock import publish_lock
+
+    with publish_lock(settings.warehouse_path, settings.publish_dir):
+        return _publish(settings, run_report, progress)
+
+
+def _publish(
+    settings: Settings,
+    run_report: Any | None,
+    progress: Progress | None,
+) -> PublishResult:
     from crm_warehouse.runlog import write_run_log
 
     warehouse = settings.warehouse_path
@@ -228,17 +288,20 @@ def publish(
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
     out_dir = settings.publish_dir
     out_dir.mkdir(parents=True, exist_ok=True)
+    stale = remove_stale_temps(out_dir)
     final = out_dir / MARTS_FILE
-    tmp = out_dir / f"{MARTS_FILE}.tmp"
+    token = _token()
+    tmp = out_dir / f".{MARTS_FILE}.tmp-{token}"
     parquet_final = out_dir / PARQUET_DIR
-    token = uuid.uuid4().hex[:8]
     parquet_tmp = out_dir / f".{PARQUET_DIR}.tmp-{token}"
-    for leftover in (tmp, Path(f"{tmp}.wal")):
-        _remove(leftover)
 
     seconds: dict[str, float] = {}
     tables: list[PublishedTable] = []
     warnings: list[str] = []
+    if stale:
+        warnings.append(
+            "removed what an interrupted publish left behind: " + ", ".join(p.name for p in stale)
+        )
     t0 = time.perf_counter()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
@@ -334,12 +397,12 @@ def publish(
         con.execute("detach wh")
     except PublishError:
         con.close()
-        _remove(tmp)
+        _remove_db(tmp)
         _remove(parquet_tmp)
         raise
     except duckdb.Error as exc:
         con.close()
-        _remove(tmp)
+        _remove_db(tmp)
         _remove(parquet_tmp)
         raise PublishError(
             f"{type(exc).__name__}: {exc} (the previous {final.name} is untouched)"
@@ -348,14 +411,14 @@ def publish(
         con.close()
 
     if Path(f"{tmp}.wal").exists():
-        _remove(tmp)
+        _remove_db(tmp)
         _remove(parquet_tmp)
         raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
     _fsync(tmp)
     try:
         os.replace(tmp, final)
     except OSError as exc:  # e.g. Windows, where a reader holding the file blocks it
-        _remove(tmp)
+        _remove_db(tmp)
         _remove(parquet_tmp)
         raise PublishError(
             f"cannot replace {final} ({exc}); close the tools that have it open "
@@ -380,7 +443,7 @@ def publish(
         warnings=warnings,
     )
     manifest = out_dir / MANIFEST_FILE
-    manifest_tmp = out_dir / f"{MANIFEST_FILE}.tmp"
+    manifest_tmp = out_dir / f".{MANIFEST_FILE}.tmp-{token}"
     data = result.to_dict()
     if run_report is not None:
         data["run_id"] = getattr(run_report, "run_id", None)
@@ -397,7 +460,15 @@ DOCS_DIR = "docs"
 def publish_docs(settings: Settings) -> Path:
     """`dbt docs generate --static --no-compile` and copy the site beside the dashboard, as
     `<publish_dir>/docs/index.html` (one self-contained page that opens from
-    disk) with the manifest and catalog beside it. Returns the index path."""
+    disk) with the manifest and catalog beside it. Returns the index path.
+    Holds the same locks as `publish`."""
+    from crm_warehouse.lock import publish_lock
+
+    with publish_lock(settings.warehouse_path, settings.publish_dir):
+        return _publish_docs(settings)
+
+
+def _publish_docs(settings: Settings) -> Path:
     from crm_warehouse.build import _target_path, run_dbt
 
     # --no-compile: the build just compiled everything; compiling again for the
@@ -411,7 +482,7 @@ def publish_docs(settings: Settings) -> Path:
         )
     out_dir = settings.publish_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    token = uuid.uuid4().hex[:8]
+    token = _token()
     tmp = out_dir / f".{DOCS_DIR}.tmp-{token}"
     tmp.mkdir()
     shutil.copy2(static, tmp / "index.html")
