@@ -111,6 +111,42 @@ WarehouseOpt = Annotated[
     Path | None,
     typer.Option(help="DuckDB warehouse file (default: warehouse/crm.duckdb or $CRM_DUCKDB_PATH)."),
 ]
+WindowStartOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="First date (YYYY-MM-DD) a landed date or timestamp may hold; earlier ones are"
+        " quarantined (default: 1990-01-01 or $CRM_DATE_WINDOW_START)."
+    ),
+]
+WindowYearsOpt = Annotated[
+    int | None,
+    typer.Option(
+        min=0,
+        help="Years after the load date a landed date or timestamp may reach; later ones are"
+        " quarantined (default: 10 or $CRM_DATE_WINDOW_YEARS_AHEAD).",
+    ),
+]
+
+
+def _with_date_window(settings: Settings, start: str | None, years_ahead: int | None) -> Settings:
+    """`settings` with the loader's date window from the command line, checked."""
+    from dataclasses import replace
+    from datetime import date
+
+    if start is not None:
+        try:
+            settings = replace(settings, date_window_start=date.fromisoformat(start))
+        except ValueError:
+            raise typer.BadParameter(
+                f"{start!r} is not a date; give one as YYYY-MM-DD", param_hint="--date-window-start"
+            ) from None
+    if years_ahead is not None:
+        settings = replace(settings, date_window_years_ahead=years_ahead)
+    try:
+        settings.date_window()
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="the date window") from None
+    return settings
 
 
 @app.command()
@@ -217,6 +253,8 @@ def load(
     landing: LandingOpt = None,
     warehouse: WarehouseOpt = None,
     allow_rejects: AllowRejectsOpt = False,
+    date_window_start: WindowStartOpt = None,
+    date_window_years_ahead: WindowYearsOpt = None,
 ) -> None:
     """Validate every landed file with Great Expectations and append it to raw.<table>.
 
@@ -226,7 +264,9 @@ def load(
     """
     from crm_warehouse.load import load_landing
 
-    settings = _settings(landing, warehouse)
+    settings = _with_date_window(
+        _settings(landing, warehouse), date_window_start, date_window_years_ahead
+    )
     with _progress() as progress:
         summary = load_landing(settings, progress=_Reporter(progress))
     _print_load_summary(summary.to_dict())
@@ -297,12 +337,17 @@ def refresh(
         bool, typer.Option("--json", help="Print the run report as JSON.")
     ] = False,
     allow_rejects: AllowRejectsOpt = False,
+    date_window_start: WindowStartOpt = None,
+    date_window_years_ahead: WindowYearsOpt = None,
 ) -> None:
     """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary.
 
     Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
     """
-    data = _refresh_with_progress(_settings(landing, warehouse), scale=scale, seed=seed)
+    settings = _with_date_window(
+        _settings(landing, warehouse), date_window_start, date_window_years_ahead
+    )
+    data = _refresh_with_progress(settings, scale=scale, seed=seed)
     if json_report:
         out.print_json(json.dumps(data, default=str))
     else:

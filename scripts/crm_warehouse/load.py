@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +56,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crm_warehouse.contract import LOADER_COLUMNS, Column, Contract, Table, load_contract
-from crm_warehouse.settings import Settings, configure_duckdb
+from crm_warehouse.settings import DateWindow, Settings, configure_duckdb
 from crm_warehouse.settings import sql_literal as _lit
 from crm_warehouse.validate import (
     TableValidator,
@@ -473,6 +473,8 @@ class _FileState:
     rule_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     unique_flagged: set[int] = field(default_factory=set)
     seconds: Counter[str] = field(default_factory=Counter)
+    #: dates and timestamps outside it are quarantined (rule date_window)
+    date_window: DateWindow | None = None
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -578,7 +580,7 @@ def _quarantine_rows(
         "raw_record": [],
     }
     for row, kind, column, value in issues:
-        reason = describe(kind, column, value)
+        reason = describe(kind, column, value, state.date_window)
         state.add_message(row, column.name, reason)
         state.rule_counts[(kind, column.name)] += 1
         data["source_row"].append(row)
@@ -609,7 +611,16 @@ _FRAME_TYPES = {pa.uint64(): pd.UInt64Dtype()}
 _RULE_ORDER = {
     k: i
     for i, k in enumerate(
-        ("required", "type", "unparseable", "accepted_values", "min_value", "pattern", "unique")
+        (
+            "required",
+            "type",
+            "unparseable",
+            "date_window",
+            "accepted_values",
+            "min_value",
+            "pattern",
+            "unique",
+        )
     )
 }
 
@@ -688,6 +699,13 @@ def _apply_chunk(
                 bad = np.setdiff1d(bad, already, assume_unique=True)
             if bad.size:
                 flagged[("unparseable", col.name)] = bad
+    # --- real dates outside the sane window (2999-01-01, 1900-01-01)
+    if state.date_window is not None:
+        for col in table.columns:
+            if col.name in layout.contract_index and logical_type(col) in ("date", "timestamp"):
+                out = _outside_window(batch.column(f"v_{col.name}"), state.date_window)
+                if out.size:
+                    flagged[("date_window", col.name)] = out
 
     # --- uniqueness ran on a hash: keep only rows whose key text really repeats
     pk = table.primary_key
@@ -760,6 +778,24 @@ def _apply_chunk(
         with state.timed("insert_wait"):
             writer.submit(insert)
         state.rows_loaded += good.num_rows
+
+
+def _outside_window(typed: pa.ChunkedArray, window: DateWindow) -> np.ndarray:
+    """Positions of the non-null typed dates or timestamps before the window's
+    first day or after its last day."""
+    if pa.types.is_timestamp(typed.type):
+        tz = UTC if typed.type.tz else None
+        low = pa.scalar(datetime.combine(window.start, datetime.min.time(), tz), typed.type)
+        after = window.end + timedelta(days=1)
+        high = pa.scalar(datetime.combine(after, datetime.min.time(), tz), typed.type)
+        outside = pc.or_(pc.less(typed, low), pc.greater_equal(typed, high))
+    else:
+        days = typed.cast(pa.date32())
+        outside = pc.or_(
+            pc.less(days, pa.scalar(window.start, pa.date32())),
+            pc.greater(days, pa.scalar(window.end, pa.date32())),
+        )
+    return np.flatnonzero(pc.fill_null(outside, False).to_numpy(zero_copy_only=False))
 
 
 def _abort(con: duckdb.DuckDBPyConnection, writer: _Writer, tmp_target: Path) -> None:
@@ -1000,6 +1036,8 @@ class _Loader:
         self.reader.execute("set arrow_large_buffer_size = true")
         self.settings = settings
         self.contract = contract
+        #: the sane window of dates and timestamps, fixed for the run
+        self.date_window = settings.date_window()
         #: sha256 -> (result, place) of the files met in this run (not all committed yet)
         self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
         #: (skipped copy, first file) of this run: worded once the first is done
@@ -1099,6 +1137,7 @@ class _Loader:
             layout = inspect_file(self.reader, path, fmt, table)
             stream_sql = _stream_sql(layout, table)
             state = _FileState(rel, table, batch_id, file_hash, started_at)
+            state.date_window = self.date_window
             chunks = _batches(self.reader, stream_sql)
             with state.timed("read"):
                 first = next(chunks, None)

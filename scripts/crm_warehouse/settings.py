@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,70 @@ DEFAULT_DUCKDB_MEMORY_LIMIT = "1500MB"
 def duckdb_memory_limit() -> str:
     """The memory limit from CRM_DUCKDB_MEMORY_LIMIT, else the default."""
     return os.environ.get("CRM_DUCKDB_MEMORY_LIMIT", "").strip() or DEFAULT_DUCKDB_MEMORY_LIMIT
+
+
+#: The sane window of every date and timestamp the loader accepts (a value
+#: outside it is quarantined: a year typed 2999 or 1900 would stretch the month
+#: spine and the as-of date). The as-of date is not known at load time (it is
+#: the latest event once everything is loaded), so the window ends
+#: DEFAULT_DATE_WINDOW_YEARS_AHEAD years after the day of the load, not after
+#: the latest date in the file (which would be the absurd date itself).
+#: CRM_DATE_WINDOW_START and CRM_DATE_WINDOW_YEARS_AHEAD, or the load and
+#: refresh options --date-window-start and --date-window-years-ahead, set others.
+DEFAULT_DATE_WINDOW_START = date(1990, 1, 1)
+DEFAULT_DATE_WINDOW_YEARS_AHEAD = 10
+
+
+@dataclass(frozen=True)
+class DateWindow:
+    """Dates from `start` to `end`, both included (timestamps: to the end of `end`)."""
+
+    start: date
+    end: date
+
+    def __str__(self) -> str:
+        return f"{self.start.isoformat()} to {self.end.isoformat()}"
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February into a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def date_window(
+    start: date | None = None, years_ahead: int | None = None, today: date | None = None
+) -> DateWindow:
+    """The loader's date window: `start` (else CRM_DATE_WINDOW_START, else
+    1990-01-01) to `years_ahead` (else CRM_DATE_WINDOW_YEARS_AHEAD, else 10)
+    years after `today` (the load date, UTC)."""
+    if start is None:
+        text = os.environ.get("CRM_DATE_WINDOW_START", "").strip()
+        try:
+            start = date.fromisoformat(text) if text else DEFAULT_DATE_WINDOW_START
+        except ValueError as exc:
+            raise ValueError(
+                f"CRM_DATE_WINDOW_START={text!r} is not a date; give one as YYYY-MM-DD"
+            ) from exc
+    if years_ahead is None:
+        text = os.environ.get("CRM_DATE_WINDOW_YEARS_AHEAD", "").strip()
+        try:
+            years_ahead = int(text) if text else DEFAULT_DATE_WINDOW_YEARS_AHEAD
+        except ValueError as exc:
+            raise ValueError(
+                f"CRM_DATE_WINDOW_YEARS_AHEAD={text!r} is not a whole number of years"
+            ) from exc
+    if years_ahead < 0:
+        raise ValueError(f"the date window's years ahead must be 0 or more, not {years_ahead}")
+    if today is None:
+        from datetime import UTC, datetime
+
+        today = datetime.now(UTC).date()
+    end = _add_years(today, years_ahead)
+    if start > end:
+        raise ValueError(f"the date window starts on {start} after it ends on {end}")
+    return DateWindow(start, end)
 
 
 def sql_literal(value: str) -> str:
@@ -58,6 +123,13 @@ class Settings:
     quarantine_dir: Path
     warehouse_path: Path
     publish_dir: Path
+    #: the loader's date window; None: the environment variable, else the default
+    date_window_start: date | None = None
+    date_window_years_ahead: int | None = None
+
+    def date_window(self, today: date | None = None) -> DateWindow:
+        """The date window of a load on `today` (see `date_window`)."""
+        return date_window(self.date_window_start, self.date_window_years_ahead, today)
 
     @classmethod
     def under(cls, base: Path) -> Settings:

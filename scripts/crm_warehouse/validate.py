@@ -92,6 +92,7 @@ RULE_KINDS = (
     "required",
     "type",
     "unparseable",
+    "date_window",
     "accepted_values",
     "min_value",
     "pattern",
@@ -329,8 +330,9 @@ def quote_value(value: object, limit: int = 60) -> str:
     return "'" + text.replace("\n", "\\n") + "'"
 
 
-def describe(kind: str, column: Column, value: object) -> str:
-    """The reason a value fails a rule, as one readable sentence."""
+def describe(kind: str, column: Column, value: object, window: object = None) -> str:
+    """The reason a value fails a rule, as one readable sentence (`window`: the
+    loader's DateWindow, for a date_window failure)."""
     ltype = logical_type(column)
     shown = quote_value(value)
     if kind == "required":
@@ -339,6 +341,11 @@ def describe(kind: str, column: Column, value: object) -> str:
         return f"value {shown} is not a valid {ltype}; expected {TYPE_HINT[ltype]}"
     if kind == "unparseable":
         return f"value {shown} is an unparseable {ltype} (not a real {ltype} or out of range)"
+    if kind == "date_window":
+        return (
+            f"value {shown} is outside the accepted date window {window}"
+            " (CRM_DATE_WINDOW_START, CRM_DATE_WINDOW_YEARS_AHEAD)"
+        )
     if kind == "accepted_values":
         allowed = ", ".join(column.accepted_values or ())
         return f"value {shown} is not one of the accepted values ({allowed})"

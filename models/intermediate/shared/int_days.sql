@@ -1,10 +1,12 @@
-{#- Day spine from the first event date to the as-of date (a fixed 15000-day series, ~41 years). -#}
+{#- Day spine from the first event date to the as-of date: as many days as the
+    data spans (number_series; a fixed 15000-day series, ~41 years, cut a longer
+    span short). -#}
 with as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
 numbers as (
-    {{ dbt.generate_series(15000) }}
+    {{ number_series(dbt.datediff('first_event_date', 'as_of_date', 'day') ~ ' + 1', 'as_of') }}
 ),
 
 days as (
@@ -14,7 +16,6 @@ days as (
         ) as date_day
     from numbers
     cross join as_of
-    where numbers.generated_number - 1 <= {{ dbt.datediff('as_of.first_event_date', 'as_of.as_of_date', 'day') }}
 ),
 
 weeks as (

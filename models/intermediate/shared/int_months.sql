@@ -1,5 +1,6 @@
-{#- Month spine from the first event month to the as-of month (a fixed 1200-month
-    series filtered to that range: portable, no compile-time query). -#}
+{#- Month spine from the first event month to the as-of month: as many months as
+    the data spans (number_series counts them when the query runs; a fixed
+    1200-month series cut a longer span short). -#}
 with as_of as (
     select
         *,
@@ -8,7 +9,10 @@ with as_of as (
 ),
 
 numbers as (
-    {{ dbt.generate_series(1200) }}
+    {{ number_series(
+        dbt.datediff('first_event_month_date', 'as_of_month_start_date', 'month') ~ ' + 1',
+        'as_of',
+    ) }}
 ),
 
 months as (

@@ -1,11 +1,12 @@
-{#- Day spine from the first event date to 366 days after the as-of date
-    (a fixed 16000-day series filtered to that range). -#}
+{#- Day spine from the first event date to 366 days after the as-of date: as many
+    days as that span holds (number_series; a fixed 16000-day series cut a
+    longer span short). -#}
 with as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
 numbers as (
-    {{ dbt.generate_series(16000) }}
+    {{ number_series(dbt.datediff('first_event_date', 'as_of_date', 'day') ~ ' + 367', 'as_of') }}
 ),
 
 days as (
