@@ -95,7 +95,7 @@ def test_absurd_dates_are_quarantined_with_file_row_column_and_value(s: Settings
         (5, "created_at", "date_window", "1989-12-31T23:59:59Z"),
     ]
     assert json.loads(quarantined[0][4])["opportunity_id"] == "O2"
-    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.rejected.csv"
+    rejected = s.quarantine_dir / "opportunities" / "opportunities__b01_2024-01-31.csv.rejected.csv"
     assert "2999-01-01" in rejected.read_text(encoding="utf-8")
 
 
