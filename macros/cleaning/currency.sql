@@ -27,6 +27,11 @@
     none with a known amount, else the sum of the known amounts. sum_expr is
     the aggregated sum (null when no row had an amount), row_count_expr the
     group's row count (null when the group is absent from a left join). -#}
-{% macro amount_total(sum_expr, row_count_expr, data_type='decimal(18, 2)') -%}
-    cast(case when coalesce({{ row_count_expr }}, 0) = 0 then 0 else {{ sum_expr }} end as {{ data_type }})
+{#- entities: null as well when the export lacks them (macro entities_present).
+    The cast stays outermost, so every engine keeps the decimal's scale
+    (PostgreSQL drops it from a case around a cast). -#}
+{% macro amount_total(sum_expr, row_count_expr, data_type='decimal(18, 2)', entities=none, require='all') -%}
+    cast(case
+        {%- if entities is not none %} when not {{ entities_present(entities, require) }} then null{% endif %}
+        when coalesce({{ row_count_expr }}, 0) = 0 then 0 else {{ sum_expr }} end as {{ data_type }})
 {%- endmacro %}

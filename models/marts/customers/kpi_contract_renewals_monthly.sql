@@ -45,11 +45,11 @@ combined as (
             {{ coalesce_if_present('contracts', 'ending.contracts_ending_without_value') }}
             as integer
         ) as contracts_ending_without_value,
-        {{ if_entities_present(
-            'contracts', amount_total('ending.ending_contract_value', 'ending.contracts_ending')
+        {{ amount_total(
+            'ending.ending_contract_value', 'ending.contracts_ending', entities='contracts'
         ) }} as ending_contract_value,
-        {{ if_entities_present(
-            'contracts', amount_total('ending.renewed_contract_value', 'ending.contracts_renewed')
+        {{ amount_total(
+            'ending.renewed_contract_value', 'ending.contracts_renewed', entities='contracts'
         ) }} as renewed_contract_value
     from months
     left join ending

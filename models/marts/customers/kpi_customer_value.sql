@@ -151,8 +151,8 @@ combined as (
         cast({{ finance__datediff_days('order_totals.first_order_date', 'as_of.as_of_date') }} + 1 as integer)
             as customer_tenure_days,
         -- doc block unknown_amounts: 0 without revenue orders, null when none has a known amount
-        {{ if_entities_present(
-            'orders', amount_total('order_totals.revenue_amount', 'order_totals.order_count')
+        {{ amount_total(
+            'order_totals.revenue_amount', 'order_totals.order_count', entities='orders'
         ) }} as revenue_amount,
         cast(
             {{ coalesce_if_present('orders', 'order_totals.revenue_orders_without_amount') }}

@@ -126,18 +126,18 @@ combined as (
         owners.owner_rep_id,
         coalesce(reps.rep_name, 'unknown') as owner_rep_name,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present(
-            'invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')
+        {{ amount_total(
+            'billed.invoiced_amount', 'billed.invoice_count', entities='invoices'
         ) }} as invoiced_amount,
-        {{ if_entities_present(
-            'invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')
+        {{ amount_total(
+            'billed.credit_note_amount', 'billed.credit_note_count', entities='invoices'
         ) }} as credit_note_amount,
         cast(
             {{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }}
             as integer
         ) as invoices_without_amount,
-        {{ if_entities_present(
-            'payments', amount_total('collected.collected_amount', 'collected.payment_count')
+        {{ amount_total(
+            'collected.collected_amount', 'collected.payment_count', entities='payments'
         ) }} as collected_amount,
         cast(
             {{ coalesce_if_present('payments', 'collected.payments_without_amount') }}

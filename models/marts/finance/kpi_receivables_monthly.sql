@@ -162,22 +162,22 @@ combined as (
         month_ends.balance_date,
         cast({{ coalesce_if_present('invoices', 'billed.invoice_count') }} as integer) as invoice_count,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present(
-            'invoices', amount_total('billed.invoiced_amount', 'billed.invoice_count')
+        {{ amount_total(
+            'billed.invoiced_amount', 'billed.invoice_count', entities='invoices'
         ) }} as invoiced_amount,
-        {{ if_entities_present(
-            'invoices', amount_total('billed.invoice_amount', 'billed.invoice_only_count')
+        {{ amount_total(
+            'billed.invoice_amount', 'billed.invoice_only_count', entities='invoices'
         ) }} as invoice_amount,
-        {{ if_entities_present(
-            'invoices', amount_total('billed.credit_note_amount', 'billed.credit_note_count')
+        {{ amount_total(
+            'billed.credit_note_amount', 'billed.credit_note_count', entities='invoices'
         ) }} as credit_note_amount,
         cast(
             {{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }}
             as integer
         ) as invoices_without_amount,
         cast({{ coalesce_if_present('payments', 'collected.payment_count') }} as integer) as payment_count,
-        {{ if_entities_present(
-            'payments', amount_total('collected.collected_amount', 'collected.payment_count')
+        {{ amount_total(
+            'collected.collected_amount', 'collected.payment_count', entities='payments'
         ) }} as collected_amount,
         cast(
             {{ coalesce_if_present('payments', 'collected.payments_without_amount') }}

@@ -105,8 +105,8 @@ joined as (
         ) as opportunities,
         cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals') }} as integer) as won_deals,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
-        {{ if_entities_present(
-            'opportunities', amount_total('opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals')
+        {{ amount_total(
+            'opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals', entities='opportunities'
         ) }} as campaign_revenue,
         cast(
             {{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals_without_amount') }}

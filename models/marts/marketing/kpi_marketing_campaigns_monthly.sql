@@ -159,8 +159,8 @@ monthly as (
         ) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present(
-            'opportunities', amount_total('won_counts.campaign_revenue', 'won_counts.won_deals')
+        {{ amount_total(
+            'won_counts.campaign_revenue', 'won_counts.won_deals', entities='opportunities'
         ) }} as campaign_revenue,
         cast(
             {{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }}
@@ -170,8 +170,8 @@ monthly as (
             {{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }}
             as integer
         ) as new_customers,
-        {{ if_entities_present(
-            'campaigns', amount_total('campaign_starts.campaign_cost', 'campaign_starts.campaigns_started')
+        {{ amount_total(
+            'campaign_starts.campaign_cost', 'campaign_starts.campaigns_started', entities='campaigns'
         ) }} as campaign_cost,
         cast(
             {{ coalesce_if_present('campaigns', 'campaign_starts.campaigns_started_without_cost') }}

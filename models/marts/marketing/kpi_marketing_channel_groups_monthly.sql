@@ -94,8 +94,8 @@ monthly as (
         ) as opportunities_created,
         cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ if_entities_present(
-            'opportunities', amount_total('won_counts.won_revenue', 'won_counts.won_deals')
+        {{ amount_total(
+            'won_counts.won_revenue', 'won_counts.won_deals', entities='opportunities'
         ) }} as won_revenue,
         cast(
             {{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }}
@@ -105,8 +105,8 @@ monthly as (
             {{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }}
             as integer
         ) as campaigns_started,
-        {{ if_entities_present(
-            'campaigns', amount_total('campaign_costs.campaign_cost', 'campaign_costs.campaigns_started')
+        {{ amount_total(
+            'campaign_costs.campaign_cost', 'campaign_costs.campaigns_started', entities='campaigns'
         ) }} as campaign_cost,
         cast(
             {{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started_without_cost') }}

@@ -77,10 +77,12 @@ monthly as (
         cast(cohorts.mean_days_to_won as decimal(18, 2)) as mean_days_to_won,
         cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals') }} as integer) as won_deals,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
-        case
-            when cohorts.won_deals > 0 and cohorts.won_deals_without_amount = cohorts.won_deals then null
-            else cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }} as decimal(18, 2))
-        end as won_revenue,
+        cast(
+            case
+                when cohorts.won_deals > 0 and cohorts.won_deals_without_amount = cohorts.won_deals then null
+                else {{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }}
+            end as decimal(18, 2)
+        ) as won_revenue,
         cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals_without_amount') }} as integer)
             as won_deals_without_amount,
         cast({{ coalesce_if_present('opportunities', 'opportunity_creation.opportunities_created') }} as integer)

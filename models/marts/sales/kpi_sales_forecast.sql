@@ -173,10 +173,12 @@ joined as (
         coalesce(open_by_member.open_opportunity_count, 0) - coalesce(open_by_member.open_with_amount_count, 0)
             as open_without_amount_count,
         -- a stage without a probability ('unmapped') has no weighted amount: null, not 0
-        case
-            when spine.stage_probability is not null
-                then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunity_count') }}
-        end as weighted_amount,
+        cast(
+            case
+                when spine.stage_probability is not null
+                    then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunity_count') }}
+            end as decimal(18, 2)
+        ) as weighted_amount,
         empirical.reached_count as empirical_sample_count,
         empirical.reached_won_count as empirical_won_count,
         {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability

@@ -267,10 +267,12 @@ ratios as (
         opportunities_created_count - opportunities_created_with_amount_count
             as opportunities_created_without_amount_count,
         open_pipeline_count - open_pipeline_with_amount_count as open_pipeline_without_amount_count,
-        case
-            when won_count + lost_count > 0 and won_with_amount_count + lost_with_amount_count = 0 then null
-            else cast(coalesce(won_revenue, 0) + coalesce(lost_amount, 0) as decimal(18, 2))
-        end as closed_amount,
+        cast(
+            case
+                when won_count + lost_count > 0 and won_with_amount_count + lost_with_amount_count = 0 then null
+                else coalesce(won_revenue, 0) + coalesce(lost_amount, 0)
+            end as decimal(18, 2)
+        ) as closed_amount,
         {{ safe_divide('won_revenue', 'won_with_amount_count', 'decimal(18,2)') }} as average_deal_size,
         {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
         {{ safe_divide('won_revenue', 'won_revenue + lost_amount') }} as win_rate_by_amount,

@@ -91,13 +91,16 @@ final as (
         -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
         {{ amount_total('pipeline_by_stage.open_pipeline_amount', 'pipeline_by_stage.open_pipeline_count') }}
             as open_pipeline_amount,
-        -- deals in a stage without a probability: weight unknown, not 0
-        case
-            when pipeline_by_stage.unweighted_count > 0 then null
-            else {{ amount_total(
-                'pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_count'
-            ) }}
-        end as open_pipeline_weighted_amount,
+        -- deals in a stage without a probability: weight unknown, not 0 (the cast
+        -- outermost: PostgreSQL drops the decimal's scale from a case around one)
+        cast(
+            case
+                when pipeline_by_stage.unweighted_count > 0 then null
+                else {{ amount_total(
+                    'pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_count'
+                ) }}
+            end as decimal(18, 2)
+        ) as open_pipeline_weighted_amount,
         coalesce(pipeline_by_stage.open_pipeline_count, 0)
         - coalesce(pipeline_by_stage.open_pipeline_with_amount_count, 0) as open_pipeline_without_amount_count,
         {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}

@@ -80,15 +80,15 @@ joined as (
         spine.dimension_label,
         {{ coalesce_if_present('quotes', 'by_month.quotes_sent_count') }} as quotes_sent_count,
         -- amounts: doc block unknown_amounts (0 without quotes, null when none is known)
-        {{ if_entities_present(
-            'quotes', amount_total('by_month.quotes_sent_amount', 'by_month.quotes_sent_count')
+        {{ amount_total(
+            'by_month.quotes_sent_amount', 'by_month.quotes_sent_count', entities='quotes'
         ) }} as quotes_sent_amount,
         {{ coalesce_if_present(
             'quotes', 'by_month.quotes_sent_without_amount_count'
         ) }} as quotes_sent_without_amount_count,
         {{ coalesce_if_present('quotes', 'by_month.quotes_accepted_count') }} as quotes_accepted_count,
-        {{ if_entities_present(
-            'quotes', amount_total('by_month.quotes_accepted_amount', 'by_month.quotes_accepted_count')
+        {{ amount_total(
+            'by_month.quotes_accepted_amount', 'by_month.quotes_accepted_count', entities='quotes'
         ) }}
             as quotes_accepted_amount,
         {{ coalesce_if_present('quotes', 'by_month.quotes_ordered_count') }} as quotes_ordered_count
