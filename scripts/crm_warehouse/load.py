@@ -59,6 +59,7 @@ from crm_warehouse.contract import LOADER_COLUMNS, Column, Contract, Table, load
 from crm_warehouse.settings import DateWindow, Settings, configure_duckdb
 from crm_warehouse.settings import sql_literal as _lit
 from crm_warehouse.validate import (
+    RULE_KINDS,
     TableValidator,
     derive_rules,
     describe,
@@ -608,21 +609,8 @@ _FRAME_NULL_TYPES = {"text": pa.large_string(), "num": pa.float64(), "hash": pa.
 #: Arrow -> pandas types of the GX frame: nullable UInt64 keeps the hashes exact.
 _FRAME_TYPES = {pa.uint64(): pd.UInt64Dtype()}
 
-_RULE_ORDER = {
-    k: i
-    for i, k in enumerate(
-        (
-            "required",
-            "type",
-            "unparseable",
-            "date_window",
-            "accepted_values",
-            "min_value",
-            "pattern",
-            "unique",
-        )
-    )
-}
+#: A row's reasons are reported in validate.RULE_KINDS order.
+_RULE_ORDER = {k: i for i, k in enumerate(RULE_KINDS)}
 
 
 def _gx_frame(
