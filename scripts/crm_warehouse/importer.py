@@ -1519,6 +1519,16 @@ def _spec_reading(part: PartSpec, source_col: str) -> str | None:
     return None
 
 
+def _count_with_examples(
+    con: duckdb.DuckDBPyConnection, name: str, column: str, where: str
+) -> tuple[int, list]:
+    """Rows of `name` where `where` holds, and up to EXAMPLES of their distinct `column` values."""
+    n, examples = con.execute(
+        f"select count(*), list(distinct {column})[1:{EXAMPLES}] from {name} where {where}"
+    ).fetchone()  # type: ignore[misc]
+    return n, examples
+
+
 def _contract_warnings(
     con: duckdb.DuckDBPyConnection, table: Table, name: str, columns: list[str]
 ) -> list[str]:
@@ -1537,10 +1547,9 @@ def _contract_warnings(
                     "the loader will quarantine them (map a default: or an expr: to fill it)"
                 )
         if col.is_numeric and col.min_value is not None:
-            n, examples = con.execute(
-                f"select count(*), list(distinct {c})[1:{EXAMPLES}] from {name} "
-                f"where try_cast({c} as double) < {float(col.min_value)!r}"
-            ).fetchone()  # type: ignore[misc]
+            n, examples = _count_with_examples(
+                con, name, c, f"try_cast({c} as double) < {float(col.min_value)!r}"
+            )
             if n:
                 out.append(
                     f"{table.name}.{col_name}: {n:,} row(s) are below the contract's minimum "
@@ -1549,10 +1558,9 @@ def _contract_warnings(
                 )
         if col.accepted_values:
             accepted = ", ".join(_lit(v) for v in col.accepted_values)
-            n, examples = con.execute(
-                f"select count(*), list(distinct {c})[1:{EXAMPLES}] from {name} "
-                f"where {c} is not null and {c} not in ({accepted})"
-            ).fetchone()  # type: ignore[misc]
+            n, examples = _count_with_examples(
+                con, name, c, f"{c} is not null and {c} not in ({accepted})"
+            )
             if n:
                 out.append(
                     f"{table.name}.{col_name}: {n:,} row(s) have values the contract does not accept "
