@@ -92,6 +92,39 @@ def sql_literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def sql_identifier(name: str) -> str:
+    """`name` as a quoted SQL identifier (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+#: The environment that keeps dbt and Great Expectations from calling home.
+TELEMETRY_OFF: dict[str, str] = {
+    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    "GX_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+}
+
+
+def disable_telemetry() -> None:
+    """Turn dbt's and Great Expectations' usage reporting off for this process
+    and its children (set before either library is imported)."""
+    os.environ.update(TELEMETRY_OFF)
+
+
+def mart_schemas(root: Path | None = None) -> tuple[str, ...]:
+    """The schemas of the mart folders, in dbt_project.yml's order: every
+    `+schema` under `models: crm_warehouse: marts:` (the published ones)."""
+    import yaml
+
+    project = yaml.safe_load((root or project_root()).joinpath("dbt_project.yml").read_text())
+    marts = project["models"]["crm_warehouse"]["marts"]
+    return tuple(
+        folder["+schema"]
+        for folder in marts.values()
+        if isinstance(folder, dict) and "+schema" in folder
+    )
+
+
 def configure_duckdb(con: Any, temp_directory: Path | None = None) -> None:
     """Apply the project's DuckDB settings to a connection: UTC, the memory
     limit and, for an in-memory database, where to spill (DuckDB's default
