@@ -58,6 +58,7 @@ WON, LOST = 5, 6
 def _product_choice(
     rng: np.random.Generator, employees: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Product (family x tier, larger accounts buy higher tiers) and seats of new deals."""
     n = len(employees)
     fam = weighted(rng, (40, 15, 17, 18, 10), n)
     size = np.clip(np.log10(np.maximum(employees, 2)) - 1.0, 0, 3.5)
@@ -70,6 +71,7 @@ def _product_choice(
 
 
 def _seeds(**kw: np.ndarray) -> NS:
+    """Deal seeds: the given columns, the others at their defaults (none, new business, USD)."""
     n = len(kw["created"])
     base = dict(
         account=np.full(n, -1, dtype=i64), owner=np.full(n, -1, dtype=i64), type=np.zeros(n, dtype=i64),
@@ -193,6 +195,7 @@ def _run_rounds(sim: Sim, rng: np.random.Generator, seeds: NS) -> None:
 
 
 def _renewal_seeds(sim: Sim, rng: np.random.Generator, ct: NS, idx: np.ndarray) -> NS:
+    """Renewal deals of contracts `idx`, opened 60-100 days before each ends (not cancelled)."""
     end = (ct.end_day[idx] + 1) * DAY
     created = end - rng.integers(60, 101, len(idx)) * DAY + 10 * HOUR
     created = np.where(end > T0 + 15 * DAY, np.maximum(created, T0 + 2 * DAY + 10 * HOUR), created)
@@ -209,6 +212,7 @@ def _renewal_seeds(sim: Sim, rng: np.random.Generator, ct: NS, idx: np.ndarray) 
 
 
 def _expansion_seeds(sim: Sim, rng: np.random.Generator, o: NS) -> NS:
+    """Expansion deals of won deals: a higher tier or another family, 3-13 months later."""
     won = (o.outcome == 1) & (o.type != 2)
     sel = np.flatnonzero(won & (rng.random(len(won)) < 0.45))
     created = o.final_close[sel] + rng.integers(90, 400, len(sel)) * DAY
@@ -425,6 +429,7 @@ def _quotes(rng: np.random.Generator, o: NS) -> tuple[NS, np.ndarray]:
 
 
 def _finish_deals(sim: Sim) -> None:
+    """Counts, contract expiries, and the opportunity each converted lead points at."""
     o = sim.opps
     if o.n and not o.unmapped.any():  # tiny scales still show the defect
         i = int(sim.rng(19).integers(o.n))

@@ -35,6 +35,7 @@ PAGES = tuple(p for p, _ in vocab.LANDING_PAGES) + tuple(p for _, p in vocab.FOR
 
 
 def simulate_campaigns(sim: Sim) -> None:
+    """Campaigns: channel (messy spellings), start and end, budget and actual cost."""
     rng = sim.rng(4)
     n = sim.count("campaigns")
     ch = vocab.CAMPAIGN_CHANNELS
@@ -257,6 +258,7 @@ def _lead_funnel(rng: np.random.Generator, L: NS) -> None:
 
 
 def simulate_web_sessions(sim: Sim) -> None:
+    """Web sessions: form submissions, later visits of leads and anonymous traffic."""
     rng = sim.rng(13)
     L = sim.leads
     n_target = sim.count("web_sessions")
@@ -301,6 +303,7 @@ def simulate_web_sessions(sim: Sim) -> None:
 
 
 def simulate_email_events(sim: Sim) -> None:
+    """Email list subscriptions (form opt-ins and anonymous), unsubscribes and re-subscribes."""
     rng = sim.rng(14)
     L = sim.leads
     target = sim.count("email_list_events")
@@ -349,6 +352,7 @@ def simulate_email_events(sim: Sim) -> None:
 
 
 def simulate_campaign_members(sim: Sim) -> None:
+    """Campaign members: the leads campaigns generated and the leads or contacts they targeted."""
     rng = sim.rng(15)
     c, L, C = sim.campaigns, sim.leads, sim.contacts
     target = sim.count("campaign_members")

@@ -12,6 +12,7 @@ from crm_warehouse.demo.text import concat, pick, where
 
 
 def company_names(rng: np.random.Generator, n: int) -> pa.Array:
+    """n random company names."""
     first = pick(vocab.COMPANY_FIRST, rng.integers(0, len(vocab.COMPANY_FIRST), n))
     second = pick(vocab.COMPANY_SECOND, rng.integers(0, len(vocab.COMPANY_SECOND), n))
     suffix = pick(vocab.COMPANY_SUFFIX, rng.integers(0, len(vocab.COMPANY_SUFFIX), n))
@@ -22,6 +23,7 @@ def company_names(rng: np.random.Generator, n: int) -> pa.Array:
 def invalid_emails(
     rng: np.random.Generator, email: pa.Array, local: pa.Array, domain: pa.Array
 ) -> pa.Array:
+    """INVALID_EMAIL_RATE of the emails broken: no @, a double @ or a space."""
     n = len(email)
     bad = rng.random(n) < config.INVALID_EMAIL_RATE
     kind = rng.integers(0, 3, n)
@@ -36,6 +38,7 @@ def invalid_emails(
 
 
 def email_case(rng: np.random.Generator, email: pa.Array) -> pa.Array:
+    """Emails as typed: some Capitalised, UPPER or with spaces around."""
     n = len(email)
     r = rng.random(n)
     out = where(r < 0.08, pc.utf8_capitalize(email), email)
@@ -45,6 +48,7 @@ def email_case(rng: np.random.Generator, email: pa.Array) -> pa.Array:
 
 
 def phones(rng: np.random.Generator, region: np.ndarray) -> pa.Array:
+    """Phones in the formats of each region (0 NA, 1 EMEA, 2 APAC), some junk, some blank."""
     n = len(region)
     a = text.num(rng.integers(200, 1000, n))
     b = text.num(rng.integers(0, 1000, n), 3)

@@ -43,6 +43,7 @@ from crm_warehouse.demo.timeline import (
 
 
 def simulate_products(sim: Sim) -> None:
+    """Products: 6 families x 5 tiers, list prices, price rises and unit costs."""
     rng = sim.rng(2)
     nf, nt = len(vocab.PRODUCT_FAMILIES), len(vocab.PRODUCT_TIERS)
     p = NS()
@@ -74,6 +75,7 @@ def simulate_products(sim: Sim) -> None:
 
 
 def simulate_partners(sim: Sim) -> None:
+    """Channel partners: tier, type, region, partner manager; some move up a tier."""
     rng = sim.rng(3)
     n = sim.count("partners")
     p = NS()
@@ -108,6 +110,7 @@ def simulate_partners(sim: Sim) -> None:
 def _account_attrs(
     sim: Sim, rng: np.random.Generator, created: np.ndarray, names: pa.Array | None
 ) -> NS:
+    """Accounts created at `created`: country, region, industry, size, currency, owner, partner."""
     n = len(created)
     a = NS()
     a.created = created
@@ -134,6 +137,7 @@ def _account_attrs(
 
 
 def simulate_base_accounts(sim: Sim) -> None:
+    """Accounts not created by a lead conversion: migrated ones and new ones over the window."""
     rng = sim.rng(5)
     n = round(sim.count("accounts") * 0.5)
     migrated = rng.random(n) < 0.3
@@ -148,6 +152,7 @@ def simulate_base_accounts(sim: Sim) -> None:
 
 
 def simulate_conversions(sim: Sim) -> None:
+    """Converted leads: their (new or matched) accounts, contacts and which get an opportunity."""
     rng = sim.rng(7)
     L, ba = sim.leads, sim.base_accounts
     conv = np.flatnonzero(nz(L.converted))
@@ -182,6 +187,7 @@ def simulate_conversions(sim: Sim) -> None:
 
 
 def simulate_contacts(sim: Sim) -> None:
+    """Contacts (from conversions and typed by reps) and later edits of accounts."""
     rng = sim.rng(8)
     a, L = sim.accounts, sim.leads
     cc = sim.conv_contacts

@@ -51,6 +51,7 @@ OUTCOMES = ("connected", "no_answer", "voicemail", "abandoned", "completed", "ca
 
 
 def simulate_cases(sim: Sim) -> None:
+    """Support cases: cancellation requests of churning customers and everyday cases, with SLAs."""
     rng = sim.rng(11)
     ct, a = sim.contracts, sim.accounts
     n = sim.count("support_cases")

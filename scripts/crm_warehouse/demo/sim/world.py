@@ -68,9 +68,11 @@ class Sim:
         self.sla = self._read_sla(root / "seeds" / "case_priorities.csv")
 
     def rng(self, section: int) -> np.random.Generator:
+        """The random stream of one section of the story (same seed and section, same draws)."""
         return np.random.default_rng([self.seed, section])
 
     def count(self, name: str) -> int:
+        """Records of an entity at this scale (config.VOLUMES, at least config.MIN_VOLUMES)."""
         return max(config.MIN_VOLUMES.get(name, 1), round(config.VOLUMES[name] * self.scale))
 
     @staticmethod
@@ -88,6 +90,7 @@ class Sim:
         return out
 
     def to_local(self, usd_cents: np.ndarray, cur: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """USD cents as cents of currency `cur` at instant t."""
         rate = self.fx.usd_per_unit(cur, t, vocab.CURRENCIES)
         return np.round(usd_cents / rate).astype(i64)
 
