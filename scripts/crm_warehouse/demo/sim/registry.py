@@ -39,7 +39,8 @@ def builds(table: str) -> Callable[[Builder], Builder]:
 
 
 def table_rng(sim: Sim, table: str) -> np.random.Generator:
-    """The random stream of a table's builder (soft deletes and edits of its rows)."""
+    """The random stream of a table's soft deletes, numbered by the table's place
+    among the registered names in sorted order (as before the registry)."""
     return sim.rng(1000 + sorted(BUILDERS).index(table))
 
 
