@@ -11,14 +11,18 @@ phones, unmapped values, duplicate submissions, missing references,
 currencies) are exact: docs/demo_data.md defines each one. The same seed and
 scale give byte-identical files.
 
-The simulation lives in crm_warehouse.demo (model, tables), the files are
-written by crm_warehouse.demo.render and counted by crm_warehouse.demo.stats.
+The simulation lives in crm_warehouse.demo.sim (one module per business
+domain, each registering the builders of its tables), the files are written by
+crm_warehouse.demo.render and counted by crm_warehouse.demo.stats. A contract
+table without a demo builder gets one empty file (the contract's columns) and
+a warning.
 """
 
 from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -27,11 +31,15 @@ from typing import Any
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 
 from crm_warehouse.contract import load_contract
 from crm_warehouse.demo import config
-from crm_warehouse.demo.model import Sim
-from crm_warehouse.demo.render import batch_name, render
+from crm_warehouse.demo.render import batch_name, render, render_empty
+from crm_warehouse.demo.sim.records import TableModel
+from crm_warehouse.demo.sim.registry import table_models
+from crm_warehouse.demo.sim.story import simulate
+from crm_warehouse.demo.sim.world import Sim
 from crm_warehouse.demo.stats import Stats
 from crm_warehouse.demo.text import keys
 from crm_warehouse.settings import project_root
@@ -115,9 +123,8 @@ def generate(
     """
     started = time.perf_counter()
     landing_dir = Path(landing_dir)
-    contract = load_contract()
     root = project_root()
-    names = contract.names
+    names = load_contract().names
     total_steps = len(names) + 1
 
     def tick(done: int) -> None:
@@ -127,36 +134,17 @@ def generate(
     landing_dir.mkdir(parents=True, exist_ok=True)
     _clear_previous(landing_dir, names)
     tick(0)
-    sim = Sim(seed, scale, root).run()
-    models = sim.tables()
+    sim = simulate(seed, scale, root)
+    models = table_models(sim, names)
     missing = [n for n in names if n not in models]
     if missing:
-        raise KeyError(f"the generator has no model for contract tables: {missing}")
-    tick(1)
-    ref_keys = {name: keys(name, np.arange(models[name].n)) for name in names}
-    con = duckdb.connect()
-    con.execute("set timezone = 'UTC'").fetchall()
-    con.execute("set enable_progress_bar = false").fetchall()
-    stats = Stats(con, root, ref_keys)
-    files: list[dict[str, Any]] = []
-    tables: dict[str, dict[str, Any]] = {}
-    for i, name in enumerate(names):
-        rendered = render(
-            models.pop(name), contract.table(name), sim.rng(2000 + i), landing_dir, con
+        warnings.warn(
+            f"the demo generator has no builder for contract tables {', '.join(missing)}: "
+            "each gets one empty file (the contract's columns, no rows)",
+            stacklevel=2,
         )
-        files += rendered.files
-        tables[name] = stats.table(rendered)
-        del rendered
-        tick(i + 2)
-    con.close()
-    totals = {
-        "rows_written": sum(t["rows_written"] for t in tables.values()),
-        "malformed_rows": sum(sum(t["malformed_rows"].values()) for t in tables.values()),
-        "exact_duplicates": sum(t["exact_duplicates"] for t in tables.values()),
-        "superseded_versions": sum(t["superseded_versions"] for t in tables.values()),
-        "records": sum(t["records"] for t in tables.values()),
-        "files": len(files),
-    }
+    tick(1)
+    files, tables = _write_tables(sim, models, landing_dir, root, lambda i: tick(i + 2))
     last_day = config.WINDOW_END - timedelta(days=1)
     report = GenerationReport(
         seed=int(seed),
@@ -174,8 +162,54 @@ def generate(
         files=files,
         tables=tables,
         rates=config.rates(),
-        totals=totals,
+        totals=_totals(tables, files),
     )
     (landing_dir / REPORT_NAME).write_text(report.to_json(), encoding="utf-8")
     report.elapsed_seconds = time.perf_counter() - started
     return report
+
+
+def _write_tables(
+    sim: Sim,
+    models: dict[str, TableModel],
+    landing_dir: Path,
+    root: Path,
+    done: Callable[[int], None],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Render every contract table in contract order (an empty file for a table
+    without a model) and count it; returns the files written and each table's counts."""
+    contract = load_contract()
+    ref_keys = {
+        name: keys(name, np.arange(models[name].n)) if name in models else pa.array([], pa.string())
+        for name in contract.names
+    }
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'").fetchall()
+    con.execute("set enable_progress_bar = false").fetchall()
+    stats = Stats(con, root, ref_keys)
+    files: list[dict[str, Any]] = []
+    tables: dict[str, dict[str, Any]] = {}
+    for i, name in enumerate(contract.names):
+        table, rng = contract.table(name), sim.rng(2000 + i)
+        if name in models:
+            rendered = render(models.pop(name), table, rng, landing_dir, con)
+        else:
+            rendered = render_empty(table, rng, landing_dir, con)
+        files += rendered.files
+        tables[name] = stats.table(rendered)
+        del rendered
+        done(i)
+    con.close()
+    return files, tables
+
+
+def _totals(tables: dict[str, dict[str, Any]], files: list[dict[str, Any]]) -> dict[str, int]:
+    """The report's totals over all tables."""
+    return {
+        "rows_written": sum(t["rows_written"] for t in tables.values()),
+        "malformed_rows": sum(sum(t["malformed_rows"].values()) for t in tables.values()),
+        "exact_duplicates": sum(t["exact_duplicates"] for t in tables.values()),
+        "superseded_versions": sum(t["superseded_versions"] for t in tables.values()),
+        "records": sum(t["records"] for t in tables.values()),
+        "files": len(files),
+    }

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from crm_warehouse.contract import Table, load_contract
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import decimal_text, timestamp_text
+from crm_warehouse.demo.sim import registry
 from crm_warehouse.demo.timeline import T0, T1
 from crm_warehouse.generate import REPORT_NAME, generate
 from crm_warehouse.settings import project_root
@@ -139,6 +140,37 @@ def test_regenerating_replaces_own_files_and_refuses_foreign_ones(tmp_path: Path
     (out / "accounts" / "my_export.csv").write_text("account_id\n", encoding="utf-8")
     with pytest.raises(FileExistsError):
         generate(out, scale=0.01, seed=3)
+
+
+def test_every_registered_builder_is_for_a_contract_table() -> None:
+    assert registry.BUILDERS
+    assert set(registry.BUILDERS) <= set(load_contract().names)
+
+
+def test_a_contract_table_without_a_builder_gets_an_empty_file_and_a_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(registry.BUILDERS, "payments")
+    out = tmp_path / "landing"
+    with pytest.warns(UserWarning, match="no builder for contract tables payments"):
+        report = generate(out, scale=SCALE, seed=SEED)
+    payments = load_contract().table("payments")
+    assert [f for f in report.files if f["table"] == "payments"] == [
+        {
+            "path": "payments/payments__b01_2023-07-01.csv",
+            "table": "payments",
+            "batch": 1,
+            "rows": 0,
+            "format": "csv",
+        }
+    ]
+    written = (out / "payments" / "payments__b01_2023-07-01.csv").read_text(encoding="utf-8")
+    assert written.splitlines() == [",".join(payments.column_names)]
+    counts = report.tables["payments"]
+    assert (counts["rows_written"], counts["records"], counts["current_records"]) == (0, 0, 0)
+    # the other tables are written as usual
+    assert list(report.tables) == load_contract().names
+    assert report.tables["invoices"]["rows_written"] > 0
 
 
 # ------------------------------------------------------------------ layout and formats

@@ -4,7 +4,9 @@
   (docs/demo_data.md documents every constant);
 - `vocab`: word lists (names, companies, spellings of free-text values);
 - `timeline`: time sampling and exchange rates;
-- `model`: the business simulation, one record-level model per contract table;
+- `text`: keys, picks from word lists and the variants of free text;
+- `sim`: the business simulation, one module per domain, each registering the
+  builders of its contract tables (`sim.registry`); `sim.story` runs it;
 - `render`: record versions per export batch, exact copies, malformed rows,
   text formatting and writing of CSV / JSON lines / Parquet files;
 - `stats`: the exact counts of the generation report, computed with DuckDB.

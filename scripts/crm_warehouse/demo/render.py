@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from crm_warehouse.contract import Column, Table
 from crm_warehouse.demo import config
-from crm_warehouse.demo.model import TableModel
+from crm_warehouse.demo.sim.records import TableModel
 from crm_warehouse.demo.text import concat, pick, where
 from crm_warehouse.demo.timeline import BATCH_EDGES, NA, T0, T1, batch_of
 
@@ -178,30 +178,11 @@ def render(
     out_dir: Path,
     con: duckdb.DuckDBPyConnection,
 ) -> Rendered:
+    """Write one table's files: its records' versions, exact copies and junk rows."""
     fmt = config.file_format(table.name)
     rec, batch, asof = versions(tm)
     n = len(rec)
-    values = tm.build(rec, asof)
-    unknown = set(values) - set(table.column_names)
-    if unknown:
-        raise KeyError(
-            f"{table.name}: the generator fills columns the contract lacks: {sorted(unknown)}"
-        )
-    deleted = np.zeros(n, dtype=bool)
-    if tm.deleted_at is not None:
-        d = tm.deleted_at[rec]
-        deleted = (d != NA) & (d <= asof)
-    if table.version_column:
-        values[table.version_column] = asof
-    if table.soft_delete:
-        values[table.soft_delete] = deleted
-    for col in table.columns:
-        if col.name not in values:
-            if col.required:
-                raise KeyError(
-                    f"{table.name}: the generator has no value for required column {col.name}"
-                )
-            values[col.name] = _null_values(col, n)
+    values, deleted = _values(tm, table, rec, asof)
     # base rows, formatted
     if fmt == "parquet":
         arrays = [to_typed(c, values[c.name]) for c in table.columns]
@@ -210,22 +191,7 @@ def render(
     base = pa.table(arrays, names=table.column_names)
     ver = asof if table.version_column else np.zeros(n, dtype=np.int64)
     submitted = values.get("submitted_at") if table.name == "leads" else None
-
-    # exact copies into a later batch file where the key has no other row
-    pick_ = np.flatnonzero((batch < NB - 1) & (rng.random(n) < config.EXACT_COPY_RATE))
-    existing = rec * NB + batch
-    target = batch[pick_] + 1
-    for _ in range(2):
-        clash = np.isin(rec[pick_] * NB + target, existing)
-        target = np.where(clash, target + 1, target)
-        target = np.where(target >= NB, -1, target)
-    ok = target >= 0
-    ok &= ~np.isin(rec[pick_] * NB + np.maximum(target, 0), existing)
-    copies, copy_batch = pick_[ok], target[ok]
-    _, first = np.unique(rec[copies] * NB + copy_batch, return_index=True)
-    keep = np.sort(first)
-    copies, copy_batch = copies[keep], copy_batch[keep]
-
+    copies, copy_batch = _exact_copies(rng, rec, batch)
     # malformed junk rows (CSV / JSON lines only)
     junk_tbl, junk_src, junk_kind = _junk(rng, table, fmt, base, n)
 
@@ -251,22 +217,7 @@ def render(
     order = np.lexsort((all_tie, all_sort, all_batch))
     data = data.take(pa.array(order))
     all_batch = all_batch[order]
-    pos = np.zeros(len(order), dtype=np.int64)
-    files: list[dict[str, Any]] = []
-    ext = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}[fmt]
-    folder = out_dir / table.name
-    folder.mkdir(parents=True, exist_ok=True)
-    starts = np.searchsorted(all_batch, np.arange(NB + 1))
-    for b in range(NB):
-        lo, hi = int(starts[b]), int(starts[b + 1])
-        if hi == lo:
-            continue
-        pos[lo:hi] = np.arange(hi - lo)
-        rel = f"{table.name}/{table.name}__b{b + 1:02d}_{batch_name(b)}.{ext}"
-        _write(con, data.slice(lo, hi - lo), out_dir / rel, fmt)
-        files.append(
-            {"path": rel, "table": table.name, "batch": b + 1, "rows": hi - lo, "format": fmt}
-        )
+    pos, files = _write_batches(con, data, all_batch, table, fmt, out_dir)
     hidden = {
         "_batch": pa.array(all_batch.astype(np.int32)),
         "_pos": pa.array(pos),
@@ -280,6 +231,115 @@ def render(
     for k, v in hidden.items():
         data = data.append_column(k, v)
     return Rendered(table=table, data=data, files=files)
+
+
+def render_empty(
+    table: Table, rng: np.random.Generator, out_dir: Path, con: duckdb.DuckDBPyConnection
+) -> Rendered:
+    """Write one empty file of a table (header only, the contract's columns) into
+    the first export batch: the file of a table the demo has no builder for."""
+    fmt = config.file_format(table.name)
+    values = {c.name: _null_values(c, 0) for c in table.columns}
+    if fmt == "parquet":
+        arrays = [to_typed(c, values[c.name]) for c in table.columns]
+    else:
+        arrays = [to_text(rng, c, values[c.name]) for c in table.columns]
+    data = pa.table(arrays, names=table.column_names)
+    files = [_write_file(con, data, table, 0, fmt, out_dir)]
+    hidden = {
+        "_batch": pa.array([], pa.int32()),
+        "_pos": pa.array([], pa.int64()),
+        "_malformed": pa.array([], pa.string()),
+        "_ver": pa.array([], pa.int64()),
+        "_del": pa.array([], pa.bool_()),
+    }
+    for k, v in hidden.items():
+        data = data.append_column(k, v)
+    return Rendered(table=table, data=data, files=files)
+
+
+def _values(
+    tm: TableModel, table: Table, rec: np.ndarray, asof: np.ndarray
+) -> tuple[dict[str, Any], np.ndarray]:
+    """Every contract column's values of the rows (record, as-of instant), with
+    the version and soft-delete columns; and which rows are soft deletes."""
+    n = len(rec)
+    values = tm.build(rec, asof)
+    unknown = set(values) - set(table.column_names)
+    if unknown:
+        raise KeyError(
+            f"{table.name}: the generator fills columns the contract lacks: {sorted(unknown)}"
+        )
+    deleted = np.zeros(n, dtype=bool)
+    if tm.deleted_at is not None:
+        d = tm.deleted_at[rec]
+        deleted = (d != NA) & (d <= asof)
+    if table.version_column:
+        values[table.version_column] = asof
+    if table.soft_delete:
+        values[table.soft_delete] = deleted
+    for col in table.columns:
+        if col.name not in values:
+            if col.required:
+                raise KeyError(
+                    f"{table.name}: the generator has no value for required column {col.name}"
+                )
+            values[col.name] = _null_values(col, n)
+    return values, deleted
+
+
+def _exact_copies(
+    rng: np.random.Generator, rec: np.ndarray, batch: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rows written a second time, identical, into a later batch file where the
+    key has no other row: (row index, batch of the copy)."""
+    n = len(rec)
+    pick_ = np.flatnonzero((batch < NB - 1) & (rng.random(n) < config.EXACT_COPY_RATE))
+    existing = rec * NB + batch
+    target = batch[pick_] + 1
+    for _ in range(2):
+        clash = np.isin(rec[pick_] * NB + target, existing)
+        target = np.where(clash, target + 1, target)
+        target = np.where(target >= NB, -1, target)
+    ok = target >= 0
+    ok &= ~np.isin(rec[pick_] * NB + np.maximum(target, 0), existing)
+    copies, copy_batch = pick_[ok], target[ok]
+    _, first = np.unique(rec[copies] * NB + copy_batch, return_index=True)
+    keep = np.sort(first)
+    return copies[keep], copy_batch[keep]
+
+
+def _write_batches(
+    con: duckdb.DuckDBPyConnection,
+    data: pa.Table,
+    batch: np.ndarray,
+    table: Table,
+    fmt: str,
+    out_dir: Path,
+) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    """One file per batch holding rows (`data` sorted by `batch`); returns each
+    row's position in its file and the files written."""
+    pos = np.zeros(len(batch), dtype=np.int64)
+    files: list[dict[str, Any]] = []
+    (out_dir / table.name).mkdir(parents=True, exist_ok=True)
+    starts = np.searchsorted(batch, np.arange(NB + 1))
+    for b in range(NB):
+        lo, hi = int(starts[b]), int(starts[b + 1])
+        if hi == lo:
+            continue
+        pos[lo:hi] = np.arange(hi - lo)
+        files.append(_write_file(con, data.slice(lo, hi - lo), table, b, fmt, out_dir))
+    return pos, files
+
+
+def _write_file(
+    con: duckdb.DuckDBPyConnection, data: pa.Table, table: Table, b: int, fmt: str, out_dir: Path
+) -> dict[str, Any]:
+    """Write the rows of batch b (0-based) into the table's file of that batch."""
+    ext = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}[fmt]
+    rel = f"{table.name}/{table.name}__b{b + 1:02d}_{batch_name(b)}.{ext}"
+    _write(con, data, out_dir / rel, fmt)
+    return {"path": rel, "table": table.name, "batch": b + 1, "rows": data.num_rows, "format": fmt}
 
 
 def _junk(

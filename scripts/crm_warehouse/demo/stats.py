@@ -18,10 +18,7 @@ import pyarrow as pa
 from crm_warehouse.contract import Table
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import MALFORMED_KINDS, Rendered
-
-
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from crm_warehouse.settings import sql_identifier
 
 
 def seed_values(root: Path) -> dict[tuple[str, str], set[str]]:
@@ -68,8 +65,8 @@ class Stats:
 
     def _table(self, t: Table, r: Rendered) -> dict[str, Any]:
         con = self.con
-        pk = q(t.primary_key)
-        cols = ", ".join(q(c) for c in t.column_names)
+        pk = sql_identifier(t.primary_key)
+        cols = ", ".join(sql_identifier(c) for c in t.column_names)
         con.execute(
             "create or replace temp view _loadable as select * from _t where _malformed = ''"
         ).fetchall()
@@ -114,8 +111,8 @@ class Stats:
         if emails:
             out["invalid_emails"] = {
                 c: self.scalar(
-                    f"""select count(*) from _cur where nullif(trim({q(c)}), '') is not null
-                    and not regexp_full_match(trim({q(c)}), '{config.EMAIL_PATTERN}')"""
+                    f"""select count(*) from _cur where nullif(trim({sql_identifier(c)}), '') is not null
+                    and not regexp_full_match(trim({sql_identifier(c)}), '{config.EMAIL_PATTERN}')"""
                 )
                 for c in emails
             }
@@ -133,8 +130,8 @@ class Stats:
             rel = "_cur" if t.version_column else "_loadable"
             for c, known in mapped:
                 rows = self.con.execute(
-                    f"""select lower(trim({q(c)})) as v, count(*) from {rel}
-                    where nullif(trim({q(c)}), '') is not null group by 1 order by 1"""
+                    f"""select lower(trim({sql_identifier(c)})) as v, count(*) from {rel}
+                    where nullif(trim({sql_identifier(c)}), '') is not null group by 1 order by 1"""
                 ).fetchall()
                 out["unmapped_values"][c] = {v: int(n) for v, n in rows if v not in known}
         if t.name == "leads":
@@ -153,8 +150,8 @@ class Stats:
         if refs:
             out["missing_references"] = {
                 c: self.scalar(
-                    f"""select count(*) from _cur left join {self._ref(ref)} as r on {q(c)} = r.k
-                    where nullif(trim({q(c)}), '') is not null and r.k is null"""
+                    f"""select count(*) from _cur left join {self._ref(ref)} as r on {sql_identifier(c)} = r.k
+                    where nullif(trim({sql_identifier(c)}), '') is not null and r.k is null"""
                 )
                 for c, ref in refs
             }
@@ -166,7 +163,7 @@ class Stats:
 
     @staticmethod
     def invalid_phone_sql(c: str) -> str:
-        digits = f"length(regexp_replace(trim({q(c)}), '[^0-9]', '', 'g'))"
-        return f"""select count(*) from _cur where nullif(trim({q(c)}), '') is not null and (
-            not regexp_full_match(trim({q(c)}), '{config.PHONE_PATTERN}')
+        digits = f"length(regexp_replace(trim({sql_identifier(c)}), '[^0-9]', '', 'g'))"
+        return f"""select count(*) from _cur where nullif(trim({sql_identifier(c)}), '') is not null and (
+            not regexp_full_match(trim({sql_identifier(c)}), '{config.PHONE_PATTERN}')
             or {digits} < {config.PHONE_MIN_DIGITS} or {digits} > {config.PHONE_MAX_DIGITS})"""
