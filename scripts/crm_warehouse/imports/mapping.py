@@ -15,7 +15,7 @@ time zones and the syntax of strptime formats. Every problem becomes an
 `Issue` naming the mapping file, the YAML line and the fix; all of them are
 raised together as one `MappingError`. The checks that need the source files
 (columns present in the header, formats that match the values, expressions
-that compile) live in `crm_warehouse.importer`.
+that compile) live in `crm_warehouse.imports.importer`.
 
 The contract's tables and columns come from `load_contract()`; nothing here
 repeats them.

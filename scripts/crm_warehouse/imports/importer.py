@@ -40,7 +40,7 @@ import duckdb
 import yaml
 
 from crm_warehouse.contract import Column, Contract, Table, load_contract
-from crm_warehouse.mapping import (
+from crm_warehouse.imports.mapping import (
     COMMON_FORMATS,
     TYPED_REF_RE,
     ColumnSpec,
@@ -149,7 +149,7 @@ def _connect(allowed: list[Path]) -> duckdb.DuckDBPyConnection:
     External access is off (no file outside those folders, no extension to
     install or load, no network, no attach) and the configuration is locked,
     so no SQL run on it can turn that back on. The mapping's SQL is checked
-    too (crm_warehouse.mapping.sql_expression_problem): this is the second wall.
+    too (crm_warehouse.imports.mapping.sql_expression_problem): this is the second wall.
     """
     con = duckdb.connect(":memory:")
     configure_duckdb(con, Path(tempfile.gettempdir()) / "crm-import-spill")
