@@ -382,7 +382,7 @@ def import_(
         import_export,
         import_settings,
     )
-    from crm_warehouse.imports.mapping import MappingError
+    from crm_warehouse.imports.spec import MappingError
     from crm_warehouse.lock import LockBusy, clear_folder, warehouse_lock
 
     try:

@@ -25,7 +25,7 @@ from crm_warehouse.imports.importer import (
     import_export,
     import_settings,
 )
-from crm_warehouse.imports.mapping import MappingError
+from crm_warehouse.imports.spec import MappingError
 from crm_warehouse.settings import project_root
 
 pytestmark = pytest.mark.xdist_group("public_datasets")

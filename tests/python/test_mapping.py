@@ -15,7 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crm_warehouse.imports.importer import check_import, import_export
-from crm_warehouse.imports.mapping import MappingError, load_mapping, parse_mapping
+from crm_warehouse.imports.mapping import load_mapping, parse_mapping
+from crm_warehouse.imports.spec import MappingError
 
 # A minimal valid mapping: the required columns of `teams`.
 TEAMS = """\
@@ -1167,7 +1168,7 @@ def test_a_semicolon_inside_a_string_literal_is_fine(tmp_path: Path) -> None:
 
 def test_the_import_connection_cannot_reach_outside_its_folders(tmp_path: Path) -> None:
     """The second wall: even SQL that got past the mapping check cannot read or write files."""
-    from crm_warehouse.imports.importer import _connect
+    from crm_warehouse.imports.sources import connect as _connect
 
     src = tmp_path / "src"
     src.mkdir()
