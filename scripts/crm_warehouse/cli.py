@@ -376,14 +376,14 @@ def import_(
 ) -> None:
     """Import a real CRM export through a mapping file, then load, build and publish it
     in a warehouse of its own (never mixed with the demo data)."""
-    from crm_warehouse.importer import (
+    from crm_warehouse.imports.importer import (
         check_export,
         default_workdir,
         import_export,
         import_settings,
     )
+    from crm_warehouse.imports.spec import MappingError
     from crm_warehouse.lock import LockBusy, clear_folder, warehouse_lock
-    from crm_warehouse.mapping import MappingError
 
     try:
         if check:

@@ -86,7 +86,7 @@ def published(name: str, tmp_path_factory: pytest.TempPathFactory) -> Published:
         return _CACHE[name]
     if not (DATASETS / name).is_dir():
         pytest.skip(f"public dataset {name} not found in {DATASETS}")
-    from crm_warehouse.importer import import_export
+    from crm_warehouse.imports.importer import import_export
 
     workdir = tmp_path_factory.mktemp(f"published_{name}")
     import_export(MAPPINGS / f"{name}.yml", DATASETS / name, workdir)
@@ -100,7 +100,7 @@ def refresh_import(workdir: Path) -> Any:
     `crm-warehouse import` does, less what the tests need not pay for on every
     import: the unit tests (the demo build runs them) and the freshness step
     (a historical export is years old). Raises StepFailed on a red build."""
-    from crm_warehouse.importer import import_settings
+    from crm_warehouse.imports.importer import import_settings
     from crm_warehouse.pipeline import refresh
 
     previous = os.environ.get("CRM_SKIP_FRESHNESS")

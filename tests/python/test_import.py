@@ -19,8 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.importer import ImportResult, check_import, import_export, import_settings
-from crm_warehouse.mapping import MappingError
+from crm_warehouse.imports.importer import (
+    ImportResult,
+    check_import,
+    import_export,
+    import_settings,
+)
+from crm_warehouse.imports.spec import MappingError
 from crm_warehouse.settings import project_root
 
 pytestmark = pytest.mark.xdist_group("public_datasets")

@@ -29,7 +29,7 @@ import duckdb
 import pytest
 from published_imports import refresh_import
 
-from crm_warehouse.importer import check_import, import_export
+from crm_warehouse.imports.importer import check_import, import_export
 from crm_warehouse.settings import project_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("import_samples")]

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crm_warehouse.importer import check_import, import_export
-from crm_warehouse.mapping import MappingError, load_mapping, parse_mapping
+from crm_warehouse.imports.importer import check_import, import_export
+from crm_warehouse.imports.mapping import load_mapping, parse_mapping
+from crm_warehouse.imports.spec import MappingError
 
 # A minimal valid mapping: the required columns of `teams`.
 TEAMS = """\
@@ -906,7 +907,7 @@ def test_seed_rows_are_validated(tmp_path: Path) -> None:
 
 
 def test_check_warns_about_unknown_lead_sources_and_missing_references(tmp_path: Path) -> None:
-    from crm_warehouse.importer import check_export
+    from crm_warehouse.imports.importer import check_export
 
     text = """\
     entities:
@@ -1167,7 +1168,7 @@ def test_a_semicolon_inside_a_string_literal_is_fine(tmp_path: Path) -> None:
 
 def test_the_import_connection_cannot_reach_outside_its_folders(tmp_path: Path) -> None:
     """The second wall: even SQL that got past the mapping check cannot read or write files."""
-    from crm_warehouse.importer import _connect
+    from crm_warehouse.imports.sources import connect as _connect
 
     src = tmp_path / "src"
     src.mkdir()

@@ -48,7 +48,7 @@ def _opportunities_only_mapping(path: Path) -> Path:
 def deals_only(tmp_path_factory: pytest.TempPathFactory) -> Published:
     if not (DATASETS / MAVEN).is_dir():
         pytest.skip(f"public dataset {MAVEN} not found in {DATASETS}")
-    from crm_warehouse.importer import import_export
+    from crm_warehouse.imports.importer import import_export
 
     base = tmp_path_factory.mktemp("deals_only")
     mapping = _opportunities_only_mapping(base / "deals_only.yml")

@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 from published_imports import refresh_import
 
-from crm_warehouse.importer import import_export, import_settings
+from crm_warehouse.imports.importer import import_export, import_settings
 from crm_warehouse.settings import project_root
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("salesforce_org")]
