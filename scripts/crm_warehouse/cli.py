@@ -462,7 +462,7 @@ def _print_run(data: dict[str, Any]) -> None:
         details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
         table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
     out.print(table)
-    from crm_warehouse.runlog import summary_lines
+    from crm_warehouse.serve.runlog import summary_lines
 
     for line in summary_lines(data):
         out.print(line, highlight=False)
@@ -491,8 +491,8 @@ def publish(
     """Publish the marts for BI tools: crm_marts.duckdb (marts only, no personal
     data, readable by DuckDB 1.4+, swapped in atomically) and one Parquet file per mart."""
     from crm_warehouse.lock import LockBusy, publish_lock
-    from crm_warehouse.publish import PublishError, publish_docs
-    from crm_warehouse.publish import publish as run_publish
+    from crm_warehouse.serve.publish import PublishError, publish_docs
+    from crm_warehouse.serve.publish import publish as run_publish
 
     settings = _with_publish_dir(_settings(warehouse=warehouse), publish_dir)
     try:
@@ -528,8 +528,8 @@ def dashboard(
     """Draw the KPI dashboard (dashboard.html, one self-contained page) from the
     published marts file; charts whose entity the export lacks say "not in this
     export", charts whose marts are missing or empty show "no data"."""
-    from crm_warehouse.dashboard import write_dashboard
-    from crm_warehouse.publish import MARTS_FILE
+    from crm_warehouse.serve.dashboard import write_dashboard
+    from crm_warehouse.serve.publish import MARTS_FILE
 
     settings = _with_publish_dir(_settings(), publish_dir)
     marts = settings.publish_dir / MARTS_FILE
@@ -537,7 +537,7 @@ def dashboard(
         console.print(f"no {marts}: run `crm-warehouse publish` (or refresh) first", style="red")
         raise typer.Exit(1)
     result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
-    from crm_warehouse.runlog import kpi_lines
+    from crm_warehouse.serve.runlog import kpi_lines
 
     for line in kpi_lines([k.to_dict() for k in result.kpis]):
         out.print(line, highlight=False)
@@ -555,7 +555,7 @@ def runs(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """List the latest refreshes from the run log (ops.refresh_runs)."""
-    from crm_warehouse.runlog import read_runs
+    from crm_warehouse.serve.runlog import read_runs
 
     settings = _settings(warehouse=warehouse)
     rows = read_runs(settings.warehouse_path, limit) if settings.warehouse_path.is_file() else []

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from crm_warehouse.lock import PUBLISH_LOCK
-from crm_warehouse.publish import (
+from crm_warehouse.serve.publish import (
     MARTS_FILE,
     PUBLISHED_SCHEMAS,
     PublishError,
@@ -275,7 +275,9 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
     monkeypatch.setitem(sys.modules, "crm_warehouse.load", fake_load)
     monkeypatch.setattr("crm_warehouse.build.dbt_build", _FakeDbt(dbt_success))
     monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
-    monkeypatch.setattr("crm_warehouse.publish.publish_docs", lambda settings: settings.publish_dir)
+    monkeypatch.setattr(
+        "crm_warehouse.serve.publish.publish_docs", lambda settings: settings.publish_dir
+    )
     monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
 
 
@@ -412,7 +414,7 @@ def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> N
     and the dashboard's exposure only marts its charts read."""
     import yaml
 
-    from crm_warehouse.dashboard import CHARTS, KPIS
+    from crm_warehouse.serve.dashboard import CHARTS, KPIS
 
     root = project_root()
     data = yaml.safe_load((root / "models" / "exposures.yml").read_text())

@@ -281,7 +281,7 @@ def _publish(
     run_report: Any | None,
     progress: Progress | None,
 ) -> PublishResult:
-    from crm_warehouse.runlog import write_run_log
+    from crm_warehouse.serve.runlog import write_run_log
 
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
@@ -504,7 +504,7 @@ _EXPOSURES_HEADER = """version: 2
 # the dashboard needs; the dbt docs lineage graph shows both consumers.
 # Regenerate after adding a mart (every mart is published; the dashboard's list
 # comes from the chart specs in scripts/crm_warehouse/dashboard.py):
-#   .venv/bin/python -c "from crm_warehouse.publish import write_exposures; write_exposures()"
+#   .venv/bin/python -c "from crm_warehouse.serve.publish import write_exposures; write_exposures()"
 
 exposures:
 """
@@ -530,7 +530,7 @@ _BI_DESCRIPTION = """\
 
 def render_exposures(root: Path) -> str:
     """models/exposures.yml for the marts that exist under `root`/models/marts."""
-    from crm_warehouse.dashboard import CHARTS, KPIS
+    from crm_warehouse.serve.dashboard import CHARTS, KPIS
 
     models = sorted(
         (root / "models" / "marts").rglob("*.sql"), key=lambda p: (p.parent.name, p.stem)
