@@ -258,9 +258,9 @@ def _empty_sources(settings: Settings) -> set[str]:
     year 1): a data set that lacks an entity, not a stale one."""
     import json
 
-    from crm_warehouse.build import _target_path
+    from crm_warehouse.build import target_path
 
-    path = _target_path(settings) / "sources.json"
+    path = target_path(settings) / "sources.json"
     try:
         results = json.loads(path.read_text()).get("results", [])
     except (OSError, ValueError):

@@ -17,14 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.serve.dashboard import (
-    CHARTS,
-    KPIS,
-    ChartSpec,
-    KpiSpec,
-    fmt_value,
-    write_dashboard,
-)
+from crm_warehouse.serve.dashboard import fmt_value, write_dashboard
+from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS, ChartSpec, KpiSpec
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

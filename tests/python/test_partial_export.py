@@ -221,7 +221,8 @@ def test_olist_present_kpis_are_numbers_absent_ones_null(olist: Published) -> No
 
 
 def test_presence_reads_the_published_file(olist: Published) -> None:
-    from crm_warehouse.serve.dashboard import KPIS, absence, entity_presence
+    from crm_warehouse.serve.dashboard import absence, entity_presence
+    from crm_warehouse.serve.dashboard_specs import KPIS
 
     con = duckdb.connect(str(olist.marts_file), read_only=True)
     try:
