@@ -220,7 +220,7 @@ def _step_dbt(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _step_publish(args: dict[str, Any]) -> dict[str, Any]:
-    from crm_warehouse.publish import publish
+    from crm_warehouse.serve.publish import publish
 
     settings = _settings(Path(args["home"]), Path(args["landing"]))
     clock = _Clock()

@@ -12,13 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_warehouse.settings import Settings
-
-#: Environment every dbt call runs with: no telemetry, the project's profiles.
-_DBT_ENV = {
-    "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    "DO_NOT_TRACK": "1",
-}
+from crm_warehouse.settings import TELEMETRY_OFF, Settings
 
 
 @dataclass
@@ -69,7 +63,7 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
     duration of a call, restoring the environment afterwards and closing the
     DuckDB handle dbt-duckdb keeps, so the file can be opened again."""
     wanted = {
-        **_DBT_ENV,
+        **TELEMETRY_OFF,
         "DBT_PROFILES_DIR": str(settings.root / "profiles"),
         "CRM_DUCKDB_PATH": str(settings.warehouse_path),
         # rows an import's mapping adds to the stage and lead-source seeds
@@ -136,7 +130,7 @@ def run_dbt(
         "--project-dir",
         str(settings.root),
         "--target-path",
-        str(_target_path(settings)),
+        str(target_path(settings)),
     ]
     if quiet:
         full = ["--quiet", *full]
@@ -160,7 +154,7 @@ def run_dbt(
     return result
 
 
-def _target_path(settings: Settings) -> Path:
+def target_path(settings: Settings) -> Path:
     """dbt's target/ for this warehouse: the project's own for the default
     warehouse, a sibling of the DuckDB file for any other (imports, tests)."""
     default = settings.root / "warehouse" / "crm.duckdb"
@@ -230,7 +224,7 @@ def _incremental_models(settings: Settings) -> dict[str, tuple[str, str]]:
         "--project-dir",
         str(settings.root),
         "--target-path",
-        str(_target_path(settings)),
+        str(target_path(settings)),
     ]
     with dbt_environment(settings):
         outcome = dbtRunner().invoke(args)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console, ConsoleDimensions
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,49 +18,26 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from crm_warehouse.settings import Settings
-
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+from crm_warehouse.cli_options import (
+    LandingOpt,
+    PublishDirOpt,
+    WarehouseOpt,
+    WindowStartOpt,
+    WindowYearsOpt,
+    command_settings,
+    with_date_window,
+    with_publish_dir,
+)
+from crm_warehouse.settings import Settings, disable_telemetry
+from crm_warehouse.terminal import PlainConsole
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt.",
 )
-#: Width of the output when it is not a terminal: wide enough that no line is wrapped.
-UNWRAPPED_WIDTH = 100_000
-
-
-class _Console(Console):
-    """Prints text as given. File names, cell values, column names and messages
-    come from the data, so no text is read as console markup (`[red]`, whose
-    unbalanced `[/yellow]` would raise) or emoji codes (`:x:`); styles are
-    passed as `style=`. When the output is not a terminal (a log, a pipe, a
-    scheduler) lines are neither wrapped nor cropped: one message, one line."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(markup=False, emoji=False, **kwargs)
-
-    @property
-    def size(self) -> ConsoleDimensions:
-        size = super().size
-        if self.is_terminal:
-            return size
-        return ConsoleDimensions(UNWRAPPED_WIDTH, size.height)
-
-    @size.setter
-    def size(self, new_size: tuple[int, int]) -> None:
-        Console.size.fset(self, new_size)
-
-    def print(self, *objects: Any, **kwargs: Any) -> None:
-        if not self.is_terminal:
-            kwargs.setdefault("soft_wrap", True)
-        super().print(*objects, **kwargs)
-
-
-console = _Console(stderr=True)
-out = _Console()
+console = PlainConsole(stderr=True)
+out = PlainConsole()
 
 
 def _progress() -> Progress:
@@ -91,64 +66,6 @@ class _Reporter:
         self.progress.update(self.tasks[label], completed=done, total=total or None)
 
 
-def _settings(landing: Path | None = None, warehouse: Path | None = None) -> Settings:
-    s = Settings.from_env()
-    if landing is not None or warehouse is not None:
-        s = Settings(
-            root=s.root,
-            landing_dir=(landing or s.landing_dir).resolve(),
-            quarantine_dir=s.quarantine_dir,
-            warehouse_path=(warehouse or s.warehouse_path).resolve(),
-            publish_dir=s.publish_dir,
-        )
-    return s
-
-
-LandingOpt = Annotated[
-    Path | None, typer.Option(help="Landing folder (default: landing/ or $CRM_LANDING_DIR).")
-]
-WarehouseOpt = Annotated[
-    Path | None,
-    typer.Option(help="DuckDB warehouse file (default: warehouse/crm.duckdb or $CRM_DUCKDB_PATH)."),
-]
-WindowStartOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="First date (YYYY-MM-DD) a landed date or timestamp may hold; earlier ones are"
-        " quarantined (default: 1990-01-01 or $CRM_DATE_WINDOW_START)."
-    ),
-]
-WindowYearsOpt = Annotated[
-    int | None,
-    typer.Option(
-        min=0,
-        help="Years after the load date a landed date or timestamp may reach; later ones are"
-        " quarantined (default: 10 or $CRM_DATE_WINDOW_YEARS_AHEAD).",
-    ),
-]
-
-
-def _with_date_window(settings: Settings, start: str | None, years_ahead: int | None) -> Settings:
-    """`settings` with the loader's date window from the command line, checked."""
-    from dataclasses import replace
-    from datetime import date
-
-    if start is not None:
-        try:
-            settings = replace(settings, date_window_start=date.fromisoformat(start))
-        except ValueError:
-            raise typer.BadParameter(
-                f"{start!r} is not a date; give one as YYYY-MM-DD", param_hint="--date-window-start"
-            ) from None
-    if years_ahead is not None:
-        settings = replace(settings, date_window_years_ahead=years_ahead)
-    try:
-        settings.date_window()
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="the date window") from None
-    return settings
-
-
 @app.command()
 def generate(
     scale: Annotated[
@@ -162,7 +79,7 @@ def generate(
     """Generate realistic, messy demo CRM exports into the landing folder."""
     from crm_warehouse.generate import generate as run_generate
 
-    settings = _settings(landing)
+    settings = command_settings(landing)
     with _progress() as progress:
         report = run_generate(
             settings.landing_dir, scale=scale, seed=seed, progress=_Reporter(progress)
@@ -264,8 +181,8 @@ def load(
     """
     from crm_warehouse.load import load_landing
 
-    settings = _with_date_window(
-        _settings(landing, warehouse), date_window_start, date_window_years_ahead
+    settings = with_date_window(
+        command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
     with _progress() as progress:
         summary = load_landing(settings, progress=_Reporter(progress))
@@ -296,7 +213,7 @@ def build(
     from crm_warehouse.build import dbt_build
     from crm_warehouse.lock import LockBusy, warehouse_lock
 
-    settings = _settings(warehouse=warehouse)
+    settings = command_settings(warehouse=warehouse)
     args: list[str] = []
     if select:
         args += ["--select", select]
@@ -344,8 +261,8 @@ def refresh(
 
     Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
     """
-    settings = _with_date_window(
-        _settings(landing, warehouse), date_window_start, date_window_years_ahead
+    settings = with_date_window(
+        command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
     data = _refresh_with_progress(settings, scale=scale, seed=seed)
     if json_report:
@@ -462,24 +379,10 @@ def _print_run(data: dict[str, Any]) -> None:
         details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
         table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
     out.print(table)
-    from crm_warehouse.runlog import summary_lines
+    from crm_warehouse.serve.runlog import summary_lines
 
     for line in summary_lines(data):
         out.print(line, highlight=False)
-
-
-PublishDirOpt = Annotated[
-    Path | None,
-    typer.Option("--publish-dir", help="Output folder (default: publish/ or $CRM_PUBLISH_DIR)."),
-]
-
-
-def _with_publish_dir(settings: Settings, publish_dir: Path | None) -> Settings:
-    if publish_dir is None:
-        return settings
-    from dataclasses import replace
-
-    return replace(settings, publish_dir=publish_dir.resolve())
 
 
 @app.command()
@@ -491,10 +394,10 @@ def publish(
     """Publish the marts for BI tools: crm_marts.duckdb (marts only, no personal
     data, readable by DuckDB 1.4+, swapped in atomically) and one Parquet file per mart."""
     from crm_warehouse.lock import LockBusy, publish_lock
-    from crm_warehouse.publish import PublishError, publish_docs
-    from crm_warehouse.publish import publish as run_publish
+    from crm_warehouse.serve.publish import PublishError, publish_docs
+    from crm_warehouse.serve.publish import publish as run_publish
 
-    settings = _with_publish_dir(_settings(warehouse=warehouse), publish_dir)
+    settings = with_publish_dir(command_settings(warehouse=warehouse), publish_dir)
     try:
         with publish_lock(settings.warehouse_path, settings.publish_dir), _progress() as progress:
             result = run_publish(settings, progress=_Reporter(progress))
@@ -528,16 +431,16 @@ def dashboard(
     """Draw the KPI dashboard (dashboard.html, one self-contained page) from the
     published marts file; charts whose entity the export lacks say "not in this
     export", charts whose marts are missing or empty show "no data"."""
-    from crm_warehouse.dashboard import write_dashboard
-    from crm_warehouse.publish import MARTS_FILE
+    from crm_warehouse.serve.dashboard import write_dashboard
+    from crm_warehouse.serve.publish import MARTS_FILE
 
-    settings = _with_publish_dir(_settings(), publish_dir)
+    settings = with_publish_dir(command_settings(), publish_dir)
     marts = settings.publish_dir / MARTS_FILE
     if not marts.is_file():
         console.print(f"no {marts}: run `crm-warehouse publish` (or refresh) first", style="red")
         raise typer.Exit(1)
     result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
-    from crm_warehouse.runlog import kpi_lines
+    from crm_warehouse.serve.runlog import kpi_lines
 
     for line in kpi_lines([k.to_dict() for k in result.kpis]):
         out.print(line, highlight=False)
@@ -555,9 +458,9 @@ def runs(
     warehouse: WarehouseOpt = None,
 ) -> None:
     """List the latest refreshes from the run log (ops.refresh_runs)."""
-    from crm_warehouse.runlog import read_runs
+    from crm_warehouse.serve.runlog import read_runs
 
-    settings = _settings(warehouse=warehouse)
+    settings = command_settings(warehouse=warehouse)
     rows = read_runs(settings.warehouse_path, limit) if settings.warehouse_path.is_file() else []
     table = Table(title=f"Refresh runs in {settings.warehouse_path}")
     for col in (
@@ -626,6 +529,7 @@ def bench(
 
 def main() -> None:
     """Entry point of the `crm-warehouse` command."""
+    disable_telemetry()
     try:
         app()
     except KeyboardInterrupt:

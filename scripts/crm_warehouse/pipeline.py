@@ -258,9 +258,9 @@ def _empty_sources(settings: Settings) -> set[str]:
     year 1): a data set that lacks an entity, not a stale one."""
     import json
 
-    from crm_warehouse.build import _target_path
+    from crm_warehouse.build import target_path
 
-    path = _target_path(settings) / "sources.json"
+    path = target_path(settings) / "sources.json"
     try:
         results = json.loads(path.read_text()).get("results", [])
     except (OSError, ValueError):
@@ -275,8 +275,8 @@ def _empty_sources(settings: Settings) -> set[str]:
 def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
     """After a green build: publish the BI file and Parquet, draw the dashboard,
     generate the dbt docs beside it."""
-    from crm_warehouse.dashboard import write_dashboard
-    from crm_warehouse.publish import PublishError, publish, publish_docs
+    from crm_warehouse.serve.dashboard import write_dashboard
+    from crm_warehouse.serve.publish import PublishError, publish, publish_docs
 
     with report.step("publish") as rec:
         try:
@@ -311,7 +311,7 @@ def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> 
 
 def _record(settings: Settings, report: RunReport) -> None:
     """Totals into the summary and the whole run into ops.refresh_runs/steps."""
-    from crm_warehouse.runlog import record_run, run_totals
+    from crm_warehouse.serve.runlog import record_run, run_totals
 
     report.summary["totals"] = run_totals(report)
     problem = record_run(settings.warehouse_path, report)

@@ -9,16 +9,14 @@ worker and the refresh happens once.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from crm_warehouse.settings import Settings
+from crm_warehouse.settings import Settings, disable_telemetry
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+disable_telemetry()
 
 #: Scale and seed of the test data set (about 20k rows).
 TEST_SCALE = 0.02

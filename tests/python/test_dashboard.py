@@ -17,7 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crm_warehouse.dashboard import CHARTS, KPIS, ChartSpec, KpiSpec, fmt_value, write_dashboard
+from crm_warehouse.serve.dashboard import fmt_value, write_dashboard
+from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS, ChartSpec, KpiSpec
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -347,7 +348,7 @@ def test_absent_entities_say_not_in_this_export(tmp_path: Path) -> None:
 
 
 def test_empty_chart_says_why() -> None:
-    from crm_warehouse.dashboard import _empty_reason
+    from crm_warehouse.serve.dashboard import _empty_reason
 
     spec = SPECS[0]
     names = ["month", "won_revenue", "avg_deal_size"]
@@ -413,7 +414,7 @@ def test_refreshed_dashboard_renders_in_chromium(
     demo_warehouse, chromium: str, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     """After `refresh`, every chart whose marts were built shows data in Chromium."""
-    from crm_warehouse.dashboard import _existing_tables
+    from crm_warehouse.serve.dashboard import _existing_tables
 
     publish_dir = demo_warehouse.settings.publish_dir
     page = publish_dir / "dashboard.html"

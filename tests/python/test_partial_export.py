@@ -66,7 +66,7 @@ def olist(tmp_path_factory: pytest.TempPathFactory) -> Published:
 
 
 def _summary(pub: Published) -> list[str]:
-    from crm_warehouse.runlog import summary_lines
+    from crm_warehouse.serve.runlog import summary_lines
 
     return summary_lines(pub.report.to_dict())
 
@@ -221,7 +221,8 @@ def test_olist_present_kpis_are_numbers_absent_ones_null(olist: Published) -> No
 
 
 def test_presence_reads_the_published_file(olist: Published) -> None:
-    from crm_warehouse.dashboard import KPIS, absence, entity_presence
+    from crm_warehouse.serve.dashboard import absence, entity_presence
+    from crm_warehouse.serve.dashboard_specs import KPIS
 
     con = duckdb.connect(str(olist.marts_file), read_only=True)
     try:

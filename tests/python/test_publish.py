@@ -15,12 +15,12 @@ import duckdb
 import pytest
 
 from crm_warehouse.lock import PUBLISH_LOCK
-from crm_warehouse.publish import (
+from crm_warehouse.serve.publish import (
     MARTS_FILE,
-    PUBLISHED_SCHEMAS,
     PublishError,
     is_withheld,
     publish,
+    published_schemas,
 )
 from crm_warehouse.settings import Settings, project_root
 
@@ -275,7 +275,9 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
     monkeypatch.setitem(sys.modules, "crm_warehouse.load", fake_load)
     monkeypatch.setattr("crm_warehouse.build.dbt_build", _FakeDbt(dbt_success))
     monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
-    monkeypatch.setattr("crm_warehouse.publish.publish_docs", lambda settings: settings.publish_dir)
+    monkeypatch.setattr(
+        "crm_warehouse.serve.publish.publish_docs", lambda settings: settings.publish_dir
+    )
     monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
 
 
@@ -334,7 +336,7 @@ def test_refresh_publishes_every_mart_without_pii(demo_warehouse: Any) -> None:
             "select schema_name, table_name from duckdb_tables() union all "
             "select schema_name, view_name from duckdb_views() where not internal"
         ).fetchall()
-        if s in PUBLISHED_SCHEMAS
+        if s in published_schemas(settings.root)
     }
     con.close()
     assert any(m.startswith("core.") for m in marts), "no core mart was built"
@@ -412,7 +414,7 @@ def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> N
     and the dashboard's exposure only marts its charts read."""
     import yaml
 
-    from crm_warehouse.dashboard import CHARTS, KPIS
+    from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS
 
     root = project_root()
     data = yaml.safe_load((root / "models" / "exposures.yml").read_text())

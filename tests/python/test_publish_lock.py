@@ -20,7 +20,7 @@ from test_publish import assert_parquet_matches, make_fake_warehouse
 
 import crm_warehouse
 from crm_warehouse.lock import EXIT_LOCKED, read_holder, warehouse_lock, warehouse_lock_path
-from crm_warehouse.publish import MARTS_FILE, publish
+from crm_warehouse.serve.publish import MARTS_FILE, publish
 from crm_warehouse.settings import Settings, project_root
 
 #: Imports everything first, says "ready", waits for a line on stdin, then runs the CLI:

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 
 from crm_warehouse.pipeline import RunReport, StepRecord
-from crm_warehouse.runlog import read_runs, record_run, run_totals, summary_lines
+from crm_warehouse.serve.runlog import read_runs, record_run, run_totals, summary_lines
 
 
 def make_report(run_id: str = "abc123", fail_build: bool = False) -> RunReport:

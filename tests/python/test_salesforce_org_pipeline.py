@@ -258,7 +258,7 @@ def test_unmapped_stage_is_forecast_and_reported(marts: duckdb.DuckDBPyConnectio
     close = opps.loc[opps["StageName"] == CUSTOM_CLOSED_STAGE, "CloseDate"].item()
     assert state == (False, False, False, False, date.fromisoformat(close))
     # The build's warning names the value, not only "warned n".
-    from crm_warehouse.runlog import summary_lines
+    from crm_warehouse.serve.runlog import summary_lines
 
     lines = summary_lines(_REPORT[0].to_dict())
     named = f"opportunities.stage_name = '{CUSTOM_STAGE.lower()}'"

@@ -38,22 +38,18 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.settings import Settings, configure_duckdb
+from crm_warehouse.serve.runlog import SCHEMA as RUN_LOG_SCHEMA
+from crm_warehouse.serve.runlog import write_run_log
+from crm_warehouse.settings import Settings, configure_duckdb, mart_schemas
+from crm_warehouse.settings import sql_identifier as _q
 from crm_warehouse.settings import sql_literal as _lit
 
-#: Schemas copied to the BI file: the mart folders, and the run log.
-PUBLISHED_SCHEMAS: tuple[str, ...] = (
-    "core",
-    "sales",
-    "partners",
-    "marketing",
-    "customers",
-    "finance",
-    "service",
-    "activity",
-    "data_quality",
-    "ops",
-)
+
+def published_schemas(root: Path) -> tuple[str, ...]:
+    """Schemas copied to the BI file: the mart folders of the project at `root`
+    (its dbt_project.yml), and the run log's."""
+    return (*mart_schemas(root), RUN_LOG_SCHEMA)
+
 
 #: Schemas that never leave the warehouse. `reference` holds the seeds: raw-value
 #: mapping tables (raw stage name -> stage, raw lead source -> source...) that
@@ -131,20 +127,17 @@ class PublishResult:
         }
 
 
-def _q(identifier: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 def is_withheld(column: str, data_type: str) -> bool:
     """True for a text column named like personal data that is not hashed."""
     text = data_type.upper().startswith(_TEXT_TYPES)
     return text and bool(PII_COLUMN.search(column)) and not HASHED_COLUMN.search(column)
 
 
-def _source_tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[tuple[str, str, str]]:
-    """(schema, table, comment) of every table and view in the published schemas."""
-    wanted = ", ".join(_lit(s) for s in PUBLISHED_SCHEMAS)
+def _source_tables(
+    con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]
+) -> list[tuple[str, str, str]]:
+    """(schema, table, comment) of every table and view in `schemas`."""
+    wanted = ", ".join(_lit(s) for s in schemas)
     rows = con.execute(
         f"""
         select schema_name, table_name, coalesce(comment, '') from duckdb_tables()
@@ -276,27 +269,49 @@ def publish(
         return _publish(settings, run_report, progress)
 
 
+@dataclass(frozen=True)
+class _Files:
+    """Where one publish writes: the final names and its own temporary ones."""
+
+    out_dir: Path
+    token: str
+
+    @property
+    def final(self) -> Path:
+        return self.out_dir / MARTS_FILE
+
+    @property
+    def tmp(self) -> Path:
+        return self.out_dir / f".{MARTS_FILE}.tmp-{self.token}"
+
+    @property
+    def parquet_final(self) -> Path:
+        return self.out_dir / PARQUET_DIR
+
+    @property
+    def parquet_tmp(self) -> Path:
+        return self.out_dir / f".{PARQUET_DIR}.tmp-{self.token}"
+
+    def discard(self) -> None:
+        """Remove this publish's new file and Parquet folder (the previous ones stay)."""
+        _remove_db(self.tmp)
+        _remove(self.parquet_tmp)
+
+
 def _publish(
     settings: Settings,
     run_report: Any | None,
     progress: Progress | None,
 ) -> PublishResult:
-    from crm_warehouse.runlog import write_run_log
-
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
     out_dir = settings.publish_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temps(out_dir)
-    final = out_dir / MARTS_FILE
-    token = _token()
-    tmp = out_dir / f".{MARTS_FILE}.tmp-{token}"
-    parquet_final = out_dir / PARQUET_DIR
-    parquet_tmp = out_dir / f".{PARQUET_DIR}.tmp-{token}"
+    files = _Files(out_dir, _token())
 
     seconds: dict[str, float] = {}
-    tables: list[PublishedTable] = []
     warnings: list[str] = []
     if stale:
         warnings.append(
@@ -305,90 +320,21 @@ def _publish(
     t0 = time.perf_counter()
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
-    configure_duckdb(con, out_dir / f".spill-{token}")
+    configure_duckdb(con, out_dir / f".spill-{files.token}")
     try:
         con.execute(f"attach {_lit(str(warehouse))} as wh (read_only)")
-        con.execute(f"attach {_lit(str(tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})")
-        sources = _source_tables(con, "wh")
-        if not [s for s in sources if s[0] != "ops"]:
-            warnings.append(
-                f"the warehouse {warehouse} has no table in the mart schemas "
-                f"({', '.join(PUBLISHED_SCHEMAS[:-1])}): published without marts"
-            )
-        wh_columns = _all_columns(con, "wh")
-        withheld: dict[str, list[str]] = {}
-        # One transaction for the whole copy: the many catalog writes (tables,
-        # comments) are written to the new file once, not statement by statement.
-        con.execute("begin transaction")
-        for i, (schema, table, comment) in enumerate(sources, start=1):
-            if progress:
-                progress("publish", i - 1, len(sources))
-            cols = wh_columns.get((schema, table), [])
-            kept = [(n, t, c) for n, t, c in cols if not is_withheld(n, t)]
-            withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
-            if not kept:
-                continue
-            con.execute(f"create schema if not exists pub.{_q(schema)}")
-            target = f"pub.{_q(schema)}.{_q(table)}"
-            select = ", ".join(_q(n) for n, _, _ in kept)
-            con.execute(
-                f"create table {target} as select {select} from wh.{_q(schema)}.{_q(table)}"
-            )
-            if comment:
-                con.execute(f"comment on table {target} is {_lit(comment)}")
-            for name, _, col_comment in kept:
-                if col_comment:
-                    con.execute(f"comment on column {target}.{_q(name)} is {_lit(col_comment)}")
-        con.execute("commit")
-        if run_report is not None:
-            write_run_log(con, "pub", run_report)
-        pub_columns = _all_columns(con, "pub")
-        for schema, table, _ in _source_tables(con, "pub"):
-            relation = f"pub.{_q(schema)}.{_q(table)}"
-            tables.append(
-                PublishedTable(
-                    schema=schema,
-                    table=table,
-                    rows=_count(con, relation),
-                    columns=[n for n, _, _ in pub_columns.get((schema, table), [])],
-                    parquet=f"{PARQUET_DIR}/{schema}/{table}.parquet",
-                    withheld_columns=withheld.get(f"{schema}.{table}", []),
-                )
-            )
+        con.execute(
+            f"attach {_lit(str(files.tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})"
+        )
+        tables, pub_columns = _copy_marts(con, settings, run_report, progress, warnings)
         seconds["copy"] = time.perf_counter() - t0
 
         t1 = time.perf_counter()
-        leaks: list[str] = []
-        for t in tables:
-            text_cols = [
-                n
-                for n, typ, _ in pub_columns.get((t.schema, t.table), [])
-                if typ.upper().startswith(_TEXT_TYPES) or typ.upper().endswith("[]")
-            ]
-            leaks += [
-                f"{t.name}.{c}"
-                for c in _emails_found(con, f"pub.{_q(t.schema)}.{_q(t.table)}", text_cols)
-            ]
-        if leaks:
-            raise PublishError(
-                "email addresses found in "
-                + ", ".join(leaks)
-                + ": drop or hash those columns in the marts (personal data is never published)"
-            )
+        _refuse_emails(con, tables, pub_columns)
         seconds["pii_scan"] = time.perf_counter() - t1
 
         t2 = time.perf_counter()
-        parquet_tmp.mkdir(parents=True)
-        for t in tables:
-            path = parquet_tmp / t.schema / f"{t.table}.parquet"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            con.execute(
-                f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
-                "(format parquet, compression zstd)"
-            )
-            got = _count(con, f"read_parquet({_lit(str(path))})")
-            if got != t.rows:
-                raise PublishError(f"{path} has {got} rows, {t.name} has {t.rows}")
+        _export_parquet(con, tables, files.parquet_tmp)
         seconds["parquet"] = time.perf_counter() - t2
 
         t3 = time.perf_counter()
@@ -397,61 +343,181 @@ def _publish(
         con.execute("detach wh")
     except PublishError:
         con.close()
-        _remove_db(tmp)
-        _remove(parquet_tmp)
+        files.discard()
         raise
     except duckdb.Error as exc:
         con.close()
-        _remove_db(tmp)
-        _remove(parquet_tmp)
+        files.discard()
         raise PublishError(
-            f"{type(exc).__name__}: {exc} (the previous {final.name} is untouched)"
+            f"{type(exc).__name__}: {exc} (the previous {files.final.name} is untouched)"
         ) from exc
     finally:
         con.close()
 
-    if Path(f"{tmp}.wal").exists():
-        _remove_db(tmp)
-        _remove(parquet_tmp)
-        raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
-    _fsync(tmp)
-    try:
-        os.replace(tmp, final)
-    except OSError as exc:  # e.g. Windows, where a reader holding the file blocks it
-        _remove_db(tmp)
-        _remove(parquet_tmp)
-        raise PublishError(
-            f"cannot replace {final} ({exc}); close the tools that have it open "
-            "and publish again (the previous file is untouched)"
-        ) from exc
-    _fsync(out_dir)
-    old = out_dir / f".{PARQUET_DIR}.old-{token}"
-    if parquet_final.exists():
-        os.replace(parquet_final, old)
-    os.replace(parquet_tmp, parquet_final)
-    _remove(old)
+    _swap_in(files)
     seconds["swap"] = time.perf_counter() - t3
     seconds["total"] = time.perf_counter() - t0
 
     result = PublishResult(
-        marts_file=final,
-        parquet_dir=parquet_final,
+        marts_file=files.final,
+        parquet_dir=files.parquet_final,
         storage_version=STORAGE_VERSION,
         tables=tables,
         seconds=seconds,
         published_at=datetime.now(UTC),
         warnings=warnings,
     )
-    manifest = out_dir / MANIFEST_FILE
-    manifest_tmp = out_dir / f".{MANIFEST_FILE}.tmp-{token}"
+    _write_manifest(files, result, run_report)
+    if progress:
+        progress("publish", len(tables), len(tables))
+    return result
+
+
+Columns = dict[tuple[str, str], list[tuple[str, str, str]]]
+
+
+def _copy_marts(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    run_report: Any | None,
+    progress: Progress | None,
+    warnings: list[str],
+) -> tuple[list[PublishedTable], Columns]:
+    """Copy every table of the published schemas from `wh` into `pub`, without
+    the withheld columns, with their comments, and the run so far into the run
+    log. Returns the tables of `pub` and its columns."""
+    schemas = published_schemas(settings.root)
+    sources = _source_tables(con, "wh", schemas)
+    if not [s for s in sources if s[0] != RUN_LOG_SCHEMA]:
+        warnings.append(
+            f"the warehouse {settings.warehouse_path} has no table in the mart schemas "
+            f"({', '.join(schemas[:-1])}): published without marts"
+        )
+    wh_columns = _all_columns(con, "wh")
+    withheld: dict[str, list[str]] = {}
+    # One transaction for the whole copy: the many catalog writes (tables,
+    # comments) are written to the new file once, not statement by statement.
+    con.execute("begin transaction")
+    for i, (schema, table, comment) in enumerate(sources, start=1):
+        if progress:
+            progress("publish", i - 1, len(sources))
+        cols = wh_columns.get((schema, table), [])
+        withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
+        _copy_table(con, schema, table, comment, cols)
+    con.execute("commit")
+    if run_report is not None:
+        write_run_log(con, "pub", run_report)
+    pub_columns = _all_columns(con, "pub")
+    tables = [
+        PublishedTable(
+            schema=schema,
+            table=table,
+            rows=_count(con, f"pub.{_q(schema)}.{_q(table)}"),
+            columns=[n for n, _, _ in pub_columns.get((schema, table), [])],
+            parquet=f"{PARQUET_DIR}/{schema}/{table}.parquet",
+            withheld_columns=withheld.get(f"{schema}.{table}", []),
+        )
+        for schema, table, _ in _source_tables(con, "pub", schemas)
+    ]
+    return tables, pub_columns
+
+
+def _copy_table(
+    con: duckdb.DuckDBPyConnection,
+    schema: str,
+    table: str,
+    comment: str,
+    columns: list[tuple[str, str, str]],
+) -> None:
+    """`wh.<schema>.<table>` into `pub` without its withheld columns (nothing
+    when every column is withheld), with the table's and columns' comments."""
+    kept = [(n, t, c) for n, t, c in columns if not is_withheld(n, t)]
+    if not kept:
+        return
+    con.execute(f"create schema if not exists pub.{_q(schema)}")
+    target = f"pub.{_q(schema)}.{_q(table)}"
+    select = ", ".join(_q(n) for n, _, _ in kept)
+    con.execute(f"create table {target} as select {select} from wh.{_q(schema)}.{_q(table)}")
+    if comment:
+        con.execute(f"comment on table {target} is {_lit(comment)}")
+    for name, _, col_comment in kept:
+        if col_comment:
+            con.execute(f"comment on column {target}.{_q(name)} is {_lit(col_comment)}")
+
+
+def _refuse_emails(
+    con: duckdb.DuckDBPyConnection, tables: list[PublishedTable], columns: Columns
+) -> None:
+    """Raise PublishError when a text value of a published table holds an email address."""
+    leaks: list[str] = []
+    for t in tables:
+        text_cols = [
+            n
+            for n, typ, _ in columns.get((t.schema, t.table), [])
+            if typ.upper().startswith(_TEXT_TYPES) or typ.upper().endswith("[]")
+        ]
+        leaks += [
+            f"{t.name}.{c}"
+            for c in _emails_found(con, f"pub.{_q(t.schema)}.{_q(t.table)}", text_cols)
+        ]
+    if leaks:
+        raise PublishError(
+            "email addresses found in "
+            + ", ".join(leaks)
+            + ": drop or hash those columns in the marts (personal data is never published)"
+        )
+
+
+def _export_parquet(
+    con: duckdb.DuckDBPyConnection, tables: list[PublishedTable], folder: Path
+) -> None:
+    """One Parquet file per table of `pub` under `folder`, checked row for row."""
+    folder.mkdir(parents=True)
+    for t in tables:
+        path = folder / t.schema / f"{t.table}.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(
+            f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
+            "(format parquet, compression zstd)"
+        )
+        got = _count(con, f"read_parquet({_lit(str(path))})")
+        if got != t.rows:
+            raise PublishError(f"{path} has {got} rows, {t.name} has {t.rows}")
+
+
+def _swap_in(files: _Files) -> None:
+    """The new file and Parquet folder take the place of the previous ones: the
+    file fsynced and renamed in one `os.replace`, then the folder."""
+    tmp, final = files.tmp, files.final
+    if Path(f"{tmp}.wal").exists():
+        files.discard()
+        raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
+    _fsync(tmp)
+    try:
+        os.replace(tmp, final)
+    except OSError as exc:  # e.g. Windows, where a reader holding the file blocks it
+        files.discard()
+        raise PublishError(
+            f"cannot replace {final} ({exc}); close the tools that have it open "
+            "and publish again (the previous file is untouched)"
+        ) from exc
+    _fsync(files.out_dir)
+    old = files.out_dir / f".{PARQUET_DIR}.old-{files.token}"
+    if files.parquet_final.exists():
+        os.replace(files.parquet_final, old)
+    os.replace(files.parquet_tmp, files.parquet_final)
+    _remove(old)
+
+
+def _write_manifest(files: _Files, result: PublishResult, run_report: Any | None) -> None:
+    """`manifest.json`: what was published, with row counts (and the run's id)."""
+    manifest = files.out_dir / MANIFEST_FILE
+    manifest_tmp = files.out_dir / f".{MANIFEST_FILE}.tmp-{files.token}"
     data = result.to_dict()
     if run_report is not None:
         data["run_id"] = getattr(run_report, "run_id", None)
     manifest_tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
     os.replace(manifest_tmp, manifest)
-    if progress:
-        progress("publish", len(tables), len(tables))
-    return result
 
 
 DOCS_DIR = "docs"
@@ -469,12 +535,12 @@ def publish_docs(settings: Settings) -> Path:
 
 
 def _publish_docs(settings: Settings) -> Path:
-    from crm_warehouse.build import _target_path, run_dbt
+    from crm_warehouse.build import run_dbt, target_path
 
     # --no-compile: the build just compiled everything; compiling again for the
     # docs' "compiled code" tab costs more than the whole publish.
     result = run_dbt(settings, ["docs", "generate", "--static", "--no-compile"])
-    target = _target_path(settings)
+    target = target_path(settings)
     static = target / "static_index.html"
     if not result.success or not static.is_file():
         raise PublishError(
@@ -496,87 +562,3 @@ def _publish_docs(settings: Settings) -> Path:
     os.replace(tmp, final)
     _remove(old)
     return final / "index.html"
-
-
-_EXPOSURES_HEADER = """version: 2
-
-# Who consumes the marts. `dbt ls --select +exposure:kpi_dashboard` lists what
-# the dashboard needs; the dbt docs lineage graph shows both consumers.
-# Regenerate after adding a mart (every mart is published; the dashboard's list
-# comes from the chart specs in scripts/crm_warehouse/dashboard.py):
-#   .venv/bin/python -c "from crm_warehouse.publish import write_exposures; write_exposures()"
-
-exposures:
-"""
-
-_DASHBOARD_DESCRIPTION = """\
-      Static HTML page drawn at the end of every refresh (`crm-warehouse
-      refresh`, `crm-warehouse dashboard`) from the published marts file:
-      headline KPIs of the last full month, won revenue and average deal size
-      by month, open pipeline by stage, funnel by lead source, win rate by rep,
-      partner scorecard, customer retention, receivables aging and SLA
-      compliance. Charts whose marts are missing or empty show "no data".
-"""
-
-_BI_DESCRIPTION = """\
-      Marts-only DuckDB file for BI tools (Superset, Metabase, the DuckDB CLI,
-      Python), written in storage version v1.4.0 and swapped in atomically after
-      a green build, plus one Parquet file per mart under publish/parquet/.
-      Every table of the mart schemas is published; raw, staging, intermediate
-      and reference are not, and no personal data is (text columns named like an
-      email, phone or person's name are withheld unless hashed).
-"""
-
-
-def render_exposures(root: Path) -> str:
-    """models/exposures.yml for the marts that exist under `root`/models/marts."""
-    from crm_warehouse.dashboard import CHARTS, KPIS
-
-    models = sorted(
-        (root / "models" / "marts").rglob("*.sql"), key=lambda p: (p.parent.name, p.stem)
-    )
-    names = {p.stem for p in models}
-    charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS) for t in s.tables} & names)
-
-    def block(
-        name: str, label: str, kind: str, maturity: str, url: str, text: str, refs: list[str]
-    ) -> str:
-        lines = "\n".join(f"      - ref('{r}')" for r in refs)
-        return (
-            f"  - name: {name}\n    label: {label}\n    type: {kind}\n    maturity: {maturity}\n"
-            f"    url: {url}\n    description: >\n{text}    depends_on:\n{lines}\n"
-            "    owner:\n      name: CRM analytics\n"
-        )
-
-    return (
-        _EXPOSURES_HEADER
-        + block(
-            "kpi_dashboard",
-            "CRM KPI dashboard",
-            "dashboard",
-            "medium",
-            "publish/dashboard.html",
-            _DASHBOARD_DESCRIPTION,
-            charted,
-        )
-        + "\n"
-        + block(
-            "crm_marts_file",
-            "BI marts file (crm_marts.duckdb) and Parquet exports",
-            "application",
-            "high",
-            "publish/crm_marts.duckdb",
-            _BI_DESCRIPTION,
-            [p.stem for p in models],
-        )
-    )
-
-
-def write_exposures(root: Path | None = None) -> Path:
-    """Rewrite models/exposures.yml from the marts on disk and the dashboard specs."""
-    from crm_warehouse.settings import project_root
-
-    root = root or project_root()
-    path = root / "models" / "exposures.yml"
-    path.write_text(render_exposures(root))
-    return path
