@@ -65,7 +65,7 @@ import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml
 	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh
 
 bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
-	$(BIN)/crm-warehouse bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
+	$(BIN)/python -m crm_dev.bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
 
 PORTABILITY_STAMP := $(VENV)/.portability-stamp
 
@@ -74,7 +74,7 @@ $(PORTABILITY_STAMP): pyproject.toml $(STAMP)
 	@touch $(PORTABILITY_STAMP)
 
 test-portability: $(PORTABILITY_STAMP) ## Build on DuckDB, PostgreSQL and Spark from the same data and compare every mart (installs PostgreSQL/Java when missing)
-	$(BIN)/python -m crm_warehouse.portability $(if $(ENGINES),--engines $(ENGINES)) $(if $(SPARK_DATA_TESTS),--spark-data-tests $(SPARK_DATA_TESTS))
+	$(BIN)/python -m crm_dev.portability $(if $(ENGINES),--engines $(ENGINES)) $(if $(SPARK_DATA_TESTS),--spark-data-tests $(SPARK_DATA_TESTS))
 
 clean: ## Remove generated data, warehouse files and dbt output (keeps .venv)
 	rm -rf landing quarantine warehouse publish imports target logs

@@ -488,45 +488,6 @@ def runs(
     out.print(table)
 
 
-@app.command()
-def bench(
-    scale: Annotated[
-        list[float] | None,
-        typer.Option(help="Scale of the demo data; repeat for several (default: 1 and 10)."),
-    ] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the demo data.")] = 42,
-    workdir: Annotated[
-        Path,
-        typer.Option(help="Scratch folder: generated data (reused), warehouses, outputs."),
-    ] = Path("bench/work"),
-    output: Annotated[Path, typer.Option(help="Where the figures go (JSON).")] = Path(
-        "bench/results.json"
-    ),
-    pandas: Annotated[
-        bool, typer.Option(help="Also time the pandas peer and check it against the marts.")
-    ] = True,
-    keep: Annotated[
-        bool, typer.Option(help="Keep the benchmark's warehouses (for profiling).")
-    ] = False,
-) -> None:
-    """Benchmark the refresh against the floor (DuckDB alone), dbt against its own
-    SQL, incremental against full, and a pandas peer; print a table and write
-    the figures. See bench/README.md."""
-    from crm_warehouse.bench import format_table, run_bench
-
-    data = run_bench(
-        scale or [1.0, 10.0],
-        workdir=workdir,
-        output=output,
-        seed=seed,
-        pandas=pandas,
-        keep=keep,
-        log=lambda line: console.print(line, highlight=False, soft_wrap=True),
-    )
-    out.print(format_table(data), highlight=False)
-    out.print(f"Figures: {output}", highlight=False)
-
-
 def main() -> None:
     """Entry point of the `crm-warehouse` command."""
     disable_telemetry()

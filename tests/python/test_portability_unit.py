@@ -12,24 +12,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from crm_warehouse.portability import (
-    CheckReport,
+from crm_dev.portability.compare import (
     Mart,
     MartDiff,
     Table,
     canonical,
     column_kind,
     compare_tables,
-    format_report,
     marts_from_manifest,
-    merge_runs,
-    postgres_type,
-    sample_data_tests,
-    spark_profile_conf,
-    summarize_run_results,
     values_equal,
 )
+from crm_dev.portability.dbt_runs import merge_runs, sample_data_tests, summarize_run_results
+from crm_dev.portability.engines.postgres import postgres_type
+from crm_dev.portability.engines.spark import spark_profile_conf
+from crm_dev.portability.report import CheckReport, format_report
+
 from crm_warehouse.settings import project_root
 
 
@@ -235,7 +232,7 @@ def test_spark_samples_one_data_test_per_generic_test_preferring_marts(tmp_path:
 
 
 def test_two_invocations_merge_into_one_engine_result() -> None:
-    from crm_warehouse.portability import EngineRun
+    from crm_dev.portability.dbt_runs import EngineRun
 
     build = EngineRun("spark", 100.0, True, {"model:success": 3, "test:pass": 1})
     tests = EngineRun("spark", 10.0, False, {"test:pass": 2, "test:fail": 1}, ["fail: test.p.x: 1"])

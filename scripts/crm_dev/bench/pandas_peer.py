@@ -3,7 +3,7 @@ the landed files, as a user without this project would write them, applying
 the same cleaning rules the marts apply (latest version of each key, soft
 deletes dropped, malformed rows skipped, stage / source names mapped through
 the seeds, amounts converted at the rate of the day, duplicate form
-submissions merged).
+submissions merged). `python -m crm_dev.bench` times it and checks it.
 
 KPIs (one frame each):
 
@@ -114,7 +114,8 @@ def _month(ts: pd.Series) -> pd.Series:
 # --------------------------------------------------------------------------- KPIs
 
 
-def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
+def _opportunities(landing: Path, stages: pd.DataFrame) -> pd.DataFrame:
+    """The latest version of each well-formed deal, with its stage's flags."""
     cols = [
         "opportunity_id",
         "owner_rep_id",
@@ -135,17 +136,18 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
     bad |= malformed | (opps["amount"] < 0).fillna(False)
     opps = _latest(opps[~bad], "opportunity_id", "updated_at", "is_deleted")
 
-    stages = _seed(seeds, "stages")
-    stages["is_closed"] = stages["is_closed"].eq("true")
-    stages["is_won"] = stages["is_won"].eq("true")
     opps["raw_stage_name"] = _mapped(opps["stage_name"])
     opps = opps.merge(
         stages[["raw_stage_name", "is_closed", "is_won"]], on="raw_stage_name", how="left"
     )
     opps["is_closed"] = opps["is_closed"].astype("boolean").fillna(False).astype(bool)
     opps["is_won"] = opps["is_won"].astype("boolean").fillna(False).astype(bool)
+    return opps
 
-    # a closed deal without closed_at: its latest entry into a closed stage
+
+def _with_latest_closed_at(opps: pd.DataFrame, landing: Path, stages: pd.DataFrame) -> pd.DataFrame:
+    """`latest_closed_at` of each closed deal: its closed_at, else (a closed deal
+    without closed_at) its latest entry into a closed stage."""
     history = _read_table(
         landing,
         "opportunity_stage_history",
@@ -169,8 +171,12 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
         opps["closed_at"].notna(), opps["last_closed_entered_at"]
     )
     opps.loc[~opps["is_closed"], "latest_closed_at"] = pd.NaT
+    return opps
 
-    # amounts in the reporting currency at the rate of the close (open: creation) date
+
+def _in_reporting_currency(opps: pd.DataFrame, seeds: Path) -> pd.DataFrame:
+    """The deals with a conversion date, `amount_usd` at the rate of the close
+    (open: creation) date."""
     rates = _seed(seeds, "exchange_rates")
     rates["currency_code"] = rates["currency_code"].astype("string").str.strip().str.upper()
     rates["rate_date"] = pd.to_datetime(rates["rate_date"]).astype("datetime64[us]")
@@ -192,6 +198,16 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
         direction="backward",
     )
     converted["amount_usd"] = _round2(converted["amount"] * converted["rate"])
+    return converted
+
+
+def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
+    stages = _seed(seeds, "stages")
+    stages["is_closed"] = stages["is_closed"].eq("true")
+    stages["is_won"] = stages["is_won"].eq("true")
+    opps = _opportunities(landing, stages)
+    opps = _with_latest_closed_at(opps, landing, stages)
+    converted = _in_reporting_currency(opps, seeds)
 
     closed = converted[converted["is_closed"] & converted["latest_closed_at"].notna()].copy()
     closed["month_start_date"] = _month(closed["latest_closed_at"])

@@ -1,0 +1,77 @@
+"""`python -m crm_dev.bench`: benchmark the refresh against the floor (DuckDB
+alone), dbt against its own SQL, incremental against full, and a pandas peer;
+print a table and write the figures. See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m crm_dev.bench",
+        description=(
+            "Benchmark the refresh against the floor (DuckDB alone), dbt against its own"
+            " SQL, incremental against full, and a pandas peer; print a table and write"
+            " the figures. See bench/README.md."
+        ),
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        action="append",
+        help="scale of the demo data; repeat for several (default: 1 and 10)",
+    )
+    parser.add_argument("--seed", type=int, default=42, help="seed of the demo data (default 42)")
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path("bench/work"),
+        help="scratch folder: generated data (reused), warehouses, outputs (default bench/work)",
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=Path("bench/results.json"),
+        help="where the figures go, JSON (default bench/results.json)",
+    )
+    parser.add_argument(
+        "--pandas",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the pandas peer and check it against the marts (default: yes)",
+    )
+    parser.add_argument(
+        "--keep",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="keep the benchmark's warehouses, for profiling (default: no)",
+    )
+    args = parser.parse_args(argv)
+
+    from crm_dev.bench.report import format_table
+    from crm_dev.bench.runner import run_bench
+
+    data = run_bench(
+        args.scale or [1.0, 10.0],
+        workdir=args.workdir,
+        output=args.output,
+        seed=args.seed,
+        pandas=args.pandas,
+        keep=args.keep,
+        log=_log,
+    )
+    print(format_table(data))
+    print(f"Figures: {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
