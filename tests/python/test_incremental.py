@@ -16,8 +16,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from crm_dev.bench.runner import INCREMENTAL_BATCH, stage_landing
 
+from crm_dev.bench.runner import INCREMENTAL_BATCH, stage_landing
 from crm_warehouse.build import run_dbt
 from crm_warehouse.generate import generate
 from crm_warehouse.load import load_landing

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from crm_dev.portability.compare import (
     Mart,
     MartDiff,
@@ -26,7 +27,6 @@ from crm_dev.portability.dbt_runs import merge_runs, sample_data_tests, summariz
 from crm_dev.portability.engines.postgres import postgres_type
 from crm_dev.portability.engines.spark import spark_profile_conf
 from crm_dev.portability.report import CheckReport, format_report
-
 from crm_warehouse.settings import project_root
 
 
