@@ -3,16 +3,16 @@
     which the rep was employed, plus any other day the rep logged a sales
     call; up to the as-of date. The daily target spreads the month's calls
     target evenly over the month's weekdays (none on weekends). -#}
-with activities as (
-    select * from {{ ref('fct_activities') }}
+with sales_calls as (
+    select * from {{ ref('int_activity_sales_calls_daily') }}
 ),
 
 reps as (
     select * from {{ ref('dim_reps') }}
 ),
 
-targets as (
-    select * from {{ ref('stg_crm__targets') }}
+call_targets as (
+    select * from {{ ref('int_rep_call_targets_monthly') }}
 ),
 
 employed_days as (
@@ -21,44 +21,6 @@ employed_days as (
 
 days as (
     select * from {{ ref('int_days') }}
-),
-
-month_weekdays as (
-    select * from {{ ref('int_month_weekdays_counted') }}
-),
-
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
-sales_calls as (
-    select
-        activities.rep_id,
-        activities.activity_date as date_day,
-        count(*) as calls,
-        sum(case when activities.is_connected then 1 else 0 end) as connected_calls,
-        sum(case when activities.outcome = 'no_answer' then 1 else 0 end) as no_answer_calls,
-        sum(case when activities.outcome = 'voicemail' then 1 else 0 end) as voicemail_calls,
-        sum(coalesce(activities.talk_seconds, 0)) as talk_seconds
-    from activities
-    cross join as_of
-    where
-        activities.is_sales_call
-        and activities.rep_id is not null
-        and activities.activity_date <= as_of.as_of_date
-    group by activities.rep_id, activities.activity_date
-),
-
-call_targets as (
-    select
-        rep_id,
-        target_month as month_start_date,
-        sum(target_value) as calls_target
-    from targets
-    where
-        target_level = 'rep'
-        and metric = 'calls'
-    group by rep_id, target_month
 ),
 
 calling_reps as (
@@ -97,7 +59,7 @@ joined as (
         {{ coalesce_if_present('activities', 'sales_calls.voicemail_calls') }} as voicemail_calls,
         {{ coalesce_if_present('activities', 'sales_calls.talk_seconds') }} as talk_seconds,
         case when days.is_weekday then call_targets.calls_target end as calls_target,
-        month_weekdays.weekdays_in_month
+        call_targets.weekdays_in_month
     from rep_days
     inner join days
         on rep_days.date_day = days.date_day
@@ -115,8 +77,6 @@ joined as (
         on
             rep_days.rep_id = call_targets.rep_id
             and days.month_start_date = call_targets.month_start_date
-    left join month_weekdays
-        on days.month_start_date = month_weekdays.month_start_date
 ),
 
 final as (

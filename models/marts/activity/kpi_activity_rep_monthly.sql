@@ -2,109 +2,24 @@
     with talk time, and A2 first-ever contacts with prospects: one row per rep
     and month of the spine in which the rep was employed at least one day, or
     logged a sales call or a new contact. Up to the as-of date. -#}
-with activities as (
-    select * from {{ ref('fct_activities') }}
+with rep_months as (
+    select * from {{ ref('int_activity_rep_months') }}
 ),
 
 reps as (
     select * from {{ ref('dim_reps') }}
 ),
 
-targets as (
-    select * from {{ ref('stg_crm__targets') }}
-),
-
-employed_days as (
-    select * from {{ ref('int_rep_days_employed') }}
-),
-
-first_contacts as (
-    select * from {{ ref('int_accounts_first_contacted') }}
-),
-
-months as (
-    select * from {{ ref('int_months') }}
-),
-
-month_weekdays as (
-    select * from {{ ref('int_month_weekdays_counted') }}
-),
-
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
-employment as (
-    select
-        rep_id,
-        month_start_date,
-        count(*) as days_employed,
-        sum(case when is_weekday then 1 else 0 end) as weekdays_employed
-    from employed_days
-    group by rep_id, month_start_date
-),
-
 sales_calls as (
-    select
-        activities.rep_id,
-        cast({{ dbt.date_trunc('month', 'activities.activity_date') }} as date) as month_start_date,
-        count(*) as calls,
-        sum(case when activities.is_connected then 1 else 0 end) as connected_calls,
-        sum(case when activities.outcome = 'no_answer' then 1 else 0 end) as no_answer_calls,
-        sum(case when activities.outcome = 'voicemail' then 1 else 0 end) as voicemail_calls,
-        sum(coalesce(activities.talk_seconds, 0)) as talk_seconds,
-        sum(case when activities.is_connected then coalesce(activities.talk_seconds, 0) else 0 end)
-            as connected_talk_seconds
-    from activities
-    cross join as_of
-    where
-        activities.is_sales_call
-        and activities.rep_id is not null
-        and activities.activity_date <= as_of.as_of_date
-    group by activities.rep_id, {{ dbt.date_trunc('month', 'activities.activity_date') }}
+    select * from {{ ref('int_activity_sales_calls_monthly') }}
 ),
 
 new_contacts as (
-    select
-        first_contacts.first_activity_rep_id as rep_id,
-        first_contacts.first_activity_month_start_date as month_start_date,
-        count(*) as new_contacts
-    from first_contacts
-    cross join as_of
-    where
-        first_contacts.is_prospect_at_first_activity
-        and first_contacts.first_activity_rep_id is not null
-        and first_contacts.first_activity_date <= as_of.as_of_date
-    group by first_contacts.first_activity_rep_id, first_contacts.first_activity_month_start_date
+    select * from {{ ref('int_activity_new_contacts_monthly') }}
 ),
 
 call_targets as (
-    select
-        rep_id,
-        target_month as month_start_date,
-        sum(target_value) as calls_target
-    from targets
-    where
-        target_level = 'rep'
-        and metric = 'calls'
-    group by rep_id, target_month
-),
-
-rep_months as (
-    select
-        rep_id,
-        month_start_date
-    from employment
-    union
-    select
-        rep_id,
-        month_start_date
-    from sales_calls
-    union
-    select
-        rep_id,
-        month_start_date
-    from new_contacts
+    select * from {{ ref('int_rep_call_targets_monthly') }}
 ),
 
 joined as (
@@ -114,9 +29,9 @@ joined as (
         reps.team_id,
         coalesce(reps.team_name, 'unknown') as team_name,
         reps.role,
-        coalesce(employment.days_employed, 0) as days_employed,
-        coalesce(employment.weekdays_employed, 0) as weekdays_employed,
-        month_weekdays.weekdays_in_month,
+        rep_months.days_employed,
+        rep_months.weekdays_employed,
+        call_targets.weekdays_in_month,
         {{ coalesce_if_present('activities', 'sales_calls.calls') }} as calls,
         {{ coalesce_if_present('activities', 'sales_calls.connected_calls') }} as connected_calls,
         {{ coalesce_if_present('activities', 'sales_calls.no_answer_calls') }} as no_answer_calls,
@@ -126,16 +41,8 @@ joined as (
         call_targets.calls_target,
         {{ coalesce_if_present('activities', 'new_contacts.new_contacts') }} as new_contacts
     from rep_months
-    inner join months
-        on rep_months.month_start_date = months.month_start_date
     left join reps
         on rep_months.rep_id = reps.rep_id
-    left join employment
-        on
-            rep_months.rep_id = employment.rep_id
-            and rep_months.month_start_date = employment.month_start_date
-    left join month_weekdays
-        on rep_months.month_start_date = month_weekdays.month_start_date
     left join sales_calls
         on
             rep_months.rep_id = sales_calls.rep_id

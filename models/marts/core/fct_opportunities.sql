@@ -6,48 +6,20 @@ reps as (
     select * from {{ ref('stg_crm__reps') }}
 ),
 
-accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
-),
-
 products as (
     select * from {{ ref('stg_crm__products') }}
 ),
 
 lead_submissions as (
-    select * from {{ ref('int_lead_submissions_resolved') }}
+    select * from {{ ref('int_lead_submissions_attributed') }}
 ),
 
-leads as (
-    select * from {{ ref('int_leads_deduplicated') }}
-),
-
-account_records as (
-    select * from {{ ref('int_account_records_matched') }}
+accounts as (
+    select * from {{ ref('int_accounts_first_leads_and_wins') }}
 ),
 
 stage_intervals as (
     select * from {{ ref('int_opportunity_stage_intervals') }}
-),
-
--- the account's first won deal, for new vs existing (S11)
-account_first_wins as (
-    select
-        account_id,
-        min(closed_at) as first_won_at
-    from opportunities
-    where is_won and account_id is not null
-    group by account_id
-),
-
--- the account's first lead, for lead-to-close days (S6)
-account_first_leads as (
-    select
-        account_id,
-        min(record_at) as first_lead_created_at
-    from account_records
-    where record_type = 'lead' and account_id is not null
-    group by account_id
 ),
 
 stage_history as (
@@ -67,11 +39,11 @@ joined as (
         accounts.region as account_region,
         products.product_family,
         coalesce(lead_submissions.resolved_lead_id, opportunities.lead_id) as resolved_lead_id,
-        leads.lead_source,
-        leads.channel_group,
-        leads.created_at as lead_created_at,
-        account_first_wins.first_won_at as account_first_won_at,
-        account_first_leads.first_lead_created_at as account_first_lead_created_at,
+        lead_submissions.lead_source,
+        lead_submissions.channel_group,
+        lead_submissions.lead_created_at,
+        accounts.first_won_at as account_first_won_at,
+        accounts.first_lead_created_at as account_first_lead_created_at,
         stage_history.stage_change_count,
         stage_history.has_reopening,
         -- a closed deal without closed_at takes its latest entry into a closed stage;
@@ -90,12 +62,6 @@ joined as (
         on opportunities.product_id = products.product_id
     left join lead_submissions
         on opportunities.lead_id = lead_submissions.lead_id
-    left join leads
-        on lead_submissions.resolved_lead_id = leads.lead_id
-    left join account_first_wins
-        on opportunities.account_id = account_first_wins.account_id
-    left join account_first_leads
-        on opportunities.account_id = account_first_leads.account_id
     left join stage_history
         on opportunities.opportunity_id = stage_history.opportunity_id
 ),

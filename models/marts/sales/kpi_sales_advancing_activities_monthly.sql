@@ -3,7 +3,7 @@
     opportunity that were followed by a stage advance of that opportunity within
     7 days (an advance: into a later open stage or closed_won). -#}
 with activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('fct_activities') }}
 ),
 
 stage_changes as (
@@ -32,10 +32,9 @@ opportunity_activities as (
         cast({{ dbt.date_trunc('month', 'completed_at') }} as date) as month_start_date
     from activities
     where
-        purpose = 'sales'
+        is_done
+        and purpose = 'sales'
         and opportunity_id is not null
-        and completed_at is not null
-        and coalesce(outcome, 'none') != 'cancelled'
 ),
 
 -- the moment of each advance: when the next (later) stage was entered

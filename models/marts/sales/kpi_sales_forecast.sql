@@ -10,10 +10,6 @@ with opportunities as (
     select * from {{ ref('fct_opportunities') }}
 ),
 
-stage_changes as (
-    select * from {{ ref('fct_opportunity_stage_changes') }}
-),
-
 opportunity_dimensions as (
     select * from {{ ref('int_sales_opportunity_dimensions_unpivoted') }}
 ),
@@ -22,72 +18,12 @@ members as (
     select * from {{ ref('int_sales_dimension_members') }}
 ),
 
-stages as (
-    select * from {{ ref('stg_reference__stages') }}
+stage_probabilities as (
+    select * from {{ ref('int_sales_stage_win_probabilities') }}
 ),
 
 as_of as (
     select * from {{ ref('int_as_of_date') }}
-),
-
--- one row per open canonical stage, with the probability of the seed row named
--- after it (raw names of one stage may carry their CRM's own probabilities)
-open_stages as (
-    select
-        stage_name,
-        stage_order,
-        default_probability as stage_probability
-    from stages
-    where not is_closed and raw_stage_name = stage_name
-),
-
--- deals closed in the 12 months up to the as-of date, with the furthest open stage they reached
-recently_closed as (
-    select
-        opportunities.opportunity_id,
-        opportunities.is_won
-    from opportunities
-    cross join as_of
-    where
-        opportunities.is_closed
-        and opportunities.closed_date > cast({{ dbt.dateadd('month', -12, 'as_of.as_of_date') }} as date)
-        and opportunities.closed_date <= as_of.as_of_date
-),
-
-furthest_open_stage as (
-    select
-        opportunity_id,
-        max(stage_order) as max_open_stage_order
-    from stage_changes
-    where not is_closed
-    group by opportunity_id
-),
-
--- a deal reached a stage when it entered it or a later open stage (a skipped
--- stage counts as passed), or when it was won
-reached as (
-    select
-        open_stages.stage_name,
-        recently_closed.opportunity_id,
-        recently_closed.is_won
-    from recently_closed
-    left join furthest_open_stage
-        on recently_closed.opportunity_id = furthest_open_stage.opportunity_id
-    inner join open_stages
-        on
-            recently_closed.is_won
-            or furthest_open_stage.max_open_stage_order >= open_stages.stage_order
-),
-
-empirical as (
-    select
-        open_stages.stage_name,
-        count(reached.opportunity_id) as reached_count,
-        count(case when reached.is_won then 1 end) as reached_won_count
-    from open_stages
-    left join reached
-        on open_stages.stage_name = reached.stage_name
-    group by open_stages.stage_name
 ),
 
 open_deals as (
@@ -140,7 +76,7 @@ forecast_stages as (
         stage_name,
         stage_order,
         stage_probability
-    from open_stages
+    from stage_probabilities
     union all
     select distinct
         'unmapped' as stage_name,
@@ -179,9 +115,10 @@ joined as (
                     then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunity_count') }}
             end as decimal(18, 2)
         ) as weighted_amount,
-        empirical.reached_count as empirical_sample_count,
-        empirical.reached_won_count as empirical_won_count,
-        {{ safe_divide('empirical.reached_won_count', 'empirical.reached_count') }} as empirical_win_probability
+        stage_probabilities.reached_count as empirical_sample_count,
+        stage_probabilities.reached_won_count as empirical_won_count,
+        {{ safe_divide('stage_probabilities.reached_won_count', 'stage_probabilities.reached_count') }}
+            as empirical_win_probability
     from spine
     left join open_by_member
         on
@@ -189,8 +126,8 @@ joined as (
             and spine.dimension_name = open_by_member.dimension_name
             and spine.dimension_value = open_by_member.dimension_value
             and spine.stage_name = open_by_member.stage_name
-    left join empirical
-        on spine.stage_name = empirical.stage_name
+    left join stage_probabilities
+        on spine.stage_name = stage_probabilities.stage_name
 ),
 
 final as (

@@ -13,7 +13,7 @@ leads as (
 ),
 
 activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('fct_activities') }}
 ),
 
 reps as (
@@ -39,11 +39,7 @@ done_calls as (
     from activities
     left join reps
         on activities.rep_id = reps.rep_id
-    where
-        activities.activity_type = 'call'
-        and activities.purpose = 'sales'
-        and activities.completed_at is not null
-        and coalesce(activities.outcome, 'none') != 'cancelled'
+    where activities.is_sales_call
 ),
 
 new_leads as (

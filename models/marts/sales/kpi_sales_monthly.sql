@@ -1,179 +1,24 @@
 {#- Sales KPIs (S1-S9, S11, S15, S17) per month and dimension member, long
     format: one row per month of the spine x (dimension_name, dimension_value),
     'all' included, zeros for months without activity. -#}
-with opportunities as (
-    select * from {{ ref('fct_opportunities') }}
-),
-
-opportunity_dimensions as (
-    select * from {{ ref('int_sales_opportunity_dimensions_unpivoted') }}
-),
-
-members as (
-    select * from {{ ref('int_sales_dimension_members') }}
-),
-
-snapshots as (
-    select * from {{ ref('int_open_opportunities_snapshotted') }}
-),
-
-leads as (
-    select * from {{ ref('fct_leads') }}
-),
-
-activities as (
-    select * from {{ ref('stg_crm__activities') }}
-),
-
-months as (
-    select * from {{ ref('int_months') }}
-),
-
--- done sales calls linked to an opportunity (S17)
-opportunity_calls as (
-    select
-        opportunity_id,
-        count(*) as call_count
-    from activities
-    where
-        activity_type = 'call'
-        and purpose = 'sales'
-        and opportunity_id is not null
-        and completed_at is not null
-        and coalesce(outcome, 'none') != 'cancelled'
-    group by opportunity_id
-),
-
-opportunities_by_member as (
-    select
-        opportunity_dimensions.dimension_name,
-        opportunity_dimensions.dimension_value,
-        opportunities.*,
-        coalesce(opportunity_calls.call_count, 0) as call_count
-    from opportunities
-    inner join opportunity_dimensions
-        on opportunities.opportunity_id = opportunity_dimensions.opportunity_id
-    left join opportunity_calls
-        on opportunities.opportunity_id = opportunity_calls.opportunity_id
+with spine as (
+    select * from {{ ref('int_sales_member_months') }}
 ),
 
 closed_by_month as (
-    select
-        closed_month_start_date as month_start_date,
-        dimension_name,
-        dimension_value,
-        count(case when is_won then 1 end) as won_count,
-        count(case when is_won and amount is not null then 1 end) as won_with_amount_count,
-        sum(case when is_won then amount end) as won_revenue,
-        count(case when is_lost then 1 end) as lost_count,
-        count(case when is_lost and amount is not null then 1 end) as lost_with_amount_count,
-        sum(case when is_lost then amount end) as lost_amount,
-        -- exact mean, rounded half away from zero (avg() is a double: 90.945 became 90.94)
-        {{ safe_divide(
-            'sum(case when is_won then sales_cycle_days end)',
-            'count(case when is_won then sales_cycle_days end)',
-            'decimal(18,2)'
-        ) }} as sales_cycle_days_mean,
-        {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
-        {{ safe_divide(
-            'sum(case when is_won then lead_to_close_days end)',
-            'count(case when is_won then lead_to_close_days end)',
-            'decimal(18,2)'
-        ) }} as lead_to_close_days_mean,
-        {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
-        count(case when is_won and customer_type = 'new' then 1 end) as new_customer_won_count,
-        sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
-        count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_won_count,
-        sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
-        cast(sum(call_count) as bigint) as closed_opportunity_call_count
-    from opportunities_by_member
-    where is_closed and closed_month_start_date is not null
-    group by closed_month_start_date, dimension_name, dimension_value
+    select * from {{ ref('int_sales_closed_monthly') }}
 ),
 
 created_by_month as (
-    select
-        created_month_start_date as month_start_date,
-        dimension_name,
-        dimension_value,
-        count(*) as opportunities_created_count,
-        count(amount) as opportunities_created_with_amount_count,
-        sum(amount) as opportunities_created_amount,
-        count(case when customer_type = 'new' then 1 end) as new_customer_created_count,
-        sum(case when customer_type = 'new' then amount end) as new_customer_created_amount,
-        count(case when customer_type = 'existing' then 1 end) as existing_customer_created_count,
-        sum(case when customer_type = 'existing' then amount end) as existing_customer_created_amount
-    from opportunities_by_member
-    group by created_month_start_date, dimension_name, dimension_value
+    select * from {{ ref('int_sales_created_monthly') }}
 ),
 
 pipeline_by_month as (
-    select
-        snapshots.month_start_date,
-        opportunity_dimensions.dimension_name,
-        opportunity_dimensions.dimension_value,
-        count(*) as open_pipeline_count,
-        count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_unweighted_count,
-        count(snapshots.amount) as open_pipeline_with_amount_count,
-        sum(snapshots.amount) as open_pipeline_amount,
-        sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
-        {{ safe_divide(
-            'sum(snapshots.days_open)',
-            'count(snapshots.days_open)',
-            'decimal(18,2)'
-        ) }} as average_days_open
-    from snapshots
-    inner join opportunity_dimensions
-        on snapshots.opportunity_id = opportunity_dimensions.opportunity_id
-    group by snapshots.month_start_date, opportunity_dimensions.dimension_name, opportunity_dimensions.dimension_value
-),
-
--- close rate (S5) is lead-based: defined for 'all', lead_source and channel_group
-leads_by_member as (
-    select
-        created_month_start_date,
-        'all' as dimension_name,
-        'all' as dimension_value,
-        is_won
-    from leads
-    union all
-    select
-        created_month_start_date,
-        'lead_source' as dimension_name,
-        lead_source as dimension_value,
-        is_won
-    from leads
-    union all
-    select
-        created_month_start_date,
-        'channel_group' as dimension_name,
-        channel_group as dimension_value,
-        is_won
-    from leads
+    select * from {{ ref('int_sales_open_pipeline_monthly') }}
 ),
 
 leads_by_month as (
-    select
-        created_month_start_date as month_start_date,
-        dimension_name,
-        dimension_value,
-        count(*) as leads_created_count,
-        count(case when is_won then 1 end) as leads_won_count
-    from leads_by_member
-    group by created_month_start_date, dimension_name, dimension_value
-),
-
-spine as (
-    select
-        months.month_start_date,
-        months.month_end_date,
-        months.balance_date,
-        months.is_as_of_month,
-        members.dimension_name,
-        members.dimension_value,
-        members.dimension_label
-    from months
-    cross join members
+    select * from {{ ref('int_sales_leads_monthly') }}
 ),
 
 joined as (

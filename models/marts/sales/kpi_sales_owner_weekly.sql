@@ -7,7 +7,7 @@ with opportunities as (
 ),
 
 activities as (
-    select * from {{ ref('stg_crm__activities') }}
+    select * from {{ ref('fct_activities') }}
 ),
 
 reps as (
@@ -38,7 +38,7 @@ sales_activities as (
         activity_type,
         completed_at,
         scheduled_at,
-        outcome
+        is_done
     from activities
     where
         purpose = 'sales'
@@ -77,7 +77,7 @@ events as (
         activity_type || '_done' as event_type,
         cast(null as decimal(18, 2)) as amount
     from sales_activities
-    where completed_at is not null
+    where is_done
     union all
     select
         rep_id,
