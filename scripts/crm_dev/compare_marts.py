@@ -13,7 +13,9 @@ compared with its old self:
     columns: {sales.kpi_sales_monthly: {leads_created_count: leads_created}}
 
 (`columns` is keyed by the table's new name.) The run log (`ops`) is skipped:
-it records when each run happened. Exit 0 when every table matches, else 1.
+it records when each run happened; so are columns that hold the load time
+(`loaded_at`, `--ignore-column` names others), which differ between two
+loads of the same files. Exit 0 when every table matches, else 1.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ import yaml
 from crm_warehouse.settings import sql_identifier, sql_literal
 
 SKIPPED_SCHEMAS = ("ops",)
+#: Columns holding when the loader ran, not what it loaded.
+LOAD_TIME_COLUMNS = ("loaded_at",)
 
 
 @dataclass
@@ -56,8 +60,14 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, table: str) -> list[s
     return [r[0] for r in rows]
 
 
-def compare(before: Path, after: Path, renames: dict | None = None) -> list[TableDiff]:
-    """One TableDiff per table of either file."""
+def compare(
+    before: Path,
+    after: Path,
+    renames: dict | None = None,
+    ignored: tuple[str, ...] = LOAD_TIME_COLUMNS,
+) -> list[TableDiff]:
+    """One TableDiff per table of either file; columns named in `ignored` are
+    left out of the row comparison."""
     renames = renames or {}
     table_renames: dict[str, str] = renames.get("tables") or {}
     column_renames: dict[str, dict[str, str]] = renames.get("columns") or {}
@@ -72,14 +82,16 @@ def compare(before: Path, after: Path, renames: dict | None = None) -> list[Tabl
             diffs.append(TableDiff(old, "missing", f"no table {new} after"))
             continue
         new_tables.discard(new)
-        diffs.append(_compare_table(con, old, new, column_renames.get(new) or {}))
+        diffs.append(_compare_table(con, old, new, column_renames.get(new) or {}, ignored))
     diffs.extend(TableDiff(t, "added", "not in the first file") for t in sorted(new_tables))
     return diffs
 
 
-def _compare_table(con, old: str, new: str, renamed: dict[str, str]) -> TableDiff:
-    old_cols = _columns(con, "b", old)
-    new_cols = _columns(con, "a", new)
+def _compare_table(
+    con, old: str, new: str, renamed: dict[str, str], ignored: tuple[str, ...]
+) -> TableDiff:
+    old_cols = [c for c in _columns(con, "b", old) if renamed.get(c, c) not in ignored]
+    new_cols = [c for c in _columns(con, "a", new) if c not in ignored]
     expected = [renamed.get(c, c) for c in old_cols]
     if sorted(expected) != sorted(new_cols):
         gone = sorted(set(expected) - set(new_cols))
@@ -109,9 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("before", type=Path)
     parser.add_argument("after", type=Path)
     parser.add_argument("--renames", type=Path, help="YAML of renamed tables and columns")
+    parser.add_argument(
+        "--ignore-column",
+        action="append",
+        default=list(LOAD_TIME_COLUMNS),
+        help="a column left out of the comparison (default: loaded_at)",
+    )
     args = parser.parse_args(argv)
     renames = yaml.safe_load(args.renames.read_text()) if args.renames else {}
-    diffs = compare(args.before, args.after, renames)
+    diffs = compare(args.before, args.after, renames, tuple(args.ignore_column))
     for diff in diffs:
         print(f"{diff.status:8} {diff.table}: {diff.detail}")
     bad = [d for d in diffs if d.status != "same"]

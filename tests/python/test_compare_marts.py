@@ -60,3 +60,16 @@ def test_renames_are_followed_and_undeclared_ones_reported(tmp_path):
         "columns",
         "missing ['leads_count'], unexpected ['leads']",
     )
+
+
+def test_the_load_time_is_left_out(tmp_path):
+    before = _marts(
+        tmp_path / "b.duckdb",
+        "create table sales.fct_x as select 1 as a, timestamp '2026-12-04 10:00' as loaded_at",
+    )
+    after = _marts(
+        tmp_path / "a.duckdb",
+        "create table sales.fct_x as select 1 as a, timestamp '2026-12-05 09:00' as loaded_at",
+    )
+    assert compare(before, after)[0].status == "same"
+    assert compare(before, after, ignored=())[0].status == "rows"
