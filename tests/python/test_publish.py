@@ -428,6 +428,16 @@ def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> N
         return {m.group(1) for m in found if m}
 
     assert refs("crm_marts_file") <= marts
+    assert not {m for m in refs("crm_marts_file") if m.startswith("int_")}
     charted = {t.split(".")[1] for spec in (*CHARTS, *KPIS) for t in spec.tables}
     assert refs("kpi_dashboard") <= charted & marts
     assert {"kpi_sales_monthly", "dim_dates"} <= refs("kpi_dashboard")
+
+
+def test_exposures_file_is_what_the_code_writes() -> None:
+    """models/exposures.yml is generated (serve.exposures): a mart added or
+    renamed without regenerating it fails here, not silently in the lineage."""
+    from crm_warehouse.serve.exposures import render_exposures
+
+    root = project_root()
+    assert (root / "models" / "exposures.yml").read_text() == render_exposures(root)

@@ -44,9 +44,12 @@ _BI_DESCRIPTION = """\
 
 
 def render_exposures(root: Path) -> str:
-    """models/exposures.yml for the marts that exist under `root`/models/marts."""
+    """models/exposures.yml for the marts that exist under `root`/models/marts
+    (the intermediates beside them, in marts/<area>/intermediate/, are never
+    published)."""
     models = sorted(
-        (root / "models" / "marts").rglob("*.sql"), key=lambda p: (p.parent.name, p.stem)
+        (p for p in (root / "models" / "marts").rglob("*.sql") if p.parent.name != "intermediate"),
+        key=lambda p: (p.parent.name, p.stem),
     )
     names = {p.stem for p in models}
     charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS) for t in s.tables} & names)
