@@ -60,7 +60,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
     rows a CSV reader cannot parse are skipped."""
     import duckdb
 
-    from crm_warehouse.load import csv_header, describe, discover
+    from crm_warehouse.ingest.load import csv_header, describe, discover
     from crm_warehouse.settings import configure_duckdb, sql_literal
 
     landing = Path(args["landing"])
@@ -107,7 +107,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _step_load(args: dict[str, Any]) -> dict[str, Any]:
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     settings = _settings(Path(args["home"]), Path(args["landing"]))
     clock = _Clock()

@@ -10,7 +10,7 @@ For every file under landing_dir/<table>/ (sorted by path):
    path> with a .reason.txt and nothing of it is loaded.
 3. Rows: DuckDB streams the file as text in chunks of CHUNK_ROWS rows, with
    typed (try_cast) and numeric companion columns; Great Expectations validates
-   each chunk with the suite derived from the contract (crm_warehouse.validate);
+   each chunk with the suite derived from the contract (crm_warehouse.ingest.validate);
    rows that fail a rule, or that pass the type regex but still do not cast
    (2024-02-30), are quarantined (raw._quarantine and
    quarantine_dir/<table>/<file name>.rejected.csv, formula-like cells
@@ -55,10 +55,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_warehouse.contract import LOADER_COLUMNS, Column, Contract, Table, load_contract
-from crm_warehouse.settings import DateWindow, Settings, configure_duckdb
-from crm_warehouse.settings import sql_literal as _lit
-from crm_warehouse.validate import (
+from crm_warehouse.ingest.contract import LOADER_COLUMNS, Column, Contract, Table, load_contract
+from crm_warehouse.ingest.validate import (
     RULE_KINDS,
     TableValidator,
     derive_rules,
@@ -68,6 +66,8 @@ from crm_warehouse.validate import (
     logical_type,
     new_context,
 )
+from crm_warehouse.settings import DateWindow, Settings, configure_duckdb
+from crm_warehouse.settings import sql_literal as _lit
 
 logger = logging.getLogger(__name__)
 
