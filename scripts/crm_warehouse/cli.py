@@ -108,7 +108,7 @@ def contract(
     ] = False,
 ) -> None:
     """Show the raw contract: the tables and columns a CRM export must provide."""
-    from crm_warehouse.contract import contract_markdown, load_contract
+    from crm_warehouse.ingest.contract import contract_markdown, load_contract
 
     c = load_contract()
     if markdown:
@@ -179,7 +179,7 @@ def load(
     loaded (same content hash) is skipped. Exits 3 when files were rejected or
     rows quarantined (0 with --allow-rejects).
     """
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead

@@ -33,7 +33,6 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from crm_warehouse.contract import load_contract
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import batch_name, render, render_empty
 from crm_warehouse.demo.sim.records import TableModel
@@ -42,6 +41,7 @@ from crm_warehouse.demo.sim.story import simulate
 from crm_warehouse.demo.sim.world import Sim
 from crm_warehouse.demo.stats import Stats
 from crm_warehouse.demo.text import keys
+from crm_warehouse.ingest.contract import load_contract
 from crm_warehouse.settings import project_root
 
 REPORT_NAME = "_generation_report.json"

@@ -131,7 +131,7 @@ def _refresh(
     dbt_args: list[str] | None,
 ) -> RunReport:
     from crm_warehouse.build import dbt_build
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     report = RunReport(run_id=uuid.uuid4().hex[:12], started_at=datetime.now(UTC))
     try:

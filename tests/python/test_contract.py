@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from crm_warehouse.contract import (
+from crm_warehouse.ingest.contract import (
     CONTRACT_RELPATH,
     LOADER_COLUMNS,
     contract_markdown,

@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from crm_warehouse.contract import load_contract
+from crm_warehouse.ingest.contract import load_contract
 from crm_warehouse.settings import project_root
 
 MACRO_FILE = Path("macros/data_quality/contract_metadata.sql")

@@ -18,12 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_warehouse.contract import Table, load_contract
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import decimal_text, timestamp_text
 from crm_warehouse.demo.sim import registry
 from crm_warehouse.demo.timeline import T0, T1
 from crm_warehouse.generate import REPORT_NAME, generate
+from crm_warehouse.ingest.contract import Table, load_contract
 from crm_warehouse.settings import project_root
 
 SCALE = 0.02

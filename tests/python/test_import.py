@@ -264,7 +264,7 @@ def test_x_education(imported) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_imported_files_load_without_quarantine(imported, name: str) -> None:
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     imp = imported(name)
     settings = import_settings(imp.workdir)

@@ -20,7 +20,7 @@ import pytest
 from crm_dev.bench.runner import INCREMENTAL_BATCH, stage_landing
 from crm_warehouse.build import run_dbt
 from crm_warehouse.generate import generate
-from crm_warehouse.load import load_landing
+from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
 
 #: Small but with every table filled and a last batch in every event table.

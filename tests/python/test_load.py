@@ -22,9 +22,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import crm_warehouse.load as load_mod
-from crm_warehouse.contract import LOADER_COLUMNS, load_contract
-from crm_warehouse.load import LoadSummary, ensure_raw_schema, load_landing
+import crm_warehouse.ingest.load as load_mod
+from crm_warehouse.ingest.contract import LOADER_COLUMNS, load_contract
+from crm_warehouse.ingest.ledger import ensure_raw_schema
+from crm_warehouse.ingest.load import load_landing
+from crm_warehouse.ingest.results import LoadSummary
 from crm_warehouse.settings import Settings
 
 HEADER = [

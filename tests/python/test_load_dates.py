@@ -14,7 +14,7 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
-from crm_warehouse.load import load_landing
+from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import (
     DEFAULT_DATE_WINDOW_START,
     DEFAULT_DATE_WINDOW_YEARS_AHEAD,

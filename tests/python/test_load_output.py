@@ -15,7 +15,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from crm_warehouse.load import load_landing
+from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
 
 HEADER = [

@@ -15,9 +15,9 @@ import pytest
 from test_load import HEADER, by_path, csv_text, good_row, land
 from typer.testing import CliRunner
 
-import crm_warehouse.load as load_mod
+import crm_warehouse.ingest.load as load_mod
 from crm_warehouse import cli
-from crm_warehouse.load import load_landing
+from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
 
 

@@ -841,7 +841,7 @@ seed_rows:
 
 
 def test_seed_rows_are_parsed_written_and_known_to_the_check(tmp_path: Path) -> None:
-    from crm_warehouse.load import discover
+    from crm_warehouse.ingest.files import discover
 
     mapping = parse_mapping(SEED_ROWS + SF_MAPPING, tmp_path / "m.yml")
     assert mapping.seed_rows == {

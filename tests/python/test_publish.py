@@ -270,9 +270,9 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
         def to_dict(self) -> dict[str, Any]:
             return {"totals": {"rows_loaded": 70, "rows_quarantined": 3}, "files": []}
 
-    fake_load = types.ModuleType("crm_warehouse.load")
+    fake_load = types.ModuleType("crm_warehouse.ingest.load")
     fake_load.load_landing = lambda settings, progress=None: _Summary()  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "crm_warehouse.load", fake_load)
+    monkeypatch.setitem(sys.modules, "crm_warehouse.ingest.load", fake_load)
     monkeypatch.setattr("crm_warehouse.build.dbt_build", _FakeDbt(dbt_success))
     monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
     monkeypatch.setattr(

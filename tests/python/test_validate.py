@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crm_warehouse.contract import CONTRACT_RELPATH, load_contract, parse_contract
-from crm_warehouse.settings import project_root
-from crm_warehouse.validate import (
+from crm_warehouse.ingest.contract import CONTRACT_RELPATH, load_contract, parse_contract
+from crm_warehouse.ingest.validate import (
     TYPE_REGEX,
     TableValidator,
     build_suite,
@@ -22,6 +21,7 @@ from crm_warehouse.validate import (
     logical_type,
     numeric_column,
 )
+from crm_warehouse.settings import project_root
 
 
 def _expectations(table_name: str, contract=None) -> set[tuple[str, str]]:

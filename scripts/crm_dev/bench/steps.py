@@ -60,7 +60,8 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
     rows a CSV reader cannot parse are skipped."""
     import duckdb
 
-    from crm_warehouse.load import csv_header, describe, discover
+    from crm_warehouse.ingest.files import discover
+    from crm_warehouse.ingest.inspection import csv_header, describe_columns
     from crm_warehouse.settings import configure_duckdb, sql_literal
 
     landing = Path(args["landing"])
@@ -82,7 +83,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
                     f" quote = '\"', escape = '\"', ignore_errors = true, columns = {columns})"
                 )
             elif path.suffix == ".jsonl":
-                names = describe(con, f"read_json({lit}, format = 'newline_delimited')")
+                names = describe_columns(con, f"read_json({lit}, format = 'newline_delimited')")
                 columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
                 source = (
                     f"read_json({lit}, format = 'newline_delimited', ignore_errors = true,"
@@ -107,7 +108,7 @@ def _step_read(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _step_load(args: dict[str, Any]) -> dict[str, Any]:
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     settings = _settings(Path(args["home"]), Path(args["landing"]))
     clock = _Clock()

@@ -194,7 +194,7 @@ def run_check(
     DuckDB and PostgreSQL build in child processes while Spark builds in this
     one (its session, started here, holds the raw copy and the metastore)."""
     from crm_warehouse.generate import generate
-    from crm_warehouse.load import load_landing
+    from crm_warehouse.ingest.load import load_landing
 
     settings = _settings(work_dir)
     check = _Check(

@@ -21,11 +21,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from crm_warehouse.contract import Column, Table
 from crm_warehouse.demo import config
 from crm_warehouse.demo.sim.records import TableModel
 from crm_warehouse.demo.text import concat, pick, where
 from crm_warehouse.demo.timeline import BATCH_EDGES, NA, T0, T1, batch_of
+from crm_warehouse.ingest.contract import Column, Table
 
 NB = len(config.BATCHES)
 MALFORMED_KINDS = ("unparseable_date", "negative_amount", "missing_key")

@@ -15,9 +15,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crm_warehouse.contract import Table
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import MALFORMED_KINDS, Rendered
+from crm_warehouse.ingest.contract import Table
 from crm_warehouse.settings import sql_identifier
 
 

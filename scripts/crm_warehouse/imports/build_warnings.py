@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import yaml
 
-from crm_warehouse.contract import Contract, Table
 from crm_warehouse.imports.seeds import seed_info
 from crm_warehouse.imports.spec import Mapping
+from crm_warehouse.ingest.contract import Contract, Table
 from crm_warehouse.settings import project_root, sql_identifier, sql_literal
 
 #: How many example values a warning quotes.

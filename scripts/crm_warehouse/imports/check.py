@@ -19,7 +19,6 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.contract import Contract, Table
 from crm_warehouse.imports.format_check import check_format, check_number
 from crm_warehouse.imports.part_sql import (
     PartPlan,
@@ -40,6 +39,7 @@ from crm_warehouse.imports.spec import (
     PartSpec,
     did_you_mean,
 )
+from crm_warehouse.ingest.contract import Contract, Table
 from crm_warehouse.settings import sql_identifier
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from crm_warehouse.contract import Column, Table
 from crm_warehouse.imports.options import OptionParser
 from crm_warehouse.imports.spec import (
     BOOL_WORDS,
@@ -24,6 +23,7 @@ from crm_warehouse.imports.spec import (
     close_matches,
     did_you_mean,
 )
+from crm_warehouse.ingest.contract import Column, Table
 
 
 class ColumnParser(OptionParser):

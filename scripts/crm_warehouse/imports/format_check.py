@@ -12,7 +12,6 @@ import re
 
 import duckdb
 
-from crm_warehouse.contract import Column
 from crm_warehouse.imports.part_sql import (
     date_formats,
     format_key,
@@ -29,6 +28,7 @@ from crm_warehouse.imports.spec import (
     NumberFormat,
     PartSpec,
 )
+from crm_warehouse.ingest.contract import Column
 from crm_warehouse.settings import sql_literal
 
 #: How many non-null values of a date or timestamp column are test-parsed before the import.

@@ -41,7 +41,6 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.contract import Contract, Table, load_contract
 from crm_warehouse.imports.build_warnings import contract_warnings, cross_warnings
 from crm_warehouse.imports.check import part_text_relation, plan_parts
 from crm_warehouse.imports.mapping import load_mapping_partial
@@ -50,6 +49,7 @@ from crm_warehouse.imports.run import keep_first_part, run_part
 from crm_warehouse.imports.seeds import write_seed_rows
 from crm_warehouse.imports.sources import connect
 from crm_warehouse.imports.spec import Mapping, MappingError
+from crm_warehouse.ingest.contract import Contract, Table, load_contract
 from crm_warehouse.settings import Settings, project_root, sql_identifier, sql_literal
 
 Progress = Callable[[str, int, int], None]

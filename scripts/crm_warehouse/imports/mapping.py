@@ -29,7 +29,6 @@ from typing import Any
 
 import yaml
 
-from crm_warehouse.contract import Contract, Table, load_contract
 from crm_warehouse.imports.columns import ColumnParser
 from crm_warehouse.imports.seeds import SeedRowsParser
 from crm_warehouse.imports.spec import (
@@ -45,6 +44,7 @@ from crm_warehouse.imports.spec import (
     PartSpec,
     did_you_mean,
 )
+from crm_warehouse.ingest.contract import Contract, Table, load_contract
 
 
 class MappingParser(ColumnParser, SeedRowsParser):

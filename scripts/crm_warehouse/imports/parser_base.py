@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from crm_warehouse.contract import Contract
 from crm_warehouse.imports.sandbox import path_problem, sql_expression_problem
 from crm_warehouse.imports.spec import Issue, did_you_mean
+from crm_warehouse.ingest.contract import Contract
 
 _NULL_WORDS = {"~", "null", "Null", "NULL", ""}
 _STRPTIME_DIRECTIVES = set("aAbBcdfgGHIjmMpSuUVwWxXyYzZ%-")

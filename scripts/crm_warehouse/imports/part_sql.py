@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import duckdb
 
-from crm_warehouse.contract import Column, Table
 from crm_warehouse.imports.sources import Source
 from crm_warehouse.imports.spec import TYPED_REF_RE, ColumnSpec, NumberFormat, PartSpec
+from crm_warehouse.ingest.contract import Column, Table
 from crm_warehouse.settings import sql_identifier, sql_literal
 
 _TS_FMT = "%Y-%m-%d %H:%M:%S"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import duckdb
 
-from crm_warehouse.contract import Table
 from crm_warehouse.imports.build_warnings import EXAMPLES
 from crm_warehouse.imports.part_sql import (
     PartPlan,
@@ -24,6 +23,7 @@ from crm_warehouse.imports.part_sql import (
     typed_sql,
 )
 from crm_warehouse.imports.spec import PartSpec
+from crm_warehouse.ingest.contract import Table
 from crm_warehouse.settings import sql_identifier
 
 

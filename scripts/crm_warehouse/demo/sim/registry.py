@@ -4,7 +4,7 @@ A builder turns the simulated company into the `TableModel` of one contract
 table. Each domain module registers its builders with `@builds("<table>")`
 when imported (crm_warehouse.demo.sim.story imports them all), so `BUILDERS`
 maps every contract table the demo can fill to its builder. The contract
-(crm_warehouse.contract) says which tables to write; a contract table without a
+(crm_warehouse.ingest.contract) says which tables to write; a contract table without a
 builder is written empty (crm_warehouse.generate warns about it).
 """
 

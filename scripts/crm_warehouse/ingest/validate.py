@@ -1,7 +1,7 @@
 """Great Expectations suites derived from the raw contract.
 
 Every rule here is computed from a contract `Table` (models/staging/crm/
-_crm__sources.yml through crm_warehouse.contract); nothing is listed a second
+_crm__sources.yml through crm_warehouse.ingest.contract); nothing is listed a second
 time. One suite per table:
 
 =================  ==========================================  ====================
@@ -31,7 +31,6 @@ them through pyarrow's RE2 engine (vectorised) instead of Python's `re`.
 
 from __future__ import annotations
 
-import os
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -40,7 +39,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crm_warehouse.contract import Column, Table
+from crm_warehouse.ingest.contract import Column, Table
+from crm_warehouse.settings import disable_telemetry
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -225,7 +225,7 @@ def build_suite(table: Table, name: str | None = None) -> ExpectationSuite:
 
 def _gx() -> Any:
     """Import great_expectations with its analytics off (set before the import)."""
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
+    disable_telemetry()
     main = sys.modules.get("__main__")
     if (
         main is not None

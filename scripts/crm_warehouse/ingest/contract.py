@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from crm_warehouse.settings import project_root
+from crm_warehouse.settings import project_root, sql_identifier
 
 CONTRACT_RELPATH = Path("models/staging/crm/_crm__sources.yml")
 
@@ -90,10 +90,10 @@ class Table:
 
     def create_table_sql(self, schema: str = "raw") -> str:
         """DDL of raw.<table>: the contract columns, then the loader's own."""
-        cols = [f'"{c.name}" {c.duckdb_type}' for c in self.columns]
-        cols += [f'"{n}" {t}' for n, t in LOADER_COLUMNS.items()]
+        cols = [f"{sql_identifier(c.name)} {c.duckdb_type}" for c in self.columns]
+        cols += [f"{sql_identifier(n)} {t}" for n, t in LOADER_COLUMNS.items()]
         return (
-            f'create table if not exists {schema}."{self.name}" (\n    '
+            f"create table if not exists {schema}.{sql_identifier(self.name)} (\n    "
             + ",\n    ".join(cols)
             + "\n)"
         )

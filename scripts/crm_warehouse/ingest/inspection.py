@@ -1,0 +1,193 @@
+"""A landed file's structure: its encoding, its header (CSV) or field names
+(JSON lines, Parquet), and how its columns map onto the contract table
+(`inspect_file` -> Layout). A file that cannot load whole raises
+FileRejected with what was wrong and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from crm_warehouse.ingest.contract import Table
+from crm_warehouse.ingest.results import FileRejected
+from crm_warehouse.settings import sql_identifier, sql_literal
+
+#: Bytes read up front to check the encoding and parse the header.
+_PREFIX_BYTES = 1 << 16
+
+
+@dataclass
+class Layout:
+    """How to read one file: its columns and the DuckDB source expression."""
+
+    file_columns: list[str]
+    source_sql: str
+    text_sql: list[str]
+    #: contract column -> index in file_columns
+    contract_index: dict[str, int]
+    extras: list[str]
+    missing_optional: list[str]
+
+
+def first_error_line(exc: BaseException) -> str:
+    """The first line of a DuckDB error (with the line or character it names),
+    without the error class."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    text = lines[0] if lines else type(exc).__name__
+    for ln in lines[1:3]:
+        if ln.startswith(("Original Line", "Expected Number", "Invalid unicode")):
+            text += "; " + ln
+    return re.sub(r"^[A-Za-z ]*Error: ", "", text)
+
+
+def read_error_reason(exc: BaseException) -> str:
+    """Why a file DuckDB failed to read is rejected, as one sentence."""
+    text = str(exc)
+    if "unicode" in text.lower() or "utf-8" in text.lower():
+        return f"the file is not UTF-8 encoded ({first_error_line(exc)}); re-export it as UTF-8"
+    return f"unreadable file: {first_error_line(exc)}"
+
+
+def _check_utf8(prefix: bytes, at_eof: bool) -> None:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(prefix, final=at_eof)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            f"the file is not UTF-8 encoded (invalid byte 0x{prefix[exc.start]:02x} at byte "
+            f"{exc.start}); re-export it as UTF-8"
+        ) from exc
+
+
+def _read_prefix(path: Path) -> tuple[bytes, bool]:
+    with path.open("rb") as fh:
+        prefix = fh.read(_PREFIX_BYTES)
+        at_eof = fh.read(1) == b""
+    if not prefix.strip():
+        raise FileRejected("the file is empty")
+    _check_utf8(prefix, at_eof)
+    return prefix, at_eof
+
+
+def csv_header(path: Path) -> tuple[list[str], str]:
+    """The column names of a CSV file's first line and its delimiter (the most
+    frequent of , ; tab |); FileRejected when the file is empty, not UTF-8 or
+    has no header line."""
+    prefix, _ = _read_prefix(path)
+    text = prefix.decode("utf-8", errors="ignore").removeprefix("\ufeff")
+    line = text.splitlines()[0] if text.splitlines() else ""
+    if not line.strip():
+        raise FileRejected("no header row: the first line is empty")
+    counts = {d: line.count(d) for d in (",", ";", "\t", "|")}
+    delim = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    names = next(csv.reader([line], delimiter=delim))
+    return [n.strip() for n in names], delim
+
+
+def describe_columns(reader: duckdb.DuckDBPyConnection, source_sql: str) -> list[str]:
+    """The column names DuckDB reads from `source_sql` (a read_json or
+    read_parquet call); FileRejected when it cannot read them."""
+    try:
+        rows = reader.sql(f"describe select * from {source_sql}").fetchall()
+    except duckdb.Error as exc:
+        raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
+    return [r[0] for r in rows]
+
+
+def _source(
+    reader: duckdb.DuckDBPyConnection, path: Path, fmt: str
+) -> tuple[list[str], str, list[str]]:
+    """A file's column names, the DuckDB expression reading it with every
+    column as text, and each column's text expression."""
+    lit = sql_literal(str(path))
+    if fmt == "csv":
+        names, delim = csv_header(path)
+        names = [n or f"column{i + 1}" for i, n in enumerate(names)]
+        columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        source_sql = (
+            f"read_csv({lit}, auto_detect = false, header = true, delim = {sql_literal(delim)},"
+            f" quote = '\"', escape = '\"', strict_mode = true, null_padding = false,"
+            f" encoding = 'utf-8', columns = {columns})"
+        )
+        text_sql = [sql_identifier(n) for n in names]
+    elif fmt == "jsonl":
+        _read_prefix(path)
+        names = describe_columns(reader, f"read_json({lit}, format = 'newline_delimited')")
+        columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        source_sql = f"read_json({lit}, format = 'newline_delimited', columns = {columns})"
+        text_sql = [sql_identifier(n) for n in names]
+    else:
+        source_sql = f"read_parquet({lit})"
+        names = describe_columns(reader, source_sql)
+        text_sql = [f"cast({sql_identifier(n)} as varchar)" for n in names]
+    return names, source_sql, text_sql
+
+
+def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
+    shown = ", ".join(names[:8]) + (", ..." if len(names) > 8 else "")
+    if fmt == "jsonl":
+        hint = "each line must be a JSON object keyed by the contract's column names"
+        what = "keys"
+    elif fmt == "csv":
+        hint = "the first line must be a header naming the contract's columns"
+        what = "header"
+    else:
+        hint = "name the Parquet columns as the contract does"
+        what = "columns"
+    return FileRejected(
+        f"no header: the file's {what} ({shown}) name none of the contract columns of "
+        f"table {table.name}; {hint}"
+    )
+
+
+def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table: Table) -> Layout:
+    """Read the structure of a file; raise FileRejected when it cannot load."""
+    names, source_sql, text_sql = _source(reader, path, fmt)
+    by_lower = {c.lower(): c for c in table.column_names}
+    contract_index: dict[str, int] = {}
+    extras: list[str] = []
+    for i, name in enumerate(names):
+        col = by_lower.get(name.strip().lower())
+        if col is None:
+            extras.append(name)
+        else:
+            contract_index[col] = i
+    if not contract_index:
+        raise _no_header(names, fmt, table)
+    _check_duplicates(names)
+    missing = [c for c in table.required_columns if c not in contract_index]
+    if missing:
+        plural = "s" if len(missing) > 1 else ""
+        raise FileRejected(
+            f"required column{plural} {', '.join(repr(m) for m in missing)} "
+            f"{'are' if plural else 'is'} missing; the contract of table {table.name} requires"
+            f" {', '.join(table.required_columns)}"
+        )
+    missing_optional = [c for c in table.column_names if c not in contract_index]
+    return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional)
+
+
+def _check_duplicates(names: list[str]) -> None:
+    seen: Counter[str] = Counter(n.strip().lower() for n in names)
+    dups = sorted(n for n, k in seen.items() if k > 1)
+    if dups:
+        raise FileRejected(f"the header names column(s) {', '.join(dups)} more than once")
+
+
+def layout_warnings(rel: str, layout: Layout, table: Table) -> list[str]:
+    """The summary's warnings about a file that loads: columns it has that the
+    contract does not."""
+    out = []
+    if layout.extras:
+        out.append(
+            f"{rel}: warning: column(s) {', '.join(layout.extras)} are not in the contract of"
+            f" table {table.name} and were ignored"
+        )
+    return out

@@ -1,0 +1,205 @@
+"""The loader's own tables in the raw schema and what it writes to them:
+raw._load_ledger (one row per file hash, which makes a re-run of the same
+file a no-op), raw._load_audit (every check's count per file) and the DDL of
+raw._quarantine (quarantine.py writes its rows); `ensure_raw_schema` creates
+them with the contract tables.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import duckdb
+
+from crm_warehouse.ingest.contract import LOADER_COLUMNS, Contract, load_contract
+from crm_warehouse.ingest.inspection import Layout
+from crm_warehouse.ingest.results import STATUS_LOADED, STATUS_REJECTED, FileLoad, FileState
+from crm_warehouse.settings import sql_identifier
+
+LEDGER_DDL = """
+create table if not exists raw._load_ledger (
+    file_hash varchar primary key,
+    source_file varchar not null,
+    table_name varchar,
+    batch_id varchar,
+    status varchar not null,
+    rows_landed bigint not null,
+    rows_loaded bigint not null,
+    rows_quarantined bigint not null,
+    started_at timestamp not null,
+    finished_at timestamp not null,
+    message varchar
+)"""
+
+QUARANTINE_DDL = """
+create table if not exists raw._quarantine (
+    batch_id varchar,
+    file_hash varchar,
+    source_file varchar,
+    table_name varchar,
+    source_row bigint,
+    column_name varchar,
+    rule varchar,
+    reason varchar,
+    raw_value varchar,
+    raw_record varchar,
+    quarantined_at timestamp
+)"""
+
+AUDIT_DDL = """
+create table if not exists raw._load_audit (
+    file_hash varchar,
+    batch_id varchar,
+    source_file varchar,
+    table_name varchar,
+    status varchar,
+    check_name varchar,
+    column_name varchar,
+    row_count bigint,
+    detail varchar,
+    logged_at timestamp
+)"""
+
+
+def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None = None) -> None:
+    """Create schema raw, every contract table (empty) and the loader's audit
+    tables; add contract columns that an older raw table lacks."""
+    contract = contract or load_contract()
+    con.execute(f"create schema if not exists {contract.schema}")
+    existing: dict[str, set[str]] = {}
+    for table_name, column_name in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = ?",
+        [contract.schema],
+    ).fetchall():
+        existing.setdefault(table_name, set()).add(column_name)
+    for table in contract.tables:
+        if table.name not in existing:
+            con.execute(table.create_table_sql(contract.schema))
+            continue
+        wanted = [(c.name, c.duckdb_type) for c in table.columns] + list(LOADER_COLUMNS.items())
+        for name, dtype in wanted:
+            if name not in existing[table.name]:
+                target = f"{contract.schema}.{sql_identifier(table.name)}"
+                con.execute(f"alter table {target} add column {sql_identifier(name)} {dtype}")
+    for ddl in (LEDGER_DDL, QUARANTINE_DDL, AUDIT_DDL):
+        con.execute(ddl)
+
+
+def utc_now() -> datetime:
+    """UTC now without tzinfo (raw timestamps are UTC)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def earlier_load(con: duckdb.DuckDBPyConnection, file_hash: str) -> tuple[Any, ...] | None:
+    """(source_file, status, finished_at, message) of the ledger row of a
+    file hash, or None when the content was never processed."""
+    prior = con.execute(
+        "select source_file, status, finished_at, message from raw._load_ledger"
+        " where file_hash = ?",
+        [file_hash],
+    ).fetchall()
+    return prior[0] if prior else None
+
+
+def record_file(
+    con: duckdb.DuckDBPyConnection,
+    result: FileLoad,
+    landed: int,
+    loaded: int,
+    quarantined: int,
+    started_at: datetime,
+    finished_at: datetime,
+    message: str | None,
+) -> None:
+    """The ledger row of a processed file (`message`: the reason it was rejected)."""
+    # the same bytes rejected at another place (folder, format) give way to this attempt
+    con.execute(
+        "delete from raw._load_ledger where file_hash = ? and status = ?",
+        [result.file_hash, STATUS_REJECTED],
+    )
+    con.execute(
+        "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.file_hash,
+            result.path,
+            result.table,
+            result.batch_id,
+            result.status if message is None else STATUS_REJECTED,
+            landed,
+            loaded,
+            quarantined,
+            started_at,
+            finished_at,
+            message,
+        ],
+    )
+
+
+def audit(
+    con: duckdb.DuckDBPyConnection,
+    result: FileLoad,
+    status: str,
+    check: str,
+    column: str | None,
+    count: int,
+    detail: str | None,
+) -> None:
+    """One raw._load_audit row: a check's count (and detail) for one file."""
+    con.execute(
+        "insert into raw._load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.file_hash,
+            result.batch_id,
+            result.path,
+            result.table,
+            status,
+            check,
+            column,
+            count,
+            detail,
+            utc_now(),
+        ],
+    )
+
+
+def audit_loaded(
+    con: duckdb.DuckDBPyConnection, result: FileLoad, layout: Layout, state: FileState
+) -> None:
+    """The audit rows of a loaded file: its row counts, the failures per rule
+    and column, the extra and the missing optional columns."""
+    audit(con, result, STATUS_LOADED, "rows_landed", None, state.rows_landed, None)
+    audit(con, result, STATUS_LOADED, "rows_loaded", None, state.rows_loaded, None)
+    audit(con, result, STATUS_LOADED, "rows_quarantined", None, state.rows_quarantined, None)
+    for (kind, column), count in sorted(state.rule_counts.items()):
+        audit(con, result, STATUS_LOADED, kind, column, count, None)
+    for extra in layout.extras:
+        audit(con, result, STATUS_LOADED, "extra_column", extra, 0, "ignored")
+    for missing in layout.missing_optional:
+        audit(con, result, STATUS_LOADED, "missing_optional_column", missing, 0, "null")
+
+
+def record_refusal(con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str) -> None:
+    """The audit row of a refused file, in its own transaction (no ledger
+    row: it is refused again on every run)."""
+    con.execute("begin transaction")
+    try:
+        audit(con, result, STATUS_REJECTED, "file_refused", None, 0, reason)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def record_rejection(
+    con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str, started_at: datetime
+) -> None:
+    """The ledger and audit rows of a rejected file, in one transaction."""
+    con.execute("begin transaction")
+    try:
+        record_file(con, result, 0, 0, 0, started_at, utc_now(), reason)
+        audit(con, result, STATUS_REJECTED, "file_rejected", None, 0, reason)
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise

@@ -1,0 +1,532 @@
+"""The validated loader: landing files -> DuckDB schema raw. This module is
+the orchestration (`load_landing` and the per-file flow); the steps live in
+files, inspection, stream, chunks, quarantine and ledger beside it.
+
+For every file under landing_dir/<table>/ (sorted by path):
+
+1. sha256 of the content; a hash already in raw._load_ledger is skipped.
+2. Structure: the folder must name a contract table, the extension must be
+   .csv, .parquet or .jsonl, the file must be readable UTF-8 with a header (or
+   JSON keys) naming every required contract column. A failure rejects the
+   whole file: it is copied to quarantine_dir/_rejected_files/<its landing
+   path> with a .reason.txt and nothing of it is loaded.
+3. Rows: DuckDB streams the file as text in chunks of CHUNK_ROWS rows, with
+   typed (try_cast) and numeric companion columns; Great Expectations validates
+   each chunk with the suite derived from the contract (crm_warehouse.ingest.validate);
+   rows that fail a rule, or that pass the type regex but still do not cast
+   (2024-02-30), are quarantined (raw._quarantine and
+   quarantine_dir/<table>/<file name>.rejected.csv, formula-like cells
+   quoted for spreadsheets). The rest is appended to
+   raw.<table> with _batch_id, _source_file, _source_row and _loaded_at.
+4. All writes of one file (rows, quarantine, ledger, audit) happen in ONE
+   transaction: a crash mid-file leaves nothing of it.
+
+Speed: DuckDB reads the next chunk and appends the previous one in helper
+threads while GX validates (PIPELINE); consecutive small files of one table are
+validated in one GX call (GX costs ~0.1 s a call whatever its size).
+
+rows_landed = rows_loaded + rows_quarantined holds for every file. See
+docs/loading.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing, suppress
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from crm_warehouse.ingest.chunks import (
+    SALT,
+    Flagged,
+    append_chunk,
+    check_chunk,
+    cross_chunk_duplicates,
+    gx_frame,
+    quarantine_chunk,
+    validate_frame,
+    validator_for,
+)
+from crm_warehouse.ingest.contract import Contract, Table, load_contract
+from crm_warehouse.ingest.files import (
+    batch_id_for,
+    discover,
+    file_change,
+    file_place,
+    file_sha256,
+    file_stat,
+    resolve_table,
+    symlink_refusal,
+)
+from crm_warehouse.ingest.inspection import (
+    Layout,
+    inspect_file,
+    layout_warnings,
+    read_error_reason,
+)
+from crm_warehouse.ingest.ledger import (
+    audit_loaded,
+    earlier_load,
+    ensure_raw_schema,
+    record_file,
+    record_refusal,
+    record_rejection,
+    utc_now,
+)
+from crm_warehouse.ingest.quarantine import set_aside_file, write_rejected_csv
+from crm_warehouse.ingest.results import (
+    STATUS_CHANGING,
+    STATUS_LOADED,
+    STATUS_REJECTED,
+    STATUS_SKIPPED,
+    FileLoad,
+    FileRejected,
+    FileState,
+    LoadSummary,
+)
+from crm_warehouse.ingest.stream import (
+    ReadError,
+    Writer,
+    append_query,
+    batches,
+    chain,
+    prefetched,
+    stream_query,
+)
+from crm_warehouse.ingest.validate import TableValidator
+from crm_warehouse.settings import Settings, configure_duckdb, sql_identifier, sql_literal
+
+logger = logging.getLogger(__name__)
+
+#: Rows per validated chunk: memory stays bounded whatever the file size.
+CHUNK_ROWS = 250_000
+#: Overlap DuckDB's reading and writing with GX's validation in two helper threads.
+PIPELINE = True
+
+#: The catalog name the loader gives the warehouse file. DuckDB names a file's
+#: catalog after its stem, so a warehouse called raw.duckdb made `raw.<table>`
+#: ambiguous (catalog or schema); attached under this name, any file name works.
+WAREHOUSE_CATALOG = "crm_warehouse"
+
+
+# --------------------------------------------------------------------------- one chunk
+
+
+def _process_chunk(
+    con: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    layout: Layout,
+    validator: TableValidator,
+    state: FileState,
+    insert_sql: str,
+    writer: Writer,
+) -> None:
+    """Validate one chunk of a streamed file with GX, then apply the result."""
+    with state.timed("validate"):
+        flagged = validate_frame(validator, gx_frame(batch, layout, validator))
+    _apply_chunk(con, batch, layout, flagged, state, insert_sql, writer)
+
+
+def _apply_chunk(
+    con: duckdb.DuckDBPyConnection,
+    batch: pa.Table,
+    layout: Layout,
+    flagged: Flagged,
+    state: FileState,
+    insert_sql: str,
+    writer: Writer,
+) -> None:
+    """Given GX's failures of one chunk: add the cast failures, quarantine the
+    failing rows and append the others (through the writer thread)."""
+    start = state.rows_landed
+    state.rows_landed += batch.num_rows
+    if batch.num_rows == 0:
+        return
+    flagged = check_chunk(batch, layout, flagged, state, start)
+    bad_positions = quarantine_chunk(con, batch, layout, flagged, state, start, writer)
+    append_chunk(con, batch, bad_positions, state, start, insert_sql, writer)
+
+
+def _abort(con: duckdb.DuckDBPyConnection, writer: Writer, tmp_target: Path) -> None:
+    """Undo a file: wait for the writer thread (its error is already being
+    handled), roll the transaction back, drop the unfinished quarantine CSV."""
+    with suppress(BaseException):
+        writer.close()
+    con.execute("rollback")
+    tmp_target.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------- driver
+
+
+@dataclass
+class _Opened:
+    """A file whose structure passed, with its first chunk read; `rest` is the
+    rest of a file longer than one chunk (None for a small file)."""
+
+    path: Path
+    result: FileLoad
+    layout: Layout
+    state: FileState
+    stream_sql: str
+    first: pa.Table
+    rest: Iterator[pa.Table] | None
+    #: (size, mtime_ns) before the hash: the file must not change until commit
+    stat: tuple[int, int] = (0, 0)
+
+
+_Load = Callable[[duckdb.DuckDBPyConnection, str, Writer], None]
+
+
+class _Loader:
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, contract: Contract):
+        self.con = con
+        self.reader = con.cursor()
+        catalog = con.execute("select current_database()").fetchone()
+        self.reader.execute(f"use {sql_identifier(str(catalog[0]))}")  # a cursor starts in its own
+        self.reader.execute("set TimeZone = 'UTC'")
+        # large_string buffers: pandas takes them without a copy
+        self.reader.execute("set arrow_large_buffer_size = true")
+        self.settings = settings
+        self.contract = contract
+        #: the sane window of dates and timestamps, fixed for the run
+        self.date_window = settings.date_window()
+        #: sha256 -> (result, place) of the files met in this run (not all committed yet)
+        self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
+        #: (skipped copy, first file) of this run: worded once the first is done
+        self._in_run_skips: list[tuple[FileLoad, FileLoad]] = []
+
+    def validator(self, table: Table) -> TableValidator:
+        return validator_for(table)
+
+    def close(self) -> None:
+        self.reader.close()
+
+    # -- driver
+    def run(
+        self, files: list[Path], progress: Callable[[str, int, int], None] | None
+    ) -> list[FileLoad]:
+        """Every file in order. Consecutive small files (one chunk each) of one
+        table are validated by GX together, up to CHUNK_ROWS rows, then each is
+        loaded in its own transaction; a bigger file streams chunk by chunk."""
+        results: list[FileLoad] = []
+        group: list[_Opened] = []
+
+        def flush() -> None:
+            results.extend(self._load_group(group))
+            group.clear()
+
+        for i, path in enumerate(files):
+            rel = path.relative_to(self.settings.landing_dir).as_posix()
+            if progress:
+                progress(rel, i, len(files))
+            opened = self._open(path, rel)
+            if isinstance(opened, FileLoad):
+                flush()
+                results.append(opened)
+            elif opened.rest is not None:
+                flush()
+                results.append(self._load_stream(opened))
+            else:
+                if group and (
+                    group[0].state.table.name != opened.state.table.name
+                    or sum(g.first.num_rows for g in group) + opened.first.num_rows > CHUNK_ROWS
+                ):
+                    flush()
+                group.append(opened)
+        flush()
+        self._word_in_run_skips()
+        return results
+
+    def _word_in_run_skips(self) -> None:
+        """The message of each file skipped as a copy of one met earlier in this run."""
+        for skipped, first in self._in_run_skips:
+            done = {
+                STATUS_LOADED: "loaded in this run",
+                STATUS_REJECTED: "rejected in this run",
+                STATUS_CHANGING: "which changed while it was loading; it loads on the next load",
+            }.get(first.status, f"{first.status} in this run")
+            skipped.messages.append(
+                f"{skipped.path}: skipped: the same content (sha256 {skipped.file_hash[:12]})"
+                f" as {first.path}, {done}"
+            )
+        self._in_run_skips.clear()
+
+    def _skipped(self, result: FileLoad, rel: str, place: tuple[str | None, str | None]) -> bool:
+        """Whether the file's content was met earlier in this run or an earlier
+        one (a rejection blocks the same bytes only at the same place: folder
+        and format); if so `result` says it is skipped."""
+        file_hash = result.file_hash
+        earlier = self._seen.get(file_hash)
+        if earlier is not None and (earlier[0].status != STATUS_REJECTED or earlier[1] == place):
+            result.status = STATUS_SKIPPED
+            self._in_run_skips.append((result, earlier[0]))  # worded once the first has loaded
+            return True
+        prior = earlier_load(self.con, file_hash)
+        if prior and (prior[1] != STATUS_REJECTED or file_place(prior[0]) == place):
+            source, status, finished, message = prior
+            result.status = STATUS_SKIPPED
+            same = "" if source == rel else f" as {source}"
+            note = f": {message}" if status == STATUS_REJECTED and message else ""
+            result.messages.append(
+                f"{rel}: skipped: the same content (sha256 {file_hash[:12]}) was already"
+                f" processed{same} on {finished:%Y-%m-%d %H:%M:%S} UTC with status {status}{note}"
+            )
+            return True
+        self._seen[file_hash] = (result, place)
+        return False
+
+    def _open(self, path: Path, rel: str) -> FileLoad | _Opened:
+        """Hash, ledger, structure and the first chunk of one file. Returns the
+        final FileLoad of a skipped or rejected file."""
+        clock = time.perf_counter()
+        refusal = symlink_refusal(path, self.settings.landing_dir)
+        if refusal is not None:
+            return self._refuse(rel, refusal)
+        stat = file_stat(path)
+        file_hash = file_sha256(path)
+        batch_id = batch_id_for(path, file_hash)
+        result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
+        if self._skipped(result, rel, file_place(rel)):
+            return result
+
+        started_at = utc_now()
+        try:
+            table, fmt = resolve_table(self.contract, path, rel)
+            result.table = table.name
+            layout = inspect_file(self.reader, path, fmt, table)
+            stream_sql = stream_query(layout, table)
+            state = FileState(rel, table, batch_id, file_hash, started_at)
+            state.date_window = self.date_window
+            chunks = batches(self.reader, stream_sql, CHUNK_ROWS)
+            with state.timed("read"):
+                first = next(chunks, None)
+                second = next(chunks, None) if first is not None else None
+        except ReadError as exc:
+            return self._reject(path, result, read_error_reason(exc.__cause__ or exc), started_at)
+        except FileRejected as exc:
+            return self._reject(path, result, str(exc), started_at)
+        result.messages.extend(layout_warnings(rel, layout, table))
+        state.seconds["open"] += time.perf_counter() - clock - state.seconds["read"]
+        if first is None:  # no data rows
+            first = pa.table({})
+        rest = None if second is None else chain(second, chunks)
+        return _Opened(path, result, layout, state, stream_sql, first, rest, stat)
+
+    def _load_stream(self, opened: _Opened) -> FileLoad:
+        """A file of more than one chunk: validate and append chunk by chunk."""
+        validator = self.validator(opened.state.table)
+        assert opened.rest is not None
+
+        def load(con: duckdb.DuckDBPyConnection, insert_sql: str, writer: Writer) -> None:
+            state = opened.state
+            _process_chunk(con, opened.first, opened.layout, validator, state, insert_sql, writer)
+            source = opened.rest
+            assert source is not None
+            with closing(prefetched(source) if PIPELINE else source) as chunks:
+                while True:
+                    with state.timed("read"):
+                        batch = next(chunks, None)
+                    if batch is None:
+                        break
+                    _process_chunk(con, batch, opened.layout, validator, state, insert_sql, writer)
+
+        return self._load_file(opened, load)
+
+    def _load_group(self, group: list[_Opened]) -> list[FileLoad]:
+        """Small files of one table: one GX validation for all, then one
+        transaction per file."""
+        if not group:
+            return []
+        validator = self.validator(group[0].state.table)
+        frames = [
+            gx_frame(g.first, g.layout, validator, salt=((i + 1) * SALT) % 2**64)
+            for i, g in enumerate(group)
+            if g.first.num_rows
+        ]
+        flagged_all: Flagged = {}
+        clock = time.perf_counter()
+        if frames:
+            flagged_all = validate_frame(validator, pa.concat_tables(frames))
+        seconds = time.perf_counter() - clock
+        total_rows = sum(g.first.num_rows for g in group) or 1
+        results = []
+        offset = 0
+        for g in group:
+            n = g.first.num_rows
+            g.state.seconds["validate"] += seconds * n / total_rows
+            flagged = {}
+            for key, positions in flagged_all.items():
+                local = positions[(positions >= offset) & (positions < offset + n)] - offset
+                if local.size:
+                    flagged[key] = local
+            offset += n
+
+            def load(
+                con: duckdb.DuckDBPyConnection,
+                insert_sql: str,
+                writer: Writer,
+                g: _Opened = g,
+                flagged: Flagged = flagged,
+            ) -> None:
+                _apply_chunk(con, g.first, g.layout, flagged, g.state, insert_sql, writer)
+
+            results.append(self._load_file(g, load))
+        return results
+
+    def _load_file(self, opened: _Opened, load: _Load) -> FileLoad:
+        """One transaction: the rows (`load`), duplicates across chunks, the
+        quarantine CSV, ledger and audit rows; a read error rejects the file."""
+        result, layout, state = opened.result, opened.layout, opened.state
+        insert_sql = append_query(layout, state.table, self.contract.schema)
+        target = (
+            self.settings.quarantine_dir / state.table.name / f"{opened.path.name}.rejected.csv"
+        )
+        tmp_target = target.with_name(target.name + ".tmp")
+        con = self.con
+        writer = Writer(PIPELINE)
+        con.execute("begin transaction")
+        try:
+            try:
+                load(con, insert_sql, writer)
+                with state.timed("insert_wait"):
+                    writer.close()
+                with state.timed("finish"):
+                    cross_chunk_duplicates(
+                        con, self.reader, layout, state, opened.stream_sql, CHUNK_ROWS
+                    )
+            except ReadError as exc:
+                raise FileRejected(read_error_reason(exc.__cause__ or exc)) from exc
+            changed = file_change(opened.path, opened.stat)
+            if changed:
+                _abort(con, writer, tmp_target)
+                return self._changing(result, changed)
+            with state.timed("finish"):
+                if state.rows_quarantined:
+                    write_rejected_csv(con, layout, state, tmp_target)
+                self._record_loaded(result, layout, state)
+                con.execute("commit")
+        except FileRejected as exc:
+            _abort(con, writer, tmp_target)
+            result.messages.clear()
+            return self._reject(opened.path, result, str(exc), state.started_at)
+        except BaseException:
+            _abort(con, writer, tmp_target)
+            raise
+        if state.rows_quarantined:
+            tmp_target.replace(target)
+        return self._loaded(result, state, target)
+
+    def _record_loaded(self, result: FileLoad, layout: Layout, state: FileState) -> None:
+        """The ledger and audit rows of a loaded file (inside its transaction)."""
+        finished_at = utc_now()
+        record_file(
+            self.con,
+            result,
+            state.rows_landed,
+            state.rows_loaded,
+            state.rows_quarantined,
+            state.started_at,
+            finished_at,
+            None,
+        )
+        audit_loaded(self.con, result, layout, state)
+
+    def _loaded(self, result: FileLoad, state: FileState, target: Path) -> FileLoad:
+        """`result` of a committed file: its timings, counts and row messages."""
+        result.seconds = {k: round(v, 3) for k, v in state.seconds.items()}
+        result.seconds["total"] = round(sum(state.seconds.values()), 3)
+        result.rows_landed = state.rows_landed
+        result.rows_loaded = state.rows_loaded
+        result.rows_quarantined = state.rows_quarantined
+        result.messages.extend(state.row_messages)
+        if state.extra_messages:
+            result.messages.append(
+                f"{result.path}: ... and {state.extra_messages} more row problems; every one is"
+                f" in raw._quarantine and {target}"
+            )
+        return result
+
+    def _refuse(self, rel: str, reason: str) -> FileLoad:
+        """A file that is not read at all (a symlink out of landing/): no
+        hash, no copy, no ledger row (it is refused again on every run)."""
+        result = FileLoad(rel, None, None, STATUS_REJECTED)
+        result.messages.append(f"{rel}: file refused: {reason}")
+        record_refusal(self.con, result, reason)
+        return result
+
+    def _changing(self, result: FileLoad, change: str) -> FileLoad:
+        """A file that changed while it loaded: rolled back, not recorded."""
+        result.status = STATUS_CHANGING
+        result.rows_landed = result.rows_loaded = result.rows_quarantined = 0
+        result.messages.clear()
+        result.messages.append(
+            f"{result.path}: skipped: the file changed while it was loading ({change}); nothing"
+            " of it was loaded. It loads whole on the next load once it stops changing (let the"
+            " exporter write to a hidden name such as .export.csv.tmp and rename it when done)"
+        )
+        return result
+
+    def _reject(self, path: Path, result: FileLoad, reason: str, started_at: datetime) -> FileLoad:
+        """A file set aside whole: copied to the quarantine, recorded in the
+        ledger so the same bytes at the same place are skipped next time."""
+        shown = set_aside_file(self.settings.quarantine_dir, path, result, reason)
+        result.status = STATUS_REJECTED
+        result.rows_landed = result.rows_loaded = result.rows_quarantined = 0
+        result.messages.append(f"{result.path}: file rejected: {reason} (copied to {shown})")
+        record_rejection(self.con, result, reason, started_at)
+        return result
+
+
+# --------------------------------------------------------------------------- entry
+
+
+def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection whose default catalog is the warehouse file,
+    attached as WAREHOUSE_CATALOG whatever the file is called."""
+    con = duckdb.connect()
+    try:
+        # spill beside the file, as DuckDB does for a file it opens itself
+        configure_duckdb(con, temp_directory=path.with_name(path.name + ".tmp"))
+        con.execute(f"attach {sql_literal(str(path))} as {WAREHOUSE_CATALOG}")
+        con.execute(f"use {WAREHOUSE_CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def load_landing(
+    settings: Settings, progress: Callable[[str, int, int], None] | None = None
+) -> LoadSummary:
+    """Validate and load every landed file into the warehouse's raw schema.
+
+    `progress(description, files_done, files_total)` is called before each file
+    and once at the end. Returns what happened to every file; messages hold one
+    line per rejection (file, or row and column with the reason)."""
+    contract = load_contract()
+    files = discover(settings.landing_dir)
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    summary = LoadSummary()
+    con = connect_warehouse(settings.warehouse_path)
+    try:
+        ensure_raw_schema(con, contract)
+        loader = _Loader(con, settings, contract)
+        try:
+            summary.files.extend(loader.run(files, progress))
+        finally:
+            loader.close()
+        for result in summary.files:  # the CLI prints them; a log handler may too
+            for msg in result.messages:
+                logger.info(msg)
+        if progress:
+            progress("done", len(files), len(files))
+    finally:
+        con.close()
+    return summary
