@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint lint-python lint-sql pytest generate load build import bench test-portability clean
+.PHONY: help install run test test-unit lint lint-python lint-sql pytest generate load build import bench test-portability clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -51,6 +51,9 @@ lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis 
 
 pytest: $(STAMP) ## pytest suite (a dbt build on a small generated data set; imports of the public datasets and samples, tied out with pandas)
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-unit: $(STAMP) ## Only the unit tests (tests/python/unit: no dbt build, about a minute)
+	$(BIN)/pytest -n 2 --dist loadgroup tests/python/unit
 
 generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)
 	$(BIN)/crm-warehouse generate --scale $(or $(SCALE),1) --seed $(or $(SEED),42)

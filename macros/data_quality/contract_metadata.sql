@@ -1,6 +1,6 @@
 {#- Names of the raw contract's tables (source crm). dbt resolves source()
     dependencies when it parses, before the graph exists, so the names are
-    listed here once; tests/python/test_data_quality.py checks them against
+    listed here once; tests/python/functional/test_data_quality.py checks them against
     the contract. Everything else about a table (key, version column, soft
     delete, columns and types) is read from the source YAML at run time by
     crm_table_meta(). -#}

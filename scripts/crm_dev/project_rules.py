@@ -3,7 +3,7 @@ dbt manifest and the source tree (docs/contributing.md, "House rules").
 
 dbt-project-evaluator cannot be installed here (no package hub), so its rules
 that the house adopts are written out below and run by the test command
-(tests/python/test_project_rules.py). A model or source may depart from a rule
+(tests/python/unit/test_project_rules.py). A model or source may depart from a rule
 deliberately: it says so beside itself, in its YAML config,
 
     config:

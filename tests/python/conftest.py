@@ -1,4 +1,5 @@
-"""Shared fixtures.
+"""Shared fixtures of tests/python/unit (one module or job at a time, no dbt
+build) and tests/python/functional (end to end through dbt, publish, a browser).
 
 `demo_warehouse` generates a small demo data set, runs the whole refresh on
 it once per test session (worker), and hands every test that needs a built

@@ -22,7 +22,7 @@ Steps:
 Exit status 0 when every engine built without an error or a failing test and
 every mart matches; 1 otherwise. The comparison logic (canonical values,
 tolerances, matching) is plain Python and unit-tested on its own
-(tests/python/test_portability_unit.py).
+(tests/python/unit/test_portability_unit.py).
 
 Modules: `compare` (values, tolerances, matching), `engines` (`reference`:
 DuckDB; `postgres`; `spark`; `apt`: installing what is missing), `dbt_runs`

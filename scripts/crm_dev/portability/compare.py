@@ -2,7 +2,7 @@
 tolerance of each kind of column, and one engine's copy of a mart matched
 row by row against the reference's; the marts and their keys come from the
 dbt manifest. Plain Python, unit-tested on its own
-(tests/python/test_portability_unit.py)."""
+(tests/python/unit/test_portability_unit.py)."""
 
 from __future__ import annotations
 

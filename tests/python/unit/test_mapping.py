@@ -1007,7 +1007,7 @@ def test_title_lines_alone(tmp_path: Path) -> None:
 
 # --------------------------------------------------------------------------- the sandbox
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 SANDBOX_FILES = {"teams.csv": "id,name,changed\nt1,North,2024-01-01\n"}
 
 
