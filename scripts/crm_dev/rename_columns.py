@@ -35,7 +35,7 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parents[2]
 #: Folders and files scanned besides models/ (text files only, never data).
-OTHER_ROOTS = ("tests", "scripts", "docs", "analyses", "macros", "bench", "README.md")
+OTHER_ROOTS = ("tests", "scripts", "docs", "analyses", "bench", "README.md")
 TEXT_SUFFIXES = {".py", ".md", ".sql", ".yml", ".yaml", ".txt"}
 #: Files that talk about renames themselves, or record them for readers.
 EXCLUDED = (
@@ -48,9 +48,7 @@ EXCLUDED = (
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 SQL_STRING = re.compile(r"'(?:[^']|'')*'")
 CTE = re.compile(r"(?:\bwith|,)\s*(\w+)\s+as\s*\(", re.I)
-REF_CTE = re.compile(
-    r"^\s*select\s+\*\s+from\s+\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}\s*$", re.I | re.S
-)
+REF = re.compile(r"\{\{\s*ref\(\s*['\"](\w+)['\"]\s*\)\s*\}\}")
 
 
 @dataclass
@@ -154,7 +152,7 @@ def rename_sql_model(project: Project, model: str) -> tuple[str, str] | None:
     if not combined:
         return None
     bodies = cte_bodies(view)
-    ref_of = {c: m.group(1) for c, b in bodies.items() if (m := REF_CTE.match(b))}
+    ref_of = {c: refs[0] for c, b in bodies.items() if len(refs := REF.findall(b)) == 1}
     pattern = re.compile(
         r"(?<![\w.])(?:(\w+)\.)?("
         + "|".join(map(re.escape, sorted(combined, key=len, reverse=True)))
@@ -164,12 +162,19 @@ def rename_sql_model(project: Project, model: str) -> tuple[str, str] | None:
     def new_name(match: re.Match) -> str | None:
         qualifier, old = match.group(1), match.group(2)
         if qualifier is None:
+            before, after = view[: match.start()], view[match.end() :]
+            if re.match(r"\s*\.|\s+as\s*\(", after, re.I) or re.search(
+                r"\b(from|join)\s+$", before, re.I
+            ):
+                return None  # a CTE or table of the same name, not the column
             return combined[old]
         cte = qualifier.lower()
+        if cte in bodies and re.search(SQL_DEFINES.format(re.escape(old)), bodies[cte], re.I):
+            return combined[old]  # computed in this file
         if cte in ref_of:
             return project.renames.get(ref_of[cte], {}).get(old)
-        if cte in bodies and not re.search(word(old), bodies[cte]):
-            return None  # computed elsewhere (a macro): keeps its name
+        if cte in bodies and "select" not in JINJA.sub("", bodies[cte]).lower():
+            return None  # computed by a macro: keeps its name
         return combined[old]
 
     out, last = [], 0
