@@ -26,7 +26,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,9 +148,7 @@ def rename_sql_model(project: Project, model: str) -> tuple[str, str] | None:
                 project.warnings.append(f"{path}: parents rename {old} differently")
     combined = {**from_parents, **own}
     view = masked(text, sql=True)
-    combined = guarded(
-        view, combined, str(path.relative_to(PROJECT)), project.warnings, SQL_DEFINES
-    )
+    combined = {old: new for old, new in combined.items() if re.search(word(old), view)}
     if not combined:
         return None
     bodies = cte_bodies(view)
@@ -177,15 +177,59 @@ def rename_sql_model(project: Project, model: str) -> tuple[str, str] | None:
             return None  # computed by a macro: keeps its name
         return combined[old]
 
+    hits = [(m, new) for m in pattern.finditer(view) if (new := new_name(m)) is not None]
+    renamed = {m.group(2): combined[m.group(2)] for m, _ in hits}
+    kept = guarded(view, renamed, str(path.relative_to(PROJECT)), project.warnings, SQL_DEFINES)
     out, last = [], 0
-    for match in pattern.finditer(view):
-        new = new_name(match)
-        if new is not None:
+    for match, new in hits:
+        if match.group(2) in kept:
             out.append(text[last : match.start(2)] + new)
             last = match.end(2)
     out.append(text[last:])
-    new_text = "".join(out)
+    new_text = tidy_sql("".join(out), set(combined.values()))
     return (text, new_text) if new_text != text else None
+
+
+MAX_LINE = 120  # .sqlfluff max_line_length
+
+
+def tidy_sql(text: str, new_names: set[str]) -> str:
+    """Undo what a longer name breaks: `x.name as name` (a self-alias) and
+    Jinja macro calls past the line length, wrapped one argument a line."""
+    for name in new_names:
+        text = re.sub(rf"(\w+\.{name}) as {name}(?!\w)", r"\1", text)
+    lines = []
+    for line in text.split("\n"):
+        indent = line[: len(line) - len(line.lstrip())]
+        call = re.fullmatch(r"(\s*)\{\{ (\w+)\((.*)\) \}\}(.*)", line)
+        if len(line) > MAX_LINE and call:
+            lines.append(f"{indent}{{{{ {call.group(2)}(")
+            lines.extend(wrap_arguments(indent + "    ", call.group(3)))
+            lines.append(f"{indent}) }}}}{call.group(4)}")
+        elif len(line) > MAX_LINE and re.fullmatch(r"\s*'[^']*'(\s*,\s*'[^']*')+,?", line):
+            lines.extend(wrap_arguments(indent, line.strip()))
+        else:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+def wrap_arguments(indent: str, arguments: str) -> list[str]:
+    """Macro arguments on one line if they fit, else one a line."""
+    if len(indent) + len(arguments) <= MAX_LINE:
+        return [indent + arguments]
+    parts, depth, quoted, current = [], 0, False, ""
+    for char in arguments:
+        quoted = quoted != (char == "'")
+        depth += 0 if quoted else {"(": 1, "[": 1, ")": -1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0 and not quoted:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    if current.strip():
+        parts.append(current.strip())
+    trailing = "," if arguments.rstrip().endswith(",") else ""
+    return [f"{indent}{part}," for part in parts[:-1]] + [indent + parts[-1] + trailing]
 
 
 def replace_words(text: str, renames: dict[str, str]) -> str:
@@ -330,6 +374,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--manifest", type=Path, default=PROJECT / "target" / "manifest.json")
     parser.add_argument("--dry-run", action="store_true", help="list the files, write nothing")
+    parser.add_argument(
+        "--fix-style",
+        action="store_true",
+        help="then `ruff format` the changed Python and `sqlfluff fix` long lines of the changed SQL",
+    )
     args = parser.parse_args(argv)
     project = load_project(args.renames, args.manifest)
     changes = plan(project)
@@ -340,7 +389,22 @@ def main(argv: list[str] | None = None) -> int:
     for warning in project.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     print(f"{len(changes)} file(s) {'to change' if args.dry_run else 'changed'}")
+    if args.fix_style and changes and not args.dry_run:
+        fix_style(sorted(changes))
     return 0
+
+
+def fix_style(paths: list[Path]) -> None:
+    """Longer names push lines past the linters' limits: reflow them."""
+    bin_dir = Path(sys.executable).parent
+    python = [str(p) for p in paths if p.suffix == ".py"]
+    sql = [str(p) for p in paths if p.suffix == ".sql"]
+    if python:
+        subprocess.run([str(bin_dir / "ruff"), "format", *python], cwd=PROJECT, check=False)
+    if sql:
+        env = {**os.environ, "CRM_DUCKDB_PATH": os.environ.get("CRM_DUCKDB_PATH", ":memory:")}
+        command = [str(bin_dir / "sqlfluff"), "fix", "--rules", "LT05,AL09", *sql]
+        subprocess.run(command, cwd=PROJECT, env=env, check=False)
 
 
 if __name__ == "__main__":
