@@ -270,23 +270,28 @@ def rename_model_yaml(
     text = path.read_text()
     lines = text.splitlines(keepends=True)
     edits: list[tuple[int, int, dict[str, str]]] = []
-    unit_model = None
+    unit_tests: list[tuple[int, int, str]] = []
+    given_lines: set[int] = set()
     for start, end, first in yaml_blocks(lines):
         block = "".join(lines[start:end])
         named = re.match(r"\s*- name:\s*['\"]?(\w+)", first)
         unit = re.search(r"^\s*model:\s*['\"]?(\w+)", block, re.M)
         if named and unit:
-            unit_model = unit.group(1)
+            unit_tests.append((start, end, unit.group(1)))
         elif named and named.group(1) in project.renames:
             renames = project.renames[named.group(1)]
             edits.append((start, end, renames))
             for doc in re.findall(r"doc\(\s*['\"](\w+)['\"]\s*\)", block):
                 doc_renames.setdefault(doc, {}).update(renames)
-        given = re.match(r"\s*- input:\s*ref\(\s*['\"](\w+)['\"]", first)
-        if given and given.group(1) in project.renames:
-            edits.append((start, end, project.renames[given.group(1)]))
-        if first.strip() == "expect:" and unit_model in project.renames:
-            edits.append((start, end, project.renames[unit_model]))
+        if re.match(r"\s*- input:", first):
+            given_lines.update(range(start, end))
+            given = re.match(r"\s*- input:\s*ref\(\s*['\"](\w+)['\"]", first)
+            if given and given.group(1) in project.renames:
+                edits.append((start, end, project.renames[given.group(1)]))
+    for start, end, model in unit_tests:  # its text and expect rows, not its inputs
+        for i in range(start, end):
+            if i not in given_lines and model in project.renames:
+                edits.append((i, i + 1, project.renames[model]))
     for start, end, renames in edits:
         where = f"{path.relative_to(PROJECT)}:{start + 1}"
         kept = guarded("".join(lines[start:end]), renames, where, project.warnings, YAML_DEFINES)
