@@ -43,7 +43,7 @@ TEXT_SUFFIXES = {".py", ".md", ".sql", ".yml", ".yaml", ".txt"}
 EXCLUDED = (
     "scripts/crm_dev/",
     "tests/python/test_compare_marts.py",
-    "tests/python/test_rename_columns.py",
+    "tests/python/unit/test_rename_columns.py",
     "docs/naming.md",
     "CHANGELOG.md",
 )
