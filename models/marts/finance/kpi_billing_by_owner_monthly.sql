@@ -28,13 +28,9 @@ reps as (
 
 month_ends as (
     select
-        months.month_start_date,
-        case
-            when months.month_end_date > as_of.as_of_date then as_of.as_of_date
-            else months.month_end_date
-        end as balance_date
+        month_start_date,
+        balance_date
     from months
-    cross join as_of
 ),
 
 owners as (

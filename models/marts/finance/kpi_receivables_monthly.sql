@@ -23,18 +23,11 @@ aged as (
 
 month_ends as (
     select
-        months.month_start_date,
-        months.month_end_date,
-        case
-            when months.month_end_date > as_of.as_of_date then as_of.as_of_date
-            else months.month_end_date
-        end as balance_date,
-        cast(
-            {{ dbt.dateadd('day', -90, 'case when months.month_end_date > as_of.as_of_date'
-                ~ ' then as_of.as_of_date else months.month_end_date end') }} as date
-        ) as trailing_90d_after_date
+        month_start_date,
+        month_end_date,
+        balance_date,
+        cast({{ dbt.dateadd('day', -90, 'balance_date') }} as date) as trailing_90d_after_date
     from months
-    cross join as_of
 ),
 
 billed as (
