@@ -533,7 +533,8 @@ def render_exposures(root: Path) -> str:
     from crm_warehouse.dashboard import CHARTS, KPIS
 
     models = sorted(
-        (root / "models" / "marts").rglob("*.sql"), key=lambda p: (p.parent.name, p.stem)
+        (p for p in (root / "models" / "marts").rglob("*.sql") if p.parent.name != "intermediate"),
+        key=lambda p: (p.parent.name, p.stem),
     )
     names = {p.stem for p in models}
     charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS) for t in s.tables} & names)
