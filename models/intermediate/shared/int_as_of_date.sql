@@ -1,29 +1,27 @@
-{#- The date replacing current_date everywhere: the var, else the latest event in the data. -#}
-with event_dates as (
-    select cast(created_at as date) as event_date from {{ ref('stg_crm__opportunities') }}
+{#- The date replacing current_date everywhere: the var, else the latest event in the data
+    (the latest of each area's latest event: sales, finance, service). -#}
+with area_bounds as (
+    select
+        first_event_date,
+        last_event_date
+    from {{ ref('int_sales_event_dates_bounded') }}
     union all
-    select cast(closed_at as date) from {{ ref('stg_crm__opportunities') }}
+    select
+        first_event_date,
+        last_event_date
+    from {{ ref('int_finance_event_dates_bounded') }}
     union all
-    select cast(created_at as date) from {{ ref('stg_crm__leads') }}
-    union all
-    select cast(completed_at as date) from {{ ref('stg_crm__activities') }}
-    union all
-    select cast(ordered_at as date) from {{ ref('stg_crm__orders') }}
-    union all
-    select invoice_date from {{ ref('stg_crm__invoices') }}
-    union all
-    select paid_date from {{ ref('stg_crm__payments') }}
-    union all
-    select cast(opened_at as date) from {{ ref('stg_crm__support_cases') }}
-    union all
-    select cast(closed_at as date) from {{ ref('stg_crm__support_cases') }}
+    select
+        first_event_date,
+        last_event_date
+    from {{ ref('int_service_event_dates_bounded') }}
 ),
 
 bounds as (
     select
-        min(event_date) as first_event_date,
-        max(event_date) as last_event_date
-    from event_dates
+        min(first_event_date) as first_event_date,
+        max(last_event_date) as last_event_date
+    from area_bounds
 ),
 
 final as (

@@ -5,94 +5,47 @@ with months as (
     select * from {{ ref('int_months') }}
 ),
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
+invoiced_by_owner as (
+    select * from {{ ref('int_finance_invoices_owner_monthly') }}
 ),
 
-invoices as (
-    select * from {{ ref('fct_invoices') }}
-),
-
-payments as (
-    select * from {{ ref('fct_payments') }}
+paid_by_owner as (
+    select * from {{ ref('int_finance_payments_owner_monthly') }}
 ),
 
 aged as (
     select * from {{ ref('int_invoice_month_ends_aged') }}
 ),
 
-month_ends as (
+invoiced as (
     select
-        months.month_start_date,
-        months.month_end_date,
-        case
-            when months.month_end_date > as_of.as_of_date then as_of.as_of_date
-            else months.month_end_date
-        end as balance_date,
-        cast(
-            {{ dbt.dateadd('day', -90, 'case when months.month_end_date > as_of.as_of_date'
-                ~ ' then as_of.as_of_date else months.month_end_date end') }} as date
-        ) as trailing_90d_after_date
-    from months
-    cross join as_of
+        month_start_date,
+        sum(invoice_count) as invoice_count,
+        sum(invoice_only_count) as invoice_only_count,
+        sum(credit_note_count) as credit_note_count,
+        sum(invoices_without_amount) as invoices_without_amount,
+        sum(invoiced_amount) as invoiced_amount,
+        sum(invoice_amount) as invoice_amount,
+        sum(credit_note_amount) as credit_note_amount,
+        sum(due_amount) as due_amount,
+        sum(invoiced_trailing_90d_amount) as invoiced_trailing_90d_amount
+    from invoiced_by_owner
+    group by month_start_date
 ),
 
-billed as (
+paid as (
     select
-        invoices.invoice_month_start_date as month_start_date,
-        sum(invoices.amount) as invoiced_amount,
-        sum(case when not invoices.is_credit_note then invoices.amount end) as invoice_amount,
-        sum(case when invoices.is_credit_note then invoices.amount end) as credit_note_amount,
-        count(*) as invoice_count,
-        count(case when not invoices.is_credit_note then 1 end) as invoice_only_count,
-        count(case when invoices.is_credit_note then 1 end) as credit_note_count,
-        count(case when invoices.amount is null then 1 end) as invoices_without_amount
-    from invoices
-    cross join as_of
-    where invoices.invoice_date <= as_of.as_of_date
-    group by invoices.invoice_month_start_date
-),
-
-collected as (
-    select
-        payments.paid_month_start_date as month_start_date,
-        sum(payments.amount) as collected_amount,
-        sum(payments.applied_amount) as collected_book_amount,
-        sum(payments.unapplied_amount) as unapplied_amount,
-        sum(payments.fx_difference_amount) as fx_difference_amount,
-        count(*) as payment_count,
-        count(case when payments.amount is null then 1 end) as payments_without_amount
-    from payments
-    cross join as_of
-    where payments.paid_date <= as_of.as_of_date
-    group by payments.paid_month_start_date
-),
-
-effective_payments as (
-    {#- A payment reduces its invoice's balance from its paid date, or from
-        the invoice date when it was paid before the invoice was issued. -#}
-    select
-        payments.applied_amount,
-        cast(
-            {{ dbt.date_trunc(
-                'month',
-                'case when payments.paid_date < payments.invoice_date then payments.invoice_date'
-                ~ ' else payments.paid_date end'
-            ) }} as date
-        ) as effective_month_start_date
-    from payments
-    cross join as_of
-    where
-        payments.is_invoice_known
-        and payments.paid_date <= as_of.as_of_date
-),
-
-settled as (
-    select
-        effective_month_start_date as month_start_date,
-        sum(applied_amount) as settled_amount
-    from effective_payments
-    group by effective_month_start_date
+        month_start_date,
+        sum(payment_count) as payment_count,
+        sum(payments_without_amount) as payments_without_amount,
+        sum(collected_amount) as collected_amount,
+        sum(collected_book_amount) as collected_book_amount,
+        sum(unapplied_amount) as unapplied_amount,
+        sum(fx_difference_amount) as fx_difference_amount,
+        sum(settled_amount) as settled_amount,
+        sum(collected_of_due_amount) as collected_of_due_amount
+    from paid_by_owner
+    group by month_start_date
 ),
 
 aging as (
@@ -109,97 +62,51 @@ aging as (
     group by month_start_date
 ),
 
-daily_invoiced as (
-    select
-        invoice_date,
-        sum(amount) as invoiced_amount
-    from invoices
-    group by invoice_date
-),
-
-trailing_invoiced as (
-    select
-        month_ends.month_start_date,
-        sum(daily_invoiced.invoiced_amount) as invoiced_trailing_90d_amount
-    from month_ends
-    inner join daily_invoiced
-        on
-            month_ends.balance_date >= daily_invoiced.invoice_date
-            and month_ends.trailing_90d_after_date < daily_invoiced.invoice_date
-    group by month_ends.month_start_date
-),
-
-fell_due as (
-    select
-        invoices.due_month_start_date as month_start_date,
-        sum(invoices.amount) as due_amount
-    from invoices
-    cross join as_of
-    where
-        not invoices.is_credit_note
-        and invoices.due_date <= as_of.as_of_date
-    group by invoices.due_month_start_date
-),
-
-collected_of_due as (
-    select
-        month_ends.month_start_date,
-        sum(payments.applied_amount) as collected_of_due_amount
-    from payments
-    inner join month_ends
-        on cast({{ dbt.date_trunc('month', 'payments.due_date') }} as date) = month_ends.month_start_date
-    where
-        payments.invoice_type = 'invoice'
-        and payments.due_date <= month_ends.balance_date
-        and payments.paid_date <= month_ends.balance_date
-    group by month_ends.month_start_date
-),
-
 combined as (
     select
-        month_ends.month_start_date,
-        month_ends.month_end_date,
-        month_ends.balance_date,
-        cast({{ coalesce_if_present('invoices', 'billed.invoice_count') }} as integer) as invoice_count,
+        months.month_start_date,
+        months.month_end_date,
+        months.balance_date,
+        cast({{ coalesce_if_present('invoices', 'invoiced.invoice_count') }} as integer) as invoice_count,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
-            'billed.invoiced_amount', 'billed.invoice_count', entities='invoices'
+            'invoiced.invoiced_amount', 'invoiced.invoice_count', entities='invoices'
         ) }} as invoiced_amount,
         {{ amount_total(
-            'billed.invoice_amount', 'billed.invoice_only_count', entities='invoices'
+            'invoiced.invoice_amount', 'invoiced.invoice_only_count', entities='invoices'
         ) }} as invoice_amount,
         {{ amount_total(
-            'billed.credit_note_amount', 'billed.credit_note_count', entities='invoices'
+            'invoiced.credit_note_amount', 'invoiced.credit_note_count', entities='invoices'
         ) }} as credit_note_amount,
         cast(
-            {{ coalesce_if_present('invoices', 'billed.invoices_without_amount') }}
+            {{ coalesce_if_present('invoices', 'invoiced.invoices_without_amount') }}
             as integer
         ) as invoices_without_amount,
-        cast({{ coalesce_if_present('payments', 'collected.payment_count') }} as integer) as payment_count,
+        cast({{ coalesce_if_present('payments', 'paid.payment_count') }} as integer) as payment_count,
         {{ amount_total(
-            'collected.collected_amount', 'collected.payment_count', entities='payments'
+            'paid.collected_amount', 'paid.payment_count', entities='payments'
         ) }} as collected_amount,
         cast(
-            {{ coalesce_if_present('payments', 'collected.payments_without_amount') }}
+            {{ coalesce_if_present('payments', 'paid.payments_without_amount') }}
             as integer
         ) as payments_without_amount,
         cast(
-            {{ coalesce_if_present('payments', 'collected.collected_book_amount') }}
+            {{ coalesce_if_present('payments', 'paid.collected_book_amount') }}
             as decimal(18, 2)
         ) as collected_book_amount,
-        cast({{ coalesce_if_present('payments', 'collected.unapplied_amount') }} as decimal(18, 2)) as unapplied_amount,
+        cast({{ coalesce_if_present('payments', 'paid.unapplied_amount') }} as decimal(18, 2)) as unapplied_amount,
         cast(
-            {{ coalesce_if_present('payments', 'collected.fx_difference_amount') }}
+            {{ coalesce_if_present('payments', 'paid.fx_difference_amount') }}
             as decimal(18, 2)
         ) as fx_difference_amount,
         cast(
-            sum({{ coalesce_if_present('invoices', 'billed.invoiced_amount') }}) over (
-                order by month_ends.month_start_date rows between unbounded preceding and current row
+            sum({{ coalesce_if_present('invoices', 'invoiced.invoiced_amount') }}) over (
+                order by months.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_invoiced_amount,
         cast(
-            sum({{ coalesce_if_present(['invoices', 'payments'], 'settled.settled_amount') }}) over (
-                order by month_ends.month_start_date rows between unbounded preceding and current row
+            sum({{ coalesce_if_present(['invoices', 'payments'], 'paid.settled_amount') }}) over (
+                order by months.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_settled_amount,
         cast({{ coalesce_if_present('invoices', 'aging.open_invoice_count') }} as integer) as open_invoice_count,
@@ -212,28 +119,20 @@ combined as (
         cast({{ coalesce_if_present('invoices', 'aging.open_61_90_amount') }} as decimal(18, 2)) as open_61_90_amount,
         cast({{ coalesce_if_present('invoices', 'aging.open_over_90_amount') }} as decimal(18, 2))
             as open_over_90_amount,
-        cast({{ coalesce_if_present('invoices', 'trailing_invoiced.invoiced_trailing_90d_amount') }} as decimal(18, 2))
+        cast({{ coalesce_if_present('invoices', 'invoiced.invoiced_trailing_90d_amount') }} as decimal(18, 2))
             as invoiced_trailing_90d_amount,
-        cast({{ coalesce_if_present('invoices', 'fell_due.due_amount') }} as decimal(18, 2)) as due_amount,
+        cast({{ coalesce_if_present('invoices', 'invoiced.due_amount') }} as decimal(18, 2)) as due_amount,
         cast(
-            {{ coalesce_if_present(['invoices', 'payments'], 'collected_of_due.collected_of_due_amount') }}
+            {{ coalesce_if_present(['invoices', 'payments'], 'paid.collected_of_due_amount') }}
             as decimal(18, 2)
         ) as collected_of_due_amount
-    from month_ends
-    left join billed
-        on month_ends.month_start_date = billed.month_start_date
-    left join collected
-        on month_ends.month_start_date = collected.month_start_date
-    left join settled
-        on month_ends.month_start_date = settled.month_start_date
+    from months
+    left join invoiced
+        on months.month_start_date = invoiced.month_start_date
+    left join paid
+        on months.month_start_date = paid.month_start_date
     left join aging
-        on month_ends.month_start_date = aging.month_start_date
-    left join trailing_invoiced
-        on month_ends.month_start_date = trailing_invoiced.month_start_date
-    left join fell_due
-        on month_ends.month_start_date = fell_due.month_start_date
-    left join collected_of_due
-        on month_ends.month_start_date = collected_of_due.month_start_date
+        on months.month_start_date = aging.month_start_date
 ),
 
 final as (

@@ -11,16 +11,8 @@ campaign_members as (
     select * from {{ ref('stg_crm__campaign_members') }}
 ),
 
-leads as (
-    select * from {{ ref('fct_leads') }}
-),
-
-opportunities as (
-    select * from {{ ref('fct_opportunities') }}
-),
-
-accounts_acquired as (
-    select * from {{ ref('int_accounts_acquired') }}
+outcomes as (
+    select * from {{ ref('int_marketing_campaign_outcomes_to_date') }}
 ),
 
 member_counts as (
@@ -36,56 +28,6 @@ member_counts as (
     group by campaign_members.campaign_id
 ),
 
-lead_counts as (
-    select
-        leads.campaign_id,
-        count(*) as leads_created
-    from leads
-    cross join as_of
-    where leads.campaign_id is not null and leads.created_date <= as_of.as_of_date
-    group by leads.campaign_id
-),
-
-opportunity_counts as (
-    select
-        opportunities.campaign_id,
-        count(*) as opportunities,
-        sum(
-            case when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date then 1 else 0 end
-        ) as won_deals,
-        sum(
-            case
-                when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
-                    then opportunities.amount
-            end
-        ) as campaign_revenue,
-        sum(
-            case
-                when
-                    opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
-                    and opportunities.amount is null
-                    then 1
-                else 0
-            end
-        ) as won_deals_without_amount
-    from opportunities
-    cross join as_of
-    where opportunities.campaign_id is not null and opportunities.created_date <= as_of.as_of_date
-    group by opportunities.campaign_id
-),
-
-new_customer_counts as (
-    select
-        accounts_acquired.first_won_campaign_id as campaign_id,
-        count(*) as new_customers
-    from accounts_acquired
-    cross join as_of
-    where
-        accounts_acquired.first_won_campaign_id is not null
-        and cast(accounts_acquired.first_won_at as date) <= as_of.as_of_date
-    group by accounts_acquired.first_won_campaign_id
-),
-
 joined as (
     select
         campaigns.campaign_id,
@@ -98,24 +40,18 @@ joined as (
         and (campaigns.end_date is null or campaigns.end_date >= as_of.as_of_date) as is_active_on_as_of_date,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.members') }} as integer) as members,
         cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
-        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
-        cast(
-            {{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities') }}
-            as integer
-        ) as opportunities,
-        cast({{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('leads', 'outcomes.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.opportunities') }} as integer) as opportunities,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as won_deals,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
         {{ amount_total(
-            'opportunity_counts.campaign_revenue', 'opportunity_counts.won_deals', entities='opportunities'
+            'outcomes.campaign_revenue', 'outcomes.won_deals', entities='opportunities'
         ) }} as campaign_revenue,
         cast(
-            {{ coalesce_if_present('opportunities', 'opportunity_counts.won_deals_without_amount') }}
+            {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
             as integer
         ) as won_deals_without_amount,
-        cast(
-            {{ coalesce_if_present('opportunities', 'new_customer_counts.new_customers') }}
-            as integer
-        ) as new_customers,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.new_customers') }} as integer) as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
         campaigns.currency_code
@@ -123,12 +59,8 @@ joined as (
     cross join as_of
     left join member_counts
         on campaigns.campaign_id = member_counts.campaign_id
-    left join lead_counts
-        on campaigns.campaign_id = lead_counts.campaign_id
-    left join opportunity_counts
-        on campaigns.campaign_id = opportunity_counts.campaign_id
-    left join new_customer_counts
-        on campaigns.campaign_id = new_customer_counts.campaign_id
+    left join outcomes
+        on campaigns.campaign_id = outcomes.campaign_id
 ),
 
 final as (

@@ -12,16 +12,19 @@ campaign_channels as (
     select * from {{ ref('campaign_channels') }}
 ),
 
-leads as (
-    select * from {{ ref('fct_leads') }}
+outcomes as (
+    select * from {{ ref('int_marketing_channel_group_outcomes_monthly') }}
 ),
 
-opportunities as (
-    select * from {{ ref('fct_opportunities') }}
-),
-
-campaigns as (
-    select * from {{ ref('dim_campaigns') }}
+campaign_costs as (
+    select
+        month_start_date,
+        channel_group,
+        sum(campaigns_started) as campaigns_started,
+        sum(campaigns_started_without_cost) as campaigns_started_without_cost,
+        sum(campaign_cost) as campaign_cost
+    from {{ ref('int_marketing_campaigns_monthly') }}
+    group by month_start_date, channel_group
 ),
 
 group_members as (
@@ -40,65 +43,22 @@ spine as (
     cross join group_members
 ),
 
-lead_counts as (
-    select
-        created_month_start_date as month_start_date,
-        channel_group,
-        count(*) as leads_created
-    from leads
-    group by created_month_start_date, channel_group
-),
-
-opportunity_counts as (
-    select
-        created_month_start_date as month_start_date,
-        channel_group,
-        count(*) as opportunities_created
-    from opportunities
-    group by created_month_start_date, channel_group
-),
-
-won_counts as (
-    select
-        closed_month_start_date as month_start_date,
-        channel_group,
-        count(*) as won_deals,
-        count(case when amount is null then 1 end) as won_deals_without_amount,
-        sum(amount) as won_revenue
-    from opportunities
-    where is_won
-    group by closed_month_start_date, channel_group
-),
-
-campaign_costs as (
-    select
-        cast({{ dbt.date_trunc('month', 'start_date') }} as date) as month_start_date,
-        coalesce(channel_group, 'unknown') as channel_group,
-        count(*) as campaigns_started,
-        count(case when cost_amount is null then 1 end) as campaigns_started_without_cost,
-        sum(cost_amount) as campaign_cost
-    from campaigns
-    group by
-        cast({{ dbt.date_trunc('month', 'start_date') }} as date),
-        coalesce(channel_group, 'unknown')
-),
-
 monthly as (
     select
         spine.month_start_date,
         spine.channel_group,
-        cast({{ coalesce_if_present('leads', 'lead_counts.leads_created') }} as integer) as leads_created,
+        cast({{ coalesce_if_present('leads', 'outcomes.leads_created') }} as integer) as leads_created,
         cast(
-            {{ coalesce_if_present('opportunities', 'opportunity_counts.opportunities_created') }}
+            {{ coalesce_if_present('opportunities', 'outcomes.opportunities_created') }}
             as integer
         ) as opportunities_created,
-        cast({{ coalesce_if_present('opportunities', 'won_counts.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as won_deals,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
-            'won_counts.won_revenue', 'won_counts.won_deals', entities='opportunities'
+            'outcomes.won_revenue', 'outcomes.won_deals', entities='opportunities'
         ) }} as won_revenue,
         cast(
-            {{ coalesce_if_present('opportunities', 'won_counts.won_deals_without_amount') }}
+            {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
             as integer
         ) as won_deals_without_amount,
         cast(
@@ -113,18 +73,10 @@ monthly as (
             as integer
         ) as campaigns_started_without_cost
     from spine
-    left join lead_counts
+    left join outcomes
         on
-            spine.month_start_date = lead_counts.month_start_date
-            and spine.channel_group = lead_counts.channel_group
-    left join opportunity_counts
-        on
-            spine.month_start_date = opportunity_counts.month_start_date
-            and spine.channel_group = opportunity_counts.channel_group
-    left join won_counts
-        on
-            spine.month_start_date = won_counts.month_start_date
-            and spine.channel_group = won_counts.channel_group
+            spine.month_start_date = outcomes.month_start_date
+            and spine.channel_group = outcomes.channel_group
     left join campaign_costs
         on
             spine.month_start_date = campaign_costs.month_start_date

@@ -63,14 +63,10 @@ customer_months as (
         customers.account_id,
         months.month_start_date,
         cast({{ dbt.dateadd('day', -1, 'months.month_start_date') }} as date) as start_check_date,
-        case
-            when months.month_end_date > as_of.as_of_date then as_of.as_of_date
-            else months.month_end_date
-        end as end_check_date
+        months.balance_date as end_check_date
     from customers
     inner join months
         on customers.first_active_month_start_date <= months.month_start_date
-    cross join as_of
 ),
 
 activity as (

@@ -14,10 +14,6 @@ months as (
     select * from {{ ref('int_months') }}
 ),
 
-as_of as (
-    select * from {{ ref('int_as_of_date') }}
-),
-
 balance_changes as (
     {#- The balance after issue and after each payment; a payment dated before
         its invoice takes effect on the invoice date. -#}
@@ -60,13 +56,9 @@ balance_intervals as (
 
 month_ends as (
     select
-        months.month_start_date,
-        case
-            when months.month_end_date > as_of.as_of_date then as_of.as_of_date
-            else months.month_end_date
-        end as balance_date
+        month_start_date,
+        balance_date
     from months
-    cross join as_of
 ),
 
 open_at_month_end as (
