@@ -1,18 +1,18 @@
 {#- The date replacing current_date everywhere: the var, else the latest event in the data. -#}
 with event_dates as (
-    select cast(created_at as date) as event_date from {{ ref('stg_crm__opportunities') }}
+    select cast(created_at as date) as event_date from {{ ref('int_opportunities_converted') }}
     union all
-    select cast(closed_at as date) from {{ ref('stg_crm__opportunities') }}
+    select cast(closed_at as date) from {{ ref('int_opportunities_converted') }}
     union all
-    select cast(created_at as date) from {{ ref('stg_crm__leads') }}
+    select cast(created_at as date) from {{ ref('int_leads_mapped') }}
     union all
     select cast(completed_at as date) from {{ ref('stg_crm__activities') }}
     union all
-    select cast(ordered_at as date) from {{ ref('stg_crm__orders') }}
+    select cast(ordered_at as date) from {{ ref('int_orders_converted') }}
     union all
-    select invoice_date from {{ ref('stg_crm__invoices') }}
+    select invoice_date from {{ ref('int_invoices_converted') }}
     union all
-    select paid_date from {{ ref('stg_crm__payments') }}
+    select paid_date from {{ ref('int_payments_converted') }}
     union all
     select cast(opened_at as date) from {{ ref('stg_crm__support_cases') }}
     union all

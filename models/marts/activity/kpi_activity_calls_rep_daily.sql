@@ -12,7 +12,7 @@ reps as (
 ),
 
 targets as (
-    select * from {{ ref('stg_crm__targets') }}
+    select * from {{ ref('int_targets_mapped') }}
 ),
 
 employed_days as (

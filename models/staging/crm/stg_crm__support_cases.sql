@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'support_cases'), 'case_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__support_cases') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 case_priorities as (
