@@ -33,7 +33,13 @@ ADDED = {
     "fx-usd-2015": ("USD", "2015-03-02 10:00:00"),
 }
 AMOUNT = Decimal("1000.00")
-SELECT = ["stg_reference__exchange_rates", "int_opportunities_converted", "dq_currencies"]
+SELECT = [
+    "stg_reference__exchange_rates",
+    "base_crm__opportunities",
+    "stg_crm__opportunities",
+    "int_opportunities_converted",
+    "dq_currencies",
+]
 
 
 def seed_rate(currency: str, pick: str) -> Decimal:
