@@ -1,11 +1,13 @@
 {#- SQL builders of the data-quality mart. They loop over the raw contract's
     tables at run time (crm_table_meta), so the models stay short. -#}
 
-{#- One select per raw table classifying each landed row (see dq_raw_rows). -#}
+{#- One select per raw table: each landed row of its base model with the
+    version classification (base_crm__<table>) and whether it exactly
+    duplicates an earlier row (every contract column equal). The contract's
+    key and columns come from the source YAML at run time (see
+    int_raw_rows_unioned). -#}
 {% macro dq_classify_raw_rows(table_name) -%}
     {%- set meta = crm_table_meta(table_name) -%}
-    {%- set pk = meta.primary_key -%}
-    {%- set vc = meta.version_column -%}
     {%- set contract_columns = meta.columns | map(attribute='name') | list -%}
     select
         '{{ table_name }}' as table_name,
@@ -13,7 +15,7 @@
         _source_file as source_file,
         _source_row as source_row,
         _loaded_at as loaded_at,
-        cast({{ pk }} as {{ dbt.type_string() }}) as record_id,
+        cast({{ meta.primary_key }} as {{ dbt.type_string() }}) as record_id,
         {% if contract_columns -%}
         row_number() over (
             partition by {{ contract_columns | join(', ') }}
@@ -22,31 +24,21 @@
         {%- else -%}
         false
         {%- endif %} as is_exact_duplicate,
-        {% if vc -%}
-        {{ vc }} < max({{ vc }}) over (partition by {{ pk }})
-        {%- else -%}
-        false
-        {%- endif %} as has_later_version,
-        row_number() over (
-            partition by {{ pk }}
-            order by {% if vc %}{{ vc }} desc nulls last, {% endif %}_loaded_at desc, _source_file desc, _source_row desc
-        ) = 1 as is_latest_version,
-        {% if meta.soft_delete -%}
-        coalesce({{ meta.soft_delete }}, false)
-        {%- else -%}
-        false
-        {%- endif %} as is_deleted_version
-    from {{ source('crm', table_name) }}
+        has_later_version,
+        is_latest_version,
+        is_deleted_version
+    from {{ ref('base_crm__' ~ table_name) }}
 {%- endmacro %}
 
 
-{#- `kept_<table> as (...)` CTEs: the latest, non-deleted version of each key,
-    with the loader's columns (batch, file, row) - what staging keeps. -#}
+{#- `kept_<table> as (...)` CTEs: the rows of base_crm__<table> that staging
+    keeps (the latest, non-deleted version of each key), with the loader's
+    columns (batch, file, row). -#}
 {% macro dq_kept_rows_ctes(table_names) -%}
     {%- for table_name in table_names %}
-    {%- set meta = crm_table_meta(table_name) %}
 kept_{{ table_name }} as (
-    {{ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete) }}
+    select * from {{ ref('base_crm__' ~ table_name) }}
+    where is_latest_version and not is_deleted_version
 ),
     {%- endfor %}
 {%- endmacro %}
@@ -92,7 +84,7 @@ kept_{{ table_name }} as (
         '{{ table_name }}', checked.{{ crm_table_meta(table_name).primary_key }},
         checked._batch_id, checked._source_file, checked._source_row,
         'unmapped_value', '{{ column_name }}', {{ map_through_seed('checked.' ~ column_name) }}
-    from {% if every_row %}{{ source('crm', table_name) }}{% else %}kept_{{ table_name }}{% endif %} as checked
+    from {% if every_row %}{{ ref('base_crm__' ~ table_name) }}{% else %}kept_{{ table_name }}{% endif %} as checked
     left join {{ ref(seed) }} as seed
         on {{ map_through_seed('checked.' ~ column_name) }} = seed.{{ seed_column }}
     where
@@ -160,7 +152,7 @@ kept_{{ table_name }} as (
 {%- endmacro %}
 
 
-{#- The amount column of each staging model with a currency whose money
+{#- The amount column of each converted model with a currency whose money
     dq_currencies sums (in the original currency); orders carry no amount of
     their own (their lines do, at the order's rate). -#}
 {% macro dq_currency_amount_column(table_name) -%}
@@ -174,11 +166,12 @@ kept_{{ table_name }} as (
 
 
 {#- Union of one select per raw table with a currency_code column: its kept
-    records per currency code as written, joined on the key to the staging
-    model (stg_crm__<table>) for the conversion date, the exchange-rate
+    records (base_crm__<table>, latest and not deleted) per currency code as
+    written, joined on the key to the converting intermediate
+    (int_<table>_converted) for the conversion date, the exchange-rate
     coverage and the amount in the original currency. The model using it
-    declares `-- depends_on:` each staging model (refs made here are unknown
-    while parsing). -#}
+    declares `-- depends_on:` each of them (refs made here are unknown while
+    parsing). -#}
 {% macro dq_currency_selects() -%}
     {%- set selects = [] -%}
     {%- for table_name in crm_contract_table_names() -%}
@@ -199,10 +192,11 @@ kept_{{ table_name }} as (
                 ~ " count(case when staged.exchange_rate_coverage = 'no_rate' then 1 end) as records_without_rate,"
                 ~ " sum(case when staged.exchange_rate_coverage = 'no_rate' then " ~ amount_expr ~ " end)"
                 ~ " as amount_local_without_rate"
-                ~ " from (" ~ latest_versions(source('crm', table_name), meta.primary_key, meta.version_column, meta.soft_delete)
-                ~ ") as kept left join " ~ ref('stg_crm__' ~ table_name) ~ " as staged"
+                ~ " from " ~ ref('base_crm__' ~ table_name) ~ " as kept"
+                ~ " left join " ~ ref('int_' ~ table_name ~ '_converted') ~ " as staged"
                 ~ " on kept." ~ meta.primary_key ~ " = staged." ~ meta.primary_key
-                ~ " where kept.currency_code is not null group by kept.currency_code"
+                ~ " where kept.is_latest_version and not kept.is_deleted_version"
+                ~ " and kept.currency_code is not null group by kept.currency_code"
             ) -%}
         {%- endif -%}
     {%- endfor -%}

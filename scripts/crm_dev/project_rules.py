@@ -36,6 +36,7 @@ MAX_FUNCTION_LINES = 80
 NAMING = [
     ("staging/crm/base/", ("base_crm__",)),
     ("staging/crm/", ("stg_crm__",)),
+    ("staging/crm_loader/", ("stg_crm_loader__",)),
     ("staging/reference/", ("stg_reference__",)),
     ("intermediate/", ("int_",)),
     ("marts/core/", ("dim_", "fct_")),

@@ -11,11 +11,11 @@ contacts as (
 ),
 
 leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_leads_mapped') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 -- accounts whose normalised name is unique, so a company name can identify them

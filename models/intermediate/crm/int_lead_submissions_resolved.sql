@@ -9,7 +9,7 @@ with leads as (
         email,
         form_id,
         submitted_at
-    from {{ ref('stg_crm__leads') }}
+    from {{ ref('int_leads_mapped') }}
 ),
 
 sequenced as (

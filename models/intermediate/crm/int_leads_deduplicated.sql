@@ -1,7 +1,7 @@
 {#- One row per resolved lead: identity from the first submission, funnel
     milestones the earliest of the chain, status the furthest reached. -#}
 with leads as (
-    select * from {{ ref('stg_crm__leads') }}
+    select * from {{ ref('int_leads_mapped') }}
 ),
 
 submissions as (

@@ -1,5 +1,5 @@
 with stage_history as (
-    select * from {{ ref('stg_crm__opportunity_stage_history') }}
+    select * from {{ ref('int_opportunity_stage_history_converted') }}
 ),
 
 sequenced as (

@@ -6,7 +6,7 @@ with accounts as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 account_records as (

@@ -1,5 +1,5 @@
 with campaigns as (
-    select * from {{ ref('stg_crm__campaigns') }}
+    select * from {{ ref('int_campaigns_converted') }}
 ),
 
 final as (

@@ -1,5 +1,5 @@
 with products as (
-    select * from {{ ref('stg_crm__products') }}
+    select * from {{ ref('int_products_converted') }}
 ),
 
 final as (

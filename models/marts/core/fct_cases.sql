@@ -8,7 +8,7 @@
 {%- set closed_unresolved_as_resolved = as_resolved_var in ('true', '1', 'yes') %}
 
 with cases as (
-    select * from {{ ref('stg_crm__support_cases') }}
+    select * from {{ ref('int_support_cases_mapped') }}
 ),
 
 as_of as (

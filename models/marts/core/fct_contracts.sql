@@ -1,7 +1,7 @@
 {#- One row per contract, with the contract that renewed it (as known at the
     as-of date) and the dates it was in force. -#}
 with contracts as (
-    select * from {{ ref('stg_crm__contracts') }}
+    select * from {{ ref('int_contracts_converted') }}
 ),
 
 as_of as (

@@ -1,7 +1,7 @@
 {#- One row per invoice or credit note, with what was paid against it up to
     the as-of date (allocated in fct_payments) and what is still open. -#}
 with invoices as (
-    select * from {{ ref('stg_crm__invoices') }}
+    select * from {{ ref('int_invoices_converted') }}
 ),
 
 payments as (

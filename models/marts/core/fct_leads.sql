@@ -11,7 +11,7 @@ account_records as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 leads as (

@@ -1,5 +1,5 @@
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 reps as (
@@ -7,7 +7,7 @@ reps as (
 ),
 
 products as (
-    select * from {{ ref('stg_crm__products') }}
+    select * from {{ ref('int_products_converted') }}
 ),
 
 lead_submissions as (

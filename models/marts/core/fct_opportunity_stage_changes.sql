@@ -3,7 +3,7 @@ with stage_intervals as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 with_previous as (

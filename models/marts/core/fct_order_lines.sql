@@ -1,10 +1,10 @@
 {#- One row per order line of an existing order, with the product's family, tier and cost. -#}
 with order_lines as (
-    select * from {{ ref('stg_crm__order_lines') }}
+    select * from {{ ref('int_order_lines_converted') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 products as (

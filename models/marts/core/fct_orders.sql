@@ -1,7 +1,7 @@
 {#- One row per order: amounts from its lines, product cost and margin, and the
     order's place in the account's sequence of revenue orders. -#}
 with orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 order_lines as (

@@ -3,11 +3,11 @@
     the invoice (applied) and the rest (unapplied: an overpayment). Book value
     of the applied part at the invoice's own rate, FX difference beside it. -#}
 with payments as (
-    select * from {{ ref('stg_crm__payments') }}
+    select * from {{ ref('int_payments_converted') }}
 ),
 
 invoices as (
-    select * from {{ ref('stg_crm__invoices') }}
+    select * from {{ ref('int_invoices_converted') }}
 ),
 
 accounts as (

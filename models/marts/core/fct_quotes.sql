@@ -1,13 +1,13 @@
 with quotes as (
-    select * from {{ ref('stg_crm__quotes') }}
+    select * from {{ ref('int_quotes_converted') }}
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 ranked_orders as (

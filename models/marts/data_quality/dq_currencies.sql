@@ -3,17 +3,22 @@
     coverage of the currency against the records' conversion dates, the
     records converted at the nearest rate outside it, and those left
     unconverted. -#}
-{%- for table_name in crm_contract_table_names() %}
--- depends_on: {{ source('crm', table_name) }}
-{%- endfor %}
--- depends_on: {{ ref('stg_crm__campaigns') }}
--- depends_on: {{ ref('stg_crm__contracts') }}
--- depends_on: {{ ref('stg_crm__invoices') }}
--- depends_on: {{ ref('stg_crm__opportunities') }}
--- depends_on: {{ ref('stg_crm__orders') }}
--- depends_on: {{ ref('stg_crm__payments') }}
--- depends_on: {{ ref('stg_crm__products') }}
--- depends_on: {{ ref('stg_crm__quotes') }}
+-- depends_on: {{ ref('base_crm__campaigns') }}
+-- depends_on: {{ ref('int_campaigns_converted') }}
+-- depends_on: {{ ref('base_crm__contracts') }}
+-- depends_on: {{ ref('int_contracts_converted') }}
+-- depends_on: {{ ref('base_crm__invoices') }}
+-- depends_on: {{ ref('int_invoices_converted') }}
+-- depends_on: {{ ref('base_crm__opportunities') }}
+-- depends_on: {{ ref('int_opportunities_converted') }}
+-- depends_on: {{ ref('base_crm__orders') }}
+-- depends_on: {{ ref('int_orders_converted') }}
+-- depends_on: {{ ref('base_crm__payments') }}
+-- depends_on: {{ ref('int_payments_converted') }}
+-- depends_on: {{ ref('base_crm__products') }}
+-- depends_on: {{ ref('int_products_converted') }}
+-- depends_on: {{ ref('base_crm__quotes') }}
+-- depends_on: {{ ref('int_quotes_converted') }}
 {%- set reporting_currency = var('reporting_currency', 'USD') | upper %}
 
 with currency_counts as (

@@ -1,6 +1,6 @@
 {#- The data-quality report per load batch and table. -#}
 with ledger as (
-    select * from {{ source('crm_loader', '_load_ledger') }}
+    select * from {{ ref('stg_crm_loader__load_ledger') }}
 ),
 
 issues as (

@@ -7,7 +7,7 @@
     takes the first category in that order. -#}
 
 with quarantine as (
-    select * from {{ source('crm_loader', '_quarantine') }}
+    select * from {{ ref('stg_crm_loader__quarantine') }}
 ),
 
 categorised as (

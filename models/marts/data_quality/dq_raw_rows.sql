@@ -1,17 +1,8 @@
 {#- One row per row landed in a raw contract table, classified the way the
-    staging layer treats it. Key, version column, soft delete and columns come
-    from the raw contract (source YAML) at run time. -#}
-{%- for table_name in crm_contract_table_names() %}
--- depends_on: {{ source('crm', table_name) }}
-{%- endfor %}
-
+    staging layer treats it (int_raw_rows_unioned reads the classification of
+    every base model). -#}
 with unioned as (
-    {%- for table_name in crm_contract_table_names() %}
-        {{ dq_classify_raw_rows(table_name) }}
-        {%- if not loop.last %}
-            union all
-        {%- endif %}
-    {%- endfor %}
+    select * from {{ ref('int_raw_rows_unioned') }}
 ),
 
 final as (

@@ -28,7 +28,7 @@
     + foreign_keys | map(attribute='table') | list + ['leads', 'support_cases']
 ) | unique | sort -%}
 {%- for table_name in crm_contract_table_names() %}
--- depends_on: {{ source('crm', table_name) }}
+-- depends_on: {{ ref('base_crm__' ~ table_name) }}
 {%- endfor %}
 
 with raw_rows as (

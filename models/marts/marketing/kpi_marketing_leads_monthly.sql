@@ -13,7 +13,7 @@ leads as (
 ),
 
 targets as (
-    select * from {{ ref('stg_crm__targets') }}
+    select * from {{ ref('int_targets_mapped') }}
 ),
 
 source_members as (

@@ -1,7 +1,7 @@
 {#- Goal progress (S14): one row per target (rep, team or lead source x metric x
     month) with the actual of that month and attainment = actual / target. -#}
 with targets as (
-    select * from {{ ref('stg_crm__targets') }}
+    select * from {{ ref('int_targets_mapped') }}
 ),
 
 opportunities as (

@@ -4,11 +4,11 @@
     previous month (as S2 / S15, from the same opportunities). Zeros and null
     ratios when there are no orders or deals. Events up to the as-of date. -#}
 with orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_converted') }}
 ),
 
 months as (

@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'campaign_members'), 'campaign_member_id', 'updated_at') }}
+    select * from {{ ref('base_crm__campaign_members') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (

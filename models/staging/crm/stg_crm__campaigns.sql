@@ -1,9 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'campaigns'), 'campaign_id', 'updated_at', 'is_deleted') }}
-),
-
-campaign_channels as (
-    select * from {{ ref('campaign_channels') }}
+    select * from {{ ref('base_crm__campaigns') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -22,29 +19,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.campaign_id,
-        renamed.campaign_name,
-        campaign_channels.channel,
-        campaign_channels.channel_group,
-        renamed.raw_channel,
-        renamed.cost_amount_local,
-        renamed.currency_code,
-        exchange_rates.exchange_rate,
-        renamed.start_date as conversion_date,
-        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
-        {{ convert_currency('renamed.cost_amount_local', 'exchange_rates.exchange_rate') }} as cost_amount,
-        renamed.start_date,
-        renamed.end_date,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    left join campaign_channels
-        on renamed.raw_channel = campaign_channels.raw_channel
-    {{ join_exchange_rate('renamed.currency_code', 'renamed.start_date') }}
 )
 
-select * from final
+select * from renamed

@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'contracts'), 'contract_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__contracts') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -21,28 +22,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.contract_id,
-        renamed.account_id,
-        renamed.order_id,
-        renamed.renewal_of_contract_id,
-        renamed.status,
-        renamed.contract_value_local,
-        renamed.currency_code,
-        exchange_rates.exchange_rate,
-        renamed.start_date as conversion_date,
-        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
-        {{ convert_currency('renamed.contract_value_local', 'exchange_rates.exchange_rate') }} as contract_value,
-        renamed.start_date,
-        renamed.end_date,
-        renamed.signed_at,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    {{ join_exchange_rate('renamed.currency_code', 'renamed.start_date') }}
 )
 
-select * from final
+select * from renamed

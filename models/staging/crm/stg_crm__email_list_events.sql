@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'email_list_events'), 'event_id') }}
+    select * from {{ ref('base_crm__email_list_events') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (

@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'invoices'), 'invoice_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__invoices') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -20,27 +21,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.invoice_id,
-        renamed.account_id,
-        renamed.order_id,
-        renamed.contract_id,
-        renamed.invoice_type,
-        renamed.invoice_date,
-        renamed.due_date,
-        renamed.amount_local,
-        renamed.currency_code,
-        exchange_rates.exchange_rate,
-        renamed.invoice_date as conversion_date,
-        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
-        {{ convert_currency('renamed.amount_local', 'exchange_rates.exchange_rate') }} as amount,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    {{ join_exchange_rate('renamed.currency_code', 'renamed.invoice_date') }}
 )
 
-select * from final
+select * from renamed

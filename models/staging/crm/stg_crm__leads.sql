@@ -1,9 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'leads'), 'lead_id', 'updated_at', 'is_deleted') }}
-),
-
-lead_sources as (
-    select * from {{ ref('stg_reference__lead_sources') }}
+    select * from {{ ref('base_crm__leads') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -23,7 +20,7 @@ renamed as (
         {{ normalize_phone('phone') }} as phone,
         {{ is_valid_phone('phone') }} as is_valid_phone,
         {{ clean_text('company_name') }} as company_name,
-        -- as exported (trimmed): the seed is matched on its lower-cased form below
+        -- as exported (trimmed): int_leads_mapped matches the seed on its lower-cased form
         {{ clean_text('lead_source') }} as raw_lead_source,
         status,
         ---------- dates and timestamps
@@ -36,35 +33,11 @@ renamed as (
     from source
 ),
 
-final as (
+validated as (
     select
-        renamed.lead_id,
-        renamed.first_name,
-        renamed.last_name,
-        renamed.email,
-        {{ is_valid_email('renamed.email') }} as is_valid_email,
-        renamed.phone,
-        renamed.is_valid_phone,
-        renamed.company_name,
-        lead_sources.lead_source,
-        lead_sources.channel_group,
-        renamed.raw_lead_source,
-        renamed.form_id,
-        renamed.submitted_at,
-        renamed.campaign_id,
-        renamed.owner_rep_id,
-        renamed.status,
-        renamed.created_at,
-        renamed.qualified_at,
-        renamed.converted_at,
-        renamed.converted_account_id,
-        renamed.converted_contact_id,
-        renamed.converted_opportunity_id,
-        renamed.updated_at,
-        renamed.loaded_at
+        *,
+        {{ is_valid_email('email') }} as is_valid_email
     from renamed
-    left join lead_sources
-        on {{ map_through_seed('renamed.raw_lead_source') }} = lead_sources.raw_lead_source
 )
 
-select * from final
+select * from validated

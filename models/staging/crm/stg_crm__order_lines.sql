@@ -1,14 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'order_lines'), 'order_line_id', 'updated_at') }}
-),
-
--- lines carry no currency: prices are in the order's currency, converted at the order date
-orders as (
-    select
-        order_id,
-        currency_code,
-        exchange_rate
-    from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('base_crm__order_lines') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -26,29 +18,12 @@ renamed as (
     from source
 ),
 
-converted as (
-    select
-        renamed.order_line_id,
-        renamed.order_id,
-        renamed.product_id,
-        renamed.quantity,
-        renamed.unit_price_local,
-        cast(renamed.quantity * renamed.unit_price_local as decimal(18, 2)) as line_amount_local,
-        orders.currency_code,
-        orders.exchange_rate,
-        {{ convert_currency('renamed.unit_price_local', 'orders.exchange_rate') }} as unit_price,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    left join orders
-        on renamed.order_id = orders.order_id
-),
-
-final as (
+-- lines carry no currency: prices are in the order's currency (int_order_lines_converted)
+priced as (
     select
         *,
-        cast(quantity * unit_price as decimal(18, 2)) as line_amount
-    from converted
+        cast(quantity * unit_price_local as decimal(18, 2)) as line_amount_local
+    from renamed
 )
 
-select * from final
+select * from priced

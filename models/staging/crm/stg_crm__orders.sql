@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'orders'), 'order_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__orders') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -19,26 +20,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.order_id,
-        renamed.account_id,
-        renamed.opportunity_id,
-        renamed.quote_id,
-        renamed.status,
-        renamed.currency_code,
-        exchange_rates.exchange_rate,
-        cast(renamed.ordered_at as date) as conversion_date,
-        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
-        renamed.ordered_at,
-        renamed.promised_date,
-        renamed.delivered_date,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    {{ join_exchange_rate('renamed.currency_code', 'cast(renamed.ordered_at as date)') }}
 )
 
-select * from final
+select * from renamed

@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'partners'), 'partner_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__partners') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (

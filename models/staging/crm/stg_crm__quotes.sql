@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'quotes'), 'quote_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__quotes') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -20,27 +21,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.quote_id,
-        renamed.opportunity_id,
-        renamed.account_id,
-        renamed.status,
-        renamed.amount_local,
-        renamed.currency_code,
-        exchange_rates.exchange_rate,
-        cast(renamed.created_at as date) as conversion_date,
-        {{ exchange_rate_coverage() }} as exchange_rate_coverage,
-        {{ convert_currency('renamed.amount_local', 'exchange_rates.exchange_rate') }} as amount,
-        renamed.created_at,
-        renamed.sent_at,
-        renamed.accepted_at,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    {{ join_exchange_rate('renamed.currency_code', 'cast(renamed.created_at as date)') }}
 )
 
-select * from final
+select * from renamed

@@ -1,9 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'targets'), 'target_id', 'updated_at') }}
-),
-
-lead_sources as (
-    select * from {{ ref('stg_reference__lead_sources') }}
+    select * from {{ ref('base_crm__targets') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (
@@ -27,24 +24,6 @@ renamed as (
         {{ to_utc_timestamp('updated_at') }} as updated_at,
         _loaded_at as loaded_at
     from source
-),
-
-final as (
-    select
-        renamed.target_id,
-        renamed.rep_id,
-        renamed.team_id,
-        renamed.target_level,
-        lead_sources.lead_source,
-        renamed.raw_lead_source,
-        renamed.metric,
-        renamed.target_month,
-        renamed.target_value,
-        renamed.updated_at,
-        renamed.loaded_at
-    from renamed
-    left join lead_sources
-        on renamed.raw_lead_source = lead_sources.raw_lead_source
 )
 
-select * from final
+select * from renamed

@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'teams'), 'team_id', 'updated_at', 'is_deleted') }}
+    select * from {{ ref('base_crm__teams') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (

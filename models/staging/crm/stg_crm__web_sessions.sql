@@ -1,5 +1,6 @@
 with source as (
-    {{ latest_versions(source('crm', 'web_sessions'), 'session_id') }}
+    select * from {{ ref('base_crm__web_sessions') }}
+    where is_latest_version and not is_deleted_version
 ),
 
 renamed as (

@@ -34,7 +34,7 @@ _SEED_EFFECT = {
     "stages": "their deals count as neither open nor closed",
     "lead_sources": "their leads have no canonical source or channel group",
 }
-_STAGING_MODELS = Path("models/staging/crm/_crm__models.yml")
+_STAGING_MODELS = Path("models/staging/crm/_stg_crm__models.yml")
 
 
 def _relationships() -> list[tuple[str, str, str, str]]:

@@ -33,7 +33,13 @@ ADDED = {
     "fx-usd-2015": ("USD", "2015-03-02 10:00:00"),
 }
 AMOUNT = Decimal("1000.00")
-SELECT = ["stg_reference__exchange_rates", "stg_crm__opportunities", "dq_currencies"]
+SELECT = [
+    "stg_reference__exchange_rates",
+    "base_crm__opportunities",
+    "stg_crm__opportunities",
+    "int_opportunities_converted",
+    "dq_currencies",
+]
 
 
 def seed_rate(currency: str, pick: str) -> Decimal:
@@ -81,7 +87,7 @@ def fx_warehouse(demo_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Se
     failed = [p for p in result.problems() if p.status != "warn"]
     assert result.success and not failed, [(p.unique_id, p.message) for p in failed]
     warned = {p.unique_id for p in result.problems() if p.status == "warn"}
-    assert any("amount_converted_stg_crm__opportunities_amount" in u for u in warned), warned
+    assert any("amount_converted_int_opportunities_converted_amount" in u for u in warned), warned
     assert any("dq_currencies_records_outside_coverage" in u for u in warned), warned
     assert any("dq_currencies_records_without_rate" in u for u in warned), warned
     return settings
@@ -92,7 +98,7 @@ def test_amounts_convert_at_the_nearest_rate_or_stay_null(fx_warehouse: Settings
     with duckdb.connect(str(fx_warehouse.warehouse_path), read_only=True) as con:
         rows = con.execute(
             "select opportunity_id, amount, exchange_rate_coverage, conversion_date"
-            " from staging.stg_crm__opportunities where opportunity_id like 'fx-%'"
+            " from intermediate.int_opportunities_converted where opportunity_id like 'fx-%'"
         ).fetchall()
     got = {r[0]: (r[1], r[2], r[3]) for r in rows}
     assert got["fx-eur-2017"] == (
@@ -148,7 +154,7 @@ def test_strict_severity_fails_the_build(fx_warehouse: Settings) -> None:
     assert not result.success
     failed = {p.unique_id for p in result.problems() if p.status == "fail"}
     for name in (
-        "amount_converted_stg_crm__opportunities_amount",
+        "amount_converted_int_opportunities_converted_amount",
         "dq_currencies_records_outside_coverage",
         "dq_currencies_records_without_rate",
     ):

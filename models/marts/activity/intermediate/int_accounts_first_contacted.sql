@@ -13,7 +13,7 @@ accounts as (
 ),
 
 orders as (
-    select * from {{ ref('stg_crm__orders') }}
+    select * from {{ ref('int_orders_converted') }}
 ),
 
 first_orders as (
