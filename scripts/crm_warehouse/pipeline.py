@@ -245,7 +245,7 @@ def _unmapped_values(settings: Settings) -> list[str]:
     try:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
             rows = con.execute(
-                "select table_name || '.' || column_name, raw_value, record_count "
+                "select table_name || '.' || column_name, raw_value, records "
                 "from data_quality.dq_unmapped_values order by 1, 2"
             ).fetchall()
     except duckdb.Error:

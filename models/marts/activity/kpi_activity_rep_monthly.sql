@@ -84,7 +84,7 @@ final as (
         {{ safe_divide('connected_calls', 'calls') }} as connect_rate,
         cast(talk_seconds as bigint) as talk_seconds,
         {{ safe_divide('connected_talk_seconds', 'connected_calls', 'decimal(18,2)') }}
-            as average_connected_talk_seconds,
+            as connected_talk_seconds_mean,
         cast(calls_target as decimal(18, 2)) as calls_target,
         {{ safe_divide('calls', 'calls_target') }} as calls_target_attainment,
         {{ safe_divide('calls_target * weekdays_employed', 'weekdays_in_month', 'decimal(18,2)') }}

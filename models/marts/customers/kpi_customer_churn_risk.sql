@@ -92,8 +92,8 @@ contact_gaps as (
 contact_signals as (
     select
         contact_gaps.account_id,
-        count(*) as contact_count,
-        sum(case when contact_gaps.days_since_previous_contact <= 7 then 1 else 0 end) as repeat_contact_count
+        count(*) as service_contacts,
+        sum(case when contact_gaps.days_since_previous_contact <= 7 then 1 else 0 end) as repeat_service_contacts
     from contact_gaps
     cross join window_bounds
     where contact_gaps.contact_date > window_bounds.window_start_exclusive_date
@@ -103,9 +103,9 @@ contact_signals as (
 case_signals as (
     select
         cases.account_id,
-        sum(case when cases.case_type = 'complaint' then 1 else 0 end) as complaint_count,
-        sum(case when cases.case_type = 'contract_question' then 1 else 0 end) as contract_question_count,
-        sum(case when cases.case_type = 'cancellation_request' then 1 else 0 end) as cancellation_request_count
+        sum(case when cases.case_type = 'complaint' then 1 else 0 end) as complaints,
+        sum(case when cases.case_type = 'contract_question' then 1 else 0 end) as contract_questions,
+        sum(case when cases.case_type = 'cancellation_request' then 1 else 0 end) as cancellation_requests
     from cases
     cross join window_bounds
     where
@@ -118,14 +118,15 @@ combined as (
     select
         customers.account_id,
         customers.active_at_as_of = 1 as is_active_customer,
-        cast({{ coalesce_if_present('support_cases', 'case_signals.complaint_count') }} as integer) as complaint_count,
-        cast({{ coalesce_if_present('support_cases', 'case_signals.contract_question_count') }} as integer)
-            as contract_question_count,
-        cast({{ coalesce_if_present('support_cases', 'case_signals.cancellation_request_count') }} as integer)
-            as cancellation_request_count,
-        cast({{ coalesce_if_present('activities', 'contact_signals.contact_count') }} as integer) as contact_count,
-        cast({{ coalesce_if_present('activities', 'contact_signals.repeat_contact_count') }} as integer)
-            as repeat_contact_count
+        cast({{ coalesce_if_present('support_cases', 'case_signals.complaints') }} as integer) as complaints,
+        cast({{ coalesce_if_present('support_cases', 'case_signals.contract_questions') }} as integer)
+            as contract_questions,
+        cast({{ coalesce_if_present('support_cases', 'case_signals.cancellation_requests') }} as integer)
+            as cancellation_requests,
+        cast({{ coalesce_if_present('activities', 'contact_signals.service_contacts') }} as integer)
+            as service_contacts,
+        cast({{ coalesce_if_present('activities', 'contact_signals.repeat_service_contacts') }} as integer)
+            as repeat_service_contacts
     from customers
     left join case_signals
         on customers.account_id = case_signals.account_id
@@ -139,10 +140,10 @@ scored as (
         cast(
             least(
                 100,
-                case when cancellation_request_count > 0 then 40 else 0 end
-                + 20 * least(complaint_count, 2)
-                + case when contract_question_count > 0 then 15 else 0 end
-                + 10 * least(repeat_contact_count, 3)
+                case when cancellation_requests > 0 then 40 else 0 end
+                + 20 * least(complaints, 2)
+                + case when contract_questions > 0 then 15 else 0 end
+                + 10 * least(repeat_service_contacts, 3)
             ) as integer
         ) as churn_risk_score
     from combined

@@ -125,8 +125,8 @@ combined as (
 final as (
     select
         *,
-        {{ safe_divide('cross_sell_customers', 'existing_customers_ordering') }} as cross_sell_ratio,
-        {{ safe_divide('upsell_customers', 'existing_customers_ordering') }} as upsell_ratio
+        {{ safe_divide('cross_sell_customers', 'existing_customers_ordering') }} as cross_sell_share,
+        {{ safe_divide('upsell_customers', 'existing_customers_ordering') }} as upsell_share
     from combined
 )
 

@@ -44,8 +44,8 @@ intervals as (
 per_customer as (
     select
         account_id,
-        sum(orders_that_day) as order_count,
-        count(*) as order_day_count,
+        sum(orders_that_day) as orders_placed,
+        count(*) as days_with_orders,
         min(order_date) as first_order_date,
         max(order_date) as last_order_date,
         cast({{ median('days_since_previous_order') }} as decimal(18, 2)) as median_interval,
@@ -76,12 +76,12 @@ predicted as (
 final as (
     select
         account_id,
-        cast(order_count as integer) as order_count,
-        cast(order_day_count as integer) as order_day_count,
+        cast(orders_placed as integer) as orders_placed,
+        cast(days_with_orders as integer) as days_with_orders,
         first_order_date,
         last_order_date,
-        median_interval as median_reorder_interval_days,
-        mean_interval as mean_reorder_interval_days,
+        median_interval as reorder_interval_days_median,
+        mean_interval as reorder_interval_days_mean,
         predicted_next_order_date,
         cast({{ finance__datediff_days('last_order_date', 'as_of_date') }} as integer) as days_since_last_order,
         case

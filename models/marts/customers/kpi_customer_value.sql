@@ -26,9 +26,9 @@ combined as (
     select
         customer_accounts.account_id,
         accounts.owner_rep_id,
-        cast({{ coalesce_if_present('orders', 'order_totals.order_count') }} as integer) as order_count,
+        cast({{ coalesce_if_present('orders', 'order_totals.order_count') }} as integer) as orders_placed,
         cast({{ coalesce_if_present('orders', 'order_totals.cancelled_or_refunded_order_count') }} as integer)
-            as cancelled_or_refunded_order_count,
+            as orders_cancelled_or_refunded,
         order_totals.first_order_date,
         order_totals.customer_tenure_days,
         -- doc block unknown_amounts: 0 without revenue orders, null when none has a known amount
@@ -46,7 +46,7 @@ combined as (
         cast(
             {{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }}
             as integer
-        ) as service_interaction_count,
+        ) as service_interactions,
         {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}
             as service_handle_hours,
         {{ safe_divide(
@@ -75,8 +75,8 @@ final as (
     select
         account_id,
         owner_rep_id,
-        order_count,
-        cancelled_or_refunded_order_count,
+        orders_placed,
+        orders_cancelled_or_refunded,
         first_order_date,
         customer_tenure_days,
         revenue_amount,
@@ -85,17 +85,17 @@ final as (
         gross_margin_amount,
         gross_margin_amount as historical_lifetime_value,
         {{ safe_divide('gross_margin_amount', 'revenue_amount') }} as gross_margin_rate,
-        {{ safe_divide('revenue_amount', 'order_count - revenue_orders_without_amount', 'decimal(18,2)') }}
-            as mean_order_value,
-        {{ safe_divide('order_count * 365', 'tenure_basis_days') }} as orders_per_year,
+        {{ safe_divide('revenue_amount', 'orders_placed - revenue_orders_without_amount', 'decimal(18,2)') }}
+            as order_value_mean,
+        {{ safe_divide('orders_placed * 365', 'tenure_basis_days') }} as orders_per_year,
         annual_churn_rate,
         cast(
             case
-                when order_count > 0 and revenue_amount != 0 and annual_churn_rate > 0
+                when orders_placed > 0 and revenue_amount != 0 and annual_churn_rate > 0
                     then cast(gross_margin_amount as decimal(18, 6)) * 365 / tenure_basis_days / annual_churn_rate
             end as decimal(18, 2)
         ) as predicted_lifetime_value,
-        service_interaction_count,
+        service_interactions,
         service_handle_hours,
         service_cost_amount,
         cast(revenue_amount - product_cost_amount - service_cost_amount as decimal(18, 2)) as profit_amount,

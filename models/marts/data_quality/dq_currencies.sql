@@ -45,7 +45,7 @@ final as (
         currency_counts.table_name,
         currency_counts.currency_code,
         upper(trim(currency_counts.currency_code)) as normalized_currency_code,
-        cast(currency_counts.record_count as bigint) as record_count,
+        cast(currency_counts.record_count as bigint) as records,
         coverage.currency_code is not null as has_exchange_rate,
         upper(trim(currency_counts.currency_code)) = '{{ reporting_currency }}' as is_reporting_currency,
         coverage.first_rate_date,

@@ -19,7 +19,7 @@ row_issues as (
         'exact_duplicate' as issue_type,
         cast(null as {{ dbt.type_string() }}) as column_name,
         cast(null as {{ dbt.type_string() }}) as issue_value,
-        count(*) as issue_count
+        count(*) as records_affected
     from raw_rows
     where is_exact_duplicate
     group by batch_id, table_name
@@ -32,7 +32,7 @@ row_issues as (
         'superseded_version' as issue_type,
         null as column_name,
         null as issue_value,
-        count(*) as issue_count
+        count(*) as records_affected
     from raw_rows
     where is_superseded_version
     group by batch_id, table_name
@@ -45,7 +45,7 @@ row_issues as (
         'soft_deleted_record' as issue_type,
         null as column_name,
         null as issue_value,
-        count(*) as issue_count
+        count(*) as records_affected
     from raw_rows
     where is_soft_deleted_record
     group by batch_id, table_name
@@ -58,7 +58,7 @@ quarantine_issues as (
         'quarantined_row' as issue_type,
         column_name,
         quarantine_reason as issue_value,
-        count(*) as issue_count
+        count(*) as records_affected
     from quarantined_rows
     group by batch_id, table_name, column_name, quarantine_reason
 ),
@@ -72,7 +72,7 @@ grouped_record_issues as (
         issue_type,
         column_name,
         case when issue_type = 'unmapped_value' then issue_value end as issue_value,
-        count(*) as issue_count
+        count(*) as records_affected
     from record_issues
     group by
         batch_id,
@@ -99,7 +99,7 @@ final as (
         issue_type,
         column_name,
         issue_value,
-        cast(issue_count as bigint) as issue_count
+        cast(records_affected as bigint) as records_affected
     from unioned
 )
 

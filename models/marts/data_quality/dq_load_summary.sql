@@ -25,12 +25,13 @@ quarantine_counts as (
     select
         batch_id,
         table_name,
-        sum(case when issue_value = 'missing_key' then issue_count else 0 end) as quarantined_missing_key,
-        sum(case when issue_value = 'unparseable_date' then issue_count else 0 end) as quarantined_unparseable_date,
-        sum(case when issue_value = 'negative_amount' then issue_count else 0 end) as quarantined_negative_amount,
+        sum(case when issue_value = 'missing_key' then records_affected else 0 end) as quarantined_missing_key,
+        sum(case when issue_value = 'unparseable_date' then records_affected else 0 end)
+            as quarantined_unparseable_date,
+        sum(case when issue_value = 'negative_amount' then records_affected else 0 end) as quarantined_negative_amount,
         sum(
             case
-                when issue_value not in ('missing_key', 'unparseable_date', 'negative_amount') then issue_count
+                when issue_value not in ('missing_key', 'unparseable_date', 'negative_amount') then records_affected
                 else 0
             end
         ) as quarantined_other
@@ -43,23 +44,23 @@ issue_counts as (
     select
         batch_id,
         table_name,
-        sum(case when issue_type = 'exact_duplicate' then issue_count else 0 end) as exact_duplicates,
-        sum(case when issue_type = 'superseded_version' then issue_count else 0 end) as superseded_versions,
-        sum(case when issue_type = 'soft_deleted_record' then issue_count else 0 end) as soft_deleted_records,
-        sum(case when issue_type = 'duplicate_submission' then issue_count else 0 end) as duplicate_submissions,
-        sum(case when issue_type = 'invalid_email' then issue_count else 0 end) as invalid_emails,
-        sum(case when issue_type = 'invalid_phone' then issue_count else 0 end) as invalid_phones,
-        sum(case when issue_type = 'unmapped_value' then issue_count else 0 end) as unmapped_values,
-        sum(case when issue_type = 'missing_reference' then issue_count else 0 end) as missing_references,
-        sum(case when issue_type = 'deleted_reference' then issue_count else 0 end) as deleted_references,
+        sum(case when issue_type = 'exact_duplicate' then records_affected else 0 end) as exact_duplicates,
+        sum(case when issue_type = 'superseded_version' then records_affected else 0 end) as superseded_versions,
+        sum(case when issue_type = 'soft_deleted_record' then records_affected else 0 end) as soft_deleted_records,
+        sum(case when issue_type = 'duplicate_submission' then records_affected else 0 end) as duplicate_submissions,
+        sum(case when issue_type = 'invalid_email' then records_affected else 0 end) as invalid_emails,
+        sum(case when issue_type = 'invalid_phone' then records_affected else 0 end) as invalid_phones,
+        sum(case when issue_type = 'unmapped_value' then records_affected else 0 end) as unmapped_values,
+        sum(case when issue_type = 'missing_reference' then records_affected else 0 end) as missing_references,
+        sum(case when issue_type = 'deleted_reference' then records_affected else 0 end) as deleted_references,
         sum(
-            case when issue_type = 'missing_value' and column_name = 'lead_source' then issue_count else 0 end
+            case when issue_type = 'missing_value' and column_name = 'lead_source' then records_affected else 0 end
         ) as missing_lead_sources,
         sum(
-            case when issue_type = 'missing_value' and column_name = 'stage_name' then issue_count else 0 end
+            case when issue_type = 'missing_value' and column_name = 'stage_name' then records_affected else 0 end
         ) as missing_stages,
         sum(
-            case when issue_type = 'missing_value' and column_name = 'owner_rep_id' then issue_count else 0 end
+            case when issue_type = 'missing_value' and column_name = 'owner_rep_id' then records_affected else 0 end
         ) as missing_owners
     from issues
     where issue_type != 'quarantined_row'

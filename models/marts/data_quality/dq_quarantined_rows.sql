@@ -37,7 +37,7 @@ ranked as (
                 quarantine_reason,
                 column_name
         ) as reason_rank,
-        count(*) over (partition by source_file, source_row) as failed_rule_count
+        count(*) over (partition by source_file, source_row) as failed_rules
     from categorised
 ),
 
@@ -51,7 +51,7 @@ final as (
         quarantine_reason,
         column_name,
         rule,
-        cast(failed_rule_count as integer) as failed_rule_count
+        cast(failed_rules as integer) as failed_rules
     from ranked
     where reason_rank = 1
 )

@@ -10,7 +10,7 @@ final as (
         table_name,
         column_name,
         issue_value as raw_value,
-        cast(count(*) as bigint) as record_count,
+        cast(count(*) as bigint) as records,
         min(batch_id) as first_batch_id,
         max(batch_id) as last_batch_id
     from record_issues

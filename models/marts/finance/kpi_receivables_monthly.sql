@@ -20,12 +20,12 @@ aged as (
 invoiced as (
     select
         month_start_date,
-        sum(invoice_count) as invoice_count,
+        sum(invoices_issued) as invoices_issued,
         sum(invoice_only_count) as invoice_only_count,
         sum(credit_note_count) as credit_note_count,
         sum(invoices_without_amount) as invoices_without_amount,
         sum(invoiced_amount) as invoiced_amount,
-        sum(invoice_amount) as invoice_amount,
+        sum(gross_invoiced_amount) as gross_invoiced_amount,
         sum(credit_note_amount) as credit_note_amount,
         sum(due_amount) as due_amount,
         sum(invoiced_trailing_90d_amount) as invoiced_trailing_90d_amount
@@ -36,7 +36,7 @@ invoiced as (
 paid as (
     select
         month_start_date,
-        sum(payment_count) as payment_count,
+        sum(payments_received) as payments_received,
         sum(payments_without_amount) as payments_without_amount,
         sum(collected_amount) as collected_amount,
         sum(collected_book_amount) as collected_book_amount,
@@ -57,7 +57,7 @@ aging as (
         sum(case when aging_bucket = '31-60' then open_amount else 0 end) as open_31_60_amount,
         sum(case when aging_bucket = '61-90' then open_amount else 0 end) as open_61_90_amount,
         sum(case when aging_bucket = 'over_90' then open_amount else 0 end) as open_over_90_amount,
-        count(*) as open_invoice_count
+        count(*) as open_invoices
     from aged
     group by month_start_date
 ),
@@ -67,14 +67,14 @@ combined as (
         months.month_start_date,
         months.month_end_date,
         months.balance_date,
-        cast({{ coalesce_if_present('invoices', 'invoiced.invoice_count') }} as integer) as invoice_count,
+        cast({{ coalesce_if_present('invoices', 'invoiced.invoices_issued') }} as integer) as invoices_issued,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
-            'invoiced.invoiced_amount', 'invoiced.invoice_count', entities='invoices'
+            'invoiced.invoiced_amount', 'invoiced.invoices_issued', entities='invoices'
         ) }} as invoiced_amount,
         {{ amount_total(
-            'invoiced.invoice_amount', 'invoiced.invoice_only_count', entities='invoices'
-        ) }} as invoice_amount,
+            'invoiced.gross_invoiced_amount', 'invoiced.invoice_only_count', entities='invoices'
+        ) }} as gross_invoiced_amount,
         {{ amount_total(
             'invoiced.credit_note_amount', 'invoiced.credit_note_count', entities='invoices'
         ) }} as credit_note_amount,
@@ -82,9 +82,9 @@ combined as (
             {{ coalesce_if_present('invoices', 'invoiced.invoices_without_amount') }}
             as integer
         ) as invoices_without_amount,
-        cast({{ coalesce_if_present('payments', 'paid.payment_count') }} as integer) as payment_count,
+        cast({{ coalesce_if_present('payments', 'paid.payments_received') }} as integer) as payments_received,
         {{ amount_total(
-            'paid.collected_amount', 'paid.payment_count', entities='payments'
+            'paid.collected_amount', 'paid.payments_received', entities='payments'
         ) }} as collected_amount,
         cast(
             {{ coalesce_if_present('payments', 'paid.payments_without_amount') }}
@@ -109,7 +109,7 @@ combined as (
                 order by months.month_start_date rows between unbounded preceding and current row
             ) as decimal(18, 2)
         ) as cumulative_settled_amount,
-        cast({{ coalesce_if_present('invoices', 'aging.open_invoice_count') }} as integer) as open_invoice_count,
+        cast({{ coalesce_if_present('invoices', 'aging.open_invoices') }} as integer) as open_invoices,
         cast({{ coalesce_if_present('invoices', 'aging.open_receivables_amount') }} as decimal(18, 2))
             as open_receivables_amount,
         cast({{ coalesce_if_present('invoices', 'aging.open_current_amount') }} as decimal(18, 2))

@@ -42,7 +42,7 @@ joined as (
         cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
         cast({{ coalesce_if_present('leads', 'outcomes.leads_created') }} as integer) as leads_created,
         cast({{ coalesce_if_present('opportunities', 'outcomes.opportunities') }} as integer) as opportunities,
-        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as opportunities_won,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
         {{ amount_total(
             'outcomes.campaign_revenue', 'outcomes.won_deals', entities='opportunities'
@@ -50,7 +50,7 @@ joined as (
         cast(
             {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
             as integer
-        ) as won_deals_without_amount,
+        ) as opportunities_won_without_amount,
         cast({{ coalesce_if_present('opportunities', 'outcomes.new_customers') }} as integer) as new_customers,
         campaigns.cost_amount,
         campaigns.cost_amount_local,
@@ -77,9 +77,9 @@ final as (
         {{ safe_divide('responses', 'members') }} as response_rate,
         leads_created,
         opportunities,
-        won_deals,
+        opportunities_won,
         campaign_revenue,
-        won_deals_without_amount,
+        opportunities_won_without_amount,
         new_customers,
         cost_amount,
         cost_amount_local,

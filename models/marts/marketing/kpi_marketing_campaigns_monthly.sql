@@ -64,7 +64,7 @@ monthly as (
             {{ coalesce_if_present('opportunities', 'outcomes.opportunities_created') }}
             as integer
         ) as opportunities_created,
-        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as opportunities_won,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
             'outcomes.campaign_revenue', 'outcomes.won_deals', entities='opportunities'
@@ -72,7 +72,7 @@ monthly as (
         cast(
             {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
             as integer
-        ) as won_deals_without_amount,
+        ) as opportunities_won_without_amount,
         cast(
             {{ coalesce_if_present('opportunities', 'outcomes.new_customers') }}
             as integer
@@ -110,9 +110,9 @@ final as (
         {{ safe_divide('members_responded', 'members_added') }} as response_rate,
         leads_created,
         opportunities_created,
-        won_deals,
+        opportunities_won,
         campaign_revenue,
-        won_deals_without_amount,
+        opportunities_won_without_amount,
         new_customers,
         campaign_cost,
         campaigns_started_without_cost,

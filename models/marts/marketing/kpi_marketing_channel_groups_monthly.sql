@@ -52,7 +52,7 @@ monthly as (
             {{ coalesce_if_present('opportunities', 'outcomes.opportunities_created') }}
             as integer
         ) as opportunities_created,
-        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as won_deals,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as opportunities_won,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
             'outcomes.won_revenue', 'outcomes.won_deals', entities='opportunities'
@@ -60,7 +60,7 @@ monthly as (
         cast(
             {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
             as integer
-        ) as won_deals_without_amount,
+        ) as opportunities_won_without_amount,
         cast(
             {{ coalesce_if_present('campaigns', 'campaign_costs.campaigns_started') }}
             as integer
@@ -89,9 +89,9 @@ final as (
         channel_group,
         leads_created,
         opportunities_created,
-        won_deals,
+        opportunities_won,
         won_revenue,
-        won_deals_without_amount,
+        opportunities_won_without_amount,
         campaigns_started,
         campaign_cost,
         campaigns_started_without_cost,

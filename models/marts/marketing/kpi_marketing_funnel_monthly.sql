@@ -43,14 +43,14 @@ cohorts as (
             'sum(case when has_opportunity then days_to_opportunity end)',
             'count(case when has_opportunity then days_to_opportunity end)',
             'decimal(18,2)'
-        ) }} as mean_days_to_opportunity,
+        ) }} as days_to_opportunity_mean,
         {{ safe_divide(
             'sum(case when is_won then days_to_won end)',
             'count(case when is_won then days_to_won end)',
             'decimal(18,2)'
-        ) }} as mean_days_to_won,
-        sum(won_opportunity_count) as won_deals,
-        sum(won_without_amount_count) as won_deals_without_amount,
+        ) }} as days_to_won_mean,
+        sum(won_opportunity_count) as opportunities_won,
+        sum(won_without_amount_count) as opportunities_won_without_amount,
         sum(won_amount) as won_revenue
     from leads
     group by created_month_start_date, lead_source
@@ -73,18 +73,24 @@ monthly as (
         cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.leads_with_opportunity') }} as integer)
             as leads_with_opportunity,
         cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.leads_won') }} as integer) as leads_won,
-        cast(cohorts.mean_days_to_opportunity as decimal(18, 2)) as mean_days_to_opportunity,
-        cast(cohorts.mean_days_to_won as decimal(18, 2)) as mean_days_to_won,
-        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals') }} as integer) as won_deals,
+        cast(cohorts.days_to_opportunity_mean as decimal(18, 2)) as days_to_opportunity_mean,
+        cast(cohorts.days_to_won_mean as decimal(18, 2)) as days_to_won_mean,
+        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.opportunities_won') }} as integer)
+            as opportunities_won,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
         cast(
             case
-                when cohorts.won_deals > 0 and cohorts.won_deals_without_amount = cohorts.won_deals then null
+                when
+                    cohorts.opportunities_won > 0
+                    and cohorts.opportunities_won_without_amount = cohorts.opportunities_won
+                    then null
                 else {{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_revenue') }}
             end as decimal(18, 2)
         ) as won_revenue,
-        cast({{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.won_deals_without_amount') }} as integer)
-            as won_deals_without_amount,
+        cast(
+            {{ coalesce_if_present(['leads', 'opportunities'], 'cohorts.opportunities_won_without_amount') }} as integer
+        )
+            as opportunities_won_without_amount,
         cast({{ coalesce_if_present('opportunities', 'opportunity_creation.opportunities_created') }} as integer)
             as opportunities_created
     from spine
@@ -117,12 +123,14 @@ final as (
         {{ safe_divide('leads_with_opportunity', 'leads_created') }} as lead_to_opportunity_rate,
         {{ safe_divide('leads_won', 'leads_with_opportunity') }} as opportunity_to_won_rate,
         {{ safe_divide('leads_won', 'leads_created') }} as lead_to_won_rate,
-        mean_days_to_opportunity,
-        mean_days_to_won,
-        won_deals,
+        days_to_opportunity_mean,
+        days_to_won_mean,
+        opportunities_won,
         won_revenue,
-        won_deals_without_amount,
-        {{ safe_divide('won_revenue', 'won_deals - won_deals_without_amount', 'decimal(18,2)') }} as average_deal_size,
+        opportunities_won_without_amount,
+        {{ safe_divide(
+            'won_revenue', 'opportunities_won - opportunities_won_without_amount', 'decimal(18,2)'
+        ) }} as won_revenue_mean,
         opportunities_created,
         cast(opportunities_created_previous_month as integer) as opportunities_created_previous_month,
         {{ safe_divide(

@@ -32,7 +32,7 @@ session_counts as (
         traffic_source,
         count(*) as sessions,
         sum(page_views) as page_views,
-        sum(cast(duration_seconds as bigint)) as total_duration_seconds,
+        sum(cast(duration_seconds as bigint)) as duration_seconds,
         sum(case when is_goal_completed then 1 else 0 end) as goal_completions
     from web_sessions
     group by month_start_date, traffic_source
@@ -44,8 +44,8 @@ monthly as (
         spine.traffic_source,
         cast({{ coalesce_if_present('web_sessions', 'session_counts.sessions') }} as integer) as sessions,
         cast({{ coalesce_if_present('web_sessions', 'session_counts.page_views') }} as integer) as page_views,
-        cast({{ coalesce_if_present('web_sessions', 'session_counts.total_duration_seconds') }} as bigint)
-            as total_duration_seconds,
+        cast({{ coalesce_if_present('web_sessions', 'session_counts.duration_seconds') }} as bigint)
+            as duration_seconds,
         cast({{ coalesce_if_present('web_sessions', 'session_counts.goal_completions') }} as integer)
             as goal_completions
     from spine
@@ -61,8 +61,8 @@ final as (
         traffic_source,
         sessions,
         page_views,
-        total_duration_seconds,
-        {{ safe_divide('total_duration_seconds', 'sessions', 'decimal(18,2)') }} as mean_seconds_per_visit,
+        duration_seconds,
+        {{ safe_divide('duration_seconds', 'sessions', 'decimal(18,2)') }} as duration_seconds_per_session,
         {{ safe_divide('page_views', 'sessions') }} as page_views_per_session,
         goal_completions,
         {{ safe_divide('goal_completions', 'sessions') }} as goal_completion_rate

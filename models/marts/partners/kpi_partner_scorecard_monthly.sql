@@ -41,12 +41,12 @@ registered as (
     select
         partner_id,
         created_month_start_date as month_start_date,
-        count(*) as registered_count,
-        count(case when is_won then 1 end) as registered_won_count,
-        count(case when channel_group = 'paid' then 1 end) as registered_paid_count,
-        count(case when channel_group = 'earned' then 1 end) as registered_earned_count,
-        count(case when channel_group = 'owned' then 1 end) as registered_owned_count,
-        count(case when channel_group = 'unknown' then 1 end) as registered_unknown_channel_count
+        count(*) as registered_opportunities,
+        count(case when is_won then 1 end) as registered_opportunities_won,
+        count(case when channel_group = 'paid' then 1 end) as registered_paid_opportunities,
+        count(case when channel_group = 'earned' then 1 end) as registered_earned_opportunities,
+        count(case when channel_group = 'owned' then 1 end) as registered_owned_opportunities,
+        count(case when channel_group = 'unknown' then 1 end) as registered_unknown_channel_opportunities
     from opportunities
     where partner_id is not null
     group by partner_id, created_month_start_date
@@ -58,30 +58,31 @@ joined as (
         all_partners.partner_id,
         all_partners.partner_name,
         all_partners.partner_tier,
-        coalesce(sales_monthly.won_count, 0) as won_count,
+        coalesce(sales_monthly.opportunities_won, 0) as opportunities_won,
         -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
-        {{ amount_total('sales_monthly.won_revenue', 'sales_monthly.won_count') }} as won_revenue,
-        coalesce(sales_monthly.won_with_amount_count, 0) as won_with_amount_count,
-        coalesce(sales_monthly.won_without_amount_count, 0) as won_without_amount_count,
-        sales_monthly.average_deal_size,
-        coalesce(sales_monthly.lost_count, 0) as lost_count,
-        {{ amount_total('sales_monthly.lost_amount', 'sales_monthly.lost_count') }} as lost_amount,
+        {{ amount_total('sales_monthly.won_revenue', 'sales_monthly.opportunities_won') }} as won_revenue,
+        coalesce(sales_monthly.opportunities_won_with_amount, 0) as opportunities_won_with_amount,
+        coalesce(sales_monthly.opportunities_won_without_amount, 0) as opportunities_won_without_amount,
+        sales_monthly.won_revenue_mean,
+        coalesce(sales_monthly.opportunities_lost, 0) as opportunities_lost,
+        {{ amount_total('sales_monthly.lost_amount', 'sales_monthly.opportunities_lost') }} as lost_amount,
         sales_monthly.win_rate,
         sales_monthly.win_rate_by_amount,
         sales_monthly.sales_cycle_days_mean,
-        coalesce(sales_monthly.open_pipeline_count, 0) as open_pipeline_count,
-        {{ amount_total('sales_monthly.open_pipeline_amount', 'sales_monthly.open_pipeline_count') }}
+        coalesce(sales_monthly.open_pipeline_opportunities, 0) as open_pipeline_opportunities,
+        {{ amount_total('sales_monthly.open_pipeline_amount', 'sales_monthly.open_pipeline_opportunities') }}
             as open_pipeline_amount,
-        {{ amount_total('sales_monthly.open_pipeline_weighted_amount', 'sales_monthly.open_pipeline_count') }}
+        {{ amount_total('sales_monthly.open_pipeline_weighted_amount', 'sales_monthly.open_pipeline_opportunities') }}
             as open_pipeline_weighted_amount,
-        coalesce(sales_monthly.open_pipeline_without_amount_count, 0) as open_pipeline_without_amount_count,
-        sales_monthly.sales_velocity as deal_velocity,
-        coalesce(registered.registered_count, 0) as registered_count,
-        coalesce(registered.registered_won_count, 0) as registered_won_count,
-        coalesce(registered.registered_paid_count, 0) as registered_paid_count,
-        coalesce(registered.registered_earned_count, 0) as registered_earned_count,
-        coalesce(registered.registered_owned_count, 0) as registered_owned_count,
-        coalesce(registered.registered_unknown_channel_count, 0) as registered_unknown_channel_count
+        coalesce(sales_monthly.open_pipeline_opportunities_without_amount, 0)
+            as open_pipeline_opportunities_without_amount,
+        sales_monthly.sales_velocity,
+        coalesce(registered.registered_opportunities, 0) as registered_opportunities,
+        coalesce(registered.registered_opportunities_won, 0) as registered_opportunities_won,
+        coalesce(registered.registered_paid_opportunities, 0) as registered_paid_opportunities,
+        coalesce(registered.registered_earned_opportunities, 0) as registered_earned_opportunities,
+        coalesce(registered.registered_owned_opportunities, 0) as registered_owned_opportunities,
+        coalesce(registered.registered_unknown_channel_opportunities, 0) as registered_unknown_channel_opportunities
     from months
     cross join all_partners
     left join sales_monthly
@@ -101,18 +102,18 @@ trailing_windows as (
         -- null when the window's won deals have no known amount at all
         case
             when
-                sum(won_with_amount_count) over (
+                sum(opportunities_won_with_amount) over (
                     partition by partner_id order by month_start_date rows between 11 preceding and current row
                 ) = 0
-                and sum(won_count) over (
+                and sum(opportunities_won) over (
                     partition by partner_id order by month_start_date rows between 11 preceding and current row
                 ) > 0
                 then null
             else sum(coalesce(won_revenue, 0)) over (
                 partition by partner_id order by month_start_date rows between 11 preceding and current row
             )
-        end as trailing_12m_won_revenue,
-        sum(registered_count + won_count + lost_count) over (
+        end as won_revenue_trailing_12m,
+        sum(registered_opportunities + opportunities_won + opportunities_lost) over (
             partition by partner_id order by month_start_date rows between 11 preceding and current row
         ) as trailing_12m_activity_count
     from joined
@@ -126,14 +127,14 @@ scored as (
         cast(
             round(
                 cast(
-                    100 * percent_rank() over (partition by month_start_date order by trailing_12m_won_revenue)
+                    100 * percent_rank() over (partition by month_start_date order by won_revenue_trailing_12m)
                     as decimal(18, 6)
                 ),
                 2
             ) as decimal(18, 2)
         ) as quality_score
     from trailing_windows
-    where trailing_12m_activity_count > 0 and trailing_12m_won_revenue is not null
+    where trailing_12m_activity_count > 0 and won_revenue_trailing_12m is not null
 ),
 
 with_score as (
@@ -144,7 +145,7 @@ with_score as (
             lag(scored.quality_score, 12) over (
                 partition by trailing_windows.partner_id order by trailing_windows.month_start_date
             ) as decimal(18, 2)
-        ) as previous_12m_quality_score
+        ) as quality_score_previous_12m
     from trailing_windows
     left join scored
         on
@@ -158,36 +159,38 @@ final as (
         partner_id,
         partner_name,
         partner_tier,
-        won_count,
+        opportunities_won,
         won_revenue,
-        won_without_amount_count,
-        average_deal_size,
-        lost_count,
+        opportunities_won_without_amount,
+        won_revenue_mean,
+        opportunities_lost,
         lost_amount,
         win_rate,
         win_rate_by_amount,
-        open_pipeline_count,
+        open_pipeline_opportunities,
         open_pipeline_amount,
         open_pipeline_weighted_amount,
-        open_pipeline_without_amount_count,
+        open_pipeline_opportunities_without_amount,
         sales_cycle_days_mean,
-        deal_velocity,
-        registered_count,
-        registered_won_count,
-        {{ safe_divide('registered_won_count', 'registered_count') }} as deal_success_rate,
-        registered_paid_count,
-        registered_earned_count,
-        registered_owned_count,
-        registered_unknown_channel_count,
-        {{ safe_divide('registered_paid_count', 'registered_count') }} as channel_mix_paid_share,
-        {{ safe_divide('registered_earned_count', 'registered_count') }} as channel_mix_earned_share,
-        {{ safe_divide('registered_owned_count', 'registered_count') }} as channel_mix_owned_share,
-        {{ safe_divide('registered_unknown_channel_count', 'registered_count') }} as channel_mix_unknown_share,
-        cast(trailing_12m_won_revenue as decimal(18, 2)) as trailing_12m_won_revenue,
+        sales_velocity,
+        registered_opportunities,
+        registered_opportunities_won,
+        {{ safe_divide('registered_opportunities_won', 'registered_opportunities') }} as registered_win_rate,
+        registered_paid_opportunities,
+        registered_earned_opportunities,
+        registered_owned_opportunities,
+        registered_unknown_channel_opportunities,
+        {{ safe_divide('registered_paid_opportunities', 'registered_opportunities') }} as channel_mix_paid_share,
+        {{ safe_divide('registered_earned_opportunities', 'registered_opportunities') }} as channel_mix_earned_share,
+        {{ safe_divide('registered_owned_opportunities', 'registered_opportunities') }} as channel_mix_owned_share,
+        {{ safe_divide(
+            'registered_unknown_channel_opportunities', 'registered_opportunities'
+        ) }} as channel_mix_unknown_share,
+        cast(won_revenue_trailing_12m as decimal(18, 2)) as won_revenue_trailing_12m,
         trailing_12m_activity_count > 0 as is_active_trailing_12m,
         quality_score,
-        previous_12m_quality_score,
-        cast(quality_score - previous_12m_quality_score as decimal(18, 2)) as quality_score_change
+        quality_score_previous_12m,
+        cast(quality_score - quality_score_previous_12m as decimal(18, 2)) as quality_score_change
     from with_score
 )
 

@@ -70,8 +70,8 @@ by_month as (
         flagged.month_start_date,
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
-        count(*) as opportunity_activity_count,
-        count(case when flagged.is_advancing then 1 end) as advancing_activity_count
+        count(*) as opportunity_activities,
+        count(case when flagged.is_advancing then 1 end) as advancing_activities
     from flagged
     inner join opportunity_dimensions
         on flagged.opportunity_id = opportunity_dimensions.opportunity_id
@@ -94,9 +94,9 @@ final as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        {{ coalesce_if_present('activities', 'by_month.opportunity_activity_count') }} as opportunity_activity_count,
-        {{ coalesce_if_present('activities', 'by_month.advancing_activity_count') }} as advancing_activity_count,
-        {{ safe_divide('by_month.advancing_activity_count', 'by_month.opportunity_activity_count') }}
+        {{ coalesce_if_present('activities', 'by_month.opportunity_activities') }} as opportunity_activities,
+        {{ coalesce_if_present('activities', 'by_month.advancing_activities') }} as advancing_activities,
+        {{ safe_divide('by_month.advancing_activities', 'by_month.opportunity_activities') }}
             as advancing_activity_rate
     from spine
     left join by_month

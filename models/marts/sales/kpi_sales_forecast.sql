@@ -56,7 +56,7 @@ open_by_member as (
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
         open_deals.stage_name,
-        count(*) as open_opportunity_count,
+        count(*) as open_opportunities,
         count(open_deals.amount) as open_with_amount_count,
         sum(open_deals.amount) as open_amount,
         sum(open_deals.weighted_amount) as weighted_amount
@@ -103,20 +103,20 @@ spine as (
 joined as (
     select
         spine.*,
-        coalesce(open_by_member.open_opportunity_count, 0) as open_opportunity_count,
+        coalesce(open_by_member.open_opportunities, 0) as open_opportunities,
         -- doc block unknown_amounts: 0 without deals, null when none has a known amount
-        {{ amount_total('open_by_member.open_amount', 'open_by_member.open_opportunity_count') }} as open_amount,
-        coalesce(open_by_member.open_opportunity_count, 0) - coalesce(open_by_member.open_with_amount_count, 0)
-            as open_without_amount_count,
+        {{ amount_total('open_by_member.open_amount', 'open_by_member.open_opportunities') }} as open_amount,
+        coalesce(open_by_member.open_opportunities, 0) - coalesce(open_by_member.open_with_amount_count, 0)
+            as open_opportunities_without_amount,
         -- a stage without a probability ('unmapped') has no weighted amount: null, not 0
         cast(
             case
                 when spine.stage_probability is not null
-                    then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunity_count') }}
+                    then {{ amount_total('open_by_member.weighted_amount', 'open_by_member.open_opportunities') }}
             end as decimal(18, 2)
         ) as weighted_amount,
-        stage_probabilities.reached_count as empirical_sample_count,
-        stage_probabilities.reached_won_count as empirical_won_count,
+        stage_probabilities.reached_count as empirical_opportunities_reached,
+        stage_probabilities.reached_won_count as empirical_opportunities_won,
         {{ safe_divide('stage_probabilities.reached_won_count', 'stage_probabilities.reached_count') }}
             as empirical_win_probability
     from spine
@@ -140,13 +140,13 @@ final as (
         joined.stage_order,
         as_of.as_of_date,
         joined.expected_close_month_start_date < as_of.as_of_month_start_date as is_overdue,
-        joined.open_opportunity_count,
+        joined.open_opportunities,
         joined.open_amount,
-        joined.open_without_amount_count,
+        joined.open_opportunities_without_amount,
         joined.stage_probability,
         joined.empirical_win_probability,
-        joined.empirical_sample_count,
-        joined.empirical_won_count,
+        joined.empirical_opportunities_reached,
+        joined.empirical_opportunities_won,
         -- each deal at its own raw stage's probability (S7's weighted amount)
         cast(round(joined.weighted_amount, 2) as decimal(18, 2)) as forecast_amount,
         cast(round(joined.open_amount * joined.empirical_win_probability, 2) as decimal(18, 2))

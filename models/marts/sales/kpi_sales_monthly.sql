@@ -30,56 +30,56 @@ joined as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        coalesce(closed_by_month.won_count, 0) as won_count,
-        coalesce(closed_by_month.won_with_amount_count, 0) as won_with_amount_count,
+        coalesce(closed_by_month.won_count, 0) as opportunities_won,
+        coalesce(closed_by_month.won_with_amount_count, 0) as opportunities_won_with_amount,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total('closed_by_month.won_revenue', 'closed_by_month.won_count') }} as won_revenue,
-        coalesce(closed_by_month.lost_count, 0) as lost_count,
+        coalesce(closed_by_month.lost_count, 0) as opportunities_lost,
         coalesce(closed_by_month.lost_with_amount_count, 0) as lost_with_amount_count,
         {{ amount_total('closed_by_month.lost_amount', 'closed_by_month.lost_count') }} as lost_amount,
         closed_by_month.sales_cycle_days_mean,
         closed_by_month.sales_cycle_days_median,
         closed_by_month.lead_to_close_days_mean,
         closed_by_month.lead_to_close_days_median,
-        coalesce(closed_by_month.new_customer_won_count, 0) as new_customer_won_count,
+        coalesce(closed_by_month.new_customer_won_count, 0) as new_customer_opportunities_won,
         {{ amount_total('closed_by_month.new_customer_won_revenue', 'closed_by_month.new_customer_won_count') }}
             as new_customer_won_revenue,
-        coalesce(closed_by_month.existing_customer_won_count, 0) as existing_customer_won_count,
+        coalesce(closed_by_month.existing_customer_won_count, 0) as existing_customer_opportunities_won,
         {{ amount_total(
             'closed_by_month.existing_customer_won_revenue', 'closed_by_month.existing_customer_won_count'
         ) }} as existing_customer_won_revenue,
         {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_call_count') }}
-            as closed_opportunity_call_count,
-        coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created_count,
+            as closed_opportunity_calls,
+        coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created,
         coalesce(created_by_month.opportunities_created_with_amount_count, 0)
             as opportunities_created_with_amount_count,
         {{ amount_total(
             'created_by_month.opportunities_created_amount', 'created_by_month.opportunities_created_count'
         ) }} as opportunities_created_amount,
-        coalesce(created_by_month.new_customer_created_count, 0) as new_customer_created_count,
+        coalesce(created_by_month.new_customer_created_count, 0) as new_customer_opportunities_created,
         {{ amount_total(
             'created_by_month.new_customer_created_amount', 'created_by_month.new_customer_created_count'
         ) }} as new_customer_created_amount,
-        coalesce(created_by_month.existing_customer_created_count, 0) as existing_customer_created_count,
+        coalesce(created_by_month.existing_customer_created_count, 0) as existing_customer_opportunities_created,
         {{ amount_total(
             'created_by_month.existing_customer_created_amount', 'created_by_month.existing_customer_created_count'
         ) }} as existing_customer_created_amount,
-        coalesce(pipeline_by_month.open_pipeline_count, 0) as open_pipeline_count,
+        coalesce(pipeline_by_month.open_pipeline_count, 0) as open_pipeline_opportunities,
         coalesce(pipeline_by_month.open_pipeline_with_amount_count, 0) as open_pipeline_with_amount_count,
         {{ amount_total('pipeline_by_month.open_pipeline_amount', 'pipeline_by_month.open_pipeline_count') }}
             as open_pipeline_amount,
         {{ amount_total('pipeline_by_month.open_pipeline_weighted_amount', 'pipeline_by_month.open_pipeline_count') }}
             as open_pipeline_weighted_amount,
-        coalesce(pipeline_by_month.open_pipeline_unweighted_count, 0) as open_pipeline_unweighted_count,
+        coalesce(pipeline_by_month.open_pipeline_unweighted_count, 0) as open_pipeline_opportunities_unweighted,
         pipeline_by_month.average_days_open,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
                 then {{ coalesce_if_present('leads', 'leads_by_month.leads_created_count') }}
-        end as leads_created_count,
+        end as leads_created,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
                 then {{ coalesce_if_present(['leads', 'opportunities'], 'leads_by_month.leads_won_count') }}
-        end as leads_won_count
+        end as leads_won
     from spine
     left join closed_by_month
         on
@@ -106,31 +106,34 @@ joined as (
 ratios as (
     select
         *,
-        won_count + lost_count as closed_count,
-        won_count - won_with_amount_count as won_without_amount_count,
-        lost_count - lost_with_amount_count as lost_without_amount_count,
-        opportunities_created_count - opportunities_created_with_amount_count
-            as opportunities_created_without_amount_count,
-        open_pipeline_count - open_pipeline_with_amount_count as open_pipeline_without_amount_count,
+        opportunities_won + opportunities_lost as opportunities_closed,
+        opportunities_won - opportunities_won_with_amount as opportunities_won_without_amount,
+        opportunities_lost - lost_with_amount_count as opportunities_lost_without_amount,
+        opportunities_created - opportunities_created_with_amount_count
+            as opportunities_created_without_amount,
+        open_pipeline_opportunities - open_pipeline_with_amount_count as open_pipeline_opportunities_without_amount,
         cast(
             case
-                when won_count + lost_count > 0 and won_with_amount_count + lost_with_amount_count = 0 then null
+                when
+                    opportunities_won + opportunities_lost > 0
+                    and opportunities_won_with_amount + lost_with_amount_count = 0
+                    then null
                 else coalesce(won_revenue, 0) + coalesce(lost_amount, 0)
             end as decimal(18, 2)
         ) as closed_amount,
-        {{ safe_divide('won_revenue', 'won_with_amount_count', 'decimal(18,2)') }} as average_deal_size,
-        {{ safe_divide('won_count', 'won_count + lost_count') }} as win_rate,
+        {{ safe_divide('won_revenue', 'opportunities_won_with_amount', 'decimal(18,2)') }} as won_revenue_mean,
+        {{ safe_divide('opportunities_won', 'opportunities_won + opportunities_lost') }} as win_rate,
         {{ safe_divide('won_revenue', 'won_revenue + lost_amount') }} as win_rate_by_amount,
-        {{ safe_divide('leads_won_count', 'leads_created_count') }} as close_rate,
+        {{ safe_divide('leads_won', 'leads_created') }} as close_rate,
         cast(round(sales_cycle_days_mean, 2) as decimal(18, 2)) as sales_cycle_days_mean_rounded,
         cast(round(sales_cycle_days_median, 2) as decimal(18, 2)) as sales_cycle_days_median_rounded,
-        cast(round(average_days_open, 2) as decimal(18, 2)) as average_days_open_rounded,
-        {{ safe_divide('closed_opportunity_call_count', 'won_count + lost_count', 'decimal(18,2)') }}
+        cast(round(days_open_mean, 2) as decimal(18, 2)) as average_days_open_rounded,
+        {{ safe_divide('closed_opportunity_calls', 'opportunities_won + opportunities_lost', 'decimal(18,2)') }}
             as calls_per_closed_opportunity,
         lag(won_revenue) over (
             partition by dimension_name, dimension_value
             order by month_start_date
-        ) as previous_month_won_revenue
+        ) as won_revenue_previous_month
     from joined
 ),
 
@@ -144,21 +147,21 @@ final as (
         dimension_value,
         dimension_label,
         -- S1-S4: closed deals of the month
-        won_count,
+        opportunities_won,
         won_revenue,
-        won_with_amount_count,
-        won_without_amount_count,
-        average_deal_size,
-        lost_count,
+        opportunities_won_with_amount,
+        opportunities_won_without_amount,
+        won_revenue_mean,
+        opportunities_lost,
         lost_amount,
-        lost_without_amount_count,
-        closed_count,
+        opportunities_lost_without_amount,
+        opportunities_closed,
         closed_amount,
         win_rate,
         win_rate_by_amount,
         -- S5: lead cohort of the month
-        leads_created_count,
-        leads_won_count,
+        leads_created,
+        leads_won,
         close_rate,
         -- S6
         sales_cycle_days_mean_rounded as sales_cycle_days_mean,
@@ -166,36 +169,38 @@ final as (
         cast(round(lead_to_close_days_mean, 2) as decimal(18, 2)) as lead_to_close_days_mean,
         cast(round(lead_to_close_days_median, 2) as decimal(18, 2)) as lead_to_close_days_median,
         -- S7, S9: open pipeline at the month's balance date
-        open_pipeline_count,
+        open_pipeline_opportunities,
         open_pipeline_amount,
         open_pipeline_weighted_amount,
-        open_pipeline_unweighted_count,
-        open_pipeline_without_amount_count,
-        average_days_open_rounded as average_days_open,
+        open_pipeline_opportunities_unweighted,
+        open_pipeline_opportunities_without_amount,
+        average_days_open_rounded as days_open_mean,
         -- S8
         cast(
             {{ safe_divide(
-                'open_pipeline_count * average_deal_size * win_rate', 'sales_cycle_days_mean_rounded', 'decimal(28,10)'
+                'open_pipeline_opportunities * won_revenue_mean * win_rate',
+                'sales_cycle_days_mean_rounded',
+                'decimal(28,10)'
             ) }} as decimal(18, 2)
         ) as sales_velocity,
         -- S11
-        opportunities_created_count,
+        opportunities_created,
         opportunities_created_amount,
-        opportunities_created_without_amount_count,
-        new_customer_created_count,
+        opportunities_created_without_amount,
+        new_customer_opportunities_created,
         new_customer_created_amount,
-        existing_customer_created_count,
+        existing_customer_opportunities_created,
         existing_customer_created_amount,
-        new_customer_won_count,
+        new_customer_opportunities_won,
         new_customer_won_revenue,
-        existing_customer_won_count,
+        existing_customer_opportunities_won,
         existing_customer_won_revenue,
         -- S15
-        cast(previous_month_won_revenue as decimal(18, 2)) as previous_month_won_revenue,
-        {{ safe_divide('won_revenue - previous_month_won_revenue', 'previous_month_won_revenue') }}
+        cast(won_revenue_previous_month as decimal(18, 2)) as won_revenue_previous_month,
+        {{ safe_divide('won_revenue - won_revenue_previous_month', 'won_revenue_previous_month') }}
             as won_revenue_growth,
         -- S17
-        closed_opportunity_call_count,
+        closed_opportunity_calls,
         calls_per_closed_opportunity
     from ratios
 )

@@ -92,15 +92,15 @@ by_week as (
     select
         rep_id,
         week_start_date,
-        count(case when event_type = 'created' then 1 end) as deals_created_count,
-        count(case when event_type = 'won' then 1 end) as deals_won_count,
+        count(case when event_type = 'created' then 1 end) as opportunities_created,
+        count(case when event_type = 'won' then 1 end) as opportunities_won,
         sum(case when event_type = 'won' then amount end) as won_revenue,
-        count(case when event_type = 'won' and amount is null then 1 end) as deals_won_without_amount_count,
-        count(case when event_type = 'lost' then 1 end) as deals_lost_count,
-        count(case when event_type = 'call_done' then 1 end) as calls_done_count,
-        count(case when event_type = 'meeting_done' then 1 end) as meetings_done_count,
-        count(case when event_type = 'call_scheduled' then 1 end) as calls_scheduled_count,
-        count(case when event_type = 'meeting_scheduled' then 1 end) as meetings_scheduled_count
+        count(case when event_type = 'won' and amount is null then 1 end) as opportunities_won_without_amount,
+        count(case when event_type = 'lost' then 1 end) as opportunities_lost,
+        count(case when event_type = 'call_done' then 1 end) as calls_done,
+        count(case when event_type = 'meeting_done' then 1 end) as meetings_done,
+        count(case when event_type = 'call_scheduled' then 1 end) as calls_scheduled,
+        count(case when event_type = 'meeting_scheduled' then 1 end) as meetings_scheduled
     from events
     group by rep_id, week_start_date
 ),
@@ -127,16 +127,16 @@ final as (
             when spine.week_start_date = cast({{ dbt.dateadd('day', 7, 'as_of.as_of_week_start_date') }} as date)
                 then 'next_week'
         end as relative_week,
-        coalesce(by_week.deals_created_count, 0) as deals_created_count,
-        coalesce(by_week.deals_won_count, 0) as deals_won_count,
+        coalesce(by_week.opportunities_created, 0) as opportunities_created,
+        coalesce(by_week.opportunities_won, 0) as opportunities_won,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
-        {{ amount_total('by_week.won_revenue', 'by_week.deals_won_count') }} as won_revenue,
-        coalesce(by_week.deals_won_without_amount_count, 0) as deals_won_without_amount_count,
-        coalesce(by_week.deals_lost_count, 0) as deals_lost_count,
-        {{ coalesce_if_present('activities', 'by_week.calls_done_count') }} as calls_done_count,
-        {{ coalesce_if_present('activities', 'by_week.meetings_done_count') }} as meetings_done_count,
-        {{ coalesce_if_present('activities', 'by_week.calls_scheduled_count') }} as calls_scheduled_count,
-        {{ coalesce_if_present('activities', 'by_week.meetings_scheduled_count') }} as meetings_scheduled_count
+        {{ amount_total('by_week.won_revenue', 'by_week.opportunities_won') }} as won_revenue,
+        coalesce(by_week.opportunities_won_without_amount, 0) as opportunities_won_without_amount,
+        coalesce(by_week.opportunities_lost, 0) as opportunities_lost,
+        {{ coalesce_if_present('activities', 'by_week.calls_done') }} as calls_done,
+        {{ coalesce_if_present('activities', 'by_week.meetings_done') }} as meetings_done,
+        {{ coalesce_if_present('activities', 'by_week.calls_scheduled') }} as calls_scheduled,
+        {{ coalesce_if_present('activities', 'by_week.meetings_scheduled') }} as meetings_scheduled
     from spine
     cross join as_of
     left join by_week

@@ -46,7 +46,7 @@ pipeline_by_stage as (
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
         snapshots.stage_name,
-        count(*) as open_pipeline_count,
+        count(*) as open_pipeline_opportunities,
         count(case when snapshots.stage_probability is null then 1 end) as unweighted_count,
         count(snapshots.amount) as open_pipeline_with_amount_count,
         sum(snapshots.amount) as open_pipeline_amount,
@@ -87,9 +87,9 @@ final as (
         spine.dimension_label,
         spine.stage_name,
         spine.stage_order,
-        coalesce(pipeline_by_stage.open_pipeline_count, 0) as open_pipeline_count,
+        coalesce(pipeline_by_stage.open_pipeline_opportunities, 0) as open_pipeline_opportunities,
         -- amounts: doc block unknown_amounts (0 without deals, null when none is known)
-        {{ amount_total('pipeline_by_stage.open_pipeline_amount', 'pipeline_by_stage.open_pipeline_count') }}
+        {{ amount_total('pipeline_by_stage.open_pipeline_amount', 'pipeline_by_stage.open_pipeline_opportunities') }}
             as open_pipeline_amount,
         -- deals in a stage without a probability: weight unknown, not 0 (the cast
         -- outermost: PostgreSQL drops the decimal's scale from a case around one)
@@ -97,14 +97,16 @@ final as (
             case
                 when pipeline_by_stage.unweighted_count > 0 then null
                 else {{ amount_total(
-                    'pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_count'
+                    'pipeline_by_stage.open_pipeline_weighted_amount', 'pipeline_by_stage.open_pipeline_opportunities'
                 ) }}
             end as decimal(18, 2)
         ) as open_pipeline_weighted_amount,
-        coalesce(pipeline_by_stage.open_pipeline_count, 0)
-        - coalesce(pipeline_by_stage.open_pipeline_with_amount_count, 0) as open_pipeline_without_amount_count,
-        {{ safe_divide('pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_count', 'decimal(18,2)') }}
-            as average_days_open
+        coalesce(pipeline_by_stage.open_pipeline_opportunities, 0)
+        - coalesce(pipeline_by_stage.open_pipeline_with_amount_count, 0) as open_pipeline_opportunities_without_amount,
+        {{ safe_divide(
+            'pipeline_by_stage.total_days_open', 'pipeline_by_stage.open_pipeline_opportunities', 'decimal(18,2)'
+        ) }}
+            as days_open_mean
     from spine
     left join pipeline_by_stage
         on

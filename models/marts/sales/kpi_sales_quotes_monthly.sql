@@ -52,12 +52,12 @@ by_month as (
         month_start_date,
         dimension_name,
         dimension_value,
-        count(*) as quotes_sent_count,
-        count(case when amount is null then 1 end) as quotes_sent_without_amount_count,
+        count(*) as quotes_sent,
+        count(case when amount is null then 1 end) as quotes_sent_without_amount,
         sum(amount) as quotes_sent_amount,
-        count(case when is_accepted then 1 end) as quotes_accepted_count,
+        count(case when is_accepted then 1 end) as quotes_accepted,
         sum(case when is_accepted then amount end) as quotes_accepted_amount,
-        count(case when has_order then 1 end) as quotes_ordered_count
+        count(case when has_order then 1 end) as quotes_ordered
     from quotes_by_member
     group by month_start_date, dimension_name, dimension_value
 ),
@@ -78,20 +78,20 @@ joined as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        {{ coalesce_if_present('quotes', 'by_month.quotes_sent_count') }} as quotes_sent_count,
+        {{ coalesce_if_present('quotes', 'by_month.quotes_sent') }} as quotes_sent,
         -- amounts: doc block unknown_amounts (0 without quotes, null when none is known)
         {{ amount_total(
-            'by_month.quotes_sent_amount', 'by_month.quotes_sent_count', entities='quotes'
+            'by_month.quotes_sent_amount', 'by_month.quotes_sent', entities='quotes'
         ) }} as quotes_sent_amount,
         {{ coalesce_if_present(
-            'quotes', 'by_month.quotes_sent_without_amount_count'
-        ) }} as quotes_sent_without_amount_count,
-        {{ coalesce_if_present('quotes', 'by_month.quotes_accepted_count') }} as quotes_accepted_count,
+            'quotes', 'by_month.quotes_sent_without_amount'
+        ) }} as quotes_sent_without_amount,
+        {{ coalesce_if_present('quotes', 'by_month.quotes_accepted') }} as quotes_accepted,
         {{ amount_total(
-            'by_month.quotes_accepted_amount', 'by_month.quotes_accepted_count', entities='quotes'
+            'by_month.quotes_accepted_amount', 'by_month.quotes_accepted', entities='quotes'
         ) }}
             as quotes_accepted_amount,
-        {{ coalesce_if_present('quotes', 'by_month.quotes_ordered_count') }} as quotes_ordered_count
+        {{ coalesce_if_present('quotes', 'by_month.quotes_ordered') }} as quotes_ordered
     from spine
     left join by_month
         on
@@ -103,8 +103,8 @@ joined as (
 final as (
     select
         *,
-        {{ safe_divide('quotes_accepted_count', 'quotes_sent_count') }} as quote_to_order_conversion,
-        {{ safe_divide('quotes_ordered_count', 'quotes_sent_count') }} as quote_ordered_rate
+        {{ safe_divide('quotes_accepted', 'quotes_sent') }} as quote_acceptance_rate,
+        {{ safe_divide('quotes_ordered', 'quotes_sent') }} as quote_ordered_rate
     from joined
 )
 

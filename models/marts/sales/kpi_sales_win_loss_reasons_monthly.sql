@@ -31,8 +31,8 @@ by_month as (
         month_start_date,
         outcome,
         reason,
-        count(*) as deal_count,
-        sum(amount) as deal_amount
+        count(*) as opportunities_closed,
+        sum(amount) as closed_amount
     from closed_deals
     group by month_start_date, outcome, reason
 ),
@@ -51,8 +51,8 @@ joined as (
         spine.month_start_date,
         spine.outcome,
         spine.reason,
-        coalesce(by_month.deal_count, 0) as deal_count,
-        cast(coalesce(by_month.deal_amount, 0) as decimal(18, 2)) as deal_amount
+        coalesce(by_month.opportunities_closed, 0) as opportunities_closed,
+        cast(coalesce(by_month.closed_amount, 0) as decimal(18, 2)) as closed_amount
     from spine
     left join by_month
         on
@@ -66,10 +66,12 @@ final as (
         month_start_date,
         outcome,
         reason,
-        deal_count,
-        deal_amount,
-        {{ safe_divide('deal_count', 'sum(deal_count) over (partition by month_start_date, outcome)') }}
-            as share_of_outcome_count
+        opportunities_closed,
+        closed_amount,
+        {{ safe_divide(
+            'opportunities_closed', 'sum(opportunities_closed) over (partition by month_start_date, outcome)'
+        ) }}
+            as outcome_share
     from joined
 )
 

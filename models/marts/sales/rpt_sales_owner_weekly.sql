@@ -19,27 +19,27 @@ final as (
         max(as_of.as_of_date) as as_of_date,
         max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.week_start_date end)
             as last_week_start_date,
-        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_created_count end), 0)
-            as last_week_deals_created_count,
-        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count end), 0)
-            as last_week_deals_won_count,
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.opportunities_created end), 0)
+            as last_week_opportunities_created,
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.opportunities_won end), 0)
+            as last_week_opportunities_won,
         -- doc block unknown_amounts: null when last week's won deals have no known amount
         {{ amount_total(
             "max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.won_revenue end)",
-            "max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_won_count end)"
+            "max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.opportunities_won end)"
         ) }} as last_week_won_revenue,
-        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.deals_lost_count end), 0)
-            as last_week_deals_lost_count,
-        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done_count end), 0)
-            as last_week_calls_done_count,
-        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.meetings_done_count end), 0)
-            as last_week_meetings_done_count,
-        coalesce(max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.calls_scheduled_count end), 0)
-            as next_week_calls_scheduled_count,
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.opportunities_lost end), 0)
+            as last_week_opportunities_lost,
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.calls_done end), 0)
+            as last_week_calls_done,
+        coalesce(max(case when owner_weeks.relative_week = 'last_week' then owner_weeks.meetings_done end), 0)
+            as last_week_meetings_done,
+        coalesce(max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.calls_scheduled end), 0)
+            as next_week_calls_scheduled,
         coalesce(
-            max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.meetings_scheduled_count end), 0
+            max(case when owner_weeks.relative_week = 'next_week' then owner_weeks.meetings_scheduled end), 0
         )
-            as next_week_meetings_scheduled_count
+            as next_week_meetings_scheduled
     from owner_weeks
     cross join as_of
     group by owner_weeks.rep_id

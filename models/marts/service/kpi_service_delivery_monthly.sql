@@ -36,7 +36,7 @@ deliveries as (
 won_deals as (
     select
         cast({{ dbt.date_trunc('month', 'opportunities.closed_at') }} as date) as month_start_date,
-        count(*) as won_deals,
+        count(*) as opportunities_won,
         sum(opportunities.amount) as won_revenue
     from opportunities
     cross join as_of
@@ -53,7 +53,7 @@ joined as (
         {{ coalesce_if_present('orders', 'deliveries.orders_delivered_with_promised_date') }}
             as orders_delivered_with_promised_date,
         {{ coalesce_if_present('orders', 'deliveries.orders_delivered_on_time') }} as orders_delivered_on_time,
-        {{ coalesce_if_present('opportunities', 'won_deals.won_deals') }} as won_deals,
+        {{ coalesce_if_present('opportunities', 'won_deals.opportunities_won') }} as opportunities_won,
         cast({{ coalesce_if_present('opportunities', 'won_deals.won_revenue') }} as decimal(18, 2)) as won_revenue
     from months
     left join deliveries
@@ -80,7 +80,7 @@ final as (
         {{ safe_divide('orders_delivered_on_time', 'orders_delivered_with_promised_date') }}
             as on_time_delivery_rate,
         ---------- sales growth beside it (S2, S15)
-        cast(won_deals as integer) as won_deals,
+        cast(opportunities_won as integer) as opportunities_won,
         won_revenue,
         cast(won_revenue_previous_month as decimal(18, 2)) as won_revenue_previous_month,
         {{ safe_divide('won_revenue - won_revenue_previous_month', 'won_revenue_previous_month') }}

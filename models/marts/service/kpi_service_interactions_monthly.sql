@@ -111,7 +111,7 @@ final as (
         ---------- V10 average handle time
         cast(answered_handle_seconds as bigint) as answered_handle_seconds,
         {{ safe_divide('answered_handle_seconds', 'answered_service_calls', 'decimal(18,2)') }}
-            as average_handle_seconds,
+            as handle_seconds_mean,
         ---------- V7 cost per interaction
         cast(service_interactions as integer) as service_interactions,
         {{ safe_divide('service_handle_seconds', '3600', 'decimal(18,2)') }} as service_handle_hours,

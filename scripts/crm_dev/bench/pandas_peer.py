@@ -216,19 +216,21 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
     closed["won_amount"] = closed["amount_usd"].where(closed["is_won"])
     closed["won_with_amount"] = closed["is_won"] & closed["amount_usd"].notna()
     grouped = closed.groupby(["owner", "month_start_date"]).agg(
-        won_count=("is_won", "sum"),
-        lost_count=("is_lost", "sum"),
+        opportunities_won=("is_won", "sum"),
+        opportunities_lost=("is_lost", "sum"),
         won_revenue=("won_amount", lambda amounts: amounts.sum(min_count=1)),
-        won_with_amount_count=("won_with_amount", "sum"),
+        opportunities_won_with_amount=("won_with_amount", "sum"),
     )
     grouped = grouped.reset_index()
     # unknown is not zero: null when won deals have no known amount, 0 without won deals
-    grouped.loc[grouped["won_count"] == 0, "won_revenue"] = 0.0
-    grouped["closed_count"] = grouped["won_count"] + grouped["lost_count"]
-    grouped["average_deal_size"] = _round2(
-        grouped["won_revenue"] / grouped["won_with_amount_count"].replace(0, np.nan)
+    grouped.loc[grouped["opportunities_won"] == 0, "won_revenue"] = 0.0
+    grouped["opportunities_closed"] = grouped["opportunities_won"] + grouped["opportunities_lost"]
+    grouped["won_revenue_mean"] = _round2(
+        grouped["won_revenue"] / grouped["opportunities_won_with_amount"].replace(0, np.nan)
     )
-    grouped["win_rate"] = grouped["won_count"] / grouped["closed_count"].replace(0, np.nan)
+    grouped["win_rate"] = grouped["opportunities_won"] / grouped["opportunities_closed"].replace(
+        0, np.nan
+    )
     return grouped
 
 
@@ -323,12 +325,19 @@ def compute_kpis(landing: Path, seeds: Path) -> dict[str, pd.DataFrame]:
 _CHECKS: dict[str, tuple[str, list[str], list[str]]] = {
     # frame: (mart query, keys, compared columns)
     "sales_by_rep_month": (
-        "select dimension_value as owner, month_start_date, won_count, lost_count, closed_count,"
-        " won_revenue, won_with_amount_count, average_deal_size, win_rate"
+        "select dimension_value as owner, month_start_date, opportunities_won, opportunities_lost, opportunities_closed,"
+        " won_revenue, opportunities_won_with_amount, won_revenue_mean, win_rate"
         " from sales.kpi_sales_monthly where dimension_name = 'owner'"
-        " and won_count + lost_count > 0",
+        " and opportunities_won + opportunities_lost > 0",
         ["owner", "month_start_date"],
-        ["won_count", "lost_count", "closed_count", "won_revenue", "average_deal_size", "win_rate"],
+        [
+            "opportunities_won",
+            "opportunities_lost",
+            "opportunities_closed",
+            "won_revenue",
+            "won_revenue_mean",
+            "win_rate",
+        ],
     ),
     "leads_by_source_month": (
         "select lead_source, month_start_date, leads_created"

@@ -102,30 +102,30 @@ KPIS: tuple[KpiSpec, ...] = (
         label="Won revenue",
         tables=(_SALES, _DATES),
         sql=f"select won_revenue, {_MONTH_LABEL}, "
-        "case when won_revenue is null and won_count > 0 then 'no amount on its ' "
-        "|| won_count || ' won deal(s)' end "
+        "case when won_revenue is null and opportunities_won > 0 then 'no amount on its ' "
+        "|| opportunities_won || ' won deal(s)' end "
         f"from {_SALES} where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="money",
         definition="S2: sum of the amounts of deals won in the last full month.",
         entities=("opportunities",),
     ),
     KpiSpec(
-        key="won_count",
+        key="opportunities_won",
         label="Deals won",
         tables=(_SALES, _DATES),
-        sql=f"select won_count, {_MONTH_LABEL} from {_SALES} "
+        sql=f"select opportunities_won, {_MONTH_LABEL} from {_SALES} "
         f"where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="count",
         definition="S1: closed-won opportunities in the last full month.",
         entities=("opportunities",),
     ),
     KpiSpec(
-        key="average_deal_size",
+        key="won_revenue_mean",
         label="Average deal size",
         tables=(_SALES, _DATES),
-        sql=f"select average_deal_size, {_MONTH_LABEL}, "
-        "case when won_count = 0 then 'no deal won' "
-        "when won_with_amount_count = 0 then 'no won deal has an amount' end "
+        sql=f"select won_revenue_mean, {_MONTH_LABEL}, "
+        "case when opportunities_won = 0 then 'no deal won' "
+        "when opportunities_won_with_amount = 0 then 'no won deal has an amount' end "
         f"from {_SALES} where dimension_name = 'all' and month_start_date = {LAST_FULL_MONTH}",
         fmt="money",
         definition="S3: won revenue / deals won with an amount (won deals whose amount is "
@@ -136,9 +136,9 @@ KPIS: tuple[KpiSpec, ...] = (
         key="win_rate",
         label="Win rate",
         tables=(_SALES, _DATES),
-        sql="select cast(sum(won_count) as double) / nullif(sum(won_count + lost_count), 0), "
+        sql="select cast(sum(opportunities_won) as double) / nullif(sum(opportunities_won + opportunities_lost), 0), "
         f"'12 months to ' || strftime({LAST_FULL_MONTH}, '%B %Y'), "
-        "case when coalesce(sum(won_count + lost_count), 0) = 0 then 'no deal closed' end "
+        "case when coalesce(sum(opportunities_won + opportunities_lost), 0) = 0 then 'no deal closed' end "
         f"from {_SALES} where dimension_name = 'all' and {_trailing(12)}",
         fmt="rate",
         definition="S4: deals won / (won + lost), by count, over the 12 months to the last full month.",
@@ -149,8 +149,8 @@ KPIS: tuple[KpiSpec, ...] = (
         label="Open pipeline",
         tables=(_SALES, _DATES),
         sql=f"select open_pipeline_amount, 'at ' || strftime({AS_OF_DATE}, '%Y-%m-%d'), "
-        "case when open_pipeline_amount is null and open_pipeline_count > 0 "
-        "then 'no amount on its ' || open_pipeline_count || ' open deal(s)' end "
+        "case when open_pipeline_amount is null and open_pipeline_opportunities > 0 "
+        "then 'no amount on its ' || open_pipeline_opportunities || ' open deal(s)' end "
         f"from {_SALES} where dimension_name = 'all' "
         f"and month_start_date = (select max(month_start_date) from {_SALES})",
         fmt="money",
@@ -203,11 +203,11 @@ CHARTS: tuple[ChartSpec, ...] = (
         title="Won revenue and average deal size by month",
         kind="bar+line",
         tables=(_SALES,),
-        sql=f"select month_start_date, won_revenue, average_deal_size from {_SALES} "
+        sql=f"select month_start_date, won_revenue, won_revenue_mean from {_SALES} "
         f"where dimension_name = 'all' and {_since(_SALES, 24)} order by month_start_date",
         x="month_start_date",
         y=("won_revenue",),
-        y2="average_deal_size",
+        y2="won_revenue_mean",
         y_fmt="money",
         y2_fmt="money",
         labels={"month_start_date": "month (of the close date)"},
@@ -222,7 +222,7 @@ CHARTS: tuple[ChartSpec, ...] = (
         sql=f"select month_start_date, stage_name, open_pipeline_amount from {_PIPELINE} "
         f"where dimension_name = 'all' and {_since(_PIPELINE, 12)} and stage_name in ("
         f"select stage_name from {_PIPELINE} where dimension_name = 'all' "
-        "group by stage_name having sum(open_pipeline_count) > 0) "
+        "group by stage_name having sum(open_pipeline_opportunities) > 0) "
         "order by month_start_date, stage_order",
         x="month_start_date",
         y=("open_pipeline_amount",),
@@ -265,10 +265,10 @@ CHARTS: tuple[ChartSpec, ...] = (
         kind="hbar",
         tables=(_SALES, _DATES),
         sql="select * from (select dimension_label as rep, "
-        "cast(sum(won_count) as double) / nullif(sum(won_count + lost_count), 0) as win_rate, "
-        "sum(won_count + lost_count) as closed "
+        "cast(sum(opportunities_won) as double) / nullif(sum(opportunities_won + opportunities_lost), 0) as win_rate, "
+        "sum(opportunities_won + opportunities_lost) as closed "
         f"from {_SALES} where dimension_name = 'owner' and {_trailing(12)} "
-        "group by dimension_label having sum(won_count + lost_count) > 0 "
+        "group by dimension_label having sum(opportunities_won + opportunities_lost) > 0 "
         "order by closed desc, rep limit 30) as busiest order by win_rate desc, rep",
         x="rep",
         y=("win_rate",),
@@ -286,10 +286,10 @@ CHARTS: tuple[ChartSpec, ...] = (
         with last_12_months as (
             select
                 partner_id,
-                sum(won_count) as deals_won_12m,
-                cast(sum(won_count) as double) / nullif(sum(won_count + lost_count), 0)
+                sum(opportunities_won) as deals_won_12m,
+                cast(sum(opportunities_won) as double) / nullif(sum(opportunities_won + opportunities_lost), 0)
                     as win_rate_12m,
-                cast(sum(registered_won_count) as double) / nullif(sum(registered_count), 0)
+                cast(sum(registered_opportunities_won) as double) / nullif(sum(registered_opportunities), 0)
                     as deal_success_rate_12m
             from {_PARTNERS}
             where {_trailing(12)}
@@ -300,7 +300,7 @@ CHARTS: tuple[ChartSpec, ...] = (
             latest.partner_tier as tier,
             latest.quality_score,
             latest.quality_score_change,
-            latest.trailing_12m_won_revenue as won_revenue_12m,
+            latest.won_revenue_trailing_12m as won_revenue_12m,
             last_12_months.deals_won_12m,
             last_12_months.win_rate_12m,
             last_12_months.deal_success_rate_12m,

@@ -135,7 +135,7 @@ def test_dq_currencies_counts_coverage_per_currency(fx_warehouse: Settings) -> N
     assert (gbp["records_before_coverage"], gbp["records_after_coverage"]) == (0, 1)
     assert gbp["last_transaction_date"] == gbp["last_date_outside_coverage"] == date(2031, 2, 10)
     assert gbp["coverage_last_date"] == date(2026, 12, 31)
-    assert (xyz["record_count"], xyz["has_exchange_rate"], xyz["records_without_rate"]) == (
+    assert (xyz["records"], xyz["has_exchange_rate"], xyz["records_without_rate"]) == (
         1,
         False,
         1,

@@ -367,11 +367,11 @@ def test_average_deal_size_definition_matches_the_mart() -> None:
         (project_root() / "models/marts/sales/_sales__models.yml").read_text(encoding="utf-8")
     )
     (model,) = [m for m in doc["models"] if m["name"] == "kpi_sales_monthly"]
-    (column,) = [c for c in model["columns"] if c["name"] == "average_deal_size"]
-    assert "won_revenue / won_with_amount_count" in column["description"]
-    (kpi,) = [k for k in KPIS if k.key == "average_deal_size"]
+    (column,) = [c for c in model["columns"] if c["name"] == "won_revenue_mean"]
+    assert "won_revenue / opportunities_won_with_amount" in column["description"]
+    (kpi,) = [k for k in KPIS if k.key == "won_revenue_mean"]
     assert "won revenue / deals won with an amount" in kpi.definition
-    assert "won_with_amount_count" in kpi.sql
+    assert "opportunities_won_with_amount" in kpi.sql
 
 
 def test_synthetic_dashboard_renders_in_chromium(tmp_path: Path, chromium: str) -> None:

@@ -41,12 +41,12 @@ def dq_counts(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         issues[(table, issue, column)] = int(n)
     unmapped: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     for table, column, value, n in con.execute(
-        "select table_name, column_name, raw_value, record_count from data_quality.dq_unmapped_values"
+        "select table_name, column_name, raw_value, records from data_quality.dq_unmapped_values"
     ).fetchall():
         unmapped[(table, column)][value] = int(n)
     currencies: dict[str, dict[str, int]] = defaultdict(dict)
     for table, code, n in con.execute(
-        "select table_name, currency_code, record_count from data_quality.dq_currencies"
+        "select table_name, currency_code, records from data_quality.dq_currencies"
     ).fetchall():
         currencies[table][code] = int(n)
     return {

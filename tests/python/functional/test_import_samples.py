@@ -152,8 +152,8 @@ def test_salesforce_won_revenue(published) -> None:
     ]
     # by close month: Jan 01; Feb 02; Mar 04; Apr 06 + 07; May 09; Jun 10; Jul 12; Sep 14
     monthly = pub.sql(
-        "select strftime(month_start_date, '%Y-%m'), won_count, won_revenue "
-        "from sales.kpi_sales_monthly where dimension_name = 'all' and won_count > 0 "
+        "select strftime(month_start_date, '%Y-%m'), opportunities_won, won_revenue "
+        "from sales.kpi_sales_monthly where dimension_name = 'all' and opportunities_won > 0 "
         "order by 1"
     )
     assert monthly == [
@@ -173,7 +173,7 @@ def test_salesforce_open_pipeline(published) -> None:
     pipeline = {
         month: (count, amount, weighted)
         for month, count, amount, weighted in pub.sql(
-            "select strftime(month_start_date, '%Y-%m'), open_pipeline_count, "
+            "select strftime(month_start_date, '%Y-%m'), open_pipeline_opportunities, "
             "open_pipeline_amount, open_pipeline_weighted_amount "
             "from sales.kpi_sales_monthly where dimension_name = 'all'"
         )
@@ -274,8 +274,8 @@ def test_hubspot_won_revenue_and_accounts(published) -> None:
     # by close month (New York afternoons, the same day in UTC): Feb 01; Mar 02;
     # Apr 04; Jun 06 + 07; Aug 09; Sep 10; Oct 11
     monthly = pub.sql(
-        "select strftime(month_start_date, '%Y-%m'), won_count, won_revenue "
-        "from sales.kpi_sales_monthly where dimension_name = 'all' and won_count > 0 "
+        "select strftime(month_start_date, '%Y-%m'), opportunities_won, won_revenue "
+        "from sales.kpi_sales_monthly where dimension_name = 'all' and opportunities_won > 0 "
         "order by 1"
     )
     assert monthly == [
@@ -304,7 +304,7 @@ def test_hubspot_open_pipeline(published) -> None:
     # 0.60 (13,200 + 38,400), Decision Maker Bought-In 0.80 (30,000 + 8,800),
     # Contract Sent 0.90 (46,800 + 7,560 + 17,910) = 194,870.
     assert pub.sql(
-        "select open_pipeline_count, open_pipeline_amount, open_pipeline_weighted_amount "
+        "select open_pipeline_opportunities, open_pipeline_amount, open_pipeline_weighted_amount "
         "from sales.kpi_sales_monthly where dimension_name = 'all' and is_as_of_month"
     ) == [(12, _d("312800.00"), _d("194870.00"))]
     # Close Date of an open deal is its expected close date, e.g. 21 on 2026-11-30

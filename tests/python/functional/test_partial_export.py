@@ -107,7 +107,7 @@ def test_deals_only_kpis_of_absent_entities_are_null(deals_only: Published) -> N
         ("marketing.kpi_marketing_leads_monthly", "leads_created"),
         ("marketing.kpi_marketing_funnel_monthly", "leads_created"),
         ("service.kpi_service_cases_monthly", "cases_opened"),
-        ("finance.kpi_receivables_monthly", "invoice_count"),
+        ("finance.kpi_receivables_monthly", "invoices_issued"),
         ("activity.kpi_activity_team_monthly", "calls"),
     ):
         assert deals_only.query(f"select count(*), count({column}) from {table}")[0] == (
@@ -123,7 +123,7 @@ def test_deals_only_kpis_of_absent_entities_are_null(deals_only: Published) -> N
     assert created == (8800, 0)
     # sales: counts from deals are there; leads (absent) are null
     rows = deals_only.query(
-        "select sum(won_count), count(leads_created_count), count(closed_opportunity_call_count) "
+        "select sum(opportunities_won), count(leads_created), count(closed_opportunity_calls) "
         "from sales.kpi_sales_monthly where dimension_name = 'all'"
     )
     assert rows == [(4238, 0, 0)]
@@ -187,7 +187,7 @@ def test_olist_builds_green_with_missing_sources_in_data_quality(olist: Publishe
         "where table_name = 'leads'"
     ) == [(1159, 7158)]
     assert olist.query(
-        "select sum(issue_count) from data_quality.dq_issues "
+        "select sum(records_affected) from data_quality.dq_issues "
         "where issue_type = 'missing_value' and table_name = 'leads' and column_name = 'lead_source'"
     ) == [(1159,)]
     # every deal's rep, seller and lead is in the export: nothing dangles
@@ -212,7 +212,7 @@ def test_olist_present_kpis_are_numbers_absent_ones_null(olist: Published) -> No
     for table, column in (
         ("marketing.kpi_marketing_web_monthly", "sessions"),
         ("service.kpi_service_cases_monthly", "cases_opened"),
-        ("finance.kpi_receivables_monthly", "invoice_count"),
+        ("finance.kpi_receivables_monthly", "invoices_issued"),
     ):
         assert olist.query(f"select count({column}) from {table}") == [(0,)], table
     text = "\n".join(_summary(olist))
@@ -232,7 +232,7 @@ def test_presence_reads_the_published_file(olist: Published) -> None:
     assert presence is not None and presence["leads"] is None
     assert presence["invoices"] == "not in this export"
     by_key = {k.key: k for k in KPIS}
-    assert absence(by_key["won_count"], presence) is None
+    assert absence(by_key["opportunities_won"], presence) is None
     assert absence(by_key["dso"], presence) == "no invoices"
     # retention needs one of contracts, opportunities, orders: opportunities suffice
     assert absence(by_key["retention_rate"], presence) is None

@@ -178,8 +178,8 @@ def test_open_pipeline_at_each_month_end(marts: duckdb.DuckDBPyConnection) -> No
         row[0]: row[1:]
         for row in marts.execute(
             """
-            select month_start_date, balance_date, open_pipeline_count, open_pipeline_amount,
-                average_days_open
+            select month_start_date, balance_date, open_pipeline_opportunities, open_pipeline_amount,
+                days_open_mean
             from sales.kpi_sales_monthly
             where dimension_name = 'all'
             order by month_start_date
@@ -199,9 +199,9 @@ def test_open_pipeline_by_stage(marts: duckdb.DuckDBPyConnection) -> None:
     got: dict[date, dict[str, tuple[int, Decimal]]] = {}
     for month, stage, n, amount in marts.execute(
         """
-        select month_start_date, stage_name, open_pipeline_count, open_pipeline_amount
+        select month_start_date, stage_name, open_pipeline_opportunities, open_pipeline_amount
         from sales.kpi_sales_pipeline_monthly
-        where dimension_name = 'all' and open_pipeline_count > 0
+        where dimension_name = 'all' and open_pipeline_opportunities > 0
         """
     ).fetchall():
         got.setdefault(month, {})[stage] = (n, amount)
@@ -212,7 +212,7 @@ def test_open_pipeline_by_stage(marts: duckdb.DuckDBPyConnection) -> None:
     unweighted = marts.execute(
         """
         select count(*) from sales.kpi_sales_pipeline_monthly
-        where stage_name in ('no_stage_yet', 'unmapped') and open_pipeline_count > 0
+        where stage_name in ('no_stage_yet', 'unmapped') and open_pipeline_opportunities > 0
             and open_pipeline_weighted_amount is not null
         """
     ).fetchone()
@@ -225,7 +225,7 @@ def test_unmapped_stage_is_forecast_and_reported(marts: duckdb.DuckDBPyConnectio
     custom = opps[(opps["StageName"] == CUSTOM_STAGE) & (opps["IsClosed"] == "false")]
     forecast = marts.execute(
         """
-        select sum(open_opportunity_count), sum(open_amount), count(forecast_amount)
+        select sum(open_opportunities), sum(open_amount), count(forecast_amount)
         from sales.kpi_sales_forecast
         where dimension_name = 'all' and stage_name = 'unmapped'
         """
@@ -235,7 +235,7 @@ def test_unmapped_stage_is_forecast_and_reported(marts: duckdb.DuckDBPyConnectio
     unmapped = dict(
         marts.execute(
             """
-            select table_name, record_count from data_quality.dq_unmapped_values
+            select table_name, records from data_quality.dq_unmapped_values
             where raw_value = ?
             """,
             [CUSTOM_STAGE.lower()],

@@ -198,7 +198,7 @@ def s3_average_deal_size(deals, snapshots):
     return per_month(won(deals), "closed_month", "amount", average)
 
 
-def lost_count(deals, snapshots):
+def opportunities_lost(deals, snapshots):
     # S4 input: closed-lost opportunities in the period.
     return per_month(lost(deals), "closed_month", "opportunity_id", len)
 
@@ -298,20 +298,20 @@ ALL_DIMENSIONS = tuple(DIMENSIONS)
 ZERO = Decimal("0.00")
 MAIN = ("all", "team", "product_family")
 MONTHLY = [
-    Kpi("S1", "won_count", s1_won_count, 0, ALL_DIMENSIONS),
+    Kpi("S1", "opportunities_won", s1_won_count, 0, ALL_DIMENSIONS),
     Kpi("S2", "won_revenue", s2_won_revenue, ZERO, ALL_DIMENSIONS),
-    Kpi("S3", "average_deal_size", s3_average_deal_size, None, ALL_DIMENSIONS),
-    Kpi("S4", "lost_count", lost_count, 0, ALL_DIMENSIONS),
+    Kpi("S3", "won_revenue_mean", s3_average_deal_size, None, ALL_DIMENSIONS),
+    Kpi("S4", "opportunities_lost", opportunities_lost, 0, ALL_DIMENSIONS),
     Kpi("S4", "lost_amount", lost_amount, ZERO, MAIN),
     Kpi("S4", "win_rate", s4_win_rate, None, ALL_DIMENSIONS),
     Kpi("S4", "win_rate_by_amount", s4_win_rate_by_amount, None, MAIN),
     Kpi("S6", "sales_cycle_days_mean", s6_cycle_mean, None, ALL_DIMENSIONS),
     Kpi("S6", "sales_cycle_days_median", s6_cycle_median, None, MAIN),
-    Kpi("S7", "open_pipeline_count", s7_open_count, 0, ALL_DIMENSIONS),
+    Kpi("S7", "open_pipeline_opportunities", s7_open_count, 0, ALL_DIMENSIONS),
     Kpi("S7", "open_pipeline_amount", s7_open_amount, ZERO, ALL_DIMENSIONS),
     Kpi("S7", "open_pipeline_weighted_amount", s7_weighted_amount, ZERO, MAIN),
-    Kpi("S9", "average_days_open", s9_days_open, None, ALL_DIMENSIONS),
-    Kpi("M9", "opportunities_created_count", m9_created_count, 0, (*MAIN, "customer_type")),
+    Kpi("S9", "days_open_mean", s9_days_open, None, ALL_DIMENSIONS),
+    Kpi("M9", "opportunities_created", m9_created_count, 0, (*MAIN, "customer_type")),
     Kpi("S15", "won_revenue_growth", s15_growth, None, MAIN),
 ]
 
@@ -480,9 +480,10 @@ def test_pipeline_only_open_stages(marts) -> None:
     """Every open deal at a month end is in a stage it really was in: none under
     'unknown' (the export dates the Engaging stage, so closed deals were in it)."""
     others = {
-        k: as_python(r["open_pipeline_count"])
+        k: as_python(r["open_pipeline_opportunities"])
         for k, r in marts["pipeline"].items()
-        if k[0] not in ("prospecting", "qualification") and as_python(r["open_pipeline_count"])
+        if k[0] not in ("prospecting", "qualification")
+        and as_python(r["open_pipeline_opportunities"])
     }
     assert others == {}
 

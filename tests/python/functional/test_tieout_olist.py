@@ -373,19 +373,25 @@ SALES_DIMENSIONS = {
 
 #: (KPI id, mart column, function, over deals (True) or leads (False), dimensions)
 SALES_KPIS = [
-    ("S1", "won_count", s1_won_count, True, ("all", "owner", "lead_source", "channel_group")),
+    (
+        "S1",
+        "opportunities_won",
+        s1_won_count,
+        True,
+        ("all", "owner", "lead_source", "channel_group"),
+    ),
     ("S2", "won_revenue", s2_won_revenue, True, ("all", "lead_source")),
-    ("S2", "won_with_amount_count", s2_won_with_amount, True, ("all",)),
-    ("S3", "average_deal_size", s3_average_deal_size, True, ("all",)),
+    ("S2", "opportunities_won_with_amount", s2_won_with_amount, True, ("all",)),
+    ("S3", "won_revenue_mean", s3_average_deal_size, True, ("all",)),
     ("S4", "win_rate", s4_win_rate, True, ("all",)),
-    ("S5", "leads_created_count", s5_leads_created, False, ("all", "lead_source", "channel_group")),
-    ("S5", "leads_won_count", s5_leads_won, False, ("all", "lead_source", "channel_group")),
+    ("S5", "leads_created", s5_leads_created, False, ("all", "lead_source", "channel_group")),
+    ("S5", "leads_won", s5_leads_won, False, ("all", "lead_source", "channel_group")),
     ("S5", "close_rate", s5_close_rate, False, ("all", "lead_source", "channel_group")),
     ("S6", "sales_cycle_days_mean", s6_cycle_mean, True, ("all", "owner", "lead_source")),
     ("S6", "sales_cycle_days_median", s6_cycle_median, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_mean", s6_lead_to_close_mean, True, ("all", "lead_source")),
     ("S6", "lead_to_close_days_median", s6_lead_to_close_median, True, ("all", "lead_source")),
-    ("M9", "opportunities_created_count", m4_opportunities_created, True, ("all", "lead_source")),
+    ("M9", "opportunities_created", m4_opportunities_created, True, ("all", "lead_source")),
 ]
 
 MARKETING_LEADS_KPIS = [
@@ -401,8 +407,8 @@ FUNNEL_KPIS = [
     ("M3", "leads_won", m3_leads_won),
     ("M3", "lead_to_won_rate", m3_lead_to_won_rate),
     ("M3", "opportunity_to_won_rate", m3_opportunity_to_won_rate),
-    ("M3", "mean_days_to_won", m3_mean_days_to_won),
-    ("M3", "mean_days_to_opportunity", m3_mean_days_to_opportunity),
+    ("M3", "days_to_won_mean", m3_mean_days_to_won),
+    ("M3", "days_to_opportunity_mean", m3_mean_days_to_opportunity),
     ("M3", "won_revenue", m3_won_revenue),
 ]
 
@@ -439,7 +445,7 @@ def per_source_figures(kpis, sources) -> dict[tuple, object]:
 CHANNEL_GROUP_KPIS = [
     ("M4", "leads_created", m1_leads_created, False),
     ("M4", "opportunities_created", m4_opportunities_created, True),
-    ("M4", "won_deals", s1_won_count, True),
+    ("M4", "opportunities_won", s1_won_count, True),
     ("M4", "won_revenue", s2_won_revenue, True),
 ]
 #: (KPI, table, column, function) of the whole-company customer marts.
@@ -556,7 +562,7 @@ TOTALS: dict[tuple, tuple[str, object]] = {
         len(DEALS),
     ),
     ("S2", "won revenue", "all"): (
-        "select sum(won_revenue) filter (where won_count > 0) from sales.kpi_sales_monthly"
+        "select sum(won_revenue) filter (where opportunities_won > 0) from sales.kpi_sales_monthly"
         " where dimension_name = 'all'",
         None,
     ),
@@ -570,7 +576,7 @@ TOTALS: dict[tuple, tuple[str, object]] = {
     ),
     ("DQ", "leads without a lead source", "all"): (
         # A missing lead source is a data-quality issue of the leads table.
-        "select coalesce(sum(issue_count), 0) from data_quality.dq_issues"
+        "select coalesce(sum(records_affected), 0) from data_quality.dq_issues"
         " where table_name = 'leads' and column_name = 'lead_source' and issue_type ilike '%missing%'",
         int(LEADS["raw_source"].isna().sum()),
     ),

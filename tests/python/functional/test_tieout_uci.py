@@ -387,7 +387,7 @@ TOTALS: dict[tuple, tuple[str, object]] = {
         int(CASES["is_closed_unresolved"].sum()),
     ),
     ("V3", "closed unresolved in the data-quality marts"): (
-        "select coalesce(sum(issue_count), 0) from data_quality.dq_issues"
+        "select coalesce(sum(records_affected), 0) from data_quality.dq_issues"
         " where table_name = 'support_cases' and issue_type ilike '%unresolved%'",
         int(CASES["is_closed_unresolved"].sum()),
     ),

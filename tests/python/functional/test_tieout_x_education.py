@@ -185,13 +185,13 @@ def m9_created_count(leads):
 
 #: (mart, dimension column of the mart, member column of LEADS, where) per breakdown.
 SALES_COLUMNS_ALL = {
-    "S1": [("won_count", s1_won_count)],
+    "S1": [("opportunities_won", s1_won_count)],
     "S2": [("won_revenue", s2_won_revenue)],
-    "S3": [("average_deal_size", s3_average_deal_size)],
+    "S3": [("won_revenue_mean", s3_average_deal_size)],
     "S4": [("win_rate", s4_win_rate)],
     "S5": [
-        ("leads_created_count", m1_leads_created),
-        ("leads_won_count", m3_leads_won),
+        ("leads_created", m1_leads_created),
+        ("leads_won", m3_leads_won),
         ("close_rate", s5_close_rate),
     ],
     "S6": [
@@ -200,19 +200,22 @@ SALES_COLUMNS_ALL = {
         ("lead_to_close_days_mean", s6_cycle_days),
         ("lead_to_close_days_median", s6_cycle_days),
     ],
-    "S7": [("open_pipeline_count", s7_open_count), ("open_pipeline_amount", s7_open_amount)],
-    "S9": [("average_days_open", s9_days_open)],
-    "M9": [("opportunities_created_count", m9_created_count)],
+    "S7": [
+        ("open_pipeline_opportunities", s7_open_count),
+        ("open_pipeline_amount", s7_open_amount),
+    ],
+    "S9": [("days_open_mean", s9_days_open)],
+    "M9": [("opportunities_created", m9_created_count)],
 }
 SALES_COLUMNS_MEMBER = {
-    "S1": [("won_count", s1_won_count)],
+    "S1": [("opportunities_won", s1_won_count)],
     "S2": [("won_revenue", s2_won_revenue)],
     "S5": [
-        ("leads_created_count", m1_leads_created),
-        ("leads_won_count", m3_leads_won),
+        ("leads_created", m1_leads_created),
+        ("leads_won", m3_leads_won),
         ("close_rate", s5_close_rate),
     ],
-    "M9": [("opportunities_created_count", m9_created_count)],
+    "M9": [("opportunities_created", m9_created_count)],
 }
 FUNNEL_COLUMNS = {
     "M3": [
@@ -222,11 +225,11 @@ FUNNEL_COLUMNS = {
         ("lead_to_opportunity_rate", m3_lead_to_opportunity_rate),
         ("opportunity_to_won_rate", m3_opportunity_to_won_rate),
         ("lead_to_won_rate", s5_close_rate),
-        ("mean_days_to_opportunity", m3_mean_days),
-        ("mean_days_to_won", m3_mean_days),
-        ("won_deals", s1_won_count),
+        ("days_to_opportunity_mean", m3_mean_days),
+        ("days_to_won_mean", m3_mean_days),
+        ("opportunities_won", s1_won_count),
         ("won_revenue", s2_won_revenue),
-        ("average_deal_size", s3_average_deal_size),
+        ("won_revenue_mean", s3_average_deal_size),
     ],
 }
 LEADS_MONTHLY_COLUMNS = {
@@ -241,7 +244,7 @@ CHANNEL_GROUP_COLUMNS = {
     "M4": [
         ("leads_created", m1_leads_created),
         ("opportunities_created", m9_created_count),
-        ("won_deals", s1_won_count),
+        ("opportunities_won", s1_won_count),
         ("won_revenue", s2_won_revenue),
     ],
 }
