@@ -26,14 +26,14 @@ combined as (
     select
         customer_accounts.account_id,
         accounts.owner_rep_id,
-        cast({{ coalesce_if_present('orders', 'order_totals.order_count') }} as integer) as orders_placed,
-        cast({{ coalesce_if_present('orders', 'order_totals.cancelled_or_refunded_order_count') }} as integer)
+        cast({{ coalesce_if_present('orders', 'order_totals.orders_placed') }} as integer) as orders_placed,
+        cast({{ coalesce_if_present('orders', 'order_totals.orders_cancelled_or_refunded') }} as integer)
             as orders_cancelled_or_refunded,
         order_totals.first_order_date,
         order_totals.customer_tenure_days,
         -- doc block unknown_amounts: 0 without revenue orders, null when none has a known amount
         {{ amount_total(
-            'order_totals.revenue_amount', 'order_totals.order_count', entities='orders'
+            'order_totals.revenue_amount', 'order_totals.orders_placed', entities='orders'
         ) }} as revenue_amount,
         cast(
             {{ coalesce_if_present('orders', 'order_totals.revenue_orders_without_amount') }}
@@ -44,7 +44,7 @@ combined as (
             as decimal(18, 2)
         ) as product_cost_amount,
         cast(
-            {{ coalesce_if_present('activities', 'service_interactions.service_interaction_count') }}
+            {{ coalesce_if_present('activities', 'service_interactions.service_interactions') }}
             as integer
         ) as service_interactions,
         {{ safe_divide('coalesce(service_interactions.handle_seconds, 0)', '3600', 'decimal(18,4)') }}

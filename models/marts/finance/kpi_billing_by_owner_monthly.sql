@@ -39,7 +39,7 @@ combined as (
         owners.owner_rep_name,
         -- F1 amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
-            'invoiced.invoiced_amount', 'invoiced.invoice_count', entities='invoices'
+            'invoiced.invoiced_amount', 'invoiced.invoices_issued', entities='invoices'
         ) }} as invoiced_amount,
         {{ amount_total(
             'invoiced.credit_note_amount', 'invoiced.credit_note_count', entities='invoices'
@@ -49,7 +49,7 @@ combined as (
             as integer
         ) as invoices_without_amount,
         {{ amount_total(
-            'paid.collected_amount', 'paid.payment_count', entities='payments'
+            'paid.collected_amount', 'paid.payments_received', entities='payments'
         ) }} as collected_amount,
         cast(
             {{ coalesce_if_present('payments', 'paid.payments_without_amount') }}

@@ -42,13 +42,13 @@ joined as (
         cast({{ coalesce_if_present('campaign_members', 'member_counts.responses') }} as integer) as responses,
         cast({{ coalesce_if_present('leads', 'outcomes.leads_created') }} as integer) as leads_created,
         cast({{ coalesce_if_present('opportunities', 'outcomes.opportunities') }} as integer) as opportunities,
-        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as opportunities_won,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.opportunities_won') }} as integer) as opportunities_won,
         -- doc block unknown_amounts: 0 without won deals, null when none has a known amount
         {{ amount_total(
-            'outcomes.campaign_revenue', 'outcomes.won_deals', entities='opportunities'
+            'outcomes.campaign_revenue', 'outcomes.opportunities_won', entities='opportunities'
         ) }} as campaign_revenue,
         cast(
-            {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
+            {{ coalesce_if_present('opportunities', 'outcomes.opportunities_won_without_amount') }}
             as integer
         ) as opportunities_won_without_amount,
         cast({{ coalesce_if_present('opportunities', 'outcomes.new_customers') }} as integer) as new_customers,

@@ -64,13 +64,13 @@ monthly as (
             {{ coalesce_if_present('opportunities', 'outcomes.opportunities_created') }}
             as integer
         ) as opportunities_created,
-        cast({{ coalesce_if_present('opportunities', 'outcomes.won_deals') }} as integer) as opportunities_won,
+        cast({{ coalesce_if_present('opportunities', 'outcomes.opportunities_won') }} as integer) as opportunities_won,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
         {{ amount_total(
-            'outcomes.campaign_revenue', 'outcomes.won_deals', entities='opportunities'
+            'outcomes.campaign_revenue', 'outcomes.opportunities_won', entities='opportunities'
         ) }} as campaign_revenue,
         cast(
-            {{ coalesce_if_present('opportunities', 'outcomes.won_deals_without_amount') }}
+            {{ coalesce_if_present('opportunities', 'outcomes.opportunities_won_without_amount') }}
             as integer
         ) as opportunities_won_without_amount,
         cast(

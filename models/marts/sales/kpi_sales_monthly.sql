@@ -30,55 +30,59 @@ joined as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        coalesce(closed_by_month.won_count, 0) as opportunities_won,
-        coalesce(closed_by_month.won_with_amount_count, 0) as opportunities_won_with_amount,
+        coalesce(closed_by_month.opportunities_won, 0) as opportunities_won,
+        coalesce(closed_by_month.opportunities_won_with_amount, 0) as opportunities_won_with_amount,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ amount_total('closed_by_month.won_revenue', 'closed_by_month.won_count') }} as won_revenue,
-        coalesce(closed_by_month.lost_count, 0) as opportunities_lost,
-        coalesce(closed_by_month.lost_with_amount_count, 0) as lost_with_amount_count,
-        {{ amount_total('closed_by_month.lost_amount', 'closed_by_month.lost_count') }} as lost_amount,
+        {{ amount_total('closed_by_month.won_revenue', 'closed_by_month.opportunities_won') }} as won_revenue,
+        coalesce(closed_by_month.opportunities_lost, 0) as opportunities_lost,
+        coalesce(closed_by_month.opportunities_lost_with_amount, 0) as opportunities_lost_with_amount,
+        {{ amount_total('closed_by_month.lost_amount', 'closed_by_month.opportunities_lost') }} as lost_amount,
         closed_by_month.sales_cycle_days_mean,
         closed_by_month.sales_cycle_days_median,
         closed_by_month.lead_to_close_days_mean,
         closed_by_month.lead_to_close_days_median,
-        coalesce(closed_by_month.new_customer_won_count, 0) as new_customer_opportunities_won,
-        {{ amount_total('closed_by_month.new_customer_won_revenue', 'closed_by_month.new_customer_won_count') }}
+        coalesce(closed_by_month.new_customer_opportunities_won, 0) as new_customer_opportunities_won,
+        {{ amount_total('closed_by_month.new_customer_won_revenue', 'closed_by_month.new_customer_opportunities_won') }}
             as new_customer_won_revenue,
-        coalesce(closed_by_month.existing_customer_won_count, 0) as existing_customer_opportunities_won,
+        coalesce(closed_by_month.existing_customer_opportunities_won, 0) as existing_customer_opportunities_won,
         {{ amount_total(
-            'closed_by_month.existing_customer_won_revenue', 'closed_by_month.existing_customer_won_count'
+            'closed_by_month.existing_customer_won_revenue', 'closed_by_month.existing_customer_opportunities_won'
         ) }} as existing_customer_won_revenue,
-        {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_call_count') }}
+        {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_calls') }}
             as closed_opportunity_calls,
-        coalesce(created_by_month.opportunities_created_count, 0) as opportunities_created,
-        coalesce(created_by_month.opportunities_created_with_amount_count, 0)
-            as opportunities_created_with_amount_count,
+        coalesce(created_by_month.opportunities_created, 0) as opportunities_created,
+        coalesce(created_by_month.opportunities_created_with_amount, 0)
+            as opportunities_created_with_amount,
         {{ amount_total(
-            'created_by_month.opportunities_created_amount', 'created_by_month.opportunities_created_count'
+            'created_by_month.opportunities_created_amount', 'created_by_month.opportunities_created'
         ) }} as opportunities_created_amount,
-        coalesce(created_by_month.new_customer_created_count, 0) as new_customer_opportunities_created,
+        coalesce(created_by_month.new_customer_opportunities_created, 0) as new_customer_opportunities_created,
         {{ amount_total(
-            'created_by_month.new_customer_created_amount', 'created_by_month.new_customer_created_count'
+            'created_by_month.new_customer_created_amount', 'created_by_month.new_customer_opportunities_created'
         ) }} as new_customer_created_amount,
-        coalesce(created_by_month.existing_customer_created_count, 0) as existing_customer_opportunities_created,
+        coalesce(created_by_month.existing_customer_opportunities_created, 0)
+            as existing_customer_opportunities_created,
         {{ amount_total(
-            'created_by_month.existing_customer_created_amount', 'created_by_month.existing_customer_created_count'
+            'created_by_month.existing_customer_created_amount',
+            'created_by_month.existing_customer_opportunities_created'
         ) }} as existing_customer_created_amount,
-        coalesce(pipeline_by_month.open_pipeline_count, 0) as open_pipeline_opportunities,
-        coalesce(pipeline_by_month.open_pipeline_with_amount_count, 0) as open_pipeline_with_amount_count,
-        {{ amount_total('pipeline_by_month.open_pipeline_amount', 'pipeline_by_month.open_pipeline_count') }}
+        coalesce(pipeline_by_month.open_pipeline_opportunities, 0) as open_pipeline_opportunities,
+        coalesce(pipeline_by_month.open_pipeline_opportunities_with_amount, 0)
+            as open_pipeline_opportunities_with_amount,
+        {{ amount_total('pipeline_by_month.open_pipeline_amount', 'pipeline_by_month.open_pipeline_opportunities') }}
             as open_pipeline_amount,
-        {{ amount_total('pipeline_by_month.open_pipeline_weighted_amount', 'pipeline_by_month.open_pipeline_count') }}
-            as open_pipeline_weighted_amount,
-        coalesce(pipeline_by_month.open_pipeline_unweighted_count, 0) as open_pipeline_opportunities_unweighted,
-        pipeline_by_month.average_days_open,
+        {{ amount_total(
+            'pipeline_by_month.open_pipeline_weighted_amount', 'pipeline_by_month.open_pipeline_opportunities'
+        ) }} as open_pipeline_weighted_amount,
+        coalesce(pipeline_by_month.open_pipeline_opportunities_unweighted, 0) as open_pipeline_opportunities_unweighted,
+        pipeline_by_month.days_open_mean,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
-                then {{ coalesce_if_present('leads', 'leads_by_month.leads_created_count') }}
+                then {{ coalesce_if_present('leads', 'leads_by_month.leads_created') }}
         end as leads_created,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
-                then {{ coalesce_if_present(['leads', 'opportunities'], 'leads_by_month.leads_won_count') }}
+                then {{ coalesce_if_present(['leads', 'opportunities'], 'leads_by_month.leads_won') }}
         end as leads_won
     from spine
     left join closed_by_month
@@ -108,15 +112,16 @@ ratios as (
         *,
         opportunities_won + opportunities_lost as opportunities_closed,
         opportunities_won - opportunities_won_with_amount as opportunities_won_without_amount,
-        opportunities_lost - lost_with_amount_count as opportunities_lost_without_amount,
-        opportunities_created - opportunities_created_with_amount_count
+        opportunities_lost - opportunities_lost_with_amount as opportunities_lost_without_amount,
+        opportunities_created - opportunities_created_with_amount
             as opportunities_created_without_amount,
-        open_pipeline_opportunities - open_pipeline_with_amount_count as open_pipeline_opportunities_without_amount,
+        open_pipeline_opportunities
+        - open_pipeline_opportunities_with_amount as open_pipeline_opportunities_without_amount,
         cast(
             case
                 when
                     opportunities_won + opportunities_lost > 0
-                    and opportunities_won_with_amount + lost_with_amount_count = 0
+                    and opportunities_won_with_amount + opportunities_lost_with_amount = 0
                     then null
                 else coalesce(won_revenue, 0) + coalesce(lost_amount, 0)
             end as decimal(18, 2)

@@ -12,8 +12,8 @@ as_of as (
 order_totals as (
     select
         orders.account_id,
-        sum(case when orders.is_revenue_order then 1 else 0 end) as order_count,
-        sum(case when orders.is_revenue_order then 0 else 1 end) as cancelled_or_refunded_order_count,
+        sum(case when orders.is_revenue_order then 1 else 0 end) as orders_placed,
+        sum(case when orders.is_revenue_order then 0 else 1 end) as orders_cancelled_or_refunded,
         min(case when orders.is_revenue_order then orders.order_date end) as first_order_date,
         sum(case when orders.is_revenue_order and orders.order_amount is null then 1 else 0 end)
             as revenue_orders_without_amount,
@@ -28,8 +28,8 @@ order_totals as (
 final as (
     select
         order_totals.account_id,
-        cast(order_totals.order_count as integer) as order_count,
-        cast(order_totals.cancelled_or_refunded_order_count as integer) as cancelled_or_refunded_order_count,
+        cast(order_totals.orders_placed as integer) as orders_placed,
+        cast(order_totals.orders_cancelled_or_refunded as integer) as orders_cancelled_or_refunded,
         order_totals.first_order_date,
         cast({{ finance__datediff_days('order_totals.first_order_date', 'as_of.as_of_date') }} + 1 as integer)
             as customer_tenure_days,

@@ -13,7 +13,7 @@ as_of as (
 final as (
     select
         activities.account_id,
-        cast(count(*) as integer) as service_interaction_count,
+        cast(count(*) as integer) as service_interactions,
         cast(sum(activities.handle_seconds) as {{ dbt.type_bigint() }}) as handle_seconds
     from activities
     cross join as_of

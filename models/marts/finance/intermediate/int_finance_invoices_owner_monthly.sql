@@ -23,12 +23,12 @@ billed as (
     select
         invoices.invoice_month_start_date as month_start_date,
         invoices.owner_key as owner_rep_id,
-        count(*) as invoice_count,
+        count(*) as invoices_issued,
         count(case when not invoices.is_credit_note then 1 end) as invoice_only_count,
         count(case when invoices.is_credit_note then 1 end) as credit_note_count,
         count(case when invoices.amount is null then 1 end) as invoices_without_amount,
         sum(invoices.amount) as invoiced_amount,
-        sum(case when not invoices.is_credit_note then invoices.amount end) as invoice_amount,
+        sum(case when not invoices.is_credit_note then invoices.amount end) as gross_invoiced_amount,
         sum(case when invoices.is_credit_note then invoices.amount end) as credit_note_amount,
         cast(null as decimal(18, 2)) as due_amount,
         cast(null as decimal(18, 2)) as invoiced_trailing_90d_amount
@@ -42,12 +42,12 @@ fell_due as (
     select
         invoices.due_month_start_date as month_start_date,
         invoices.owner_key as owner_rep_id,
-        0 as invoice_count,
+        0 as invoices_issued,
         0 as invoice_only_count,
         0 as credit_note_count,
         0 as invoices_without_amount,
         cast(null as decimal(18, 2)) as invoiced_amount,
-        cast(null as decimal(18, 2)) as invoice_amount,
+        cast(null as decimal(18, 2)) as gross_invoiced_amount,
         cast(null as decimal(18, 2)) as credit_note_amount,
         sum(invoices.amount) as due_amount,
         cast(null as decimal(18, 2)) as invoiced_trailing_90d_amount
@@ -64,12 +64,12 @@ trailing_invoiced as (
     select
         months.month_start_date,
         invoices.owner_key as owner_rep_id,
-        0 as invoice_count,
+        0 as invoices_issued,
         0 as invoice_only_count,
         0 as credit_note_count,
         0 as invoices_without_amount,
         cast(null as decimal(18, 2)) as invoiced_amount,
-        cast(null as decimal(18, 2)) as invoice_amount,
+        cast(null as decimal(18, 2)) as gross_invoiced_amount,
         cast(null as decimal(18, 2)) as credit_note_amount,
         cast(null as decimal(18, 2)) as due_amount,
         sum(invoices.amount) as invoiced_trailing_90d_amount
@@ -93,12 +93,12 @@ final as (
     select
         month_start_date,
         owner_rep_id,
-        cast(sum(invoice_count) as integer) as invoice_count,
+        cast(sum(invoices_issued) as integer) as invoices_issued,
         cast(sum(invoice_only_count) as integer) as invoice_only_count,
         cast(sum(credit_note_count) as integer) as credit_note_count,
         cast(sum(invoices_without_amount) as integer) as invoices_without_amount,
         cast(sum(invoiced_amount) as decimal(18, 2)) as invoiced_amount,
-        cast(sum(invoice_amount) as decimal(18, 2)) as invoice_amount,
+        cast(sum(gross_invoiced_amount) as decimal(18, 2)) as gross_invoiced_amount,
         cast(sum(credit_note_amount) as decimal(18, 2)) as credit_note_amount,
         cast(sum(due_amount) as decimal(18, 2)) as due_amount,
         cast(sum(invoiced_trailing_90d_amount) as decimal(18, 2)) as invoiced_trailing_90d_amount

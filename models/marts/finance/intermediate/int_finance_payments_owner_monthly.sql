@@ -39,7 +39,7 @@ collected as (
     select
         attributed.paid_month_start_date as month_start_date,
         attributed.owner_key as owner_rep_id,
-        count(*) as payment_count,
+        count(*) as payments_received,
         count(case when attributed.amount is null then 1 end) as payments_without_amount,
         sum(attributed.amount) as collected_amount,
         sum(attributed.applied_amount) as collected_book_amount,
@@ -63,7 +63,7 @@ settled as (
             ) }} as date
         ) as month_start_date,
         attributed.owner_key as owner_rep_id,
-        0 as payment_count,
+        0 as payments_received,
         0 as payments_without_amount,
         cast(null as decimal(18, 2)) as collected_amount,
         cast(null as decimal(18, 2)) as collected_book_amount,
@@ -91,7 +91,7 @@ collected_of_due as (
     select
         months.month_start_date,
         attributed.invoice_owner_key as owner_rep_id,
-        0 as payment_count,
+        0 as payments_received,
         0 as payments_without_amount,
         cast(null as decimal(18, 2)) as collected_amount,
         cast(null as decimal(18, 2)) as collected_book_amount,
@@ -121,7 +121,7 @@ final as (
     select
         month_start_date,
         owner_rep_id,
-        cast(sum(payment_count) as integer) as payment_count,
+        cast(sum(payments_received) as integer) as payments_received,
         cast(sum(payments_without_amount) as integer) as payments_without_amount,
         cast(sum(collected_amount) as decimal(18, 2)) as collected_amount,
         cast(sum(collected_book_amount) as decimal(18, 2)) as collected_book_amount,

@@ -27,8 +27,8 @@ lead_counts as (
         campaigns.channel,
         count(*) as leads_created,
         0 as opportunities_created,
-        0 as won_deals,
-        0 as won_deals_without_amount,
+        0 as opportunities_won,
+        0 as opportunities_won_without_amount,
         cast(null as decimal(18, 2)) as campaign_revenue,
         0 as new_customers
     from leads
@@ -43,8 +43,8 @@ opportunity_counts as (
         campaigns.channel,
         0 as leads_created,
         count(*) as opportunities_created,
-        0 as won_deals,
-        0 as won_deals_without_amount,
+        0 as opportunities_won,
+        0 as opportunities_won_without_amount,
         cast(null as decimal(18, 2)) as campaign_revenue,
         0 as new_customers
     from opportunities
@@ -59,8 +59,8 @@ won_counts as (
         campaigns.channel,
         0 as leads_created,
         0 as opportunities_created,
-        count(*) as won_deals,
-        count(case when opportunities.amount is null then 1 end) as won_deals_without_amount,
+        count(*) as opportunities_won,
+        count(case when opportunities.amount is null then 1 end) as opportunities_won_without_amount,
         sum(opportunities.amount) as campaign_revenue,
         0 as new_customers
     from opportunities
@@ -76,8 +76,8 @@ new_customer_counts as (
         campaigns.channel,
         0 as leads_created,
         0 as opportunities_created,
-        0 as won_deals,
-        0 as won_deals_without_amount,
+        0 as opportunities_won,
+        0 as opportunities_won_without_amount,
         cast(null as decimal(18, 2)) as campaign_revenue,
         count(*) as new_customers
     from accounts_acquired
@@ -102,8 +102,8 @@ final as (
         channel,
         cast(sum(leads_created) as integer) as leads_created,
         cast(sum(opportunities_created) as integer) as opportunities_created,
-        cast(sum(won_deals) as integer) as won_deals,
-        cast(sum(won_deals_without_amount) as integer) as won_deals_without_amount,
+        cast(sum(opportunities_won) as integer) as opportunities_won,
+        cast(sum(opportunities_won_without_amount) as integer) as opportunities_won_without_amount,
         cast(sum(campaign_revenue) as decimal(18, 2)) as campaign_revenue,
         cast(sum(new_customers) as integer) as new_customers
     from measures

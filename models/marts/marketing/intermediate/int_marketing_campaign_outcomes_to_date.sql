@@ -24,9 +24,9 @@ lead_counts as (
         leads.campaign_id,
         count(*) as leads_created,
         0 as opportunities,
-        0 as won_deals,
+        0 as opportunities_won,
         cast(null as decimal(18, 2)) as campaign_revenue,
-        0 as won_deals_without_amount,
+        0 as opportunities_won_without_amount,
         0 as new_customers
     from leads
     cross join as_of
@@ -41,7 +41,7 @@ opportunity_counts as (
         count(*) as opportunities,
         sum(
             case when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date then 1 else 0 end
-        ) as won_deals,
+        ) as opportunities_won,
         sum(
             case
                 when opportunities.is_won and opportunities.closed_date <= as_of.as_of_date
@@ -56,7 +56,7 @@ opportunity_counts as (
                     then 1
                 else 0
             end
-        ) as won_deals_without_amount,
+        ) as opportunities_won_without_amount,
         0 as new_customers
     from opportunities
     cross join as_of
@@ -69,9 +69,9 @@ new_customer_counts as (
         accounts_acquired.first_won_campaign_id as campaign_id,
         0 as leads_created,
         0 as opportunities,
-        0 as won_deals,
+        0 as opportunities_won,
         cast(null as decimal(18, 2)) as campaign_revenue,
-        0 as won_deals_without_amount,
+        0 as opportunities_won_without_amount,
         count(*) as new_customers
     from accounts_acquired
     cross join as_of
@@ -94,9 +94,9 @@ final as (
         campaign_id,
         cast(sum(leads_created) as integer) as leads_created,
         cast(sum(opportunities) as integer) as opportunities,
-        cast(sum(won_deals) as integer) as won_deals,
+        cast(sum(opportunities_won) as integer) as opportunities_won,
         cast(sum(campaign_revenue) as decimal(18, 2)) as campaign_revenue,
-        cast(sum(won_deals_without_amount) as integer) as won_deals_without_amount,
+        cast(sum(opportunities_won_without_amount) as integer) as opportunities_won_without_amount,
         cast(sum(new_customers) as integer) as new_customers
     from measures
     group by campaign_id

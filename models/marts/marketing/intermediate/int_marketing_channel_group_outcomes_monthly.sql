@@ -15,8 +15,8 @@ lead_counts as (
         channel_group,
         count(*) as leads_created,
         0 as opportunities_created,
-        0 as won_deals,
-        0 as won_deals_without_amount,
+        0 as opportunities_won,
+        0 as opportunities_won_without_amount,
         cast(null as decimal(18, 2)) as won_revenue
     from leads
     group by created_month_start_date, channel_group
@@ -28,8 +28,8 @@ opportunity_counts as (
         channel_group,
         0 as leads_created,
         count(*) as opportunities_created,
-        0 as won_deals,
-        0 as won_deals_without_amount,
+        0 as opportunities_won,
+        0 as opportunities_won_without_amount,
         cast(null as decimal(18, 2)) as won_revenue
     from opportunities
     group by created_month_start_date, channel_group
@@ -41,8 +41,8 @@ won_counts as (
         channel_group,
         0 as leads_created,
         0 as opportunities_created,
-        count(*) as won_deals,
-        count(case when amount is null then 1 end) as won_deals_without_amount,
+        count(*) as opportunities_won,
+        count(case when amount is null then 1 end) as opportunities_won_without_amount,
         sum(amount) as won_revenue
     from opportunities
     where is_won
@@ -63,8 +63,8 @@ final as (
         channel_group,
         cast(sum(leads_created) as integer) as leads_created,
         cast(sum(opportunities_created) as integer) as opportunities_created,
-        cast(sum(won_deals) as integer) as won_deals,
-        cast(sum(won_deals_without_amount) as integer) as won_deals_without_amount,
+        cast(sum(opportunities_won) as integer) as opportunities_won,
+        cast(sum(opportunities_won_without_amount) as integer) as opportunities_won_without_amount,
         cast(sum(won_revenue) as decimal(18, 2)) as won_revenue
     from measures
     group by month_start_date, channel_group

@@ -43,11 +43,11 @@ final as (
         closed_month_start_date as month_start_date,
         dimension_name,
         dimension_value,
-        count(case when is_won then 1 end) as won_count,
-        count(case when is_won and amount is not null then 1 end) as won_with_amount_count,
+        count(case when is_won then 1 end) as opportunities_won,
+        count(case when is_won and amount is not null then 1 end) as opportunities_won_with_amount,
         sum(case when is_won then amount end) as won_revenue,
-        count(case when is_lost then 1 end) as lost_count,
-        count(case when is_lost and amount is not null then 1 end) as lost_with_amount_count,
+        count(case when is_lost then 1 end) as opportunities_lost,
+        count(case when is_lost and amount is not null then 1 end) as opportunities_lost_with_amount,
         sum(case when is_lost then amount end) as lost_amount,
         -- exact mean, rounded half away from zero (avg() is a double: 90.945 became 90.94)
         {{ safe_divide(
@@ -62,11 +62,11 @@ final as (
             'decimal(18,2)'
         ) }} as lead_to_close_days_mean,
         {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
-        count(case when is_won and customer_type = 'new' then 1 end) as new_customer_won_count,
+        count(case when is_won and customer_type = 'new' then 1 end) as new_customer_opportunities_won,
         sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
-        count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_won_count,
+        count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_opportunities_won,
         sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
-        cast(sum(call_count) as bigint) as closed_opportunity_call_count
+        cast(sum(call_count) as bigint) as closed_opportunity_calls
     from opportunities_by_member
     where is_closed and closed_month_start_date is not null
     group by closed_month_start_date, dimension_name, dimension_value

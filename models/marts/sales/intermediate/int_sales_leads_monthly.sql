@@ -34,8 +34,8 @@ final as (
         created_month_start_date as month_start_date,
         dimension_name,
         dimension_value,
-        count(*) as leads_created_count,
-        count(case when is_won then 1 end) as leads_won_count
+        count(*) as leads_created,
+        count(case when is_won then 1 end) as leads_won
     from leads_by_member
     group by created_month_start_date, dimension_name, dimension_value
 )

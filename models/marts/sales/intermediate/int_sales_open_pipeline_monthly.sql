@@ -16,16 +16,16 @@ final as (
         snapshots.month_start_date,
         opportunity_dimensions.dimension_name,
         opportunity_dimensions.dimension_value,
-        count(*) as open_pipeline_count,
-        count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_unweighted_count,
-        count(snapshots.amount) as open_pipeline_with_amount_count,
+        count(*) as open_pipeline_opportunities,
+        count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_opportunities_unweighted,
+        count(snapshots.amount) as open_pipeline_opportunities_with_amount,
         sum(snapshots.amount) as open_pipeline_amount,
         sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
         {{ safe_divide(
             'sum(snapshots.days_open)',
             'count(snapshots.days_open)',
             'decimal(18,2)'
-        ) }} as average_days_open
+        ) }} as days_open_mean
     from snapshots
     inner join opportunity_dimensions
         on snapshots.opportunity_id = opportunity_dimensions.opportunity_id
