@@ -87,6 +87,18 @@ def _disagreement(values: pa.ChunkedArray, rows: int, stats: Any) -> str | None:
     return _min_max_disagree(values, stats)
 
 
+def _flat_leaves(meta: pq.FileMetaData) -> dict[str, int]:
+    """Top-level plain columns (no list or struct) -> their column chunk index:
+    only their statistics count values and nulls as the decoded array does."""
+    out = {}
+    for i in range(meta.num_columns):
+        column = meta.schema.column(i)
+        plain = column.max_repetition_level == 0 and column.max_definition_level <= 1
+        if plain and "." not in column.path:
+            out[column.path] = i
+    return out
+
+
 def check_parquet(path: Path) -> None:
     """Raise FileRejected naming the row group and column when the Parquet file
     at `path` is damaged (see the module docstring for what is checked)."""
@@ -95,10 +107,10 @@ def check_parquet(path: Path) -> None:
     pf = _open(path)
     meta = pf.metadata
     names = pf.schema_arrow.names
-    flat = meta.num_columns == len(names)  # column i of the row group is field i
+    leaves = _flat_leaves(meta)
     for rg in range(meta.num_row_groups):
         group = meta.row_group(rg)
-        for i, name in enumerate(names):
+        for name in names:
             where = _where(rg, meta.num_row_groups, name)
             try:
                 values = pf.read_row_group(rg, columns=[name], use_threads=False).column(0)
@@ -107,7 +119,8 @@ def check_parquet(path: Path) -> None:
                 if "crc" in reason.lower() or "checksum" in reason.lower():
                     reason = f"page checksum mismatch ({reason})"
                 raise FileRejected(f"damaged Parquet file: {where}: {reason}; {_HINT}") from exc
-            stats = group.column(i).statistics if flat else None
+            leaf = leaves.get(name)
+            stats = group.column(leaf).statistics if leaf is not None else None
             problem = _disagreement(values, group.num_rows, stats)
             if problem:
                 raise FileRejected(f"damaged Parquet file: {where}: {problem}; {_HINT}")

@@ -4,7 +4,9 @@ contradict the row group's own statistics."""
 
 from __future__ import annotations
 
+import datetime as dt
 import struct
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
@@ -16,6 +18,7 @@ from typer.testing import CliRunner
 
 from crm_warehouse import cli
 from crm_warehouse.ingest.load import load_landing
+from crm_warehouse.ingest.parquet_check import check_parquet
 from crm_warehouse.settings import Settings
 
 ROWS = 200
@@ -153,3 +156,27 @@ def test_an_intact_parquet_without_checksums_loads(s: Settings) -> None:
         ROWS,
         0,
     )
+
+
+def test_intact_parquet_of_every_kind_of_column_passes_the_check(tmp_path: Path) -> None:
+    """No false alarm: NaN, -0.0, nulls, lists, structs, decimals, timestamps,
+    a dotted name, one row per row group, an empty file."""
+    table = pa.table(
+        {
+            "f": [float("nan"), 1.0, None, -0.0],
+            "d": [dt.date(2024, 1, 1), None, dt.date(2020, 5, 1), dt.date(2030, 1, 1)],
+            "u": pa.array([1, 2, 3, 2**63], pa.uint64()),
+            "ts": pa.array([dt.datetime(2024, 1, 1)] * 4, pa.timestamp("us", tz="UTC")),
+            "dec": pa.array([Decimal("1.5")] * 4, pa.decimal128(10, 2)),
+            "s": ["a", "b", None, "z" * 300],
+            "l": [[1], [2, 3], None, []],
+            "st": [{"x": 1}, None, {"x": None}, {"x": 4}],
+            "a.b": [1, 2, None, 4],
+        }
+    )
+    path = tmp_path / "kinds.parquet"
+    for options in ({"write_page_checksum": True}, {"row_group_size": 1}, {}):
+        pq.write_table(table, path, **options)
+        check_parquet(path)
+    pq.write_table(table.slice(0, 0), path)
+    check_parquet(path)
