@@ -55,17 +55,27 @@ def _where(rg: int, groups: int, column: str) -> str:
 
 
 def _min_max_disagree(values: pa.ChunkedArray, stats: Any) -> str | None:
-    """Why the chunk's values fall outside its recorded min/max (None if they do not)."""
+    """Why the chunk's values fall outside its recorded min/max (None if they do
+    not, or if the column's kind is not compared: only integers, 32/64-bit
+    floats and dates are)."""
     kind = values.type
-    if not (
-        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_date(kind)
-    ) or not getattr(stats, "has_min_max", False):
+    compared = (
+        pa.types.is_integer(kind)
+        or pa.types.is_float32(kind)
+        or pa.types.is_float64(kind)
+        or pa.types.is_date(kind)
+    )
+    if not compared or not getattr(stats, "has_min_max", False):
         return None
-    found = pc.min_max(values).as_py()
     low, high = stats.min, stats.max
-    if found["min"] is None or not isinstance(low, (int, float, dt.date)):
+    if not isinstance(low, (int, float, dt.date)):
         return None
-    if found["min"] < low or found["max"] > high:
+    try:
+        found = pc.min_max(values).as_py()
+        outside = found["min"] is not None and (found["min"] < low or found["max"] > high)
+    except (TypeError, pa.ArrowNotImplementedError):  # statistics of another kind
+        return None
+    if outside:
         return (
             f"values range from {found['min']} to {found['max']} but the file's statistics"
             f" say {low} to {high}"

@@ -159,11 +159,12 @@ def test_an_intact_parquet_without_checksums_loads(s: Settings) -> None:
 
 
 def test_intact_parquet_of_every_kind_of_column_passes_the_check(tmp_path: Path) -> None:
-    """No false alarm: NaN, -0.0, nulls, lists, structs, decimals, timestamps,
+    """No false alarm: NaN, -0.0, nulls, float16, lists, structs, decimals, timestamps,
     a dotted name, one row per row group, an empty file."""
     table = pa.table(
         {
             "f": [float("nan"), 1.0, None, -0.0],
+            "h": pa.array([1, 2, None, 4], pa.float64()).cast(pa.float16()),
             "d": [dt.date(2024, 1, 1), None, dt.date(2020, 5, 1), dt.date(2030, 1, 1)],
             "u": pa.array([1, 2, 3, 2**63], pa.uint64()),
             "ts": pa.array([dt.datetime(2024, 1, 1)] * 4, pa.timestamp("us", tz="UTC")),
