@@ -269,8 +269,13 @@ def refresh(
         out.print_json(json.dumps(data, default=str))
     else:
         _print_run(data)
-    load_step = next((s for s in data.get("steps", []) if s.get("name") == "load"), None)
-    _exit_on_rejects(load_step["details"] if load_step else {}, allow_rejects)
+    _exit_on_rejects(_load_details(data), allow_rejects)
+
+
+def _load_details(run: dict[str, Any]) -> dict[str, Any]:
+    """The load step's counts of a refresh report ({} when it did not load)."""
+    step = next((s for s in run.get("steps", []) if s.get("name") == "load"), None)
+    return step["details"] if step else {}
 
 
 @app.command("import")
@@ -290,9 +295,13 @@ def import_(
     check: Annotated[
         bool, typer.Option(help="Only check the mapping against the contract and the files.")
     ] = False,
+    allow_rejects: AllowRejectsOpt = False,
 ) -> None:
     """Import a real CRM export through a mapping file, then load, build and publish it
-    in a warehouse of its own (never mixed with the demo data)."""
+    in a warehouse of its own (never mixed with the demo data).
+
+    Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
+    """
     from crm_warehouse.imports.importer import (
         check_export,
         default_workdir,
@@ -329,7 +338,9 @@ def import_(
         + ", ".join(f"{e} {i.rows_written:,}" for e, i in result.entities.items())
         + f" into {wd / 'landing'}"
     )
-    _print_run(_refresh_with_progress(import_settings(wd)))
+    run = _refresh_with_progress(import_settings(wd))
+    _print_run(run)
+    _exit_on_rejects(_load_details(run), allow_rejects)
 
 
 def _locked(exc: Exception) -> NoReturn:
