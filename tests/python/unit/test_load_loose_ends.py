@@ -5,16 +5,26 @@ columns load as null instead of being quarantined."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import duckdb
 import pytest
-from test_load_robustness import _env
+from test_load import HEADER, csv_text, good_row, land
+from test_load_robustness import _env, count
 from typer.testing import CliRunner
 
+import crm_warehouse
 import crm_warehouse.imports.importer as importer
 from crm_warehouse import cli
+from crm_warehouse.lock import EXIT_LOCKED, publish_lock_path, warehouse_lock_path
 from crm_warehouse.settings import Settings
 
 
@@ -55,3 +65,138 @@ def test_import_exits_3_when_the_load_rejected_something(
     allowed = runner.invoke(cli.app, [*args, "--allow-rejects"], env=_env(s))
     assert allowed.exit_code == 0, allowed.output
     assert "1 file(s) rejected (accepted: --allow-rejects)" in " ".join(allowed.output.split())
+
+
+# --------------------------------------------------------------------------- locks
+
+_HOLDER = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from crm_warehouse.lock import exclusive\n"
+    "with exclusive(Path(sys.argv[1]), sys.argv[2]):\n"
+    "    print('held', flush=True)\n"
+    "    sys.stdin.readline()\n"
+)
+
+
+def _subprocess_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(Path(crm_warehouse.__file__).resolve().parents[1])
+    return env
+
+
+@contextmanager
+def _held_by_another_process(lock: Path, command: str) -> Iterator[int]:
+    """Another process holds the OS lock at `lock` for the block; yields its pid."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLDER, str(lock), command],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=_subprocess_env(),
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        yield holder.pid
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+
+
+def test_a_load_is_refused_while_another_job_holds_the_warehouse(s: Settings) -> None:
+    land(s, "opportunities/a.csv", csv_text(HEADER, [good_row(1), good_row(2)]))
+    lock = warehouse_lock_path(s.warehouse_path)
+    with _held_by_another_process(lock, "load") as pid:
+        res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+        assert res.exit_code == EXIT_LOCKED == 75, res.output
+        flat = " ".join(res.output.split())
+        assert f"another load (pid {pid}, started at " in flat, flat
+        assert f"holds {lock}; try again when it ends" in flat, flat
+        assert not s.warehouse_path.exists()  # nothing was loaded
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 0, res.output
+    assert count(s, "select count(*) from raw.opportunities") == 2
+
+
+def _empty_marts(s: Settings) -> Path:
+    from crm_warehouse.serve.publish import MARTS_FILE
+
+    marts = s.publish_dir / MARTS_FILE
+    marts.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.connect(str(marts)).close()
+    return marts
+
+
+def test_a_dashboard_is_refused_while_a_publish_holds_the_folder(s: Settings) -> None:
+    _empty_marts(s)
+    page = s.publish_dir / "dashboard.html"
+    page.write_text("the last good page")
+    stale = [
+        s.publish_dir / ".dashboard.html.tmp-999-0badf00d",
+        s.publish_dir / "dashboard.html.tmp",
+    ]
+    for path in stale:
+        path.write_text("half a page")
+    lock = publish_lock_path(s.publish_dir)
+    with _held_by_another_process(lock, "publish") as pid:
+        res = CliRunner().invoke(cli.app, ["dashboard"], env=_env(s))
+        assert res.exit_code == EXIT_LOCKED, res.output
+        flat = " ".join(res.output.split())
+        assert f"another publish (pid {pid}, started at " in flat, flat
+        assert f"holds {lock}; try again when it ends" in flat, flat
+        assert page.read_text() == "the last good page"
+    res = CliRunner().invoke(cli.app, ["dashboard"], env=_env(s))
+    assert res.exit_code == 0, res.output
+    assert page.read_text().rstrip().endswith("</html>")
+    assert [p.name for p in stale if p.exists()] == []  # a killed dashboard's leftovers
+
+
+_DRAWER = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from crm_warehouse.lock import LockBusy\n"
+    "from crm_warehouse.serve.dashboard import write_dashboard\n"
+    "marts, out = Path(sys.argv[1]), Path(sys.argv[2])\n"
+    "drawn = refused = 0\n"
+    "while drawn < 6:\n"
+    "    try:\n"
+    "        write_dashboard(marts, out, kpis=(), charts=())\n"
+    "        drawn += 1\n"
+    "    except LockBusy:\n"
+    "        refused += 1\n"
+    "        time.sleep(0.01)\n"
+    "print(drawn, refused)\n"
+)
+
+
+def test_two_dashboards_at_once_never_show_half_a_page(s: Settings) -> None:
+    marts = _empty_marts(s)
+    page = s.publish_dir / "dashboard.html"
+    drawers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _DRAWER, str(marts), str(page)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=_subprocess_env(),
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    reads = 0
+    while any(d.poll() is None for d in drawers):
+        if page.exists():
+            text = page.read_text(encoding="utf-8")
+            assert text.rstrip().endswith("</html>"), f"half a page: {len(text)} chars"
+            reads += 1
+        time.sleep(0.005)
+    for d in drawers:
+        out, err = d.communicate(timeout=60)
+        assert d.returncode == 0, err
+        assert out.split()[0] == "6", out
+    assert reads > 0
+    assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert sorted(p.name for p in s.publish_dir.iterdir()) == [
+        ".publish.lock",
+        "crm_marts.duckdb",
+        "dashboard.html",
+    ]
