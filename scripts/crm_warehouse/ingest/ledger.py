@@ -173,6 +173,8 @@ def audit_loaded(
     audit(con, result, STATUS_LOADED, "rows_quarantined", None, state.rows_quarantined, None)
     for (kind, column), count in sorted(state.rule_counts.items()):
         audit(con, result, STATUS_LOADED, kind, column, count, None)
+    for column, count in sorted(state.open_ends.items()):
+        audit(con, result, STATUS_LOADED, "open_end_as_null", column, count, "loaded as null")
     for extra in layout.extras:
         audit(con, result, STATUS_LOADED, "extra_column", extra, 0, "ignored")
     for missing in layout.missing_optional:

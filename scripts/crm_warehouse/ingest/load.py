@@ -49,6 +49,7 @@ from crm_warehouse.ingest.chunks import (
     check_chunk,
     cross_chunk_duplicates,
     gx_frame,
+    open_ends_as_null,
     quarantine_chunk,
     validate_frame,
     validator_for,
@@ -149,6 +150,7 @@ def _apply_chunk(
     if batch.num_rows == 0:
         return
     flagged = check_chunk(batch, layout, flagged, state, start)
+    batch = open_ends_as_null(batch, layout, state)
     bad_positions = quarantine_chunk(con, batch, layout, flagged, state, start, writer)
     append_chunk(con, batch, bad_positions, state, start, insert_sql, writer)
 
@@ -446,6 +448,11 @@ class _Loader:
         result.rows_loaded = state.rows_loaded
         result.rows_quarantined = state.rows_quarantined
         result.messages.extend(state.row_messages)
+        result.messages.extend(
+            f"{result.path}: {n:,} value(s) of column {column} held an open-end date"
+            " (9999-12-31 or 2999-12-31) and loaded as null (no end)"
+            for column, n in sorted(state.open_ends.items())
+        )
         if state.extra_messages:
             result.messages.append(
                 f"{result.path}: ... and {state.extra_messages} more row problems; every one is"

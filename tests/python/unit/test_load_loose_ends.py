@@ -200,3 +200,73 @@ def test_two_dashboards_at_once_never_show_half_a_page(s: Settings) -> None:
         "crm_marts.duckdb",
         "dashboard.html",
     ]
+
+
+# --------------------------------------------------------------------------- open ends
+
+REPS = "rep_id,rep_name,hired_date,left_date,updated_at"
+
+
+def test_open_end_dates_on_an_end_date_column_load_as_null(s: Settings) -> None:
+    rel = "reps/reps.csv"
+    land(
+        s,
+        rel,
+        "\n".join(
+            [
+                REPS,
+                "R1,Ann,2020-01-01,9999-12-31,2024-03-01T00:00:00Z",  # still employed
+                "R2,Bob,2020-01-01,2999-12-31,2024-03-01T00:00:00Z",  # still employed
+                "R3,Cy,2020-01-01,2023-06-30,2024-03-01T00:00:00Z",  # left
+                "R4,Di,2020-01-01,,2024-03-01T00:00:00Z",  # still employed, no value
+                "R5,Ed,2020-01-01,9999-12-30,2024-03-01T00:00:00Z",  # not the sentinel
+                "R6,Fay,9999-12-31,2023-01-01,2024-03-01T00:00:00Z",  # not an end date
+            ]
+        )
+        + "\n",
+    )
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 3, res.output  # R5 and R6 are quarantined, not R1, R2
+    flat = " ".join(res.output.split())
+    assert (
+        f"{rel}: 2 value(s) of column left_date held an open-end date (9999-12-31 or"
+        " 2999-12-31) and loaded as null (no end)"
+    ) in flat, flat
+    assert f"{rel}: row 5, column left_date: value '9999-12-30' is outside" in flat
+    assert f"{rel}: row 6, column hired_date: value '9999-12-31' is outside" in flat
+    assert "rows landed 6, rows loaded 4, rows quarantined 2" in flat
+    with duckdb.connect(str(s.warehouse_path), read_only=True) as con:
+        loaded = con.execute("select rep_id, left_date from raw.reps order by 1").fetchall()
+        audit = con.execute(
+            "select check_name, column_name, row_count from raw._load_audit"
+            " where check_name = 'open_end_as_null'"
+        ).fetchall()
+    assert [(r, str(d) if d else None) for r, d in loaded] == [
+        ("R1", None),
+        ("R2", None),
+        ("R3", "2023-06-30"),
+        ("R4", None),
+    ]
+    assert audit == [("open_end_as_null", "left_date", 2)]
+
+
+def test_open_end_is_a_contract_flag_of_optional_dates_only() -> None:
+    from crm_warehouse.ingest.contract import load_contract, parse_contract
+
+    flagged = {(t.name, c.name) for t in load_contract().tables for c in t.columns if c.open_end}
+    assert flagged == {("reps", "left_date"), ("campaigns", "end_date")}
+    bad = """
+sources:
+  - name: crm
+    tables:
+      - name: contracts
+        config: {meta: {primary_key: contract_id}}
+        columns:
+          - name: contract_id
+            data_type: varchar
+          - name: end_date
+            data_type: date
+            config: {meta: {required: true, open_end: true}}
+"""
+    with pytest.raises(ValueError, match="column end_date has open_end but is not an optional"):
+        parse_contract(bad)
