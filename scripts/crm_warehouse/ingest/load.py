@@ -75,6 +75,8 @@ from crm_warehouse.ingest.ledger import (
     audit_loaded,
     earlier_load,
     ensure_raw_schema,
+    grown_from,
+    grown_reason,
     record_file,
     record_refusal,
     record_rejection,
@@ -297,6 +299,9 @@ class _Loader:
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
         if self._skipped(result, rel, file_place(rel)):
             return result
+        grown = grown_from(self.con, rel, path, stat[0])
+        if grown is not None:
+            return self._reject(path, result, grown_reason(*grown, stat[0]), utc_now())
 
         started_at = utc_now()
         try:
@@ -306,6 +311,7 @@ class _Loader:
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)
             state.date_window = self.date_window
+            state.file_bytes = stat[0]
             chunks = batches(self.reader, stream_sql, CHUNK_ROWS)
             with state.timed("read"):
                 first = next(chunks, None)
@@ -437,6 +443,7 @@ class _Loader:
             state.started_at,
             finished_at,
             None,
+            state.file_bytes,
         )
         audit_loaded(self.con, result, layout, state)
 

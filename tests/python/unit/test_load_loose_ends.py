@@ -270,3 +270,53 @@ sources:
 """
     with pytest.raises(ValueError, match="column end_date has open_end but is not an optional"):
         parse_contract(bad)
+
+
+# --------------------------------------------------------------------------- grown files
+
+
+def test_a_file_grown_after_it_loaded_is_rejected_not_loaded_twice(s: Settings) -> None:
+    rel = "opportunities/export.csv"
+    path = land(s, rel, csv_text(HEADER, [good_row(1), good_row(2)]))
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["load"], env=_env(s)).exit_code == 0
+    was = path.stat().st_size
+    with path.open("a", encoding="utf-8") as fh:  # the export appends two rows
+        fh.write(csv_text(HEADER, [good_row(3), good_row(4)]).split("\n", 1)[1])
+    res = runner.invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 3, res.output
+    flat = " ".join(res.output.split())
+    assert (
+        f"{rel}: file rejected: the file grew since it was loaded on " in flat
+        and f"({was:,} bytes and 2 rows then, {path.stat().st_size:,} bytes now): loading it"
+        " again would load those rows twice"
+        in flat
+        and "Land the appended rows as a new file (with the header)" in flat
+    ), flat
+    assert "1 file(s) rejected" in flat
+    ids = "select list(opportunity_id order by opportunity_id) from raw.opportunities"
+    assert count(s, ids) == ["O1", "O2"]  # nothing twice, nothing half
+    again = runner.invoke(cli.app, ["load"], env=_env(s))
+    assert again.exit_code == 0, again.output
+    assert "with status rejected: the file grew" in " ".join(again.output.split())
+    # as told: the appended rows land as a file of their own
+    path.unlink()
+    land(s, "opportunities/export_part2.csv", csv_text(HEADER, [good_row(3), good_row(4)]))
+    done = runner.invoke(cli.app, ["load"], env=_env(s))
+    assert done.exit_code == 0, done.output
+    assert "rows landed 2, rows loaded 2, rows quarantined 0" in " ".join(done.output.split())
+    assert count(s, ids) == ["O1", "O2", "O3", "O4"]
+
+
+def test_a_file_replaced_at_the_same_path_still_loads(s: Settings) -> None:
+    """A nightly full export overwriting its file is not a grown file."""
+    rel = "opportunities/export.csv"
+    land(s, rel, csv_text(HEADER, [good_row(1), good_row(2)]))
+    runner = CliRunner()
+    assert runner.invoke(cli.app, ["load"], env=_env(s)).exit_code == 0
+    newer = good_row(1)
+    newer[2] = "Qualification"
+    land(s, rel, csv_text(HEADER, [newer, good_row(2), good_row(3)]))
+    res = runner.invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 0, res.output
+    assert "rows landed 3, rows loaded 3" in " ".join(res.output.split())
