@@ -299,14 +299,14 @@ class _Loader:
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
         if self._skipped(result, rel, file_place(rel)):
             return result
-        grown = grown_from(self.con, rel, path, stat[0])
-        if grown is not None:
-            return self._reject(path, result, grown_reason(*grown, stat[0]), utc_now())
 
         started_at = utc_now()
         try:
             table, fmt = resolve_table(self.contract, path, rel)
             result.table = table.name
+            grown = grown_from(self.con, rel, path, stat[0])
+            if grown is not None:  # rows appended to a loaded file: not loaded twice
+                raise FileRejected(grown_reason(*grown, stat[0]))
             layout = inspect_file(self.reader, path, fmt, table)
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)

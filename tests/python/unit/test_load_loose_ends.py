@@ -294,6 +294,8 @@ def test_a_file_grown_after_it_loaded_is_rejected_not_loaded_twice(s: Settings) 
         and "Land the appended rows as a new file (with the header)" in flat
     ), flat
     assert "1 file(s) rejected" in flat
+    ledger = "select table_name from raw._load_ledger where status = 'rejected'"
+    assert count(s, ledger) == "opportunities"  # counted in dq_load_summary
     ids = "select list(opportunity_id order by opportunity_id) from raw.opportunities"
     assert count(s, ids) == ["O1", "O2"]  # nothing twice, nothing half
     again = runner.invoke(cli.app, ["load"], env=_env(s))
