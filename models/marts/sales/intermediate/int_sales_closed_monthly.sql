@@ -61,11 +61,20 @@ final as (
             'count(case when is_won then lead_to_close_days end)',
             'decimal(18,2)'
         ) }} as lead_to_close_days_mean,
-        cast({{ median('case when is_won then lead_to_close_days end') }} as decimal(18, 2)) as lead_to_close_days_median,
+        cast(
+            {{ median('case when is_won then lead_to_close_days end') }}
+            as decimal(18, 2)
+        ) as lead_to_close_days_median,
         count(case when is_won and customer_type = 'new' then 1 end) as new_customer_opportunities_won,
-        cast(sum(case when is_won and customer_type = 'new' then amount end) as decimal(18, 2)) as new_customer_won_revenue,
+        cast(
+            sum(case when is_won and customer_type = 'new' then amount end)
+            as decimal(18, 2)
+        ) as new_customer_won_revenue,
         count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_opportunities_won,
-        cast(sum(case when is_won and customer_type = 'existing' then amount end) as decimal(18, 2)) as existing_customer_won_revenue,
+        cast(
+            sum(case when is_won and customer_type = 'existing' then amount end)
+            as decimal(18, 2)
+        ) as existing_customer_won_revenue,
         cast(sum(call_count) as bigint) as closed_opportunity_calls
     from opportunities_by_member
     where is_closed and closed_month_start_date is not null
