@@ -53,7 +53,7 @@ lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis 
 pytest: $(STAMP) ## pytest suite (a dbt build on a small generated data set; imports of the public datasets and samples, tied out with pandas)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test-unit: $(STAMP) ## Only the unit tests (tests/python/unit: no dbt build, about a minute)
+test-unit: $(STAMP) ## Only the unit tests (tests/python/unit: the loader, mapping, generator, settings and house rules; no dbt build)
 	$(BIN)/pytest -n 2 --dist loadgroup tests/python/unit
 
 generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)
