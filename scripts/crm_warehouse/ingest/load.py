@@ -32,6 +32,7 @@ docs/loading.md.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
@@ -79,6 +80,7 @@ from crm_warehouse.ingest.ledger import (
     record_rejection,
     utc_now,
 )
+from crm_warehouse.ingest.lines import line_problems, quarantine_lines
 from crm_warehouse.ingest.quarantine import set_aside_file, write_rejected_csv
 from crm_warehouse.ingest.results import (
     STATUS_CHANGING,
@@ -201,12 +203,15 @@ class _Loader:
         self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
         #: (skipped copy, first file) of this run: worded once the first is done
         self._in_run_skips: list[tuple[FileLoad, FileLoad]] = []
+        #: normalised copies of CSV files with mixed line endings
+        self._scratch = tempfile.TemporaryDirectory(prefix="crm-load-")
 
     def validator(self, table: Table) -> TableValidator:
         return validator_for(table)
 
     def close(self) -> None:
         self.reader.close()
+        self._scratch.cleanup()
 
     # -- driver
     def run(
@@ -300,7 +305,7 @@ class _Loader:
         try:
             table, fmt = resolve_table(self.contract, path, rel)
             result.table = table.name
-            layout = inspect_file(self.reader, path, fmt, table)
+            layout = inspect_file(self.reader, path, fmt, table, Path(self._scratch.name))
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)
             state.date_window = self.date_window
@@ -398,6 +403,8 @@ class _Loader:
                 with state.timed("insert_wait"):
                     writer.close()
                 with state.timed("finish"):
+                    if layout.problems is not None:
+                        quarantine_lines(con, state, line_problems(self.reader, layout.problems))
                     cross_chunk_duplicates(
                         con, self.reader, layout, state, opened.stream_sql, CHUNK_ROWS
                     )
