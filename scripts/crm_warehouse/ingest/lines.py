@@ -30,6 +30,8 @@ EXCERPT_CHARS = 60
 _KEY_SAMPLE = 20_480
 
 _TAGS = itertools.count(1)
+#: Python's csv field size limit while normalising (DuckDB then quarantines long lines).
+_FIELD_LIMIT = 1 << 30
 
 _CSV_REASONS = {
     "UNQUOTED VALUE": (
@@ -70,16 +72,31 @@ def has_mixed_line_endings(path: Path) -> bool:
 
 def normalised_copy(path: Path, scratch: Path, delim: str) -> Path:
     """A copy of a CSV file with every line ending LF (quoted values keep their
-    CR and LF), read instead of a file with mixed line endings."""
+    CR and LF), read instead of a file with mixed line endings; FileRejected
+    when Python's csv module cannot read it either."""
     target = scratch / f"{new_tag()}.csv"
-    with (
-        path.open(encoding="utf-8", newline="") as src,
-        target.open("w", encoding="utf-8", newline="") as dst,
-    ):
-        # every value quoted: a CR inside a value stays data (the loader reads "" as null)
-        writer = csv.writer(dst, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL)
-        for row in csv.reader(src, delimiter=delim):
-            writer.writerow(row)
+    # over-long values are DuckDB's to quarantine (max_line_size), line by line
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    try:
+        with (
+            path.open(encoding="utf-8", newline="") as src,
+            target.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            # every value quoted: a CR inside a value stays data (the loader reads "" as null)
+            writer = csv.writer(dst, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL)
+            reader = csv.reader(src, delimiter=delim)
+            for row in reader:
+                writer.writerow(row)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            f"the file is not UTF-8 encoded (invalid byte at byte {exc.start} of a block);"
+            " re-export it as UTF-8"
+        ) from exc
+    except csv.Error as exc:
+        raise FileRejected(
+            f"the file mixes CRLF and LF line endings and cannot be read on line"
+            f" {reader.line_num} ({exc}); save it with one kind of line ending"
+        ) from exc
     return target
 
 

@@ -14,7 +14,8 @@ For every file under landing_dir/<table>/ (sorted by path):
    typed (try_cast) and numeric companion columns; Great Expectations validates
    each chunk with the suite derived from the contract (crm_warehouse.ingest.validate);
    rows that fail a rule, or that pass the type regex but still do not cast
-   (2024-02-30), are quarantined (raw._quarantine and
+   (2024-02-30), and CSV / JSON lines lines that cannot be read as a row
+   (crm_warehouse.ingest.lines) are quarantined (raw._quarantine and
    quarantine_dir/<table>/<file name>.rejected.csv, formula-like cells
    quoted for spreadsheets). The rest is appended to
    raw.<table> with _batch_id, _source_file, _source_row and _loaded_at.

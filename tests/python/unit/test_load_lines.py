@@ -108,6 +108,18 @@ def test_an_over_long_field_names_the_line_and_the_limit_not_the_field(s: Settin
     assert "longer than the limit" in rejected and "xxxxxxxxxx" not in rejected
 
 
+def test_an_over_long_field_in_a_file_with_mixed_line_endings(s: Settings) -> None:
+    long_row = good_row(2)
+    long_row[1] = "x" * (MAX_LINE_BYTES + 1000)
+    text = csv_text(HEADER, [good_row(1), long_row, good_row(3)])
+    land(s, "opportunities/long.csv", text.replace("\n", "\r\n", 1))  # header CRLF, rows LF
+    res, ledger = _load_cli(s)
+    assert res.exit_code == 3, res.output
+    assert ledger == (3, 2, 1)
+    assert "long.csv: line 3: the line is longer than the limit of" in res.output
+    assert "xxxxxxxxxx" not in res.output
+
+
 def _json_row(i: int) -> str:
     return json.dumps(dict(zip(HEADER, good_row(i), strict=True))) + "\n"
 
