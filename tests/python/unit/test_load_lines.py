@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from test_load import HEADER, csv_text, good_row, land, query
 from typer.testing import CliRunner
 
+import crm_warehouse.ingest.load as load_mod
 from crm_warehouse import cli
 from crm_warehouse.ingest.lines import MAX_LINE_BYTES
 from crm_warehouse.ingest.load import load_landing
@@ -146,3 +148,23 @@ def test_allow_rejects_exits_0_for_a_quarantined_line(s: Settings) -> None:
     assert ledger == [(2, 1, 1)]
     summary = load_landing(s)  # already loaded: nothing new
     assert all(f.status == "skipped_duplicate_file" for f in summary.files)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_a_bad_line_after_the_first_chunk_quarantines_only_its_row(s: Settings, fmt: str) -> None:
+    good = [good_row(i) for i in range(1, 1500)]
+    if fmt == "csv":
+        text = csv_text(HEADER, good[:1200]) + "O9999,short\n"
+        text += csv_text(HEADER, good[1200:]).split("\n", 1)[1]
+        bad_line, reason = 1202, "the line has the wrong number of values"
+    else:
+        text = "".join(_json_row(i) for i in range(1, 1201)) + '{"oops"\n'
+        text += "".join(_json_row(i) for i in range(1201, 1500))
+        bad_line, reason = 1201, "the line is not valid JSON"
+    land(s, f"opportunities/big.{fmt}", text)
+    with mock.patch.object(load_mod, "CHUNK_ROWS", 500):
+        (f,) = load_landing(s).files
+    assert (f.status, f.rows_landed, f.rows_loaded, f.rows_quarantined) == ("loaded", 1500, 1499, 1)
+    assert any(
+        m.startswith(f"opportunities/big.{fmt}: line {bad_line}: {reason}") for m in f.messages
+    )
