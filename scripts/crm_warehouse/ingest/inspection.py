@@ -25,6 +25,7 @@ from crm_warehouse.ingest.lines import (
     normalised_copy,
     rejects_options,
 )
+from crm_warehouse.ingest.parquet_check import check_parquet
 from crm_warehouse.ingest.results import FileRejected
 from crm_warehouse.settings import sql_identifier, sql_literal
 
@@ -141,6 +142,7 @@ def _source(
         if not names:
             raise FileRejected("no line of the file is a JSON object")
         return names, source_sql, [json_text_sql(n) for n in names], problems
+    check_parquet(path)  # DuckDB does not verify page checksums
     source_sql = f"read_parquet({sql_literal(str(path))})"
     names = describe_columns(reader, source_sql)
     return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
