@@ -186,6 +186,8 @@ class _Opened:
     rest: Iterator[pa.Table] | None
     #: (size, mtime_ns) before the hash: the file must not change until commit
     stat: tuple[int, int] = (0, 0)
+    #: a small file's bad lines, read as its read ended (None: a streamed file's)
+    bad_lines: dict[int, str] | None = None
 
 
 _Load = Callable[[duckdb.DuckDBPyConnection, str, Writer], None]
@@ -322,6 +324,9 @@ class _Loader:
             with state.timed("read"):
                 first = next(chunks, None)
                 second = next(chunks, None) if first is not None else None
+            # a small file is read whole: its bad lines are read now, not when its
+            # group loads, by when the next file's read holds the cursor
+            bad_lines = line_problems(self.reader, layout.problems) if second is None else None
         except ReadError as exc:
             return self._reject(path, result, read_error_reason(exc.__cause__ or exc), started_at)
         except FileRejected as exc:
@@ -331,7 +336,7 @@ class _Loader:
         if first is None:  # no data rows
             first = pa.table({})
         rest = None if second is None else chain(second, chunks)
-        return _Opened(path, result, layout, state, stream_sql, first, rest, stat)
+        return _Opened(path, result, layout, state, stream_sql, first, rest, stat, bad_lines)
 
     def _load_stream(self, opened: _Opened) -> FileLoad:
         """A file of more than one chunk: validate and append chunk by chunk."""
@@ -412,11 +417,14 @@ class _Loader:
                 with state.timed("insert_wait"):
                     writer.close()
                 with state.timed("finish"):
-                    if layout.problems is not None:
-                        quarantine_lines(con, state, line_problems(self.reader, layout.problems))
+                    bad_lines = opened.bad_lines
+                    if bad_lines is None:  # a streamed file, whose read has just ended
+                        bad_lines = line_problems(self.reader, layout.problems)
                     cross_chunk_duplicates(
                         con, self.reader, layout, state, opened.stream_sql, CHUNK_ROWS
                     )
+                    # after: a bad line's source_row is a line number, not a row's
+                    quarantine_lines(con, state, bad_lines)
             except ReadError as exc:
                 raise FileRejected(read_error_reason(exc.__cause__ or exc)) from exc
             changed = file_change(opened.path, opened.stat)
