@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 import crm_warehouse
 import crm_warehouse.imports.importer as importer
 from crm_warehouse import cli
+from crm_warehouse.ingest.contract import load_contract
 from crm_warehouse.lock import EXIT_LOCKED, publish_lock_path, warehouse_lock_path
 from crm_warehouse.settings import Settings
 
@@ -322,3 +323,38 @@ def test_a_file_replaced_at_the_same_path_still_loads(s: Settings) -> None:
     res = runner.invoke(cli.app, ["load"], env=_env(s))
     assert res.exit_code == 0, res.output
     assert "rows landed 3, rows loaded 3" in " ".join(res.output.split())
+
+
+def test_an_open_ended_contract_is_quarantined_with_a_reason_that_says_so(s: Settings) -> None:
+    """contracts.end_date stays required, without open_end: the contract models
+    read a null end as "never in force" (fct_contracts.in_force_end_date null,
+    dropped from retention spans; no end month for renewals), so loading
+    9999-12-31 as null would count an open-ended customer as churned. The row
+    is quarantined, and the reason names the open-end date and what to do."""
+    rel = "contracts/contracts.csv"
+    land(
+        s,
+        rel,
+        "contract_id,account_id,status,start_date,end_date,updated_at\n"
+        "K1,A1,active,2023-01-01,9999-12-31,2024-03-01T00:00:00Z\n"  # open-ended
+        "K2,A2,active,2023-01-01,2024-12-31,2024-03-01T00:00:00Z\n"
+        "K3,A3,active,2023-01-01,2999-12-31,2024-03-01T00:00:00Z\n",
+    )
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 3, res.output
+    flat = " ".join(res.output.split())
+    for row, value in ((1, "9999-12-31"), (3, "2999-12-31")):
+        assert (
+            f"{rel}: row {row}, column end_date: value '{value}' is outside the accepted date"
+            " window"
+        ) in flat, flat
+    assert (
+        '9999-12-31 is the date exports write for "no end": column end_date is required and'
+        " does not take it; export the real last day (row quarantined)"
+    ) in flat, flat
+    assert "rows landed 3, rows loaded 1, rows quarantined 2" in flat
+    assert count(s, "select list(contract_id) from raw.contracts") == ["K2"]
+    reasons = "select list(reason order by source_row) from raw._quarantine"
+    assert all('exports write for "no end"' in r for r in count(s, reasons))
+    column = load_contract().table("contracts").column("end_date")
+    assert column.required and not column.open_end
