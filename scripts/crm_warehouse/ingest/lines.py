@@ -186,16 +186,19 @@ def _file_lines(path: Path, positions: list[int]) -> dict[int, int]:
     lines its number is one less than the line an editor shows."""
     out: dict[int, int] = {}
     todo = sorted(set(positions))
-    newlines = offset = 0
+    i = newlines = offset = 0
     with path.open("rb") as fh:
-        while todo:
+        while i < len(todo):
             block = fh.read(1 << 20)
-            end = offset + len(block)
-            while todo and (todo[0] <= end or not block):
-                out[todo[0]] = newlines + block[: todo[0] - offset].count(b"\n") + 1
-                todo.pop(0)
-            newlines += block.count(b"\n")
-            offset = end
+            counted = 0  # LFs of the block before `counted` are in `newlines`
+            while i < len(todo) and (todo[i] <= offset + len(block) or not block):
+                upto = min(todo[i] - offset, len(block))
+                newlines += block.count(b"\n", counted, upto)
+                counted = upto
+                out[todo[i]] = newlines + 1
+                i += 1
+            newlines += block.count(b"\n", counted)
+            offset += len(block)
     return out
 
 
