@@ -16,6 +16,15 @@ from pathlib import Path
 import duckdb
 
 from crm_warehouse.ingest.contract import Table
+from crm_warehouse.ingest.lines import (
+    MAX_LINE_BYTES,
+    has_mixed_line_endings,
+    json_text_sql,
+    jsonl_source,
+    new_tag,
+    normalised_copy,
+    rejects_options,
+)
 from crm_warehouse.ingest.parquet_check import check_parquet
 from crm_warehouse.ingest.results import FileRejected
 from crm_warehouse.settings import sql_identifier, sql_literal
@@ -35,6 +44,8 @@ class Layout:
     contract_index: dict[str, int]
     extras: list[str]
     missing_optional: list[str]
+    #: how to find the lines the read left out (lines.line_problems); None for Parquet
+    problems: str | None = None
 
 
 def first_error_line(exc: BaseException) -> str:
@@ -103,33 +114,38 @@ def describe_columns(reader: duckdb.DuckDBPyConnection, source_sql: str) -> list
 
 
 def _source(
-    reader: duckdb.DuckDBPyConnection, path: Path, fmt: str
-) -> tuple[list[str], str, list[str]]:
+    reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path | None
+) -> tuple[list[str], str, list[str], str | None]:
     """A file's column names, the DuckDB expression reading it with every
-    column as text, and each column's text expression."""
-    lit = sql_literal(str(path))
+    column as text, each column's text expression and how to find the lines
+    the read leaves out (lines.line_problems)."""
     if fmt == "csv":
         names, delim = csv_header(path)
         names = [n or f"column{i + 1}" for i, n in enumerate(names)]
+        if scratch is not None and has_mixed_line_endings(path):
+            path = normalised_copy(path, scratch, delim)
         columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        tag = new_tag()
         source_sql = (
-            f"read_csv({lit}, auto_detect = false, header = true, delim = {sql_literal(delim)},"
-            f" quote = '\"', escape = '\"', strict_mode = true, null_padding = false,"
-            f" encoding = 'utf-8', columns = {columns})"
+            f"read_csv({sql_literal(str(path))}, auto_detect = false, header = true,"
+            f" delim = {sql_literal(delim)}, quote = '\"', escape = '\"', strict_mode = true,"
+            f" null_padding = false, encoding = 'utf-8', columns = {columns},"
+            f" {rejects_options(tag, MAX_LINE_BYTES)})"
         )
-        text_sql = [sql_identifier(n) for n in names]
-    elif fmt == "jsonl":
+        return names, source_sql, [sql_identifier(n) for n in names], f"csv:{tag}"
+    if fmt == "jsonl":
         _read_prefix(path)
-        names = describe_columns(reader, f"read_json({lit}, format = 'newline_delimited')")
-        columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
-        source_sql = f"read_json({lit}, format = 'newline_delimited', columns = {columns})"
-        text_sql = [sql_identifier(n) for n in names]
-    else:
-        check_parquet(path)  # DuckDB does not verify page checksums
-        source_sql = f"read_parquet({lit})"
-        names = describe_columns(reader, source_sql)
-        text_sql = [f"cast({sql_identifier(n)} as varchar)" for n in names]
-    return names, source_sql, text_sql
+        try:
+            names, source_sql, problems = jsonl_source(reader, path)
+        except duckdb.Error as exc:
+            raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
+        if not names:
+            raise FileRejected("no line of the file is a JSON object")
+        return names, source_sql, [json_text_sql(n) for n in names], problems
+    check_parquet(path)  # DuckDB does not verify page checksums
+    source_sql = f"read_parquet({sql_literal(str(path))})"
+    names = describe_columns(reader, source_sql)
+    return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
 
 
 def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
@@ -149,9 +165,16 @@ def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
     )
 
 
-def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table: Table) -> Layout:
-    """Read the structure of a file; raise FileRejected when it cannot load."""
-    names, source_sql, text_sql = _source(reader, path, fmt)
+def inspect_file(
+    reader: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    table: Table,
+    scratch: Path | None = None,
+) -> Layout:
+    """Read the structure of a file; raise FileRejected when it cannot load.
+    `scratch`: a folder for the normalised copy of a CSV with mixed line endings."""
+    names, source_sql, text_sql, problems = _source(reader, path, fmt, scratch)
     by_lower = {c.lower(): c for c in table.column_names}
     contract_index: dict[str, int] = {}
     extras: list[str] = []
@@ -173,7 +196,7 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
             f" {', '.join(table.required_columns)}"
         )
     missing_optional = [c for c in table.column_names if c not in contract_index]
-    return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional)
+    return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
 
 
 def _check_duplicates(names: list[str]) -> None:
