@@ -67,14 +67,37 @@ def read_error_reason(exc: BaseException) -> str:
     return f"unreadable file: {first_error_line(exc)}"
 
 
+#: Byte order marks of the encodings an export is most often saved in instead of UTF-8.
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def _check_utf8(prefix: bytes, at_eof: bool) -> None:
+    """FileRejected when the first bytes of a file are not UTF-8, saying where
+    (byte and line) or which encoding it looks like (UTF-16 or UTF-32)."""
+    for bom, name in _OTHER_BOMS:
+        if prefix.startswith(bom):
+            raise FileRejected(
+                f"the file is not UTF-8 encoded (it is {name}: it starts with the byte order"
+                f" mark {bom.hex(' ')}); re-export it as UTF-8"
+            )
+    if b"\x00" in prefix.split(b"\n", 1)[0]:
+        raise FileRejected(
+            "the file is not UTF-8 encoded (its first line has NUL bytes: it looks UTF-16 or"
+            " UTF-32 encoded); re-export it as UTF-8"
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(prefix, final=at_eof)
     except UnicodeDecodeError as exc:
+        line = prefix.count(b"\n", 0, exc.start) + 1
         raise FileRejected(
             f"the file is not UTF-8 encoded (invalid byte 0x{prefix[exc.start]:02x} at byte "
-            f"{exc.start}); re-export it as UTF-8"
+            f"{exc.start}, line {line}); re-export it as UTF-8"
         ) from exc
 
 
