@@ -168,19 +168,54 @@ def _csv_reason(error_type: str, message: str, size: int | None, limit: int) -> 
     return _CSV_REASONS.get(error_type, f"the line cannot be read ({message[:120]})")
 
 
+def forget_problems(reader: duckdb.DuckDBPyConnection, problems: str | None) -> None:
+    """Drop the rejects tables of a file (`problems` as for line_problems)
+    that another read of it filled again (they append, scan after scan)."""
+    if problems is not None:
+        drop_rejects(reader, problems.rsplit("\x00", 1)[-1].removeprefix("csv:"))
+
+
 def drop_rejects(reader: duckdb.DuckDBPyConnection, tag: str) -> None:
     for name in ("crm_rejects_", "crm_reject_scans_"):
         reader.execute(f"drop table if exists temp.main.{sql_identifier(name + tag)}")
 
 
+def _file_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """{byte position: the 1-based line of the file holding it} (LFs before it
+    plus one). DuckDB numbers records, not lines: after a quoted value over two
+    lines its number is one less than the line an editor shows."""
+    out: dict[int, int] = {}
+    todo = sorted(set(positions))
+    i = newlines = offset = 0
+    with path.open("rb") as fh:
+        while i < len(todo):
+            block = fh.read(1 << 20)
+            counted = 0  # LFs of the block before `counted` are in `newlines`
+            while i < len(todo) and (todo[i] <= offset + len(block) or not block):
+                upto = min(todo[i] - offset, len(block))
+                newlines += block.count(b"\n", counted, upto)
+                counted = upto
+                out[todo[i]] = newlines + 1
+                i += 1
+            newlines += block.count(b"\n", counted)
+            offset += len(block)
+    return out
+
+
 def _rejects(reader: duckdb.DuckDBPyConnection, tag: str, limit: int) -> dict[int, str]:
     table = f"temp.main.{sql_identifier('crm_rejects_' + tag)}"
+    scans = f"temp.main.{sql_identifier('crm_reject_scans_' + tag)}"
     try:
         rows = reader.execute(
-            f"select line, min(error_type), min(error_message) from {table} group by line"
+            "select r.line, min(r.error_type), min(r.error_message),"
+            f" min(r.line_byte_position), min(s.file_path) from {table} r"
+            f" join {scans} s using (scan_id, file_id) group by r.line"
         ).fetchall()
     except duckdb.CatalogException:
         return {}
+    if rows:  # record numbers to file lines (positions are of the file read: a copy too)
+        at = _file_lines(Path(rows[0][4]), [int(r[3]) for r in rows])
+        rows = [(at[int(r[3])], *r[1:3]) for r in rows]
     bad_encoding = sorted(int(r[0]) for r in rows if r[1] == "INVALID ENCODING")
     if bad_encoding:
         # a file in another encoding: every non-ASCII line is bad, so the file is
@@ -197,9 +232,13 @@ def _rejects(reader: duckdb.DuckDBPyConnection, tag: str, limit: int) -> dict[in
     return out
 
 
-def line_problems(reader: duckdb.DuckDBPyConnection, problems: str) -> dict[int, str]:
+def line_problems(reader: duckdb.DuckDBPyConnection, problems: str | None) -> dict[int, str]:
     """{line number: reason} of the lines a file read left out; `problems` is
-    the Layout's: 'csv:<tag>' or '<JSON problems query>\\0<tag>'."""
+    the Layout's: 'csv:<tag>', '<JSON problems query>\\0<tag>' or None (a
+    Parquet file). Call it once the file's read has ended (its rejects are
+    complete) and before `reader` starts another read (an open result)."""
+    if problems is None:
+        return {}
     if problems.startswith("csv:"):
         tag = problems.removeprefix("csv:")
         try:

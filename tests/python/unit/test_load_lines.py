@@ -168,3 +168,34 @@ def test_a_bad_line_after_the_first_chunk_quarantines_only_its_row(s: Settings, 
     assert any(
         m.startswith(f"opportunities/big.{fmt}: line {bad_line}: {reason}") for m in f.messages
     )
+
+
+@pytest.mark.parametrize("pipeline", [False, True])
+def test_bad_lines_of_a_small_file_before_a_streamed_file(s: Settings, pipeline: bool) -> None:
+    """A small file waits for its group's GX run while the next (bigger) file's
+    read is already open: its bad lines must still be read and quarantined (the
+    property test's 'connection has an open result' case, made by hand)."""
+    small = good_row(2)
+    small[2] = "Closed\nWon"  # a newline inside a quoted value: one row over two lines
+    text = csv_text(HEADER, [good_row(1), small]) + "O3,short\n"
+    land(s, "opportunities/a_small.csv", text)
+    land(s, "opportunities/b_small.jsonl", _json_row(11) + "[1]\n")
+    land(s, "opportunities/c_big.csv", csv_text(HEADER, [good_row(i) for i in range(20, 40)]))
+    with (
+        mock.patch.object(load_mod, "CHUNK_ROWS", 3),  # c_big.csv streams in 7 chunks
+        mock.patch.object(load_mod, "PIPELINE", pipeline),
+    ):
+        files = load_landing(s).files
+    got = [(f.path, f.status, f.rows_landed, f.rows_loaded, f.rows_quarantined) for f in files]
+    assert got == [
+        ("opportunities/a_small.csv", "loaded", 3, 2, 1),
+        ("opportunities/b_small.jsonl", "loaded", 2, 1, 1),
+        ("opportunities/c_big.csv", "loaded", 20, 20, 0),
+    ]
+    assert "opportunities/a_small.csv: line 5: the line has the wrong number of values" in (
+        " ".join(files[0].messages)
+    )
+    stage = query(s, "select stage_name from raw.opportunities where opportunity_id = 'O2'")
+    assert stage == [("Closed\nWon",)]
+    lines = query(s, "select source_file, source_row from raw._quarantine order by 1")
+    assert lines == [("opportunities/a_small.csv", 5), ("opportunities/b_small.jsonl", 2)]
