@@ -204,6 +204,21 @@ def grow_while_loading(monkeypatch: pytest.MonkeyPatch, landing: Path) -> None:
     monkeypatch.setattr(load_mod, "inspect_file", inspect_then_grow)
 
 
+def rename_while_loading(monkeypatch: pytest.MonkeyPatch, landing: Path) -> None:
+    """The exporter appends rows and renames its file to its final name after
+    the loader inspected it."""
+    real = load_mod.inspect_file
+
+    def inspect_then_rename(reader: Any, path: Path, *args: Any, **kwargs: Any) -> Any:
+        layout = real(reader, path, *args, **kwargs)
+        with path.open("a", encoding="utf-8") as fh:
+            fh.write(_line(good_row(7)) + "\n")
+        path.rename(path.with_name("o_final.csv"))
+        return layout
+
+    monkeypatch.setattr(load_mod, "inspect_file", inspect_then_rename)
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -355,6 +370,8 @@ KINDS: list[Kind] = [
          check=loaded_value("_source_row", 4, row=2),
          xfail="rows after a bad CSV line are numbered without it: O3 (data row 3) is reported as"
          " 'row 2' and O4 loads with _source_row 3 (lines.py / stream.py row numbering)"),
+    Kind("values-bad-line-after-multiline-value", lines_csv(["1", f'O2,"first\nsecond\nthird",{NEAR_ROW}', "O3,short", "4"]),
+         f"{WRONG_COUNT.replace('line 3', 'line 6')} (Expected Number of Columns: 10 Found: 2)", 3, (4, 3, 1)),
     Kind("many-bad-lines", lines_csv(["1"] + ["x"] * 250),
          f"{F}: ... and 50 more row problems; every one is in raw._quarantine and", 3, (251, 1, 250)),
     Kind("line-too-long", lines_csv(["1", _line(rows_with((2, "opportunity_name", "x" * (MAX_LINE_BYTES + 10)))[1]), "3"]),
@@ -550,6 +567,9 @@ KINDS: list[Kind] = [
     # ---- growing and replaced files
     Kind("growing-while-loading", one_csv(F), f"{F}: skipped: the file changed while it was loading", 0, (0, 0, 0),
          during=grow_while_loading, check=next_load_loads((4, 4, 0))),
+    Kind("growing-renamed-while-loading", one_csv(F),
+         f"{F}: skipped: the file changed while it was loading (it was renamed or removed)", 0, (0, 0, 0),
+         during=rename_while_loading, check=next_load_loads((4, 4, 0))),
     Kind("grown-after-load", raw(F, good_csv(4)),
          f"{F}: file rejected: the file grew since it was loaded on", 3, (0, 0, 0), before=one_csv(F)),
     Kind("replaced-at-same-path", one_csv(F, (1, "amount", "7")), CLEAN, 0, (3, 3, 0), before=one_csv(F)),
