@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from crm_warehouse.ingest.contract import Table
 from crm_warehouse.ingest.lines import (
@@ -166,6 +167,8 @@ def _source(
             raise FileRejected("no line of the file is a JSON object")
         return names, source_sql, [json_text_sql(n) for n in names], problems
     check_parquet(path)  # DuckDB does not verify page checksums
+    # DuckDB renames a repeated column (amount, AMOUNT_1): check the file's own names
+    _check_duplicates(pq.read_schema(path).names, fmt)
     source_sql = f"read_parquet({sql_literal(str(path))})"
     names = describe_columns(reader, source_sql)
     return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
@@ -209,7 +212,7 @@ def inspect_file(
             contract_index[col] = i
     if not contract_index:
         raise _no_header(names, fmt, table)
-    _check_duplicates(names)
+    _check_duplicates(names, fmt)
     missing = [c for c in table.required_columns if c not in contract_index]
     if missing:
         plural = "s" if len(missing) > 1 else ""
@@ -222,11 +225,28 @@ def inspect_file(
     return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
 
 
-def _check_duplicates(names: list[str]) -> None:
+def _check_duplicates(names: list[str], fmt: str = "csv") -> None:
+    """FileRejected when two names of a file name one column (names match the
+    contract case-insensitively). A JSON lines file's keys come from all its
+    lines, so there it is two spellings of a key in different lines."""
     seen: Counter[str] = Counter(n.strip().lower() for n in names)
     dups = sorted(n for n, k in seen.items() if k > 1)
-    if dups:
+    if not dups:
+        return
+    if fmt == "csv":
         raise FileRejected(f"the header names column(s) {', '.join(dups)} more than once")
+    spellings = "; ".join(
+        " / ".join(dict.fromkeys(n for n in names if n.strip().lower() == d)) for d in dups
+    )
+    if fmt == "jsonl":
+        raise FileRejected(
+            f"keys that differ only in case name the same column ({spellings}): keys match"
+            " the contract case-insensitively; write each key the same way in every line"
+        )
+    raise FileRejected(
+        f"the file's columns name column(s) {spellings} more than once (names match the"
+        " contract case-insensitively); rename or drop one"
+    )
 
 
 def layout_warnings(rel: str, layout: Layout, table: Table) -> list[str]:
