@@ -271,8 +271,10 @@ def quarantined_files(*names: str) -> Check:
     return check
 
 
-def no_nul_in_output(s: Settings, output: str) -> None:
-    assert "\x00" not in output
+def no_control_characters(s: Settings, output: str) -> None:
+    """Nothing from the data reaches the terminal as a control character
+    (ESC sequences, NUL, a line break inside a message)."""
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f]", output), repr(output)
 
 
 def next_load_loads(rows: tuple[int, int, int]) -> Check:
@@ -327,7 +329,7 @@ KINDS: list[Kind] = [
          f"{NOT_UTF8} (it is UTF-16: it starts with the byte order mark ff fe)", 3, (0, 0, 0)),
     Kind("encoding-utf16-no-bom", raw(F, good_csv().encode("utf-16-le")),
          f"{NOT_UTF8} (its first line has NUL bytes: it looks UTF-16 or UTF-32 encoded)", 3, (0, 0, 0),
-         check=no_nul_in_output),
+         check=no_control_characters),
     Kind("encoding-utf8-bom", raw(F, "\ufeff" + good_csv()), CLEAN, 0, (3, 3, 0),
          check=loaded_value("opportunity_id", "O1")),
     Kind("encoding-invalid-byte", raw(F, good_csv(3, (2, "opportunity_name", "MARK")).encode().replace(b"MARK", b"\xff")),
@@ -504,6 +506,11 @@ KINDS: list[Kind] = [
          f"{OPP}/opportunités_ß.csv: row 2, column amount", 3, (3, 2, 1)),
     Kind("name-apostrophe", one_csv(f"{OPP}/o'brien.csv", (2, "amount", "-1")),
          f"{OPP}/o'brien.csv: row 2, column amount", 3, (3, 2, 1)),
+    Kind("name-line-break", one_csv(f"{OPP}/a\nb.csv", (2, "amount", "-1")),
+         f"{OPP}/a\\nb.csv: row 2, column amount: value '-1' is below the minimum 0", 3, (3, 2, 1),
+         check=no_control_characters),
+    Kind("name-terminal-escape", one_csv(f"{OPP}/\x1b[31mred.csv", (2, "amount", "-1")),
+         f"{OPP}/\\x1b[31mred.csv: row 2, column amount", 3, (3, 2, 1), check=no_control_characters),
     Kind("name-hidden-file", one_csv(f"{OPP}/.o.csv.tmp"), "Load: files 0,", 0, (0, 0, 0)),
     Kind("name-hidden-folder", one_csv(f".{OPP}/o.csv"), "Load: files 0,", 0, (0, 0, 0)),
     Kind("place-unknown-table-folder", one_csv("opportunity/o.csv"),
@@ -602,6 +609,12 @@ KINDS: list[Kind] = [
          f"{F}: row 2, column amount: value '[/yellow]' is not a valid decimal", 3, (3, 2, 1)),
     Kind("markup-in-loaded-value", one_csv(F, (1, "opportunity_name", "[bold red]x[/]")), CLEAN, 0, (3, 3, 0),
          check=loaded_value("opportunity_name", "[bold red]x[/]")),
+    Kind("terminal-escape-in-value", one_csv(F, (2, "amount", "\x1b[2J\x1b[31m")),
+         f"{F}: row 2, column amount: value '\\x1b[2J\\x1b[31m' is not a valid decimal", 3, (3, 2, 1),
+         check=no_control_characters),
+    Kind("long-bad-value", one_csv(F, (2, "amount", "9" * 100_000 + "x")),
+         f"{F}: row 2, column amount: value '{'9' * 57}...' is not a valid decimal", 3, (3, 2, 1),
+         check=short_output),
     Kind("emoji-code-in-value", one_csv(F, (2, "currency_code", ":warning:")),
          f"{F}: row 2, column currency_code: value ':warning:' does not match the pattern", 3, (3, 2, 1)),
     Kind("formula-hyperlink", one_csv(F, (2, "opportunity_name", '=HYPERLINK("http://x","y")'), (2, "amount", "-1")),
