@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from crm_warehouse.ingest.contract import Table
 from crm_warehouse.ingest.lines import (
@@ -67,14 +68,37 @@ def read_error_reason(exc: BaseException) -> str:
     return f"unreadable file: {first_error_line(exc)}"
 
 
+#: Byte order marks of the encodings an export is most often saved in instead of UTF-8.
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def _check_utf8(prefix: bytes, at_eof: bool) -> None:
+    """FileRejected when the first bytes of a file are not UTF-8, saying where
+    (byte and line) or which encoding it looks like (UTF-16 or UTF-32)."""
+    for bom, name in _OTHER_BOMS:
+        if prefix.startswith(bom):
+            raise FileRejected(
+                f"the file is not UTF-8 encoded (it is {name}: it starts with the byte order"
+                f" mark {bom.hex(' ')}); re-export it as UTF-8"
+            )
+    if b"\x00" in prefix.split(b"\n", 1)[0]:
+        raise FileRejected(
+            "the file is not UTF-8 encoded (its first line has NUL bytes: it looks UTF-16 or"
+            " UTF-32 encoded); re-export it as UTF-8"
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(prefix, final=at_eof)
     except UnicodeDecodeError as exc:
+        line = prefix.count(b"\n", 0, exc.start) + 1
         raise FileRejected(
             f"the file is not UTF-8 encoded (invalid byte 0x{prefix[exc.start]:02x} at byte "
-            f"{exc.start}); re-export it as UTF-8"
+            f"{exc.start}, line {line}); re-export it as UTF-8"
         ) from exc
 
 
@@ -143,6 +167,8 @@ def _source(
             raise FileRejected("no line of the file is a JSON object")
         return names, source_sql, [json_text_sql(n) for n in names], problems
     check_parquet(path)  # DuckDB does not verify page checksums
+    # DuckDB renames a repeated column (amount, AMOUNT_1): check the file's own names
+    _check_duplicates(pq.read_schema(path).names, fmt)
     source_sql = f"read_parquet({sql_literal(str(path))})"
     names = describe_columns(reader, source_sql)
     return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
@@ -186,7 +212,7 @@ def inspect_file(
             contract_index[col] = i
     if not contract_index:
         raise _no_header(names, fmt, table)
-    _check_duplicates(names)
+    _check_duplicates(names, fmt)
     missing = [c for c in table.required_columns if c not in contract_index]
     if missing:
         plural = "s" if len(missing) > 1 else ""
@@ -199,11 +225,28 @@ def inspect_file(
     return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
 
 
-def _check_duplicates(names: list[str]) -> None:
+def _check_duplicates(names: list[str], fmt: str = "csv") -> None:
+    """FileRejected when two names of a file name one column (names match the
+    contract case-insensitively). A JSON lines file's keys come from all its
+    lines, so there it is two spellings of a key in different lines."""
     seen: Counter[str] = Counter(n.strip().lower() for n in names)
     dups = sorted(n for n, k in seen.items() if k > 1)
-    if dups:
+    if not dups:
+        return
+    if fmt == "csv":
         raise FileRejected(f"the header names column(s) {', '.join(dups)} more than once")
+    spellings = "; ".join(
+        " / ".join(dict.fromkeys(n for n in names if n.strip().lower() == d)) for d in dups
+    )
+    if fmt == "jsonl":
+        raise FileRejected(
+            f"keys that differ only in case name the same column ({spellings}): keys match"
+            " the contract case-insensitively; write each key the same way in every line"
+        )
+    raise FileRejected(
+        f"the file's columns name column(s) {spellings} more than once (names match the"
+        " contract case-insensitively); rename or drop one"
+    )
 
 
 def layout_warnings(rel: str, layout: Layout, table: Table) -> list[str]:
