@@ -1,0 +1,65 @@
+"""The offline wrapper of MetricFlow's `mf` CLI (crm_warehouse.semantic.offline):
+dbt-metricflow asks PyPI for a newer version on every command; through the
+wrapper that check answers without a socket, and everything it patches is put
+back afterwards. (The full CLI on a built warehouse: functional/test_semantic_layer.py.)"""
+
+from __future__ import annotations
+
+import signal
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+@pytest.fixture
+def connections(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Socket connections attempted during the test (each one refused)."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args[:2])
+        raise OSError("no network in this test")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    return attempts
+
+
+def test_the_update_check_of_dbt_metricflow_calls_pypi(connections: list[Any]) -> None:
+    """What the wrapper guards against: the check mf runs goes to the network."""
+    from update_checker import UpdateChecker
+
+    assert UpdateChecker(bypass_cache=True).check("dbt-metricflow", "0.15.0") is None
+    assert connections, "UpdateChecker.check made no connection attempt"
+
+
+def test_inside_the_wrapper_the_check_makes_no_connection(
+    connections: list[Any], tmp_path: Path
+) -> None:
+    from update_checker import UpdateChecker
+
+    from crm_warehouse.semantic.offline import _offline_patches
+
+    original = UpdateChecker.__dict__["check"]
+    handler = signal.getsignal(signal.SIGINT)
+    with _offline_patches(tmp_path / "semantic_manifest.json"):
+        assert UpdateChecker(bypass_cache=True).check("dbt-metricflow", "0.15.0") is None
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `mf` does with its own handler
+    assert connections == []
+    assert UpdateChecker.__dict__["check"] is original
+    assert signal.getsignal(signal.SIGINT) is handler
+
+
+def test_mf_help_through_the_wrapper(
+    connections: list[Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from crm_warehouse.semantic.offline import run_mf
+    from crm_warehouse.settings import Settings
+
+    assert run_mf(Settings.from_env(), ["--help"]) == 0
+    out = capsys.readouterr().out
+    assert "validate-configs" in out and "query" in out
+    assert connections == []
