@@ -74,7 +74,9 @@ class MetricFlowSession:
 
 
 @contextmanager
-def _offline_patches(manifest: Path) -> Iterator[None]:
+def offline_patches(manifest: Path) -> Iterator[None]:
+    """For the block: no PyPI update check, the semantic manifest read from
+    `manifest`, and mf's signal handlers undone afterwards."""
     import update_checker
     from dbt_metricflow.cli.dbt_connectors.dbt_config_accessor import dbtArtifacts
     from metricflow_semantics.model.dbt_manifest_parser import (
@@ -114,7 +116,7 @@ def session(settings: Settings, log_to_file: bool = False) -> Iterator[MetricFlo
     saved_project_dir = os.environ.get("DBT_PROJECT_DIR")
     os.environ["DBT_PROJECT_DIR"] = str(settings.root)
     try:
-        with _offline_patches(manifest), dbt_environment(settings):
+        with offline_patches(manifest), dbt_environment(settings):
             config = CLIConfiguration()
             config.setup(
                 dbt_profiles_path=settings.root / "profiles",
@@ -157,7 +159,7 @@ def run_mf(settings: Settings, args: Sequence[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         from dbt_metricflow.cli.main import cli
 
-        with _offline_patches(semantic_manifest_path(settings)):
+        with offline_patches(semantic_manifest_path(settings)):
             try:
                 cli.main(args=["--help"], prog_name="mf", standalone_mode=False)
             except SystemExit as exc:

@@ -50,6 +50,8 @@ class Metric:
     column: str
     absent: float | None = 0  # value of a month/member MetricFlow has no row for
     tolerance: float = 0.0051
+    #: SQL over the mart's columns when no single column holds the figure
+    sql: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,11 @@ CHECKS: tuple[Check, ...] = (
             m("won_revenue"),
             mean("average_deal_size", "won_revenue_mean"),
             m("deals_lost", "opportunities_lost"),
+            Metric(
+                "deals_lost_with_amount",
+                "opportunities_lost_with_amount",
+                sql="opportunities_lost - opportunities_lost_without_amount",
+            ),
             m("lost_amount"),
             m("deals_closed", "opportunities_closed"),
             m("closed_amount"),
@@ -353,11 +360,16 @@ def _equal(expected: Any, actual: Any, tolerance: float) -> bool:
     return abs(float(expected) - float(actual)) <= tolerance
 
 
+def _mart_column(metric: Metric) -> str:
+    quoted = f'"{metric.column}"'
+    return f"{metric.sql} as {quoted}" if metric.sql else quoted
+
+
 def run_check(mf: Any, con: Any, check: Check) -> tuple[list[str], dict[str, int]]:
     """Every difference between `check`'s mart columns and its metrics, and per
     metric the rows that agree on a value other than "nothing happened"."""
     members = check.long_members or {"all": check.group_by}
-    columns = ", ".join(f'"{x.column}"' for x in check.metrics)
+    columns = ", ".join(_mart_column(x) for x in check.metrics)
     problems: list[str] = []
     agreed = {x.name: 0 for x in check.metrics}
     for dimension, group_by in members.items():

@@ -41,11 +41,11 @@ def test_inside_the_wrapper_the_check_makes_no_connection(
 ) -> None:
     from update_checker import UpdateChecker
 
-    from crm_warehouse.semantic.offline import _offline_patches
+    from crm_warehouse.semantic.offline import offline_patches
 
     original = UpdateChecker.__dict__["check"]
     handler = signal.getsignal(signal.SIGINT)
-    with _offline_patches(tmp_path / "semantic_manifest.json"):
+    with offline_patches(tmp_path / "semantic_manifest.json"):
         assert UpdateChecker(bypass_cache=True).check("dbt-metricflow", "0.15.0") is None
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # as `mf` does with its own handler
     assert connections == []
@@ -63,3 +63,21 @@ def test_mf_help_through_the_wrapper(
     out = capsys.readouterr().out
     assert "validate-configs" in out and "query" in out
     assert connections == []
+
+
+def test_the_docs_name_every_metric_with_its_type() -> None:
+    """docs/semantic_layer.md lists each metric of models/semantic/ with its type."""
+    import yaml
+
+    from crm_warehouse.settings import project_root
+
+    root = project_root()
+    docs = (root / "docs" / "semantic_layer.md").read_text()
+    metrics = [
+        m
+        for path in sorted((root / "models" / "semantic").glob("*.yml"))
+        for m in (yaml.safe_load(path.read_text()) or {}).get("metrics", [])
+    ]
+    assert len(metrics) >= 40
+    missing = [m["name"] for m in metrics if f"| `{m['name']}` | {m['type']} |" not in docs]
+    assert missing == []
