@@ -92,10 +92,11 @@ def _shaped(client: Any, sql: str) -> tuple[str, list[str]]:
     return f"select {', '.join(select)} from ({sql}) as compiled where {where or 'true'}", names
 
 
-def _write(mf: Any, saved_query: Any, result: ExportResult, docs: dict[str, str]) -> None:
+def write_export(mf: Any, saved_query: Any, result: ExportResult, docs: dict[str, str]) -> None:
     client = mf.config.sql_client
-    targets = _targets(saved_query)
+    targets: list[tuple[str, str]] = []
     try:
+        targets = _targets(saved_query)
         select, columns = _shaped(client, _compiled_sql(mf, saved_query.name))
         for schema, table in targets:
             name = f"{_q(schema)}.{_q(table)}"
@@ -125,14 +126,21 @@ def _column_docs(manifest: Any) -> dict[str, str]:
 def materialise_saved_queries(settings: Settings, report: Any = None) -> ExportResult:
     """Write every saved query's table exports into `settings`' warehouse.
 
-    With a refresh's `report`, the work is its step "metrics" and a failed
-    saved query is listed in the step details (the marts are still published).
+    With a refresh's `report`, the work is its step "metrics": a saved query that
+    fails (or MetricFlow failing to start, "*") is listed in the step's details
+    and marks the step failed, and the refresh goes on to publish the marts.
     """
     if report is None:
         return _materialise(settings)
     with report.step("metrics") as record:
-        result = _materialise(settings)
+        try:
+            result = _materialise(settings)
+        except Exception as exc:  # MetricFlow could not start: the marts go on
+            result = ExportResult(failed={"*": f"{type(exc).__name__}: {str(exc).strip()[:300]}"})
         record.details = result.to_dict()
+        if result.failed:
+            # named in `crm-warehouse runs` as the failed step; the run publishes the marts
+            record.status = "failed"
     return result
 
 
@@ -146,6 +154,6 @@ def _materialise(settings: Settings) -> ExportResult:
         docs = _column_docs(manifest)
         for saved_query in manifest.saved_queries:
             if saved_query.exports:
-                _write(mf, saved_query, result, docs)
+                write_export(mf, saved_query, result, docs)
     result.seconds = time.perf_counter() - started
     return result

@@ -81,3 +81,94 @@ def test_the_docs_name_every_metric_with_its_type() -> None:
     assert len(metrics) >= 40
     missing = [m["name"] for m in metrics if f"| `{m['name']}` | {m['type']} |" not in docs]
     assert missing == []
+
+
+# ------------------------------------------------------ saved-query exports (no warehouse)
+
+
+class _Client:
+    """A MetricFlow SQL client that records what it is told to execute."""
+
+    def __init__(self) -> None:
+        self.executed: list[str] = []
+
+    def execute(self, sql: str) -> None:
+        self.executed.append(sql)
+
+
+def _saved_query(export_as: str = "table") -> Any:
+    from types import SimpleNamespace
+
+    config = SimpleNamespace(export_as=export_as, schema_name=None, alias=None)
+    return SimpleNamespace(
+        name="sales_monthly",
+        description="Sales by month.",
+        exports=[SimpleNamespace(name="sales_monthly", config=config)],
+    )
+
+
+def test_a_saved_query_that_fails_leaves_no_table_and_is_named() -> None:
+    """Never last run's numbers under this run's name: the table is dropped."""
+    from types import SimpleNamespace
+
+    from crm_warehouse.semantic.exports import ExportResult, write_export
+
+    class Engine:
+        def explain(self, request: Any) -> Any:
+            raise RuntimeError("metric won_revenue does not exist")
+
+    client = _Client()
+    mf = SimpleNamespace(engine=Engine(), config=SimpleNamespace(sql_client=client))
+    result = ExportResult()
+    write_export(mf, _saved_query(), result, {})
+    assert result.tables == []
+    assert result.failed == {"sales_monthly": "RuntimeError: metric won_revenue does not exist"}
+    assert client.executed == ['drop table if exists "metrics"."sales_monthly"']
+
+
+def test_only_table_exports_are_materialised() -> None:
+    from types import SimpleNamespace
+
+    from crm_warehouse.semantic.exports import SCHEMA, ExportResult, write_export
+
+    client = _Client()
+    result = ExportResult()
+    write_export(
+        SimpleNamespace(config=SimpleNamespace(sql_client=client)), _saved_query("view"), result, {}
+    )
+    assert "only export_as: table is materialised offline" in result.failed["sales_monthly"]
+    assert client.executed == []
+    assert SCHEMA == "metrics"
+
+
+def test_the_refresh_step_names_a_semantic_layer_that_cannot_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """MetricFlow failing to start marks the step failed with the reason; the
+    refresh goes on to publish the marts."""
+    from datetime import UTC, datetime
+
+    from crm_warehouse.pipeline import RunReport
+    from crm_warehouse.semantic import exports
+    from crm_warehouse.settings import Settings
+
+    def broken(settings: Any) -> Any:
+        raise RuntimeError("dbt parse did not write target/semantic_manifest.json")
+
+    monkeypatch.setattr(exports, "_materialise", broken)
+    report = RunReport(run_id="r1", started_at=datetime.now(UTC))
+    result = exports.materialise_saved_queries(Settings.under(tmp_path), report)
+    step = report.steps[-1]
+    assert (step.name, step.status) == ("metrics", "failed")
+    assert step.details["failed"] == {
+        "*": "RuntimeError: dbt parse did not write target/semantic_manifest.json"
+    }
+    assert result.tables == []
+
+
+def test_the_published_schemas_include_metrics() -> None:
+    from crm_warehouse.semantic import SCHEMA
+    from crm_warehouse.serve.publish import published_schemas
+    from crm_warehouse.settings import project_root
+
+    assert SCHEMA in published_schemas(project_root())
