@@ -5,8 +5,10 @@ After a green `dbt build` the refresh calls `materialise_saved_queries`: each
 export of each saved query (models/semantic/_semantic__saved_queries.yml)
 becomes `<schema>.<alias or export name>` - `create or replace table ... as`
 the SQL MetricFlow compiles for the saved query, its periods as dates and cut
-at the as-of date - with the saved query's description as the table comment
-and each metric's as its column's. Publish copies the `metrics` schema into the
+at the as-of date, a metric over a raw table the export lacks null (unknown is
+not zero: the semantic models name their tables in `meta: crm_entities`) -
+with the saved query's description as the table comment and each metric's as
+its column's. Publish copies the `metrics` schema into the
 BI file beside the marts, so a BI tool that does not speak MetricFlow reads the
 same numbers as `mf query`. A saved query that fails leaves no table behind
 (never last run's numbers under this run's name) and is named in the step.
@@ -14,6 +16,7 @@ same numbers as `mf query`. A saved query that fails leaves no table behind
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,17 +74,45 @@ def _compiled_sql(mf: Any, name: str) -> str:
 LAST_DAY_SQL = "(select max(date_day) from core.dim_dates where not is_after_as_of_date)"
 
 
-def _shaped(client: Any, sql: str) -> tuple[str, list[str]]:
+def unknown_metrics(manifest: dict[str, Any], absent: set[str]) -> set[str]:
+    """Metrics of dbt's semantic manifest (JSON) with an input measure over a raw
+    table the export lacks (`crm_entities` in its semantic model's meta): their
+    value is unknown, not the 0 MetricFlow fills in or the nothing it sums."""
+    tables_of_measure: dict[str, set[str]] = {}
+    for model in manifest.get("semantic_models", []):
+        meta = (model.get("config") or {}).get("meta") or {}
+        for measure in model.get("measures", []):
+            tables_of_measure[measure["name"]] = set(meta.get("crm_entities", []))
+    return {
+        metric["name"]
+        for metric in manifest.get("metrics", [])
+        for measure in (metric.get("type_params") or {}).get("input_measures") or []
+        if tables_of_measure.get(measure["name"], set()) & absent
+    }
+
+
+def _absent_tables(client: Any) -> set[str]:
+    """Raw tables the export lacks (data_quality.dq_entity_presence)."""
+    table = client.query(
+        "select entity_name from data_quality.dq_entity_presence where not is_present"
+    )
+    return {str(table.get_cell_value(row, 0)) for row in range(table.row_count)}
+
+
+def _shaped(client: Any, sql: str, unknown: set[str]) -> tuple[str, list[str]]:
     """A select over MetricFlow's SQL for a BI tool: the period columns as dates,
-    HUGEINT counts as BIGINT, no row without a period or after the as-of date;
-    and its column names."""
+    HUGEINT counts as BIGINT, the `unknown` metrics null, no row without a period
+    or after the as-of date; and its column names."""
     described = client.query(f"describe select * from ({sql}) as compiled")
     names, select, periods = [], [], []
     for row in range(described.row_count):
         name = str(described.get_cell_value(row, 0))
         kind = str(described.get_cell_value(row, 1)).upper()
         names.append(name)
-        if name.startswith("metric_time__"):
+        if name in unknown:
+            kind = "BIGINT" if kind == "HUGEINT" else kind
+            select.append(f"cast(null as {kind}) as {_q(name)}")
+        elif name.startswith("metric_time__"):
             periods.append(name)
             select.append(f"cast({_q(name)} as date) as {_q(name)}")
         elif kind == "HUGEINT":
@@ -92,12 +123,18 @@ def _shaped(client: Any, sql: str) -> tuple[str, list[str]]:
     return f"select {', '.join(select)} from ({sql}) as compiled where {where or 'true'}", names
 
 
-def write_export(mf: Any, saved_query: Any, result: ExportResult, docs: dict[str, str]) -> None:
+def write_export(
+    mf: Any,
+    saved_query: Any,
+    result: ExportResult,
+    docs: dict[str, str],
+    unknown: set[str] | None = None,
+) -> None:
     client = mf.config.sql_client
     targets: list[tuple[str, str]] = []
     try:
         targets = _targets(saved_query)
-        select, columns = _shaped(client, _compiled_sql(mf, saved_query.name))
+        select, columns = _shaped(client, _compiled_sql(mf, saved_query.name), unknown or set())
         for schema, table in targets:
             name = f"{_q(schema)}.{_q(table)}"
             client.execute(f"create schema if not exists {_q(schema)}")
@@ -145,15 +182,17 @@ def materialise_saved_queries(settings: Settings, report: Any = None) -> ExportR
 
 
 def _materialise(settings: Settings) -> ExportResult:
-    from crm_warehouse.semantic.offline import session
+    from crm_warehouse.semantic.offline import semantic_manifest_path, session
 
     started = time.perf_counter()
     result = ExportResult()
     with session(settings) as mf:
         manifest = mf.config.semantic_manifest
         docs = _column_docs(manifest)
+        dbt_manifest = json.loads(semantic_manifest_path(settings).read_text())
+        unknown = unknown_metrics(dbt_manifest, _absent_tables(mf.config.sql_client))
         for saved_query in manifest.saved_queries:
             if saved_query.exports:
-                write_export(mf, saved_query, result, docs)
+                write_export(mf, saved_query, result, docs, unknown)
     result.seconds = time.perf_counter() - started
     return result

@@ -135,6 +135,13 @@ def session(settings: Settings, log_to_file: bool = False) -> Iterator[MetricFlo
             os.environ["DBT_PROJECT_DIR"] = saved_project_dir
 
 
+def _exit_code(exc: SystemExit) -> int:
+    """sys.exit()'s code as a process would see it: None is 0, a message is 1."""
+    if exc.code is None:
+        return 0
+    return exc.code if isinstance(exc.code, int) else 1
+
+
 def invoke(mf: MetricFlowSession, args: Sequence[str]) -> int:
     """Run one `mf <args>` command in an open session; its exit code."""
     import click
@@ -143,7 +150,7 @@ def invoke(mf: MetricFlowSession, args: Sequence[str]) -> int:
     try:
         cli.main(args=list(args), prog_name="mf", obj=mf.config, standalone_mode=False)
     except SystemExit as exc:
-        return exc.code if isinstance(exc.code, int) else 1
+        return _exit_code(exc)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -163,7 +170,7 @@ def run_mf(settings: Settings, args: Sequence[str]) -> int:
             try:
                 cli.main(args=["--help"], prog_name="mf", standalone_mode=False)
             except SystemExit as exc:
-                return exc.code if isinstance(exc.code, int) else 0
+                return _exit_code(exc)
         return 0
     with session(settings, log_to_file=True) as mf:
         return invoke(mf, args)

@@ -172,3 +172,57 @@ def test_the_published_schemas_include_metrics() -> None:
     from crm_warehouse.settings import project_root
 
     assert SCHEMA in published_schemas(project_root())
+
+
+def test_a_metric_over_a_table_the_export_lacks_is_unknown() -> None:
+    """Unknown is not zero: an export without leads gets null leads metrics in
+    the saved-query tables (MetricFlow would fill 0), the others keep theirs."""
+    from crm_warehouse.semantic.exports import unknown_metrics
+
+    manifest = {
+        "semantic_models": [
+            {
+                "config": {"meta": {"crm_entities": ["leads"]}},
+                "measures": [{"name": "leads_count"}],
+            },
+            {
+                "config": {"meta": {"crm_entities": ["opportunities"]}},
+                "measures": [{"name": "won_amount"}],
+            },
+            {"config": {"meta": {}}, "measures": [{"name": "customers_count"}]},
+        ],
+        "metrics": [
+            {"name": "leads_created", "type_params": {"input_measures": [{"name": "leads_count"}]}},
+            {"name": "won_revenue", "type_params": {"input_measures": [{"name": "won_amount"}]}},
+            {
+                "name": "revenue_per_lead",
+                "type_params": {
+                    "input_measures": [{"name": "won_amount"}, {"name": "leads_count"}]
+                },
+            },
+            {
+                "name": "new_customers",
+                "type_params": {"input_measures": [{"name": "customers_count"}]},
+            },
+        ],
+    }
+    assert unknown_metrics(manifest, {"leads", "cases"}) == {"leads_created", "revenue_per_lead"}
+    assert unknown_metrics(manifest, set()) == set()
+
+
+def test_every_semantic_model_names_the_raw_tables_it_counts() -> None:
+    import yaml
+
+    from crm_warehouse.ingest.contract import load_contract
+    from crm_warehouse.settings import project_root
+
+    tables = set(load_contract().names)
+    models = [
+        model
+        for path in sorted((project_root() / "models" / "semantic").glob("*.yml"))
+        for model in (yaml.safe_load(path.read_text()) or {}).get("semantic_models", [])
+    ]
+    assert len(models) >= 10
+    for model in models:
+        named = model["config"]["meta"]["crm_entities"]
+        assert set(named) <= tables, (model["name"], named)
