@@ -509,6 +509,23 @@ def runs(
     out.print(table)
 
 
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],
+    },
+)
+def metrics(ctx: typer.Context) -> None:
+    """MetricFlow's `mf` CLI on the warehouse ($CRM_DUCKDB_PATH), offline: every
+    argument goes to mf, e.g. `crm-warehouse metrics query --metrics won_revenue
+    --group-by metric_time__month`, `crm-warehouse metrics validate-configs`
+    (docs/semantic_layer.md)."""
+    from crm_warehouse.semantic.offline import run_mf
+
+    raise typer.Exit(run_mf(command_settings(), ctx.args))
+
+
 def main() -> None:
     """Entry point of the `crm-warehouse` command."""
     disable_telemetry()

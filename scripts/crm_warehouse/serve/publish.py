@@ -47,8 +47,9 @@ from crm_warehouse.settings import sql_literal as _lit
 
 def published_schemas(root: Path) -> tuple[str, ...]:
     """Schemas copied to the BI file: the mart folders of the project at `root`
-    (its dbt_project.yml), and the run log's."""
-    return (*mart_schemas(root), RUN_LOG_SCHEMA)
+    (its dbt_project.yml), the saved queries' tables (crm_warehouse.semantic) and
+    the run log's."""
+    return (*mart_schemas(root), "metrics", RUN_LOG_SCHEMA)
 
 
 #: Schemas that never leave the warehouse. `reference` holds the seeds: raw-value

@@ -285,6 +285,10 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
     monkeypatch.setattr(
         "crm_warehouse.serve.publish.publish_docs", lambda settings: settings.publish_dir
     )
+    # the saved queries need a real build (test_semantic_layer.py covers them)
+    monkeypatch.setattr(
+        "crm_warehouse.semantic.exports.materialise_saved_queries", lambda settings, report: None
+    )
     monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
 
 
