@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_warehouse.privacy import make_private, pii_salt
+from crm_warehouse.privacy import make_private
 from crm_warehouse.settings import TELEMETRY_OFF, Settings
 
 
@@ -70,8 +70,6 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         # rows an import's mapping adds to the stage and lead-source seeds
         # (macro extra_seed_rows; absent files give none)
         "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / ".seed_rows"),
-        # the salt of the personal-data hashes (macro pii_hash)
-        "CRM_PII_SALT": pii_salt(settings),
     }
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)

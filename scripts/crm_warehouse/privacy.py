@@ -7,62 +7,54 @@ exports hold no customer or contact personal data and are readable by the
 owner and the group at most (directories 0750, files 0640).
 
 Emails and phones are published only as salted sha256 hashes (dbt macro
-pii_hash). The salt is CRM_PII_SALT when set, else a secret generated once
-with `secrets` and kept beside the warehouse in `<warehouse>.pii_salt`
-(mode 0600), so every refresh of the same warehouse hashes alike.
+pii_hash). The salt is a secret of the warehouse: 64 random hex characters
+(`secrets`) the loader writes once, when it first opens the warehouse, into
+the one-row table raw._pii_salt, beside the raw data it protects. dbt reads it
+from there at run time (model stg_crm_loader__pii_salt, a scalar subquery in
+pii_hash), so the value never appears in compiled SQL, the manifest, dbt's
+logs or the published docs: only the table's name does. Every later load
+keeps it, so every refresh of the same warehouse hashes alike.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from crm_warehouse.settings import Settings
 
-SALT_ENV = "CRM_PII_SALT"
-SALT_SUFFIX = ".pii_salt"
-#: Characters a salt may hold (it is rendered into SQL as a string literal).
-SALT_PATTERN = re.compile(r"[A-Za-z0-9._:+/=-]{16,256}")
+#: The loader-owned table holding the salt (schema raw: never published).
+SALT_TABLE = "raw._pii_salt"
+#: One row (salt_id = 1); a salt too short to be a secret is refused.
+SALT_DDL = f"""
+create table if not exists {SALT_TABLE} (
+    salt_id integer primary key check (salt_id = 1),
+    salt varchar not null check (length(salt) >= 32),
+    created_at timestamp not null
+)"""
 
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 SHARED_DIR, SHARED_FILE = 0o750, 0o640
 
 
-def salt_path(settings: Settings) -> Path:
-    """The salt file beside the warehouse file."""
-    wh = settings.warehouse_path
-    return wh.with_name(wh.name + SALT_SUFFIX)
+def ensure_pii_salt(con: Any) -> bool:
+    """Create raw._pii_salt with a fresh random salt unless the warehouse has
+    one (the loader calls it with schema raw in place). True when created now.
 
-
-def pii_salt(settings: Settings) -> str:
-    """The salt of the personal-data hashes: CRM_PII_SALT, else the salt file,
-    created (0600, 64 random hex characters) the first time."""
-    given = os.environ.get(SALT_ENV, "").strip()
-    if given:
-        return _checked(given, SALT_ENV)
-    path = salt_path(settings)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-        except FileExistsError:  # another process wrote it first
-            pass
-        else:
-            with os.fdopen(fd, "w") as handle:
-                handle.write(secrets.token_hex(32) + "\n")
-    os.chmod(path, PRIVATE_FILE)
-    return _checked(path.read_text().strip(), str(path))
-
-
-def _checked(salt: str, origin: str) -> str:
-    if not SALT_PATTERN.fullmatch(salt):
-        raise ValueError(
-            f"the personal-data salt from {origin} must be 16 to 256 characters "
-            "of letters, digits and ._:+/=-"
-        )
-    return salt
+    The value goes in as a bound parameter and is never returned, printed or
+    logged; a warehouse keeps its salt for life."""
+    con.execute(SALT_DDL)
+    before = con.execute(f"select count(*) from {SALT_TABLE}").fetchone()[0]
+    if before:
+        return False
+    created = datetime.now(UTC).replace(tzinfo=None)
+    con.execute(
+        f"insert or ignore into {SALT_TABLE} values (1, ?, ?)", [secrets.token_hex(32), created]
+    )
+    return True
 
 
 def restrict_tree(root: Path, dir_mode: int, file_mode: int) -> None:
@@ -86,9 +78,10 @@ def restrict_tree(root: Path, dir_mode: int, file_mode: int) -> None:
 
 def make_private(settings: Settings) -> None:
     """Owner-only modes on the warehouse's files (`<warehouse>*`: the DuckDB
-    file, its WAL, the salt), its folder when it is the layout's own
-    `warehouse/` (never a shared folder such as /tmp), dbt's target/ and logs/
-    (compiled SQL holds the salt) and the quarantine."""
+    file, which holds the raw data and the salt, and its WAL), its folder when
+    it is the layout's own `warehouse/` (never a shared folder such as /tmp),
+    dbt's target/ and logs/ (the SQL run on the raw data, not for sharing) and
+    the quarantine."""
     wh = settings.warehouse_path
     if wh.parent.is_dir() and wh.parent.name == "warehouse":  # the folder it owns
         os.chmod(wh.parent, PRIVATE_DIR)
@@ -104,18 +97,3 @@ def make_private(settings: Settings) -> None:
 def restrict_published(out_dir: Path) -> None:
     """Owner read-write, group read, others nothing on the publish folder."""
     restrict_tree(out_dir, SHARED_DIR, SHARED_FILE)
-
-
-def redact_salt(folder: Path, settings: Settings) -> int:
-    """Replace the salt in the files of `folder` (the published dbt docs embed
-    the compiled SQL, which holds it as a literal); returns how many changed."""
-    salt = pii_salt(settings)
-    changed = 0
-    for path in folder.rglob("*"):
-        if not path.is_file() or path.is_symlink():
-            continue
-        text = path.read_bytes()
-        if salt.encode() in text:
-            path.write_bytes(text.replace(salt.encode(), b"<pii_salt>"))
-            changed += 1
-    return changed

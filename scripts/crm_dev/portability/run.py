@@ -36,7 +36,6 @@ from crm_dev.portability.engines.spark import (
     start_spark,
 )
 from crm_dev.portability.report import CheckReport, format_report
-from crm_warehouse.privacy import pii_salt
 from crm_warehouse.settings import TELEMETRY_OFF, Settings, disable_telemetry
 
 
@@ -207,8 +206,6 @@ def run_check(
             **TELEMETRY_OFF,
             "DBT_PARTIAL_PARSE": "false",
             "CRM_DUCKDB_PATH": str(settings.warehouse_path),
-            # one salt for every engine, so the personal-data hashes compare equal
-            "CRM_PII_SALT": pii_salt(settings),
         },
         threads=threads,
         spark_threads=spark_threads,

@@ -103,7 +103,7 @@ from crm_warehouse.ingest.stream import (
     stream_query,
 )
 from crm_warehouse.ingest.validate import TableValidator
-from crm_warehouse.privacy import make_private
+from crm_warehouse.privacy import ensure_pii_salt, make_private
 from crm_warehouse.settings import Settings, configure_duckdb, sql_identifier, sql_literal
 
 logger = logging.getLogger(__name__)
@@ -533,6 +533,7 @@ def load_landing(
     con = connect_warehouse(settings.warehouse_path)
     try:
         ensure_raw_schema(con, contract)
+        ensure_pii_salt(con)  # the personal-data hashes' secret, once per warehouse
         loader = _Loader(con, settings, contract)
         try:
             summary.files.extend(loader.run(files, progress))

@@ -38,7 +38,7 @@ from typing import Any
 
 import duckdb
 
-from crm_warehouse.privacy import redact_salt, restrict_published
+from crm_warehouse.privacy import restrict_published
 from crm_warehouse.serve.runlog import SCHEMA as RUN_LOG_SCHEMA
 from crm_warehouse.serve.runlog import write_run_log
 from crm_warehouse.settings import Settings, configure_duckdb, mart_schemas
@@ -566,7 +566,6 @@ def _publish_docs(settings: Settings) -> Path:
     for name in ("manifest.json", "catalog.json", "sources.json"):
         if (target / name).is_file():
             shutil.copy2(target / name, tmp / name)
-    redact_salt(tmp, settings)
     restrict_published(tmp)
     final = out_dir / DOCS_DIR
     old = out_dir / f".{DOCS_DIR}.old-{token}"

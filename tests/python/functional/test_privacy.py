@@ -1,7 +1,9 @@
 """The README's privacy sentence, checked on a built warehouse: the BI file and
 every Parquet export hold no customer's or contact's email, phone or name from
 the landed files, the hashes are keyed by the warehouse's salt (not the bare
-md5/sha256 a lookup table reverses), and the files holding raw personal data
+md5/sha256 a lookup table reverses), the salt itself appears in none of dbt's
+target/ or logs/ nor anything published, a build without a salt stops with a
+message naming `crm-warehouse load`, and the files holding raw personal data
 are owner-only while the publish outputs are readable by the group at most."""
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 import duckdb
 import pytest
 
+from crm_warehouse.build import run_dbt, target_path
+from crm_warehouse.privacy import SALT_TABLE
 from crm_warehouse.serve.publish import MARTS_FILE, is_withheld
-from crm_warehouse.settings import project_root
+from crm_warehouse.settings import Settings, project_root
 
 pytestmark = pytest.mark.xdist_group("warehouse")
 
@@ -162,10 +166,61 @@ def test_published_hashes_are_keyed_by_the_warehouse_salt(demo_warehouse: Any) -
         reversible = values & forms
         assert not reversible, f"{col}: {len(reversible)} values are an unsalted hash"
     # the hash is sha256(salt + normalised value), so refreshes with the same salt agree
-    salt_file = settings.warehouse_path.with_name(settings.warehouse_path.name + ".pii_salt")
-    salt = salt_file.read_text().strip()
+    salt = _salt(settings)
     keyed = {hashlib.sha256((salt + e.strip().lower()).encode()).hexdigest() for e in raw["emails"]}
     assert hashes["email_hash"] & keyed and hashes["subscriber_email_hash"] & keyed
+
+
+def _salt(settings: Settings) -> str:
+    """The warehouse's salt, from the loader's table (the only place it is kept)."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute(f"select salt from {SALT_TABLE}").fetchall()
+    finally:
+        con.close()
+    assert len(rows) == 1 and re.fullmatch(r"[0-9a-f]{64}", rows[0][0]), "no salt of 64 hex digits"
+    return str(rows[0][0])
+
+
+def test_salt_appears_in_no_compiled_sql_log_or_published_file(demo_warehouse: Any) -> None:
+    """The salt is read at run time from its table: compiled SQL, the manifest,
+    dbt's logs, the published docs, the BI file and the Parquet exports never
+    hold its value (only the table's name)."""
+    settings = demo_warehouse.settings
+    secret = _salt(settings).encode()
+    target = target_path(settings)
+    compiled = target / "compiled" / "crm_warehouse" / "models" / "marts" / "core"
+    assert b"stg_crm_loader__pii_salt" in (compiled / "dim_contacts.sql").read_bytes()
+    folders = [target, settings.root / "logs", settings.publish_dir]
+    files = [p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file()]
+    names = {p.name for p in files}
+    assert {"manifest.json", "dbt.log", MARTS_FILE, "index.html"} <= names, names
+    holding = [str(p) for p in files if secret in p.read_bytes()]
+    assert not holding, holding
+    # the BI file and Parquet store text compressed: look at their values too
+    in_values = [
+        f"{where}.{col}"
+        for where, col, values in _published_text(settings.publish_dir)
+        if any(secret.decode() in v for v in values)
+    ]
+    assert not in_values, in_values
+
+
+def test_build_without_a_salt_stops_naming_the_loader(tmp_path: Path) -> None:
+    """A warehouse the loader never salted (one loaded by an older version):
+    the salt's staging model stops the run with a message naming
+    `crm-warehouse load`, rather than hashing with no or a default salt."""
+    settings = Settings.under(tmp_path)
+    settings.warehouse_path.parent.mkdir(parents=True)
+    con = duckdb.connect(str(settings.warehouse_path))
+    con.execute("create schema raw")
+    con.close()
+    result = run_dbt(settings, ["run", "--select", "stg_crm_loader__pii_salt"])
+    assert not result.success
+    (node,) = result.nodes
+    assert node.status == "error" and node.message
+    assert "no salt for the personal-data hashes" in node.message
+    assert "Run `crm-warehouse load`" in node.message
 
 
 def _modes(root: Path) -> dict[str, int]:
@@ -176,14 +231,9 @@ def _modes(root: Path) -> dict[str, int]:
 def test_personal_data_files_are_owner_only(demo_warehouse: Any) -> None:
     settings = demo_warehouse.settings
     wh = settings.warehouse_path
-    salt = wh.with_name(wh.name + ".pii_salt")
     # the folder itself (0700 closes what dbt writes in it: target/ holds compiled SQL)
     folders = [wh.parent, wh.parent / "target"]
-    private = {
-        **_modes(wh),
-        **_modes(salt),
-        **{str(f): stat.S_IMODE(f.stat().st_mode) for f in folders},
-    }
+    private = {**_modes(wh), **{str(f): stat.S_IMODE(f.stat().st_mode) for f in folders}}
     private.update(_modes(settings.quarantine_dir))
     assert any(Path(p).is_file() for p in _modes(settings.quarantine_dir)), "nothing quarantined"
     open_ = {p: oct(m) for p, m in private.items() if m & 0o077}
@@ -192,12 +242,6 @@ def test_personal_data_files_are_owner_only(demo_warehouse: Any) -> None:
     assert (settings.publish_dir / MARTS_FILE).is_file() and len(published) > 10
     shared = {p: oct(m) for p, m in published.items() if m & 0o027}
     assert not shared, shared
-    # the salt itself is published nowhere (the dbt docs embed the compiled SQL)
-    secret = salt.read_bytes().strip()
-    holding = [
-        p for p in settings.publish_dir.rglob("*") if p.is_file() and secret in p.read_bytes()
-    ]
-    assert not holding, holding
 
 
 @pytest.mark.parametrize(
