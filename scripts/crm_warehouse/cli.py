@@ -29,7 +29,7 @@ from crm_warehouse.cli_options import (
     with_publish_dir,
 )
 from crm_warehouse.settings import Settings, disable_telemetry
-from crm_warehouse.terminal import PlainConsole
+from crm_warehouse.terminal import PlainConsole, one_line
 
 app = typer.Typer(
     add_completion=False,
@@ -198,7 +198,7 @@ def load(
 def _print_load_summary(data: dict[str, Any]) -> None:
     for f in data.get("files", []):
         for message in f.get("messages", []):
-            console.print(message, style="yellow")
+            console.print(one_line(message), style="yellow")
     totals = data.get("totals", {})
     out.print(
         "Load: "
