@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_warehouse.privacy import make_private
 from crm_warehouse.settings import TELEMETRY_OFF, Settings
 
 
@@ -77,6 +78,7 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         yield
     finally:
         release_dbt_duckdb()
+        make_private(settings)
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)

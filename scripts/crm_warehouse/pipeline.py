@@ -275,6 +275,7 @@ def _empty_sources(settings: Settings) -> set[str]:
 def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
     """After a green build: the saved queries' tables, publish the BI file and
     Parquet, draw the dashboard, generate the dbt docs beside it."""
+    from crm_warehouse.privacy import restrict_published
     from crm_warehouse.semantic.exports import materialise_saved_queries
     from crm_warehouse.serve.dashboard import write_dashboard
     from crm_warehouse.serve.publish import PublishError, publish, publish_docs
@@ -309,6 +310,7 @@ def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> 
         docs = publish_docs(settings)
         rec.details = {"path": str(docs)}
         report.summary["docs"] = str(docs)
+    restrict_published(settings.publish_dir)  # the dashboard too: owner and group only
 
 
 def _record(settings: Settings, report: RunReport) -> None:

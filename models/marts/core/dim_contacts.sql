@@ -1,4 +1,5 @@
-{#- No raw personal data: email and phone only as hashes, names left out. -#}
+{#- No raw personal data: email and phone only as salted hashes (pii_hash),
+    names left out. -#}
 with contacts as (
     select * from {{ ref('stg_crm__contacts') }}
 ),
@@ -7,8 +8,8 @@ final as (
     select
         contact_id,
         account_id,
-        case when email is not null then {{ dbt.hash('email') }} end as email_hash,
-        case when phone is not null then {{ dbt.hash('phone') }} end as phone_hash,
+        case when email is not null then {{ pii_hash('email') }} end as email_hash,
+        case when phone is not null then {{ pii_hash('phone') }} end as phone_hash,
         is_valid_email,
         is_valid_phone,
         title,

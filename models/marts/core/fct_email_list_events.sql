@@ -23,7 +23,7 @@ final as (
         ---------- ids
         event_id,
         list_id,
-        case when subscriber_email is not null then {{ dbt.hash('subscriber_email') }} end
+        case when subscriber_email is not null then {{ pii_hash('subscriber_email') }} end
             as subscriber_email_hash,
         ---------- attributes
         event_type,

@@ -106,6 +106,7 @@ from crm_warehouse.ingest.stream import (
     stream_query,
 )
 from crm_warehouse.ingest.validate import TableValidator
+from crm_warehouse.privacy import ensure_pii_salt, make_private
 from crm_warehouse.settings import Settings, configure_duckdb, sql_identifier, sql_literal
 
 logger = logging.getLogger(__name__)
@@ -567,10 +568,12 @@ def load_landing(
     contract = load_contract()
     files = discover(settings.landing_dir)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
+    make_private(settings)  # raw personal data: owner-only before the file exists
     summary = LoadSummary()
     con = connect_warehouse(settings.warehouse_path)
     try:
         ensure_raw_schema(con, contract)
+        ensure_pii_salt(con)  # the personal-data hashes' secret, once per warehouse
         loader = _Loader(con, settings, contract)
         try:
             summary.files.extend(loader.run(files, progress))
@@ -583,4 +586,5 @@ def load_landing(
             progress("done", len(files), len(files))
     finally:
         con.close()
+        make_private(settings)  # the warehouse file and the quarantine just written
     return summary

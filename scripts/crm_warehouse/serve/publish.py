@@ -38,6 +38,7 @@ from typing import Any
 
 import duckdb
 
+from crm_warehouse.privacy import restrict_published
 from crm_warehouse.serve.runlog import SCHEMA as RUN_LOG_SCHEMA
 from crm_warehouse.serve.runlog import write_run_log
 from crm_warehouse.settings import Settings, configure_duckdb, mart_schemas
@@ -67,8 +68,14 @@ MARTS_FILE = "crm_marts.duckdb"
 PARQUET_DIR = "parquet"
 MANIFEST_FILE = "manifest.json"
 
-#: A text column whose name says it holds personal data is withheld...
-PII_COLUMN = re.compile(r"e_?mail|phone|mobile|first_?name|last_?name|full_?name", re.IGNORECASE)
+#: A text column whose name says it holds a customer's or contact's personal
+#: data (email, phone, a person's name) is withheld... Employees' names
+#: (rep_name, team_name) are published on purpose: per-rep KPIs are the product.
+PII_COLUMN = re.compile(
+    r"e_?mail|phone|mobile|(first|last|full|given|family|sur|middle|contact|lead|person"
+    r"|customer|subscriber)_?name",
+    re.IGNORECASE,
+)
 #: ...unless its name says it is hashed.
 HASHED_COLUMN = re.compile(r"hash|sha\d*|md5|digest", re.IGNORECASE)
 #: Any text value containing an email address stops the publish (DuckDB regex, RE2).
@@ -338,6 +345,7 @@ def _publish(
 
         t2 = time.perf_counter()
         _export_parquet(con, tables, files.parquet_tmp)
+        restrict_published(files.parquet_tmp)
         seconds["parquet"] = time.perf_counter() - t2
 
         t3 = time.perf_counter()
@@ -371,6 +379,7 @@ def _publish(
         warnings=warnings,
     )
     _write_manifest(files, result, run_report)
+    restrict_published(out_dir)
     if progress:
         progress("publish", len(tables), len(tables))
     return result
@@ -561,6 +570,7 @@ def _publish_docs(settings: Settings) -> Path:
     for name in ("manifest.json", "catalog.json", "sources.json"):
         if (target / name).is_file():
             shutil.copy2(target / name, tmp / name)
+    restrict_published(tmp)
     final = out_dir / DOCS_DIR
     old = out_dir / f".{DOCS_DIR}.old-{token}"
     if final.exists():

@@ -278,6 +278,9 @@ def test_imported_files_load_without_quarantine(imported, name: str) -> None:
     try:
         for entity, n in imp.result.rows_written.items():
             assert con.execute(f"select count(*) from raw.{entity}").fetchone()[0] == n
+        # the import's own warehouse gets its own personal-data salt (docs/serving.md)
+        salts = con.execute("select salt from raw._pii_salt").fetchall()
+        assert len(salts) == 1 and len(salts[0][0]) == 64
         if name == "maven_crm_sales_opportunities":
             won = con.execute(
                 "select count(*), sum(amount) from raw.opportunities where stage_name = 'Won'"
