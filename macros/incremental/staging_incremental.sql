@@ -9,13 +9,13 @@
     full rebuild (dbt build --full-refresh). -#}
 
 {#- The earliest _loaded_at an incremental run looks at: the newest loaded_at
-    the model holds minus var incremental_lookback_minutes (default 60). Loads
+    the model holds minus var incremental_lookback_minutes (default 10). Loads
     and builds take the warehouse lock in turn, so every row landed after a
     build is stamped later than every row it read; the window covers a clock
     set back or a load run outside the lock. A scalar subquery; null on an
     empty table (then every record is processed). -#}
 {% macro incremental_loaded_since(loaded_at_column='loaded_at') -%}
-    {%- set lookback_minutes = var('incremental_lookback_minutes', 60) | int -%}
+    {%- set lookback_minutes = var('incremental_lookback_minutes', 10) | int -%}
     (
         select cast({{ dbt.dateadd('minute', -lookback_minutes, 'max(' ~ loaded_at_column ~ ')') }} as timestamp)
         from {{ this }}
