@@ -5,8 +5,9 @@
     version classification (base_crm__<table>) and whether it exactly
     duplicates an earlier row (every contract column equal). The contract's
     key and columns come from the source YAML at run time (see
-    int_raw_rows_unioned). -#}
-{% macro dq_classify_raw_rows(table_name) -%}
+    int_raw_rows_unioned). `relation`: rows classified the same way in place
+    of base_crm__<table> (an incremental run's crm_touched_rows_classified). -#}
+{% macro dq_classify_raw_rows(table_name, relation=none) -%}
     {%- set meta = crm_table_meta(table_name) -%}
     {%- set contract_columns = meta.columns | map(attribute='name') | list -%}
     select
@@ -27,7 +28,7 @@
         has_later_version,
         is_latest_version,
         is_deleted_version
-    from {{ ref('base_crm__' ~ table_name) }}
+    from {{ relation if relation is not none else ref('base_crm__' ~ table_name) }}
 {%- endmacro %}
 
 

@@ -1,6 +1,20 @@
+{#- Incremental where the adapter can replace rows by key (macro
+    keyed_incremental_materialization): a run reclassifies only the records that received
+    a raw row since the newest loaded_at it holds (minus
+    var incremental_lookback_minutes) and replaces them on the primary key
+    (macros/incremental/staging_incremental.sql). -#}
+{{ config(
+    materialized=keyed_incremental_materialization(),
+    unique_key='partner_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+    post_hook=["{{ stg_delete_removed_records() }}"],
+) }}
+
+{%- set incremental = is_incremental() %}
+
 with source as (
-    select * from {{ ref('base_crm__partners') }}
-    where is_latest_version and not is_deleted_version
+    {{ stg_crm_latest_rows('partners', incremental, 'partner_id', 'updated_at', 'is_deleted') }}
 ),
 
 renamed as (
@@ -16,7 +30,7 @@ renamed as (
         ---------- dates and timestamps
         joined_date,
         {{ to_utc_timestamp('updated_at') }} as updated_at,
-        _loaded_at as loaded_at
+        {{ stg_loaded_at(incremental) }} as loaded_at
     from source
 )
 
