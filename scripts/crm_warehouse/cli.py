@@ -29,7 +29,7 @@ from crm_warehouse.cli_options import (
     with_publish_dir,
 )
 from crm_warehouse.settings import Settings, disable_telemetry
-from crm_warehouse.terminal import PlainConsole
+from crm_warehouse.terminal import PlainConsole, ProgressLines
 
 app = typer.Typer(
     add_completion=False,
@@ -53,14 +53,26 @@ def _progress() -> Progress:
     )
 
 
-class _Reporter:
-    """Adapts the library's progress(label, done, total) callbacks to a rich Progress."""
+def _progress_lines() -> ProgressLines | None:
+    """Plain progress lines on stderr when it is not a terminal (where the live
+    bars of `_progress` are off), else None."""
+    if console.is_terminal:
+        return None
+    return ProgressLines(lambda text: console.print(text, highlight=False, soft_wrap=True))
 
-    def __init__(self, progress: Progress) -> None:
+
+class _Reporter:
+    """Adapts the library's progress(label, done, total) callbacks to a rich
+    Progress, and to plain lines when the output is not a terminal."""
+
+    def __init__(self, progress: Progress, lines: ProgressLines | None = None) -> None:
         self.progress = progress
         self.tasks: dict[str, Any] = {}
+        self.lines = lines if lines is not None else _progress_lines()
 
     def __call__(self, label: str, done: int, total: int) -> None:
+        if self.lines is not None:
+            self.lines.task(label, done, total)
         if label not in self.tasks:
             self.tasks[label] = self.progress.add_task(label, total=total or None)
         self.progress.update(self.tasks[label], completed=done, total=total or None)
@@ -227,7 +239,16 @@ def build(
     try:
         with warehouse_lock(settings.warehouse_path, "build"), _progress() as progress:
             task = progress.add_task("dbt build", total=None)
-            result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+            lines = _progress_lines()
+
+            def on_node(node: Any) -> None:
+                progress.advance(task)
+                if lines is not None:
+                    lines.node(node.status)
+
+            result = dbt_build(settings, extra_args=args, on_node=on_node)
+            if lines is not None and lines.nodes:
+                lines.nodes_line()
     except LockBusy as exc:
         _locked(exc)
     _print_dbt(result)
@@ -360,19 +381,23 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     """Run the refresh with a progress display; on a failed step print what ran
     and why, and exit 1."""
     from crm_warehouse.lock import LockBusy
-    from crm_warehouse.pipeline import StepFailed
+    from crm_warehouse.pipeline import STEP_OBSERVER, StepFailed
     from crm_warehouse.pipeline import refresh as run_refresh
 
+    lines = _progress_lines()
+    observing = STEP_OBSERVER.set(_step_lines(lines) if lines is not None else None)
     try:
         with _progress() as progress:
             dbt_task = progress.add_task("dbt build", total=None, visible=False)
 
-            def on_node(_: Any) -> None:
+            def on_node(node: Any) -> None:
                 progress.update(dbt_task, visible=True)
                 progress.advance(dbt_task)
+                if lines is not None:
+                    lines.node(node.status)
 
             report = run_refresh(
-                settings, progress=_Reporter(progress), on_dbt_node=on_node, **kwargs
+                settings, progress=_Reporter(progress, lines), on_dbt_node=on_node, **kwargs
             )
     except StepFailed as exc:
         partial = getattr(exc, "report", None)
@@ -382,7 +407,21 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
         raise typer.Exit(1) from exc
     except LockBusy as exc:
         _locked(exc)
+    finally:
+        STEP_OBSERVER.reset(observing)
     return report.to_dict()
+
+
+def _step_lines(lines: ProgressLines) -> Any:
+    """A pipeline step observer printing a line as each step starts and ends
+    (with the dbt nodes' tally when the build ends)."""
+
+    def observe(name: str, status: str, seconds: float | None) -> None:
+        if name == "dbt build" and status != "started" and lines.nodes:
+            lines.nodes_line()
+        lines.step(name, status, seconds)
+
+    return observe
 
 
 def _print_run(data: dict[str, Any]) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, ConsoleDimensions
@@ -35,3 +38,53 @@ class PlainConsole(Console):
         if not self.is_terminal:
             kwargs.setdefault("soft_wrap", True)
         super().print(*objects, **kwargs)
+
+
+class ProgressLines:
+    """Progress as plain lines, for output that is not a terminal (CI logs,
+    cron mail, `| tee`), where the live bars are suppressed: one line when a
+    refresh step starts and one when it ends, one line per task label when it
+    starts and at each further tenth of its total, and one line every
+    `node_every` dbt nodes. Each line starts with the seconds elapsed since
+    the command began."""
+
+    def __init__(
+        self,
+        emit: Callable[[str], None],
+        node_every: int = 20,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.emit = emit
+        self.node_every = node_every
+        self.clock = clock
+        self.t0 = clock()
+        self.tenths: dict[str, int] = {}
+        self.nodes: Counter[str] = Counter()
+
+    def line(self, text: str) -> None:
+        self.emit(f"[{self.clock() - self.t0:7.1f}s] {text}")
+
+    def step(self, name: str, status: str, seconds: float | None = None) -> None:
+        """A refresh step started (status 'started') or ended (its status)."""
+        took = "" if seconds is None else f" in {seconds:.1f}s"
+        self.line(f"step {name}: {status}{took}")
+
+    def task(self, label: str, done: int, total: int) -> None:
+        """A progress(label, done, total) callback."""
+        tenth = 10 * done // total if total else 0
+        if label in self.tenths and tenth <= self.tenths[label]:
+            return
+        self.tenths[label] = tenth
+        self.line(f"{label}: {done:,}/{total:,}" if total else f"{label}: {done:,}")
+
+    def node(self, status: str) -> None:
+        """A dbt node finished with `status`."""
+        self.nodes[status] += 1
+        if sum(self.nodes.values()) % self.node_every == 0:
+            self.nodes_line()
+
+    def nodes_line(self) -> None:
+        """The dbt nodes done so far, by status."""
+        done = sum(self.nodes.values())
+        by_status = ", ".join(f"{k} {v}" for k, v in sorted(self.nodes.items()))
+        self.line(f"dbt build: {done:,} nodes done ({by_status})")

@@ -1,0 +1,81 @@
+"""The command line for the people who run it (issue #19): progress lines
+outside a terminal, named warned tests, run ids in full, --json, --version."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from crm_warehouse import cli
+from crm_warehouse.terminal import ProgressLines
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_lines_steps_tenths_and_every_20_nodes() -> None:
+    clock = _Clock()
+    seen: list[str] = []
+    lines = ProgressLines(seen.append, node_every=20, clock=clock)
+    lines.step("load", "started")
+    for done in range(101):
+        clock.now += 0.1
+        lines.task("load raw", done, 100)
+    for i in range(45):
+        lines.node("warn" if i == 3 else "success")
+    lines.step("load", "ok", 12.34)
+    tasks = [s for s in seen if "load raw" in s]
+    # one line at the start and one per further tenth: 0, 10, ..., 100
+    assert [t.split("] ")[1] for t in tasks] == [f"load raw: {d}/100" for d in range(0, 101, 10)]
+    nodes = [s for s in seen if "nodes done" in s]
+    assert [n.split("] ")[1] for n in nodes] == [
+        "dbt build: 20 nodes done (success 19, warn 1)",
+        "dbt build: 40 nodes done (success 39, warn 1)",
+    ]
+    assert seen[0] == "[    0.0s] step load: started"
+    assert seen[-1] == "[   10.1s] step load: ok in 12.3s"
+
+
+def test_refresh_outside_a_terminal_prints_a_line_per_step_and_dbt_nodes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A refresh whose output is a log (not a tty) says what it is doing as it
+    goes: steps starting and ending, task progress and the dbt node tally."""
+    from crm_warehouse import pipeline
+    from crm_warehouse.build import NodeResult
+
+    def fake_refresh(settings: Any, progress: Any, on_dbt_node: Any, **_: Any) -> Any:
+        report = pipeline.RunReport(run_id="r1", started_at=datetime.now(UTC))
+        with report.step("load"):
+            progress("orders.csv", 1, 2)
+            progress("orders.csv", 2, 2)
+        with report.step("dbt build"):
+            for _i in range(25):
+                on_dbt_node(NodeResult("model.x", "model", "success", 0.1))
+        report.status = "ok"
+        return report
+
+    monkeypatch.setattr(pipeline, "refresh", fake_refresh)
+    assert not cli.console.is_terminal
+    data = cli._refresh_with_progress(object())  # type: ignore[arg-type]
+    assert data["status"] == "ok"
+    err = [line.split("] ", 1)[1] for line in capsys.readouterr().err.splitlines()]
+    assert err == [
+        "step load: started",
+        "orders.csv: 1/2",
+        "orders.csv: 2/2",
+        "step load: ok in 0.0s",
+        "step dbt build: started",
+        "dbt build: 20 nodes done (success 20)",
+        "dbt build: 25 nodes done (success 25)",
+        "step dbt build: ok in 0.0s",
+    ]
+    # the observer is unset after the command
+    assert pipeline.STEP_OBSERVER.get() is None
