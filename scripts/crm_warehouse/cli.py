@@ -431,7 +431,11 @@ def _print_run(data: dict[str, Any]) -> None:
     table.add_column("seconds", justify="right")
     table.add_column("details")
     for s in data["steps"]:
-        details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
+        details = ", ".join(
+            f"{k}={v}"
+            for k, v in s["details"].items()
+            if k != "warned_tests"  # named in the summary lines below
+        )
         table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
     out.print(table)
     from crm_warehouse.serve.runlog import summary_lines

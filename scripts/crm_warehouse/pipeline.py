@@ -180,6 +180,8 @@ def _refresh(
         with report.step("dbt build") as rec:
             result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
             rec.details = {"counts": result.counts()}
+            if result.warned_tests():
+                rec.details["warned_tests"] = result.warned_tests()
             unmapped = _unmapped_values(settings)
             if unmapped:
                 report.summary["unmapped_values"] = unmapped

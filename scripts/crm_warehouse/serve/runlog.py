@@ -223,6 +223,28 @@ def _fmt(value: int | None) -> str:
     return "n/a" if value is None else f"{value:,}"
 
 
+#: Warned tests named in the summary printed after a refresh; the rest are
+#: counted ("and N more") and all are in the run log (the dbt build step's details).
+WARNED_SHOWN = 10
+
+
+def warned_lines(data: Mapping[str, Any], shown: int = WARNED_SHOWN) -> list[str]:
+    """The line naming the tests that warned in a run (RunReport.to_dict()), with
+    the rows each found, the most first; [] when none warned."""
+    step = next((s for s in data.get("steps") or [] if s.get("name") == "dbt build"), None)
+    warned: list[Mapping[str, Any]] = (step or {}).get("details", {}).get("warned_tests") or []
+    if not warned:
+        return []
+    named = ", ".join(f"{w['test']} ({_fmt(w.get('failures'))} rows)" for w in warned[:shown])
+    more = len(warned) - shown
+    tail = (
+        f", and {more:,} more (all in the run log: crm-warehouse runs --json, ops.refresh_steps)"
+        if more > 0
+        else ""
+    )
+    return [f"Warned tests ({len(warned):,}): {named}{tail}"]
+
+
 def summary_lines(data: Mapping[str, Any]) -> list[str]:
     """Lines printed after the step table: totals of the run, then headline KPIs
     and where the outputs are, when the run got that far. `data` is
@@ -237,6 +259,7 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             f"{_fmt(totals.get('tests_passed'))}, warned {_fmt(totals.get('tests_warned'))}, "
             f"failed {_fmt(totals.get('tests_failed'))}; models built {_fmt(totals.get('models_built'))}"
         )
+    lines.extend(warned_lines(data))
     unmapped: list[str] = summary.get("unmapped_values") or []
     if unmapped:
         lines.append(

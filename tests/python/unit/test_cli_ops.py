@@ -79,3 +79,48 @@ def test_refresh_outside_a_terminal_prints_a_line_per_step_and_dbt_nodes(
     ]
     # the observer is unset after the command
     assert pipeline.STEP_OBSERVER.get() is None
+
+
+def test_warned_tests_are_named_with_their_failures_most_first() -> None:
+    from crm_warehouse.build import DbtResult, NodeResult
+
+    result = DbtResult(command=["dbt", "build"], success=True)
+    result.nodes = [
+        NodeResult("model.crm_warehouse.fct_x", "model", "success", 1.0),
+        NodeResult("test.crm_warehouse.not_null_fct_x_id.1a2b3c", "test", "warn", 0.1, "", 3),
+        NodeResult("test.crm_warehouse.dq_unmapped_values_warn.9f9f", "test", "warn", 0.1, "", 39),
+        NodeResult("test.crm_warehouse.unique_fct_x_id.77aa", "test", "pass", 0.1, "", 0),
+        NodeResult("unit_test.crm_warehouse.kpi_sales.win_rate_edges", "unit_test", "warn", 0.1),
+    ]
+    assert result.warned_tests() == [
+        {"test": "dq_unmapped_values_warn", "failures": 39},
+        {"test": "not_null_fct_x_id", "failures": 3},
+        {"test": "kpi_sales.win_rate_edges", "failures": None},
+    ]
+
+
+def test_summary_names_warned_tests_capped_with_and_n_more() -> None:
+    from crm_warehouse.pipeline import RunReport, StepRecord
+    from crm_warehouse.serve.runlog import summary_lines
+
+    report = RunReport(run_id="r", started_at=datetime(2024, 5, 1, tzinfo=UTC))
+    warned = [{"test": f"warn_{i:02d}", "failures": 50 - i} for i in range(12)]
+    report.steps = [
+        StepRecord(
+            "dbt build",
+            report.started_at,
+            status="ok",
+            details={"counts": {"test:warn": 12}, "warned_tests": warned},
+        )
+    ]
+    lines = [line for line in summary_lines(report.to_dict()) if line.startswith("Warned")]
+    assert lines == [
+        "Warned tests (12): "
+        + ", ".join(f"warn_{i:02d} ({50 - i} rows)" for i in range(10))
+        + ", and 2 more (all in the run log: crm-warehouse runs --json, ops.refresh_steps)"
+    ]
+    # the step table leaves the list to that line
+    report.steps[0].details["warned_tests"] = warned[:1]
+    assert [line for line in summary_lines(report.to_dict()) if "Warned" in line] == [
+        "Warned tests (1): warn_00 (50 rows)"
+    ]
