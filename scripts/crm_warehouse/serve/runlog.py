@@ -10,6 +10,8 @@ turns a run report into the lines printed at the end of a refresh.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -180,6 +182,35 @@ def write_run_log(con: duckdb.DuckDBPyConnection, catalog: str, report: Any) -> 
     except BaseException:
         con.execute("rollback")
         raise
+
+
+#: Status of the publishing run in the published file's run log: the build was
+#: green and the file holding this row is the one it published (the dashboard
+#: and docs steps that follow are in the warehouse's log, with the run's end).
+PUBLISHED = "published"
+
+
+def write_published_run(
+    con: duckdb.DuckDBPyConnection, catalog: str, report: Any, published_at: datetime
+) -> None:
+    """Write the publishing run into the new BI file (`catalog`) before it is
+    swapped in, as it stands once that swap happens: status 'published',
+    finished at `published_at`, its running (publish) step 'ok'. A run written
+    as it was mid-publish would say 'running' forever in the published file,
+    which is never written again after the swap; the swap is atomic, so a
+    reader sees this row together with the data it describes, or neither."""
+    snapshot = copy.copy(report)
+    snapshot.steps = [
+        dataclasses.replace(s, status="ok", seconds=(published_at - s.started_at).total_seconds())
+        if s.status == "running"
+        else s
+        for s in report.steps
+    ]
+    if snapshot.status == "running":
+        snapshot.status = PUBLISHED
+    if snapshot.finished_at is None:
+        snapshot.finished_at = published_at
+    write_run_log(con, catalog, snapshot)
 
 
 def record_run(warehouse: Path, report: Any) -> str | None:

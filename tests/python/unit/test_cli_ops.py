@@ -124,3 +124,33 @@ def test_summary_names_warned_tests_capped_with_and_n_more() -> None:
     assert [line for line in summary_lines(report.to_dict()) if "Warned" in line] == [
         "Warned tests (1): warn_00 (50 rows)"
     ]
+
+
+def test_published_run_log_has_the_final_status_and_finish_time(tmp_path: Any) -> None:
+    """The run row the publisher writes into the BI file is the run as it
+    stands once the file is swapped in, not 'running' with no end."""
+    import duckdb
+
+    from crm_warehouse.pipeline import RunReport
+    from crm_warehouse.serve.publish import MARTS_FILE, publish
+    from crm_warehouse.settings import Settings
+
+    settings = Settings.under(tmp_path)
+    settings.warehouse_path.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.warehouse_path)) as con:
+        con.execute("create schema core; create table core.dim_x as select 1 as x_id")
+    report = RunReport(run_id="run-final", started_at=datetime.now(UTC))
+    with report.step("load"):
+        pass
+    with report.step("publish"):
+        publish(settings, run_report=report)
+    assert report.status == "running"  # the pipeline's own record is untouched
+    with duckdb.connect(str(settings.publish_dir / MARTS_FILE), read_only=True) as pub:
+        run = pub.execute(
+            "select status, finished_at is not null, seconds >= 0 from ops.refresh_runs"
+        ).fetchall()
+        steps = pub.execute(
+            "select step_name, status from ops.refresh_steps order by step_order"
+        ).fetchall()
+    assert run == [("published", True, True)]
+    assert steps == [("load", "ok"), ("publish", "ok")]
