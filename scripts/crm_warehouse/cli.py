@@ -516,30 +516,41 @@ def dashboard(
     )
 
 
+_RUN_COLUMNS = (
+    "run",
+    "started (UTC)",
+    "seconds",
+    "status",
+    "failed step",
+    "loaded",
+    "quarantined",
+    "tests pass/warn/fail",
+)
+
+
 @app.command()
 def runs(
     limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 10,
     warehouse: WarehouseOpt = None,
+    json_records: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the runs as JSON: every column, the run report as an object."
+        ),
+    ] = False,
 ) -> None:
-    """List the latest refreshes from the run log (ops.refresh_runs)."""
+    """List the latest refreshes from the run log (ops.refresh_runs): a table on
+    a terminal, tab-separated lines (one run a line, ids in full) elsewhere."""
     from crm_warehouse.serve.runlog import read_runs
 
     settings = command_settings(warehouse=warehouse)
-    rows = read_runs(settings.warehouse_path, limit) if settings.warehouse_path.is_file() else []
-    table = Table(title=f"Refresh runs in {settings.warehouse_path}")
-    for col in (
-        "run",
-        "started (UTC)",
-        "seconds",
-        "status",
-        "failed step",
-        "loaded",
-        "quarantined",
-        "tests pass/warn/fail",
-    ):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    found = settings.warehouse_path.is_file()
+    rows = read_runs(settings.warehouse_path, limit, with_report=json_records) if found else []
+    if json_records:
+        sys.stdout.write(json.dumps(rows, default=str, indent=2) + "\n")
+        return
+    cells = [
+        (
             r["run_id"],
             str(r["started_at"])[:19],
             f"{r['seconds'] or 0:.0f}",
@@ -549,7 +560,58 @@ def runs(
             f"{r['rows_quarantined'] or 0:,}",
             f"{r['tests_passed'] or 0}/{r['tests_warned'] or 0}/{r['tests_failed'] or 0}",
         )
+        for r in rows
+    ]
+    if not out.is_terminal:
+        for line in (_RUN_COLUMNS, *cells):
+            sys.stdout.write("\t".join(line) + "\n")
+        return
+    table = Table(title=f"Refresh runs in {settings.warehouse_path}")
+    for col in _RUN_COLUMNS:
+        # a run id is what one copies: never folded or cut
+        table.add_column(col, no_wrap=col == "run", min_width=12 if col == "run" else None)
+    for row in cells:
+        table.add_row(*row)
     out.print(table)
+
+
+def _versions() -> str:
+    """This package's version and those of dbt-core, dbt-duckdb, DuckDB and Python."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"crm-warehouse {of('crm-kpi-warehouse')} (dbt-core {of('dbt-core')}, "
+        f"dbt-duckdb {of('dbt-duckdb')}, duckdb {of('duckdb')}, "
+        f"Python {platform.python_version()})"
+    )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(_versions() + "\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the versions of crm-warehouse, dbt-core, dbt-duckdb and DuckDB, and exit.",
+        ),
+    ] = False,
+) -> None:
+    """CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt."""
 
 
 def main() -> None:

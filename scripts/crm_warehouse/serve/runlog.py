@@ -230,8 +230,10 @@ def record_run(warehouse: Path, report: Any) -> str | None:
     return None
 
 
-def read_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest `limit` runs of a warehouse's (or published file's) run log, newest first."""
+def read_runs(warehouse: Path, limit: int = 10, with_report: bool = False) -> list[dict[str, Any]]:
+    """The latest `limit` runs of a warehouse's (or published file's) run log,
+    newest first; `with_report` adds each run's whole report (steps and their
+    details, summary) as `report`."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         exists = con.execute(
@@ -241,13 +243,17 @@ def read_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
         if not exists or not exists[0]:
             return []
         cur = con.execute(
-            "select * exclude (report_json) from ops.refresh_runs order by started_at desc limit ?",
-            [limit],
+            "select * from ops.refresh_runs order by started_at desc limit ?", [limit]
         )
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
         con.close()
+    for row in rows:
+        report = row.pop("report_json", None)
+        if with_report:
+            row["report"] = json.loads(report) if report else None
+    return rows
 
 
 def _fmt(value: int | None) -> str:

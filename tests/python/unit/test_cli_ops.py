@@ -154,3 +154,70 @@ def test_published_run_log_has_the_final_status_and_finish_time(tmp_path: Any) -
         ).fetchall()
     assert run == [("published", True, True)]
     assert steps == [("load", "ok"), ("publish", "ok")]
+
+
+def _logged_warehouse(tmp_path: Any) -> Any:
+    """A warehouse whose run log holds one run with a 32-character id."""
+    from crm_warehouse.pipeline import RunReport
+    from crm_warehouse.serve.runlog import record_run
+
+    path = tmp_path / "warehouse" / "crm.duckdb"
+    report = RunReport(run_id="f" * 32, started_at=datetime(2024, 5, 1, 2, 0, tzinfo=UTC))
+    with report.step("load") as rec:
+        rec.details = {"rows_loaded": 1234, "rows_quarantined": 5}
+    report.status = "ok"
+    report.finished_at = datetime(2024, 5, 1, 2, 1, tzinfo=UTC)
+    assert record_run(path, report) is None
+    return path
+
+
+def test_runs_json_gives_full_records(tmp_path: Any) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    path = _logged_warehouse(tmp_path)
+    res = CliRunner().invoke(cli.app, ["runs", "--json", "--warehouse", str(path)])
+    assert res.exit_code == 0, res.output
+    runs = json.loads(res.stdout)
+    assert len(runs) == 1
+    run = runs[0]
+    assert run["run_id"] == "f" * 32
+    assert run["status"] == "ok" and run["rows_loaded"] == 1234 and run["seconds"] == 60.0
+    assert run["finished_at"].startswith("2024-05-01 02:01:00")
+    assert [s["name"] for s in run["report"]["steps"]] == ["load"]
+
+
+def test_runs_outside_a_terminal_prints_whole_lines_with_full_ids(tmp_path: Any) -> None:
+    from typer.testing import CliRunner
+
+    path = _logged_warehouse(tmp_path)
+    res = CliRunner().invoke(
+        cli.app, ["runs", "--warehouse", str(path)], env={"COLUMNS": "80"}, terminal_width=80
+    )
+    assert res.exit_code == 0, res.output
+    header, row = res.stdout.splitlines()
+    assert header.split("\t")[0] == "run"
+    assert row.split("\t") == [
+        "f" * 32,
+        "2024-05-01 02:00:00",
+        "60",
+        "ok",
+        "",
+        "1,234",
+        "5",
+        "0/0/0",
+    ]
+
+
+def test_version_names_the_package_dbt_and_duckdb() -> None:
+    from importlib.metadata import version
+
+    from typer.testing import CliRunner
+
+    res = CliRunner().invoke(cli.app, ["--version"])
+    assert res.exit_code == 0, res.output
+    text = res.stdout.strip()
+    assert text.startswith(f"crm-warehouse {version('crm-kpi-warehouse')} (")
+    assert f"dbt-core {version('dbt-core')}" in text
+    assert f"duckdb {version('duckdb')}" in text
