@@ -198,6 +198,7 @@ def load(
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
+    _require_landing(settings.landing_dir)
     try:
         with warehouse_lock(settings.warehouse_path, "load"), _progress() as progress:
             summary = load_landing(settings, progress=_Reporter(progress))
@@ -205,6 +206,23 @@ def load(
         _locked(exc)
     _print_load_summary(summary.to_dict())
     _exit_on_rejects(summary.totals, allow_rejects)
+
+
+def _require_landing(landing: Path) -> None:
+    """Exit 2, naming the folder, when the landing folder does not exist: a
+    mistyped --landing or CRM_LANDING_DIR must not pass for "nothing new"."""
+    if landing.is_dir():
+        return
+    what = "is not a folder" if landing.exists() else "does not exist"
+    console.print(
+        f"landing folder {landing} {what}: nothing loaded. Land the CRM exports there "
+        "(one folder per table, docs/loading.md), or run `crm-warehouse generate` for demo "
+        "data; --landing or CRM_LANDING_DIR name another folder.",
+        style="bold red",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
 
 
 def _print_load_summary(data: dict[str, Any]) -> None:

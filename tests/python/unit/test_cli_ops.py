@@ -221,3 +221,21 @@ def test_version_names_the_package_dbt_and_duckdb() -> None:
     assert text.startswith(f"crm-warehouse {version('crm-kpi-warehouse')} (")
     assert f"dbt-core {version('dbt-core')}" in text
     assert f"duckdb {version('duckdb')}" in text
+
+
+@pytest.mark.parametrize("kind", ["missing", "file"])
+def test_load_from_a_landing_folder_that_does_not_exist_fails(tmp_path: Any, kind: str) -> None:
+    from typer.testing import CliRunner
+
+    landing = tmp_path / "landnig"
+    if kind == "file":
+        landing.write_text("not a folder")
+    warehouse = tmp_path / "warehouse" / "crm.duckdb"
+    res = CliRunner().invoke(
+        cli.app, ["load", "--landing", str(landing), "--warehouse", str(warehouse)]
+    )
+    assert res.exit_code == 2, res.output
+    what = "does not exist" if kind == "missing" else "is not a folder"
+    assert f"landing folder {landing} {what}: nothing loaded" in res.stderr
+    assert "crm-warehouse generate" in res.stderr
+    assert not warehouse.exists()
