@@ -8,19 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
 from crm_warehouse.cli_options import (
     LandingOpt,
     PublishDirOpt,
+    VersionOpt,
     WarehouseOpt,
     WindowStartOpt,
     WindowYearsOpt,
@@ -29,7 +23,14 @@ from crm_warehouse.cli_options import (
     with_publish_dir,
 )
 from crm_warehouse.settings import Settings, disable_telemetry
-from crm_warehouse.terminal import PlainConsole, ProgressLines
+from crm_warehouse.terminal import (
+    PlainConsole,
+    ProgressLines,
+    Reporter,
+    progress_bars,
+    progress_lines,
+    step_lines,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -41,41 +42,15 @@ out = PlainConsole()
 
 
 def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}", style="bold", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    return progress_bars(console)
 
 
 def _progress_lines() -> ProgressLines | None:
-    """Plain progress lines on stderr when it is not a terminal (where the live
-    bars of `_progress` are off), else None."""
-    if console.is_terminal:
-        return None
-    return ProgressLines(lambda text: console.print(text, highlight=False, soft_wrap=True))
+    return progress_lines(console)
 
 
-class _Reporter:
-    """Adapts the library's progress(label, done, total) callbacks to a rich
-    Progress, and to plain lines when the output is not a terminal."""
-
-    def __init__(self, progress: Progress, lines: ProgressLines | None = None) -> None:
-        self.progress = progress
-        self.tasks: dict[str, Any] = {}
-        self.lines = lines if lines is not None else _progress_lines()
-
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if self.lines is not None:
-            self.lines.task(label, done, total)
-        if label not in self.tasks:
-            self.tasks[label] = self.progress.add_task(label, total=total or None)
-        self.progress.update(self.tasks[label], completed=done, total=total or None)
+def _reporter(progress: Progress, lines: ProgressLines | None = None) -> Reporter:
+    return Reporter(progress, lines if lines is not None else _progress_lines())
 
 
 @app.command()
@@ -94,7 +69,7 @@ def generate(
     settings = command_settings(landing)
     with _progress() as progress:
         report = run_generate(
-            settings.landing_dir, scale=scale, seed=seed, progress=_Reporter(progress)
+            settings.landing_dir, scale=scale, seed=seed, progress=_reporter(progress)
         )
     data = report.to_dict()
     table = Table(title=f"Generated into {settings.landing_dir} (scale {scale}, seed {seed})")
@@ -201,7 +176,7 @@ def load(
     _require_landing(settings.landing_dir)
     try:
         with warehouse_lock(settings.warehouse_path, "load"), _progress() as progress:
-            summary = load_landing(settings, progress=_Reporter(progress))
+            summary = load_landing(settings, progress=_reporter(progress))
     except LockBusy as exc:
         _locked(exc)
     _print_load_summary(summary.to_dict())
@@ -276,7 +251,8 @@ def build(
 
 def _print_dbt(result: Any) -> None:
     counts = result.counts()
-    out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if counts:
+        out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for p in result.problems():
         colour = "yellow" if p.status == "warn" else "red"
         console.print(f"{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}", style=colour)
@@ -369,7 +345,7 @@ def import_(
         if fresh and wd.exists():
             clear_folder(wd, keep=lock_file)
         with _progress() as progress:
-            result = import_export(mapping, source, wd, progress=_Reporter(progress))
+            result = import_export(mapping, source, wd, progress=_reporter(progress))
     except MappingError as exc:
         console.print(str(exc), style="bold red")
         raise typer.Exit(2) from exc
@@ -403,7 +379,7 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     from crm_warehouse.pipeline import refresh as run_refresh
 
     lines = _progress_lines()
-    observing = STEP_OBSERVER.set(_step_lines(lines) if lines is not None else None)
+    observing = STEP_OBSERVER.set(step_lines(lines) if lines is not None else None)
     try:
         with _progress() as progress:
             dbt_task = progress.add_task("dbt build", total=None, visible=False)
@@ -415,7 +391,7 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
                     lines.node(node.status)
 
             report = run_refresh(
-                settings, progress=_Reporter(progress, lines), on_dbt_node=on_node, **kwargs
+                settings, progress=_reporter(progress, lines), on_dbt_node=on_node, **kwargs
             )
     except StepFailed as exc:
         partial = getattr(exc, "report", None)
@@ -428,18 +404,6 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     finally:
         STEP_OBSERVER.reset(observing)
     return report.to_dict()
-
-
-def _step_lines(lines: ProgressLines) -> Any:
-    """A pipeline step observer printing a line as each step starts and ends
-    (with the dbt nodes' tally when the build ends)."""
-
-    def observe(name: str, status: str, seconds: float | None) -> None:
-        if name == "dbt build" and status != "started" and lines.nodes:
-            lines.nodes_line()
-        lines.step(name, status, seconds)
-
-    return observe
 
 
 def _print_run(data: dict[str, Any]) -> None:
@@ -477,7 +441,7 @@ def publish(
     settings = with_publish_dir(command_settings(warehouse=warehouse), publish_dir)
     try:
         with publish_lock(settings.warehouse_path, settings.publish_dir), _progress() as progress:
-            result = run_publish(settings, progress=_Reporter(progress))
+            result = run_publish(settings, progress=_reporter(progress))
             site = publish_docs(settings) if docs else None
     except PublishError as exc:
         console.print(f"publish failed: {exc}", style="bold red")
@@ -593,42 +557,8 @@ def runs(
     out.print(table)
 
 
-def _versions() -> str:
-    """This package's version and those of dbt-core, dbt-duckdb, DuckDB and Python."""
-    import platform
-    from importlib.metadata import PackageNotFoundError, version
-
-    def of(name: str) -> str:
-        try:
-            return version(name)
-        except PackageNotFoundError:
-            return "not installed"
-
-    return (
-        f"crm-warehouse {of('crm-kpi-warehouse')} (dbt-core {of('dbt-core')}, "
-        f"dbt-duckdb {of('dbt-duckdb')}, duckdb {of('duckdb')}, "
-        f"Python {platform.python_version()})"
-    )
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        sys.stdout.write(_versions() + "\n")
-        raise typer.Exit()
-
-
 @app.callback()
-def _main_options(
-    version: Annotated[
-        bool,
-        typer.Option(
-            "--version",
-            callback=_print_version,
-            is_eager=True,
-            help="Print the versions of crm-warehouse, dbt-core, dbt-duckdb and DuckDB, and exit.",
-        ),
-    ] = False,
-) -> None:
+def _main_options(version: VersionOpt = False) -> None:
     """CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt."""
 
 

@@ -8,6 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 from rich.console import Console, ConsoleDimensions
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 #: Width of the output when it is not a terminal: wide enough that no line is wrapped.
 UNWRAPPED_WIDTH = 100_000
@@ -88,3 +96,54 @@ class ProgressLines:
         done = sum(self.nodes.values())
         by_status = ", ".join(f"{k} {v}" for k, v in sorted(self.nodes.items()))
         self.line(f"dbt build: {done:,} nodes done ({by_status})")
+
+
+def progress_bars(console: Console) -> Progress:
+    """Live progress bars on `console`, off when it is not a terminal."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}", style="bold", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
+    )
+
+
+def progress_lines(console: Console) -> ProgressLines | None:
+    """Plain progress lines on `console` when it is not a terminal (where the
+    live bars of `progress_bars` are off), else None."""
+    if console.is_terminal:
+        return None
+    return ProgressLines(lambda text: console.print(text, highlight=False, soft_wrap=True))
+
+
+class Reporter:
+    """Adapts the library's progress(label, done, total) callbacks to a rich
+    Progress, and to plain lines when the output is not a terminal."""
+
+    def __init__(self, progress: Progress, lines: ProgressLines | None) -> None:
+        self.progress = progress
+        self.tasks: dict[str, Any] = {}
+        self.lines = lines
+
+    def __call__(self, label: str, done: int, total: int) -> None:
+        if self.lines is not None:
+            self.lines.task(label, done, total)
+        if label not in self.tasks:
+            self.tasks[label] = self.progress.add_task(label, total=total or None)
+        self.progress.update(self.tasks[label], completed=done, total=total or None)
+
+
+def step_lines(lines: ProgressLines) -> Callable[[str, str, float | None], None]:
+    """A pipeline step observer printing a line as each step starts and ends
+    (with the dbt nodes' tally when the build ends)."""
+
+    def observe(name: str, status: str, seconds: float | None) -> None:
+        if name == "dbt build" and status != "started" and lines.nodes:
+            lines.nodes_line()
+        lines.step(name, status, seconds)
+
+    return observe
