@@ -66,7 +66,7 @@ class ProgressLines:
         self.node_every = node_every
         self.clock = clock
         self.t0 = clock()
-        self.tenths: dict[str, int] = {}
+        self.tenths: dict[int, tuple[int, int]] = {}
         self.nodes: Counter[str] = Counter()
 
     def line(self, text: str) -> None:
@@ -78,11 +78,16 @@ class ProgressLines:
         self.line(f"step {name}: {status}{took}")
 
     def task(self, label: str, done: int, total: int) -> None:
-        """A progress(label, done, total) callback."""
+        """A progress(label, done, total) callback. Tasks are told apart by
+        their total, not their label: the loader labels each call with the
+        file it is at ("orders/orders__b01.csv", 3, 153), which must give a
+        line per tenth of the files, not one per file. A count that goes
+        back (a new task of the same total) starts over."""
         tenth = 10 * done // total if total else 0
-        if label in self.tenths and tenth <= self.tenths[label]:
+        last = self.tenths.get(total)
+        self.tenths[total] = (done, max(tenth, last[1]) if last and done >= last[0] else tenth)
+        if last is not None and done >= last[0] and tenth <= last[1]:
             return
-        self.tenths[label] = tenth
         self.line(f"{label}: {done:,}/{total:,}" if total else f"{label}: {done:,}")
 
     def node(self, status: str) -> None:

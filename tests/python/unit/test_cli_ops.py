@@ -39,6 +39,30 @@ def test_progress_lines_steps_tenths_and_every_20_nodes() -> None:
         "dbt build: 20 nodes done (success 19, warn 1)",
         "dbt build: 40 nodes done (success 39, warn 1)",
     ]
+    # a label per file (the loader's): still one line per tenth of the files
+    seen.clear()
+    for done in range(30):
+        lines.task(f"orders/orders__b{done:02d}.csv", done, 30)
+    assert [s.split("] ")[1] for s in seen] == [
+        f"orders/orders__b{d:02d}.csv: {d}/30" for d in (0, 3, 6, 9, 12, 15, 18, 21, 24, 27)
+    ]
+    # a new task of the same total starts over at its first call
+    lines.task("again", 0, 30)
+    assert seen[-1].endswith("again: 0/30")
+    seen.clear()
+    lines.step("load", "started")
+    assert seen[0].endswith("] step load: started")
+    lines.step("load", "ok", 12.34)
+    assert seen[-1].endswith("] step load: ok in 12.3s")
+
+
+def test_progress_lines_elapsed_seconds() -> None:
+    clock = _Clock()
+    seen: list[str] = []
+    lines = ProgressLines(seen.append, clock=clock)
+    lines.step("load", "started")
+    clock.now += 10.1
+    lines.step("load", "ok", 12.34)
     assert seen[0] == "[    0.0s] step load: started"
     assert seen[-1] == "[   10.1s] step load: ok in 12.3s"
 
