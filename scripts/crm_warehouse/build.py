@@ -45,6 +45,16 @@ class DbtResult:
         """Nodes that errored, failed or warned."""
         return [n for n in self.nodes if n.status in ("error", "fail", "warn", "runtime error")]
 
+    def warned_tests(self) -> list[dict[str, Any]]:
+        """Data and unit tests that warned, most failing rows first:
+        [{'test': name, 'failures': rows or None}] (dbt's run results)."""
+        warned = [
+            {"test": dbt_test_name(n.unique_id), "failures": n.failures}
+            for n in self.nodes
+            if n.status == "warn" and n.resource_type in ("test", "unit_test")
+        ]
+        return sorted(warned, key=lambda w: (-(w["failures"] or 0), w["test"]))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "command": self.command,
@@ -56,6 +66,16 @@ class DbtResult:
                 for n in self.problems()
             ],
         }
+
+
+def dbt_test_name(unique_id: str) -> str:
+    """A test's name from its unique id: 'test.<project>.<name>.<hash>' gives
+    <name>, 'unit_test.<project>.<model>.<name>' gives <model>.<name>."""
+    kind, _, rest = unique_id.partition(".")
+    name = rest.partition(".")[2] or unique_id
+    if kind == "test" and "." in name:
+        name = name.rsplit(".", 1)[0]
+    return name
 
 
 @contextmanager

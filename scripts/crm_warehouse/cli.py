@@ -8,19 +8,13 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
+from rich.progress import Progress
 from rich.table import Table
 
 from crm_warehouse.cli_options import (
     LandingOpt,
     PublishDirOpt,
+    VersionOpt,
     WarehouseOpt,
     WindowStartOpt,
     WindowYearsOpt,
@@ -29,7 +23,15 @@ from crm_warehouse.cli_options import (
     with_publish_dir,
 )
 from crm_warehouse.settings import Settings, disable_telemetry
-from crm_warehouse.terminal import PlainConsole, one_line
+from crm_warehouse.terminal import (
+    PlainConsole,
+    ProgressLines,
+    Reporter,
+    one_line,
+    progress_bars,
+    progress_lines,
+    step_lines,
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -41,29 +43,15 @@ out = PlainConsole()
 
 
 def _progress() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}", style="bold", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        disable=not console.is_terminal,
-    )
+    return progress_bars(console)
 
 
-class _Reporter:
-    """Adapts the library's progress(label, done, total) callbacks to a rich Progress."""
+def _progress_lines() -> ProgressLines | None:
+    return progress_lines(console)
 
-    def __init__(self, progress: Progress) -> None:
-        self.progress = progress
-        self.tasks: dict[str, Any] = {}
 
-    def __call__(self, label: str, done: int, total: int) -> None:
-        if label not in self.tasks:
-            self.tasks[label] = self.progress.add_task(label, total=total or None)
-        self.progress.update(self.tasks[label], completed=done, total=total or None)
+def _reporter(progress: Progress, lines: ProgressLines | None = None) -> Reporter:
+    return Reporter(progress, lines if lines is not None else _progress_lines())
 
 
 @app.command()
@@ -82,7 +70,7 @@ def generate(
     settings = command_settings(landing)
     with _progress() as progress:
         report = run_generate(
-            settings.landing_dir, scale=scale, seed=seed, progress=_Reporter(progress)
+            settings.landing_dir, scale=scale, seed=seed, progress=_reporter(progress)
         )
     data = report.to_dict()
     table = Table(title=f"Generated into {settings.landing_dir} (scale {scale}, seed {seed})")
@@ -186,13 +174,31 @@ def load(
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
+    _require_landing(settings.landing_dir)
     try:
         with warehouse_lock(settings.warehouse_path, "load"), _progress() as progress:
-            summary = load_landing(settings, progress=_Reporter(progress))
+            summary = load_landing(settings, progress=_reporter(progress))
     except LockBusy as exc:
         _locked(exc)
     _print_load_summary(summary.to_dict())
     _exit_on_rejects(summary.totals, allow_rejects)
+
+
+def _require_landing(landing: Path) -> None:
+    """Exit 2, naming the folder, when the landing folder does not exist: a
+    mistyped --landing or CRM_LANDING_DIR must not pass for "nothing new"."""
+    if landing.is_dir():
+        return
+    what = "is not a folder" if landing.exists() else "does not exist"
+    console.print(
+        f"landing folder {landing} {what}: nothing loaded. Land the CRM exports there "
+        "(one folder per table, docs/loading.md), or run `crm-warehouse generate` for demo "
+        "data; --landing or CRM_LANDING_DIR name another folder.",
+        style="bold red",
+        highlight=False,
+        soft_wrap=True,
+    )
+    raise typer.Exit(2)
 
 
 def _print_load_summary(data: dict[str, Any]) -> None:
@@ -227,7 +233,16 @@ def build(
     try:
         with warehouse_lock(settings.warehouse_path, "build"), _progress() as progress:
             task = progress.add_task("dbt build", total=None)
-            result = dbt_build(settings, extra_args=args, on_node=lambda n: progress.advance(task))
+            lines = _progress_lines()
+
+            def on_node(node: Any) -> None:
+                progress.advance(task)
+                if lines is not None:
+                    lines.node(node.status)
+
+            result = dbt_build(settings, extra_args=args, on_node=on_node)
+            if lines is not None and lines.nodes:
+                lines.nodes_line()
     except LockBusy as exc:
         _locked(exc)
     _print_dbt(result)
@@ -237,7 +252,8 @@ def build(
 
 def _print_dbt(result: Any) -> None:
     counts = result.counts()
-    out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    if counts:
+        out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     for p in result.problems():
         colour = "yellow" if p.status == "warn" else "red"
         console.print(f"{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}", style=colour)
@@ -330,7 +346,7 @@ def import_(
         if fresh and wd.exists():
             clear_folder(wd, keep=lock_file)
         with _progress() as progress:
-            result = import_export(mapping, source, wd, progress=_Reporter(progress))
+            result = import_export(mapping, source, wd, progress=_reporter(progress))
     except MappingError as exc:
         console.print(str(exc), style="bold red")
         raise typer.Exit(2) from exc
@@ -360,19 +376,23 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     """Run the refresh with a progress display; on a failed step print what ran
     and why, and exit 1."""
     from crm_warehouse.lock import LockBusy
-    from crm_warehouse.pipeline import StepFailed
+    from crm_warehouse.pipeline import STEP_OBSERVER, StepFailed
     from crm_warehouse.pipeline import refresh as run_refresh
 
+    lines = _progress_lines()
+    observing = STEP_OBSERVER.set(step_lines(lines) if lines is not None else None)
     try:
         with _progress() as progress:
             dbt_task = progress.add_task("dbt build", total=None, visible=False)
 
-            def on_node(_: Any) -> None:
+            def on_node(node: Any) -> None:
                 progress.update(dbt_task, visible=True)
                 progress.advance(dbt_task)
+                if lines is not None:
+                    lines.node(node.status)
 
             report = run_refresh(
-                settings, progress=_Reporter(progress), on_dbt_node=on_node, **kwargs
+                settings, progress=_reporter(progress, lines), on_dbt_node=on_node, **kwargs
             )
     except StepFailed as exc:
         partial = getattr(exc, "report", None)
@@ -382,6 +402,8 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
         raise typer.Exit(1) from exc
     except LockBusy as exc:
         _locked(exc)
+    finally:
+        STEP_OBSERVER.reset(observing)
     return report.to_dict()
 
 
@@ -392,7 +414,11 @@ def _print_run(data: dict[str, Any]) -> None:
     table.add_column("seconds", justify="right")
     table.add_column("details")
     for s in data["steps"]:
-        details = ", ".join(f"{k}={v}" for k, v in s["details"].items())
+        details = ", ".join(
+            f"{k}={v}"
+            for k, v in s["details"].items()
+            if k != "warned_tests"  # named in the summary lines below
+        )
         table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
     out.print(table)
     from crm_warehouse.serve.runlog import summary_lines
@@ -416,7 +442,7 @@ def publish(
     settings = with_publish_dir(command_settings(warehouse=warehouse), publish_dir)
     try:
         with publish_lock(settings.warehouse_path, settings.publish_dir), _progress() as progress:
-            result = run_publish(settings, progress=_Reporter(progress))
+            result = run_publish(settings, progress=_reporter(progress))
             site = publish_docs(settings) if docs else None
     except PublishError as exc:
         console.print(f"publish failed: {exc}", style="bold red")
@@ -473,30 +499,41 @@ def dashboard(
     )
 
 
+_RUN_COLUMNS = (
+    "run",
+    "started (UTC)",
+    "seconds",
+    "status",
+    "failed step",
+    "loaded",
+    "quarantined",
+    "tests pass/warn/fail",
+)
+
+
 @app.command()
 def runs(
     limit: Annotated[int, typer.Option(help="How many of the latest runs.")] = 10,
     warehouse: WarehouseOpt = None,
+    json_records: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the runs as JSON: every column, the run report as an object."
+        ),
+    ] = False,
 ) -> None:
-    """List the latest refreshes from the run log (ops.refresh_runs)."""
+    """List the latest refreshes from the run log (ops.refresh_runs): a table on
+    a terminal, tab-separated lines (one run a line, ids in full) elsewhere."""
     from crm_warehouse.serve.runlog import read_runs
 
     settings = command_settings(warehouse=warehouse)
-    rows = read_runs(settings.warehouse_path, limit) if settings.warehouse_path.is_file() else []
-    table = Table(title=f"Refresh runs in {settings.warehouse_path}")
-    for col in (
-        "run",
-        "started (UTC)",
-        "seconds",
-        "status",
-        "failed step",
-        "loaded",
-        "quarantined",
-        "tests pass/warn/fail",
-    ):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
+    found = settings.warehouse_path.is_file()
+    rows = read_runs(settings.warehouse_path, limit, with_report=json_records) if found else []
+    if json_records:
+        sys.stdout.write(json.dumps(rows, default=str, indent=2) + "\n")
+        return
+    cells = [
+        (
             r["run_id"],
             str(r["started_at"])[:19],
             f"{r['seconds'] or 0:.0f}",
@@ -506,6 +543,18 @@ def runs(
             f"{r['rows_quarantined'] or 0:,}",
             f"{r['tests_passed'] or 0}/{r['tests_warned'] or 0}/{r['tests_failed'] or 0}",
         )
+        for r in rows
+    ]
+    if not out.is_terminal:
+        for line in (_RUN_COLUMNS, *cells):
+            sys.stdout.write("\t".join(line) + "\n")
+        return
+    table = Table(title=f"Refresh runs in {settings.warehouse_path}")
+    for col in _RUN_COLUMNS:
+        # a run id is what one copies: never folded or cut
+        table.add_column(col, no_wrap=col == "run", min_width=12 if col == "run" else None)
+    for row in cells:
+        table.add_row(*row)
     out.print(table)
 
 
@@ -524,6 +573,11 @@ def metrics(ctx: typer.Context) -> None:
     from crm_warehouse.semantic.offline import run_mf
 
     raise typer.Exit(run_mf(command_settings(), ctx.args))
+
+
+@app.callback()
+def _main_options(version: VersionOpt = False) -> None:
+    """CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt."""
 
 
 def main() -> None:

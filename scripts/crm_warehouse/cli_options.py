@@ -4,6 +4,7 @@ loader's date window, each defaulting to its environment variable."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -78,3 +79,38 @@ def with_publish_dir(settings: Settings, publish_dir: Path | None) -> Settings:
     if publish_dir is None:
         return settings
     return replace(settings, publish_dir=publish_dir.resolve())
+
+
+def versions() -> str:
+    """This package's version and those of dbt-core, dbt-duckdb, DuckDB and Python."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    def of(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    return (
+        f"crm-warehouse {of('crm-kpi-warehouse')} (dbt-core {of('dbt-core')}, "
+        f"dbt-duckdb {of('dbt-duckdb')}, duckdb {of('duckdb')}, "
+        f"Python {platform.python_version()})"
+    )
+
+
+def _print_versions(value: bool) -> None:
+    if value:
+        sys.stdout.write(versions() + "\n")
+        raise typer.Exit()
+
+
+VersionOpt = Annotated[
+    bool,
+    typer.Option(
+        "--version",
+        callback=_print_versions,
+        is_eager=True,
+        help="Print the versions of crm-warehouse, dbt-core, dbt-duckdb and DuckDB, and exit.",
+    ),
+]

@@ -8,11 +8,24 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from crm_warehouse.settings import Settings
+
+#: Told (step name, 'started' or the step's final status, seconds or None) when
+#: a refresh step starts and ends; the CLI sets it to print progress lines when
+#: its output is not a terminal.
+StepObserver = Callable[[str, str, float | None], None]
+STEP_OBSERVER: ContextVar[StepObserver | None] = ContextVar("step_observer", default=None)
+
+
+def _notify_step(name: str, status: str, seconds: float | None) -> None:
+    observer = STEP_OBSERVER.get()
+    if observer is not None:
+        observer(name, status, seconds)
 
 
 class StepFailed(RuntimeError):
@@ -53,6 +66,7 @@ class RunReport:
         """Time a step; mark it failed (and re-raise) when it raises."""
         record = StepRecord(name=name, started_at=datetime.now(UTC))
         self.steps.append(record)
+        _notify_step(name, "started", None)
         t0 = time.perf_counter()
         try:
             yield record
@@ -64,6 +78,7 @@ class RunReport:
                 record.status = "ok"
         finally:
             record.seconds = time.perf_counter() - t0
+            _notify_step(name, record.status, record.seconds)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,6 +180,8 @@ def _refresh(
         with report.step("dbt build") as rec:
             result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
             rec.details = {"counts": result.counts()}
+            if result.warned_tests():
+                rec.details["warned_tests"] = result.warned_tests()
             unmapped = _unmapped_values(settings)
             if unmapped:
                 report.summary["unmapped_values"] = unmapped

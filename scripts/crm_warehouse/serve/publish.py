@@ -40,7 +40,7 @@ import duckdb
 
 from crm_warehouse.privacy import restrict_published
 from crm_warehouse.serve.runlog import SCHEMA as RUN_LOG_SCHEMA
-from crm_warehouse.serve.runlog import write_run_log
+from crm_warehouse.serve.runlog import write_published_run
 from crm_warehouse.settings import Settings, configure_duckdb, mart_schemas
 from crm_warehouse.settings import sql_identifier as _q
 from crm_warehouse.settings import sql_literal as _lit
@@ -421,7 +421,7 @@ def _copy_marts(
         _copy_table(con, schema, table, comment, cols)
     con.execute("commit")
     if run_report is not None:
-        write_run_log(con, "pub", run_report)
+        write_published_run(con, "pub", run_report, datetime.now(UTC))
     pub_columns = _all_columns(con, "pub")
     tables = [
         PublishedTable(

@@ -10,6 +10,8 @@ turns a run report into the lines printed at the end of a refresh.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -182,6 +184,35 @@ def write_run_log(con: duckdb.DuckDBPyConnection, catalog: str, report: Any) -> 
         raise
 
 
+#: Status of the publishing run in the published file's run log: the build was
+#: green and the file holding this row is the one it published (the dashboard
+#: and docs steps that follow are in the warehouse's log, with the run's end).
+PUBLISHED = "published"
+
+
+def write_published_run(
+    con: duckdb.DuckDBPyConnection, catalog: str, report: Any, published_at: datetime
+) -> None:
+    """Write the publishing run into the new BI file (`catalog`) before it is
+    swapped in, as it stands once that swap happens: status 'published',
+    finished at `published_at`, its running (publish) step 'ok'. A run written
+    as it was mid-publish would say 'running' forever in the published file,
+    which is never written again after the swap; the swap is atomic, so a
+    reader sees this row together with the data it describes, or neither."""
+    snapshot = copy.copy(report)
+    snapshot.steps = [
+        dataclasses.replace(s, status="ok", seconds=(published_at - s.started_at).total_seconds())
+        if s.status == "running"
+        else s
+        for s in report.steps
+    ]
+    if snapshot.status == "running":
+        snapshot.status = PUBLISHED
+    if snapshot.finished_at is None:
+        snapshot.finished_at = published_at
+    write_run_log(con, catalog, snapshot)
+
+
 def record_run(warehouse: Path, report: Any) -> str | None:
     """Write `report` into the warehouse's run log. Returns None on success, else
     why it could not (the refresh's own outcome must not be hidden by this)."""
@@ -199,8 +230,10 @@ def record_run(warehouse: Path, report: Any) -> str | None:
     return None
 
 
-def read_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
-    """The latest `limit` runs of a warehouse's (or published file's) run log, newest first."""
+def read_runs(warehouse: Path, limit: int = 10, with_report: bool = False) -> list[dict[str, Any]]:
+    """The latest `limit` runs of a warehouse's (or published file's) run log,
+    newest first; `with_report` adds each run's whole report (steps and their
+    details, summary) as `report`."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         exists = con.execute(
@@ -210,17 +243,43 @@ def read_runs(warehouse: Path, limit: int = 10) -> list[dict[str, Any]]:
         if not exists or not exists[0]:
             return []
         cur = con.execute(
-            "select * exclude (report_json) from ops.refresh_runs order by started_at desc limit ?",
-            [limit],
+            "select * from ops.refresh_runs order by started_at desc limit ?", [limit]
         )
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
     finally:
         con.close()
+    for row in rows:
+        report = row.pop("report_json", None)
+        if with_report:
+            row["report"] = json.loads(report) if report else None
+    return rows
 
 
 def _fmt(value: int | None) -> str:
     return "n/a" if value is None else f"{value:,}"
+
+
+#: Warned tests named in the summary printed after a refresh; the rest are
+#: counted ("and N more") and all are in the run log (the dbt build step's details).
+WARNED_SHOWN = 10
+
+
+def warned_lines(data: Mapping[str, Any], shown: int = WARNED_SHOWN) -> list[str]:
+    """The line naming the tests that warned in a run (RunReport.to_dict()), with
+    the rows each found, the most first; [] when none warned."""
+    step = next((s for s in data.get("steps") or [] if s.get("name") == "dbt build"), None)
+    warned: list[Mapping[str, Any]] = (step or {}).get("details", {}).get("warned_tests") or []
+    if not warned:
+        return []
+    named = ", ".join(f"{w['test']} ({_fmt(w.get('failures'))} rows)" for w in warned[:shown])
+    more = len(warned) - shown
+    tail = (
+        f", and {more:,} more (all in the run log: crm-warehouse runs --json, ops.refresh_steps)"
+        if more > 0
+        else ""
+    )
+    return [f"Warned tests ({len(warned):,}): {named}{tail}"]
 
 
 def summary_lines(data: Mapping[str, Any]) -> list[str]:
@@ -237,6 +296,7 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             f"{_fmt(totals.get('tests_passed'))}, warned {_fmt(totals.get('tests_warned'))}, "
             f"failed {_fmt(totals.get('tests_failed'))}; models built {_fmt(totals.get('models_built'))}"
         )
+    lines.extend(warned_lines(data))
     unmapped: list[str] = summary.get("unmapped_values") or []
     if unmapped:
         lines.append(
