@@ -109,6 +109,8 @@ class PublishResult:
     seconds: dict[str, float]
     published_at: datetime
     warnings: list[str] = field(default_factory=list)
+    #: tables copied from the warehouse (the others kept from the previous file)
+    copied: int = 0
 
     @property
     def rows(self) -> int:
@@ -256,8 +258,13 @@ def publish(
     settings: Settings,
     run_report: Any | None = None,
     progress: Progress | None = None,
+    changed: set[str] | None = None,
 ) -> PublishResult:
     """Copy the marts from the settings' warehouse into the BI file and Parquet exports.
+
+    `changed` ('schema.table' a build wrote): start from the published file and
+    Parquet folder and copy only those tables, the run log and tables the
+    previous file lacks (serve.publish_delta); None copies every table.
 
     `run_report` (a pipeline.RunReport) adds the current run, as far as it got,
     to the published run log. Raises PublishError, leaving any previously
@@ -268,7 +275,7 @@ def publish(
     from crm_warehouse.lock import publish_lock
 
     with publish_lock(settings.warehouse_path, settings.publish_dir):
-        return _publish(settings, run_report, progress)
+        return _publish(settings, run_report, progress, changed)
 
 
 @dataclass(frozen=True)
@@ -304,7 +311,10 @@ def _publish(
     settings: Settings,
     run_report: Any | None,
     progress: Progress | None,
+    changed: set[str] | None = None,
 ) -> PublishResult:
+    from crm_warehouse.serve import publish_delta
+
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
@@ -312,7 +322,6 @@ def _publish(
     out_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temps(out_dir)
     files = _Files(out_dir, _token())
-
     seconds: dict[str, float] = {}
     warnings: list[str] = []
     if stale:
@@ -320,6 +329,9 @@ def _publish(
             "removed what an interrupted publish left behind: " + ", ".join(p.name for p in stale)
         )
     t0 = time.perf_counter()
+    args = (files.final, files.tmp, files.parquet_final, files.parquet_tmp)
+    if changed is not None and not publish_delta.start_from_previous(*args):
+        changed = None
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     configure_duckdb(con, out_dir / f".spill-{files.token}")
@@ -328,17 +340,18 @@ def _publish(
         con.execute(
             f"attach {_lit(str(files.tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})"
         )
-        tables, pub_columns = _copy_marts(con, settings, run_report, progress, warnings)
+        tables, pub_columns, copied = _copy_marts(
+            con, settings, run_report, progress, warnings, changed
+        )
         seconds["copy"] = time.perf_counter() - t0
-
         t1 = time.perf_counter()
-        _refuse_emails(con, tables, pub_columns)
+        new = [t for t in tables if t.name in copied]
+        _refuse_emails(con, new, pub_columns)
         seconds["pii_scan"] = time.perf_counter() - t1
-
         t2 = time.perf_counter()
-        _export_parquet(con, tables, files.parquet_tmp)
+        _export_parquet(con, new, files.parquet_tmp)
+        publish_delta.prune_parquet(files.parquet_tmp, {t.name for t in tables})
         seconds["parquet"] = time.perf_counter() - t2
-
         t3 = time.perf_counter()
         con.execute("checkpoint pub")
         con.execute("detach pub")
@@ -368,6 +381,7 @@ def _publish(
         seconds=seconds,
         published_at=datetime.now(UTC),
         warnings=warnings,
+        copied=len(copied),
     )
     _write_manifest(files, result, run_report)
     if progress:
@@ -384,12 +398,17 @@ def _copy_marts(
     run_report: Any | None,
     progress: Progress | None,
     warnings: list[str],
-) -> tuple[list[PublishedTable], Columns]:
-    """Copy every table of the published schemas from `wh` into `pub`, without
-    the withheld columns, with their comments, and the run so far into the run
-    log. Returns the tables of `pub` and its columns."""
+    changed: set[str] | None = None,
+) -> tuple[list[PublishedTable], Columns, set[str]]:
+    """Copy every table of the published schemas from `wh` into `pub` (only
+    those `changed` lists, see publish_delta.tables_to_copy, when `pub` is a
+    copy of the previous file), without the withheld columns, with their
+    comments, and the run so far into the run log. Returns the tables of
+    `pub`, its columns and the names of the tables copied."""
+    from crm_warehouse.serve import publish_delta
+
     schemas = published_schemas(settings.root)
-    sources = _source_tables(con, "wh", schemas)
+    sources = all_sources = _source_tables(con, "wh", schemas)
     if not [s for s in sources if s[0] != RUN_LOG_SCHEMA]:
         warnings.append(
             f"the warehouse {settings.warehouse_path} has no table in the mart schemas "
@@ -400,12 +419,20 @@ def _copy_marts(
     # One transaction for the whole copy: the many catalog writes (tables,
     # comments) are written to the new file once, not statement by statement.
     con.execute("begin transaction")
+    if changed is not None:
+        before = {(s, t) for s, t, _ in _source_tables(con, "pub", schemas)}
+        sources = publish_delta.tables_to_copy(sources, before, changed, (RUN_LOG_SCHEMA,))
+        for schema, table in publish_delta.gone_tables(all_sources, before) + [
+            (s, t) for s, t, _ in sources if (s, t) in before
+        ]:
+            con.execute(f"drop table pub.{_q(schema)}.{_q(table)}")
+    for schema, table, _ in all_sources:
+        cols = wh_columns.get((schema, table), [])
+        withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
     for i, (schema, table, comment) in enumerate(sources, start=1):
         if progress:
             progress("publish", i - 1, len(sources))
-        cols = wh_columns.get((schema, table), [])
-        withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
-        _copy_table(con, schema, table, comment, cols)
+        _copy_table(con, schema, table, comment, wh_columns.get((schema, table), []))
     con.execute("commit")
     if run_report is not None:
         write_run_log(con, "pub", run_report)
@@ -421,7 +448,7 @@ def _copy_marts(
         )
         for schema, table, _ in _source_tables(con, "pub", schemas)
     ]
-    return tables, pub_columns
+    return tables, pub_columns, {f"{s}.{t}" for s, t, _ in sources}
 
 
 def _copy_table(
@@ -473,11 +500,13 @@ def _refuse_emails(
 def _export_parquet(
     con: duckdb.DuckDBPyConnection, tables: list[PublishedTable], folder: Path
 ) -> None:
-    """One Parquet file per table of `pub` under `folder`, checked row for row."""
-    folder.mkdir(parents=True)
+    """One Parquet file per table of `pub` under `folder`, checked row for row
+    (a link to the previous file of the table is replaced, never written into)."""
+    folder.mkdir(parents=True, exist_ok=True)
     for t in tables:
         path = folder / t.schema / f"{t.table}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
         con.execute(
             f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
             "(format parquet, compression zstd)"
