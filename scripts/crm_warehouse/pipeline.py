@@ -240,7 +240,14 @@ def _build(
         selection = dbt_selection_args(settings, plan)
         build_args = options.build_args(selection)
         result = dbt_build(settings, extra_args=build_args, on_node=on_dbt_node)
-        rec.details = {"counts": result.counts(), "args": build_args}
+        node_seconds: dict[str, float] = {}
+        for n in result.nodes:
+            node_seconds[n.resource_type] = node_seconds.get(n.resource_type, 0) + n.seconds
+        rec.details = {
+            "counts": result.counts(),
+            "args": build_args,
+            "node_seconds": {k: round(v, 2) for k, v in sorted(node_seconds.items())},
+        }
         unmapped = _unmapped_values(settings)
         if unmapped:
             report.summary["unmapped_values"] = unmapped
