@@ -345,7 +345,7 @@ def _publish(
         )
         seconds["copy"] = time.perf_counter() - t0
         t1 = time.perf_counter()
-        new = [t for t in tables if t.name in copied]
+        new = [t for t in tables if changed is None or t.name in copied]
         _refuse_emails(con, new, pub_columns)
         seconds["pii_scan"] = time.perf_counter() - t1
         t2 = time.perf_counter()
@@ -448,7 +448,8 @@ def _copy_marts(
         )
         for schema, table, _ in _source_tables(con, "pub", schemas)
     ]
-    return tables, pub_columns, {f"{s}.{t}" for s, t, _ in sources}
+    copied = {f"{s}.{t}" for s, t, _ in sources}  # and the run log, written here
+    return tables, pub_columns, copied | {t.name for t in tables if t.schema == RUN_LOG_SCHEMA}
 
 
 def _copy_table(

@@ -144,6 +144,8 @@ def test_a_new_landed_file_builds_only_its_tables_dependants(
     con = duckdb.connect(str(settings.publish_dir / "crm_marts.duckdb"), read_only=True)
     try:
         tables = con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+        parquet = sorted((settings.publish_dir / "parquet").rglob("*.parquet"))
+        assert len(parquet) == len(tables)
         for schema, table in tables:
             pq = settings.publish_dir / "parquet" / schema / f"{table}.parquet"
             diff = con.execute(
