@@ -26,6 +26,14 @@ class NodeResult:
     seconds: float
     message: str | None = None
     failures: int | None = None
+    #: schema and table (alias) of a model, seed or snapshot; None for tests
+    schema: str | None = None
+    table: str | None = None
+
+    @property
+    def relation(self) -> str | None:
+        """'schema.table' the node wrote, when it wrote one."""
+        return f"{self.schema}.{self.table}" if self.schema and self.table else None
 
 
 @dataclass
@@ -171,6 +179,8 @@ def run_dbt(
                 seconds=float(r.execution_time or 0.0),
                 message=r.message or None,
                 failures=r.failures,
+                schema=getattr(node, "schema", None),
+                table=getattr(node, "alias", None) or getattr(node, "name", None),
             )
         )
     return result

@@ -277,17 +277,38 @@ def refresh(
     allow_rejects: AllowRejectsOpt = False,
     date_window_start: WindowStartOpt = None,
     date_window_years_ahead: WindowYearsOpt = None,
+    full_refresh: Annotated[
+        bool,
+        typer.Option(
+            help="Build and publish everything, incremental models from scratch, whatever changed."
+        ),
+    ] = False,
+    unit_tests: Annotated[
+        bool, typer.Option(help="Run dbt's unit tests too (make test and CI always do).")
+    ] = False,
 ) -> None:
     """The whole job: generate demo data if landing/ is empty, load and validate, dbt build, summary.
 
+    Builds only what changed since the last successful refresh: the models that
+    depend on raw tables that received rows and those whose files changed;
+    nothing ("up to date") when nothing did (docs/performance.md).
     Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
     """
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
-    data = _refresh_with_progress(settings, scale=scale, seed=seed)
+    data = _refresh_with_progress(
+        settings, scale=scale, seed=seed, full_refresh=full_refresh, unit_tests=unit_tests
+    )
     if json_report:
         out.print_json(json.dumps(data, default=str))
+    elif data["status"] == "up to date":
+        summary = data.get("summary") or {}
+        out.print(
+            f"up to date: nothing landed and nothing changed since refresh "
+            f"{summary.get('last_run_id')} ({summary.get('last_finished_at')} UTC)",
+            highlight=False,
+        )
     else:
         _print_run(data)
     _exit_on_rejects(_load_details(data), allow_rejects)

@@ -124,8 +124,18 @@ def refresh(
     progress: Progress | None = None,
     on_dbt_node: Callable[[Any], None] | None = None,
     dbt_args: list[str] | None = None,
+    full_refresh: bool = False,
+    unit_tests: bool = False,
 ) -> RunReport:
     """Run the whole job on `settings` and return its report.
+
+    After loading, the refresh builds only what changed since the last
+    successful one (crm_warehouse.changes): nothing when nothing changed (the
+    report's status is then "up to date" and nothing is recorded or
+    published), what depends on the raw tables that received rows, the models
+    whose files changed; everything with `full_refresh` (dbt's --full-refresh
+    too). Unit tests run only with `unit_tests` (they test the code: the test
+    command and CI run them).
 
     Raises StepFailed when a step fails (the report so far is on the exception's
     `report` attribute), and lock.LockBusy, before doing anything, when another
@@ -134,7 +144,27 @@ def refresh(
     from crm_warehouse.lock import warehouse_lock
 
     with warehouse_lock(settings.warehouse_path, "refresh"):
-        return _refresh(settings, scale, seed, progress, on_dbt_node, dbt_args)
+        options = _Options(dbt_args or [], full_refresh, unit_tests)
+        return _refresh(settings, scale, seed, progress, on_dbt_node, options)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How the caller wants the build run."""
+
+    dbt_args: list[str]
+    full_refresh: bool
+    unit_tests: bool
+
+    def build_args(self, selection: list[str]) -> list[str]:
+        """dbt build arguments: the plan's selection, the caller's arguments,
+        --full-refresh, and no unit tests unless asked for."""
+        args = [*selection, *self.dbt_args]
+        if self.full_refresh and "--full-refresh" not in args:
+            args.append("--full-refresh")
+        if not self.unit_tests and "--exclude-resource-type" not in args:
+            args += ["--exclude-resource-type", "unit_test"]
+        return args
 
 
 def _refresh(
@@ -143,9 +173,9 @@ def _refresh(
     seed: int,
     progress: Progress | None,
     on_dbt_node: Callable[[Any], None] | None,
-    dbt_args: list[str] | None,
+    options: _Options,
 ) -> RunReport:
-    from crm_warehouse.build import dbt_build
+    from crm_warehouse.changes import UP_TO_DATE
     from crm_warehouse.ingest.load import load_landing
 
     report = RunReport(run_id=uuid.uuid4().hex[:12], started_at=datetime.now(UTC))
@@ -175,31 +205,13 @@ def _refresh(
             if rejected:
                 rec.details["rejected_files"] = [f.get("path") for f in rejected]
 
-        _check_freshness(settings, report)
-
-        with report.step("dbt build") as rec:
-            result = dbt_build(settings, extra_args=dbt_args, on_node=on_dbt_node)
-            rec.details = {"counts": result.counts()}
-            if result.warned_tests():
-                rec.details["warned_tests"] = result.warned_tests()
-            unmapped = _unmapped_values(settings)
-            if unmapped:
-                report.summary["unmapped_values"] = unmapped
-            if not result.success:
-                rec.status = "failed"
-                problems = [p for p in result.problems() if p.status != "warn"]
-                lines = [
-                    f"{p.unique_id}: {p.status}: {(p.message or '').strip()[:300]}"
-                    for p in problems[:10]
-                ]
-                hint = "\n".join(lines) or (result.error or "see target/ and logs/dbt.log")
-                raise StepFailed(
-                    "dbt build",
-                    f"{len(problems)} node(s) failed; fix them and run again "
-                    f"(the previously published marts are untouched):\n{hint}",
-                )
-
-        _serve(settings, report, progress)
+        plan, state = _plan(settings, report, options)
+        if plan.action == UP_TO_DATE:
+            report.status = UP_TO_DATE
+            return report
+        changed = _build(settings, report, plan, options, on_dbt_node)
+        _serve(settings, report, progress, changed, plan)
+        report.summary["build_state"] = _published_state(settings, state)
         report.status = "ok"
         return report
     except StepFailed as exc:
@@ -216,41 +228,153 @@ def _refresh(
         raise failed from exc
     finally:
         report.finished_at = datetime.now(UTC)
-        _record(settings, report)
+        if report.status != "up to date":  # changes.UP_TO_DATE: nothing to record
+            _record(settings, report)
 
 
-def _check_freshness(settings: Settings, report: RunReport) -> None:
-    """`dbt source freshness` on the raw tables before the build: a source past
-    its error_after threshold stops the run (CRM_SKIP_FRESHNESS=1 builds anyway)."""
+def _build(
+    settings: Settings,
+    report: RunReport,
+    plan: Any,
+    options: _Options,
+    on_dbt_node: Callable[[Any], None] | None,
+) -> set[str] | None:
+    """Freshness and the dbt build of the plan; returns the relations the build
+    wrote when it built a selection (set() when it built nothing), None when it
+    built everything."""
+    from crm_warehouse.build import dbt_build
+    from crm_warehouse.changes import BUILD, dbt_selection_args
+
+    if plan.action != BUILD:
+        with report.step("dbt build") as rec:
+            rec.status = "skipped"
+            rec.details = {"reason": "; ".join(plan.reasons)}
+        return set()
+    _check_freshness(settings, report, plan)
+    with report.step("dbt build") as rec:
+        selection = dbt_selection_args(settings, plan)
+        build_args = options.build_args(selection)
+        result = dbt_build(settings, extra_args=build_args, on_node=on_dbt_node)
+        node_seconds: dict[str, float] = {}
+        for n in result.nodes:
+            node_seconds[n.resource_type] = node_seconds.get(n.resource_type, 0) + n.seconds
+        rec.details = {
+            "counts": result.counts(),
+            "args": build_args,
+            "node_seconds": {k: round(v, 2) for k, v in sorted(node_seconds.items())},
+        }
+        unmapped = _unmapped_values(settings)
+        if unmapped:
+            report.summary["unmapped_values"] = unmapped
+        if not result.success:
+            rec.status = "failed"
+            problems = [p for p in result.problems() if p.status != "warn"]
+            lines = [
+                f"{p.unique_id}: {p.status}: {(p.message or '').strip()[:300]}"
+                for p in problems[:10]
+            ]
+            hint = "\n".join(lines) or (result.error or "see target/ and logs/dbt.log")
+            raise StepFailed(
+                "dbt build",
+                f"{len(problems)} node(s) failed; fix them and run again "
+                f"(the previously published marts are untouched):\n{hint}",
+            )
+        _keep_state(settings)
+    if not selection:
+        return None
+    return {n.relation for n in result.nodes if _wrote(n) and n.relation}
+
+
+def _plan(settings: Settings, report: RunReport, options: _Options) -> tuple[Any, dict[str, Any]]:
+    """What changed since the last successful refresh, and so what to build
+    (crm_warehouse.changes.plan); the plan goes into the report's summary."""
+    from crm_warehouse.changes import plan
+
+    with report.step("changes") as rec:
+        chosen, state = plan(settings, options.dbt_args, options.full_refresh)
+        rec.details = chosen.to_dict()
+    report.summary["plan"] = chosen.to_dict()
+    report.summary["last_run_id"] = chosen.last_run_id
+    report.summary["last_finished_at"] = chosen.last_finished_at
+    return chosen, state
+
+
+def _wrote(node: Any) -> bool:
+    """True for a dbt node that (re)wrote a relation: a model, seed or snapshot that succeeded."""
+    return node.resource_type in ("model", "seed", "snapshot") and node.status == "success"
+
+
+def _keep_state(settings: Settings) -> None:
+    """Keep the manifest of this successful build for the next one's state:modified."""
+    from crm_warehouse.changes import keep_manifest
+
+    keep_manifest(settings)
+
+
+def _published_state(settings: Settings, state: dict[str, Any]) -> dict[str, Any]:
+    """The state this run built from, with the file it published (see changes.py)."""
+    from crm_warehouse.changes import published_stamp
+
+    return {**state, "published": published_stamp(settings)}
+
+
+def _check_freshness(settings: Settings, report: RunReport, plan: Any = None) -> None:
+    """Source freshness of the raw tables before the build: a source past its
+    error_after threshold stops the run (CRM_SKIP_FRESHNESS=1 builds anyway).
+    In one query (crm_warehouse.freshness) when the project is the one whose
+    manifest the last build kept, else `dbt source freshness`."""
     import os
-
-    from crm_warehouse.build import run_dbt
 
     if os.environ.get("CRM_SKIP_FRESHNESS", "").lower() in ("1", "true", "yes"):
         return
     with report.step("freshness") as rec:
-        # dbt would print every empty source as "ERROR STALE": the step details say it better.
-        result = run_dbt(settings, ["source", "freshness", "--log-level", "none"])
-        empty = _empty_sources(settings)
-        stale = [n for n in result.nodes if n.status == "error" and n.unique_id not in empty]
-        warned = [n for n in result.nodes if n.status == "warn"]
-        rec.details = {
-            "fresh": sum(n.status == "pass" for n in result.nodes),
-            "warn": len(warned),
-            "stale": len(stale),
-            "empty": len(empty),
-        }
+        verdicts = _fast_freshness(settings, plan)
+        if verdicts is None:
+            verdicts = _dbt_freshness(settings)
+        else:
+            rec.details["query"] = "one"
+        empty = [uid for uid, status in verdicts if status == "empty"]
+        stale = [uid for uid, status in verdicts if status == "error"]
+        warned = [uid for uid, status in verdicts if status == "warn"]
+        rec.details.update(
+            fresh=sum(status == "pass" for _, status in verdicts),
+            warn=len(warned),
+            stale=len(stale),
+            empty=len(empty),
+        )
         if warned:
-            rec.details["warned"] = [n.unique_id.split(".")[-1] for n in warned]
+            rec.details["warned"] = [uid.split(".")[-1] for uid in warned]
         if stale:
             rec.status = "failed"
-            names = ", ".join(n.unique_id.split(".")[-1] for n in stale)
+            names = ", ".join(uid.split(".")[-1] for uid in stale)
             raise StepFailed(
                 "freshness",
                 f"raw table(s) not loaded within their error_after window: {names}. "
                 "Land fresh exports in the landing folder, or set CRM_SKIP_FRESHNESS=1 "
-                "to build on the data you have (see target/sources.json).",
+                "to build on the data you have (the step's details list each source).",
             )
+
+
+def _fast_freshness(settings: Settings, plan: Any) -> list[tuple[str, str]] | None:
+    """(source, verdict) from one query, when the plan says the kept manifest
+    describes the project; None otherwise."""
+    from crm_warehouse.changes import state_dir
+    from crm_warehouse.freshness import check
+
+    if plan is None or not getattr(plan, "manifest_current", False):
+        return None
+    verdicts = check(settings.warehouse_path, state_dir(settings) / "manifest.json")
+    return None if verdicts is None else [(v.unique_id, v.status) for v in verdicts]
+
+
+def _dbt_freshness(settings: Settings) -> list[tuple[str, str]]:
+    """(source, verdict) from `dbt source freshness`; a source without a row is "empty"."""
+    from crm_warehouse.build import run_dbt
+
+    # dbt would print every empty source as "ERROR STALE": the step details say it better.
+    result = run_dbt(settings, ["source", "freshness", "--log-level", "none"])
+    empty = _empty_sources(settings)
+    return [(n.unique_id, "empty" if n.unique_id in empty else n.status) for n in result.nodes]
 
 
 def _unmapped_values(settings: Settings) -> list[str]:
@@ -289,24 +413,35 @@ def _empty_sources(settings: Settings) -> set[str]:
     }
 
 
-def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
+def _serve(
+    settings: Settings,
+    report: RunReport,
+    progress: Progress | None,
+    changed: set[str] | None = None,
+    plan: Any = None,
+) -> None:
     """After a green build: the saved queries' tables, publish the BI file and
-    Parquet, draw the dashboard, generate the dbt docs beside it."""
+    Parquet, draw the dashboard, generate the dbt docs beside it. `changed`: the
+    relations the build wrote, when it built a selection; the publish then
+    replaces only those tables (and the saved queries' tables, rewritten every
+    run) of the file the last run published (when that file is intact)."""
     from crm_warehouse.privacy import restrict_published
     from crm_warehouse.semantic.exports import materialise_saved_queries
     from crm_warehouse.serve.dashboard import write_dashboard
     from crm_warehouse.serve.publish import PublishError, publish, publish_docs
 
     materialise_saved_queries(settings, report)  # schema metrics, published below
+    only = changed if plan is not None and plan.published_intact else None
     with report.step("publish") as rec:
         try:
-            result = publish(settings, run_report=report, progress=progress)
+            result = publish(settings, run_report=report, progress=progress, changed=only)
         except PublishError as exc:
             raise StepFailed(
                 "publish", f"{exc} (the previously published marts are untouched)"
             ) from exc
         rec.details = {
             "tables": len(result.tables),
+            "copied": result.copied,
             "rows": result.rows,
             "seconds": {k: round(v, 2) for k, v in result.seconds.items()},
         }
@@ -324,7 +459,13 @@ def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> 
         report.summary["kpis"] = [k.to_dict() for k in dash.kpis]
 
     with report.step("docs") as rec:
-        docs = publish_docs(settings)
+        index = settings.publish_dir / "docs" / "index.html"
+        if only is not None and index.is_file() and "state:modified+" not in plan.select:
+            # the project did not change: the docs of the last run still describe it
+            rec.status = "skipped"
+            docs = index
+        else:
+            docs = publish_docs(settings)
         rec.details = {"path": str(docs)}
         report.summary["docs"] = str(docs)
     restrict_published(settings.publish_dir)  # the dashboard too: owner and group only

@@ -40,6 +40,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
     from crm_warehouse.pipeline import refresh
 
     settings = Settings.under(tmp_path_factory.mktemp("demo"))
-    report = refresh(settings, scale=TEST_SCALE, seed=TEST_SEED)
+    # unit_tests: a production refresh skips dbt's unit tests; the test command runs them here
+    report = refresh(settings, scale=TEST_SCALE, seed=TEST_SEED, unit_tests=True)
     generation = json.loads((settings.landing_dir / "_generation_report.json").read_text())
     return DemoWarehouse(settings=settings, report=report, generation=generation)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_dev.bench.refresh import measure_refresh
 from crm_dev.bench.report import check_targets, machine
 from crm_dev.bench.steps import Log, StepOutcome, run_step
 
@@ -395,6 +396,9 @@ def bench_scale(
         **_headline(scale, raw_rows, full, inc, peer),
         "peak_rss_mb": round(max(s.peak_rss_mb for s in steps.done), 0),
         **_details(full, inc, peer),
+        **measure_refresh(
+            source, base, log, stage_landing
+        ),  # crm_dev.bench.refresh: the refresh end to end
         "cpu": _cpu(full, inc, peer),
         "max_load_avg": round(max(s.load_avg for s in steps.done), 1),
         "steps": _step_rows(steps.done),
@@ -424,7 +428,7 @@ def run_bench(
         result["targets_cpu"] = check_targets(result, cpu=True)
         results.append(result)
         if not keep:
-            for folder in ("full", "incremental", "pandas"):
+            for folder in ("full", "incremental", "pandas", "refresh"):
                 shutil.rmtree(workdir / _scale_name(scale) / folder, ignore_errors=True)
         data = {
             "generated_by": "python -m crm_dev.bench",

@@ -561,7 +561,7 @@ def _write_page(out_path: Path, page: str) -> None:
     import uuid
 
     from crm_warehouse.lock import exclusive, publish_lock_path
-    from crm_warehouse.serve.publish import remove_stale_temps
+    from crm_warehouse.serve.publish_files import remove_stale_temps
 
     out_dir = out_path.parent
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,6 @@ import os
 import re
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -39,18 +38,32 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.privacy import restrict_published
+from crm_warehouse.serve.publish_files import (
+    MANIFEST_FILE,
+    MARTS_FILE,
+    PARQUET_DIR,
+    fsync,
+    remove,
+    remove_db,
+    remove_stale_temps,
+    token,
+)
 from crm_warehouse.serve.runlog import SCHEMA as RUN_LOG_SCHEMA
 from crm_warehouse.serve.runlog import write_published_run
 from crm_warehouse.settings import Settings, configure_duckdb, mart_schemas
 from crm_warehouse.settings import sql_identifier as _q
 from crm_warehouse.settings import sql_literal as _lit
 
+#: The saved queries' tables (crm_warehouse.semantic.exports), rewritten after
+#: every build, so a selective publish always copies them.
+METRICS_SCHEMA = "metrics"
+
 
 def published_schemas(root: Path) -> tuple[str, ...]:
     """Schemas copied to the BI file: the mart folders of the project at `root`
     (its dbt_project.yml), the saved queries' tables (crm_warehouse.semantic) and
     the run log's."""
-    return (*mart_schemas(root), "metrics", RUN_LOG_SCHEMA)
+    return (*mart_schemas(root), METRICS_SCHEMA, RUN_LOG_SCHEMA)
 
 
 #: Schemas that never leave the warehouse. `reference` holds the seeds: raw-value
@@ -64,9 +77,6 @@ INTERNAL_SCHEMAS: tuple[str, ...] = ("raw", "staging", "intermediate", "referenc
 #: version read it (a file written in 2.0's default format is not readable by 1.x).
 STORAGE_VERSION = "v1.4.0"
 
-MARTS_FILE = "crm_marts.duckdb"
-PARQUET_DIR = "parquet"
-MANIFEST_FILE = "manifest.json"
 
 #: A text column whose name says it holds a customer's or contact's personal
 #: data (email, phone, a person's name) is withheld... Employees' names
@@ -117,6 +127,8 @@ class PublishResult:
     seconds: dict[str, float]
     published_at: datetime
     warnings: list[str] = field(default_factory=list)
+    #: tables copied from the warehouse (the others kept from the previous file)
+    copied: int = 0
 
     @property
     def rows(self) -> int:
@@ -201,71 +213,17 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
-    else:
-        path.unlink(missing_ok=True)
-
-
-def _token() -> str:
-    """Unique part of a publish's temporary names: pid and random, so two
-    publishes never write (or rename) each other's files, lock or no lock."""
-    return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-
-#: Temporary names a publish or dashboard writes into the publish folder (and
-#: older versions' names), removed at the start of the next publish if a killed one
-#: left them behind.
-_TEMP_PATTERNS: tuple[str, ...] = (
-    f".{MARTS_FILE}.tmp-*",
-    f"{MARTS_FILE}.tmp",
-    f"{MARTS_FILE}.tmp.wal",
-    f".{PARQUET_DIR}.tmp-*",
-    f".{PARQUET_DIR}.old-*",
-    ".spill-*",
-    f".{MANIFEST_FILE}.tmp-*",
-    f"{MANIFEST_FILE}.tmp",
-    ".docs.tmp-*",
-    ".docs.old-*",
-    ".dashboard.html.tmp-*",
-    "dashboard.html.tmp",
-)
-
-
-def remove_stale_temps(out_dir: Path) -> list[Path]:
-    """Remove what killed publishes left in `out_dir` (only the names a publish
-    writes). Call it only holding the publish folder's lock: then no live
-    publish owns any of them. Returns what was removed."""
-    from crm_warehouse.lock import is_held, publish_lock_path
-
-    if not is_held(publish_lock_path(out_dir)):
-        raise RuntimeError(f"remove_stale_temps({out_dir}) without the publish lock")
-    removed = sorted({p for pattern in _TEMP_PATTERNS for p in out_dir.glob(pattern)})
-    for path in removed:
-        _remove(path)
-    return removed
-
-
-def _remove_db(path: Path) -> None:
-    _remove(path)
-    _remove(Path(f"{path}.wal"))
-
-
 def publish(
     settings: Settings,
     run_report: Any | None = None,
     progress: Progress | None = None,
+    changed: set[str] | None = None,
 ) -> PublishResult:
     """Copy the marts from the settings' warehouse into the BI file and Parquet exports.
+
+    `changed` ('schema.table' a build wrote): start from the published file and
+    Parquet folder and copy only those tables, the run log and tables the
+    previous file lacks (serve.publish_delta); None copies every table.
 
     `run_report` (a pipeline.RunReport) adds the current run, as far as it got,
     to the published run log. Raises PublishError, leaving any previously
@@ -276,7 +234,7 @@ def publish(
     from crm_warehouse.lock import publish_lock
 
     with publish_lock(settings.warehouse_path, settings.publish_dir):
-        return _publish(settings, run_report, progress)
+        return _publish(settings, run_report, progress, changed)
 
 
 @dataclass(frozen=True)
@@ -304,23 +262,25 @@ class _Files:
 
     def discard(self) -> None:
         """Remove this publish's new file and Parquet folder (the previous ones stay)."""
-        _remove_db(self.tmp)
-        _remove(self.parquet_tmp)
+        remove_db(self.tmp)
+        remove(self.parquet_tmp)
 
 
 def _publish(
     settings: Settings,
     run_report: Any | None,
     progress: Progress | None,
+    changed: set[str] | None = None,
 ) -> PublishResult:
+    from crm_warehouse.serve import publish_delta
+
     warehouse = settings.warehouse_path
     if not warehouse.is_file():
         raise PublishError(f"no warehouse at {warehouse}: run `crm-warehouse refresh` first")
     out_dir = settings.publish_dir
     out_dir.mkdir(parents=True, exist_ok=True)
     stale = remove_stale_temps(out_dir)
-    files = _Files(out_dir, _token())
-
+    files = _Files(out_dir, token())
     seconds: dict[str, float] = {}
     warnings: list[str] = []
     if stale:
@@ -328,6 +288,9 @@ def _publish(
             "removed what an interrupted publish left behind: " + ", ".join(p.name for p in stale)
         )
     t0 = time.perf_counter()
+    args = (files.final, files.tmp, files.parquet_final, files.parquet_tmp)
+    if changed is not None and not publish_delta.start_from_previous(*args):
+        changed = None
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")
     configure_duckdb(con, out_dir / f".spill-{files.token}")
@@ -336,18 +299,19 @@ def _publish(
         con.execute(
             f"attach {_lit(str(files.tmp))} as pub (storage_version {_lit(STORAGE_VERSION)})"
         )
-        tables, pub_columns = _copy_marts(con, settings, run_report, progress, warnings)
+        tables, pub_columns, copied = _copy_marts(
+            con, settings, run_report, progress, warnings, changed
+        )
         seconds["copy"] = time.perf_counter() - t0
-
         t1 = time.perf_counter()
-        _refuse_emails(con, tables, pub_columns)
+        new = [t for t in tables if changed is None or t.name in copied]
+        _refuse_emails(con, new, pub_columns)
         seconds["pii_scan"] = time.perf_counter() - t1
-
         t2 = time.perf_counter()
-        _export_parquet(con, tables, files.parquet_tmp)
+        _export_parquet(con, new, files.parquet_tmp)
+        publish_delta.prune_parquet(files.parquet_tmp, {t.name for t in tables})
         restrict_published(files.parquet_tmp)
         seconds["parquet"] = time.perf_counter() - t2
-
         t3 = time.perf_counter()
         con.execute("checkpoint pub")
         con.execute("detach pub")
@@ -377,6 +341,7 @@ def _publish(
         seconds=seconds,
         published_at=datetime.now(UTC),
         warnings=warnings,
+        copied=len(copied),
     )
     _write_manifest(files, result, run_report)
     restrict_published(out_dir)
@@ -394,12 +359,17 @@ def _copy_marts(
     run_report: Any | None,
     progress: Progress | None,
     warnings: list[str],
-) -> tuple[list[PublishedTable], Columns]:
-    """Copy every table of the published schemas from `wh` into `pub`, without
-    the withheld columns, with their comments, and the run so far into the run
-    log. Returns the tables of `pub` and its columns."""
+    changed: set[str] | None = None,
+) -> tuple[list[PublishedTable], Columns, set[str]]:
+    """Copy every table of the published schemas from `wh` into `pub` (only
+    those `changed` lists, see publish_delta.tables_to_copy, when `pub` is a
+    copy of the previous file), without the withheld columns, with their
+    comments, and the run so far into the run log. Returns the tables of
+    `pub`, its columns and the names of the tables copied."""
+    from crm_warehouse.serve import publish_delta
+
     schemas = published_schemas(settings.root)
-    sources = _source_tables(con, "wh", schemas)
+    sources = all_sources = _source_tables(con, "wh", schemas)
     if not [s for s in sources if s[0] != RUN_LOG_SCHEMA]:
         # an empty file in place of the last good publish would be a BI file
         # that answers every question with nothing: refuse, keep the old one
@@ -413,12 +383,22 @@ def _copy_marts(
     # One transaction for the whole copy: the many catalog writes (tables,
     # comments) are written to the new file once, not statement by statement.
     con.execute("begin transaction")
+    if changed is not None:
+        before = {(s, t) for s, t, _ in _source_tables(con, "pub", schemas)}
+        sources = publish_delta.tables_to_copy(
+            sources, before, changed, (RUN_LOG_SCHEMA, METRICS_SCHEMA)
+        )
+        for schema, table in publish_delta.gone_tables(all_sources, before) + [
+            (s, t) for s, t, _ in sources if (s, t) in before
+        ]:
+            con.execute(f"drop table pub.{_q(schema)}.{_q(table)}")
+    for schema, table, _ in all_sources:
+        cols = wh_columns.get((schema, table), [])
+        withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
     for i, (schema, table, comment) in enumerate(sources, start=1):
         if progress:
             progress("publish", i - 1, len(sources))
-        cols = wh_columns.get((schema, table), [])
-        withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]
-        _copy_table(con, schema, table, comment, cols)
+        _copy_table(con, schema, table, comment, wh_columns.get((schema, table), []))
     con.execute("commit")
     if run_report is not None:
         write_published_run(con, "pub", run_report, datetime.now(UTC))
@@ -434,7 +414,8 @@ def _copy_marts(
         )
         for schema, table, _ in _source_tables(con, "pub", schemas)
     ]
-    return tables, pub_columns
+    copied = {f"{s}.{t}" for s, t, _ in sources}  # and the run log, written here
+    return tables, pub_columns, copied | {t.name for t in tables if t.schema == RUN_LOG_SCHEMA}
 
 
 def _copy_table(
@@ -486,11 +467,13 @@ def _refuse_emails(
 def _export_parquet(
     con: duckdb.DuckDBPyConnection, tables: list[PublishedTable], folder: Path
 ) -> None:
-    """One Parquet file per table of `pub` under `folder`, checked row for row."""
-    folder.mkdir(parents=True)
+    """One Parquet file per table of `pub` under `folder`, checked row for row
+    (a link to the previous file of the table is replaced, never written into)."""
+    folder.mkdir(parents=True, exist_ok=True)
     for t in tables:
         path = folder / t.schema / f"{t.table}.parquet"
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)
         con.execute(
             f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
             "(format parquet, compression zstd)"
@@ -507,7 +490,7 @@ def _swap_in(files: _Files) -> None:
     if Path(f"{tmp}.wal").exists():
         files.discard()
         raise PublishError(f"{tmp} still has a write-ahead log after checkpoint; not published")
-    _fsync(tmp)
+    fsync(tmp)
     try:
         os.replace(tmp, final)
     except OSError as exc:  # e.g. Windows, where a reader holding the file blocks it
@@ -516,12 +499,12 @@ def _swap_in(files: _Files) -> None:
             f"cannot replace {final} ({exc}); close the tools that have it open "
             "and publish again (the previous file is untouched)"
         ) from exc
-    _fsync(files.out_dir)
+    fsync(files.out_dir)
     old = files.out_dir / f".{PARQUET_DIR}.old-{files.token}"
     if files.parquet_final.exists():
         os.replace(files.parquet_final, old)
     os.replace(files.parquet_tmp, files.parquet_final)
-    _remove(old)
+    remove(old)
 
 
 def _write_manifest(files: _Files, result: PublishResult, run_report: Any | None) -> None:
@@ -563,8 +546,8 @@ def _publish_docs(settings: Settings) -> Path:
         )
     out_dir = settings.publish_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    token = _token()
-    tmp = out_dir / f".{DOCS_DIR}.tmp-{token}"
+    suffix = token()
+    tmp = out_dir / f".{DOCS_DIR}.tmp-{suffix}"
     tmp.mkdir()
     shutil.copy2(static, tmp / "index.html")
     for name in ("manifest.json", "catalog.json", "sources.json"):
@@ -572,9 +555,9 @@ def _publish_docs(settings: Settings) -> Path:
             shutil.copy2(target / name, tmp / name)
     restrict_published(tmp)
     final = out_dir / DOCS_DIR
-    old = out_dir / f".{DOCS_DIR}.old-{token}"
+    old = out_dir / f".{DOCS_DIR}.old-{suffix}"
     if final.exists():
         os.replace(final, old)
     os.replace(tmp, final)
-    _remove(old)
+    remove(old)
     return final / "index.html"

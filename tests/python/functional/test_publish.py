@@ -300,17 +300,19 @@ def test_failed_build_leaves_the_published_file_and_logs_the_failure(
     _patch_pipeline(monkeypatch, dbt_success=True)
     first = refresh(fake)
     assert first.status == "ok"
-    assert [s.name for s in first.steps] == ["load", "dbt build", "publish", "dashboard", "docs"]
+    steps = ["load", "changes", "dbt build", "publish", "dashboard", "docs"]
+    assert [s.name for s in first.steps] == steps
     path = fake.publish_dir / MARTS_FILE
     before = _digest(path)
 
     # the warehouse changes, then the build fails: nothing may be published
+    # (full_refresh: nothing landed, so a plain refresh would be "up to date")
     con = duckdb.connect(str(fake.warehouse_path))
     con.execute("insert into sales.kpi_sales_monthly values (date '2025-01-01', 1, 1)")
     con.close()
     _patch_pipeline(monkeypatch, dbt_success=False)
     with pytest.raises(StepFailed, match="dbt build failed") as err:
-        refresh(fake)
+        refresh(fake, full_refresh=True)
     assert "broken" in str(err.value) and "untouched" in str(err.value)
     assert _digest(path) == before
 
