@@ -29,8 +29,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the project with its dev tools
 
-# The demo data injects bad rows on purpose, so `make run`/`make load` accept
-# quarantined rows and rejected files; REJECTS= makes them exit 3 on any (docs/loading.md).
+# The demo data injects bad rows on purpose (and public exports hold some), so
+# `make run`/`make load`/`make import` accept quarantined rows and rejected
+# files; REJECTS= makes them exit 3 on any (docs/loading.md).
 REJECTS ?= --allow-rejects
 
 run: $(STAMP) ## The whole job: generate demo data if landing/ is empty, load, validate, build, publish, summary, dashboard (REJECTS= : exit 3 on rejects)
@@ -52,7 +53,7 @@ lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis 
 pytest: $(STAMP) ## pytest suite (a dbt build on a small generated data set; imports of the public datasets and samples, tied out with pandas)
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-test-unit: $(STAMP) ## Only the unit tests (tests/python/unit: no dbt build, about a minute)
+test-unit: $(STAMP) ## Only the unit tests (tests/python/unit: the loader, mapping, generator, settings and house rules; no dbt build)
 	$(BIN)/pytest -n 2 --dist loadgroup tests/python/unit
 
 generate: $(STAMP) ## Generate demo data into landing/ (SCALE=1 SEED=42)
@@ -65,7 +66,7 @@ build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 	$(BIN)/crm-warehouse build
 
 import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml SOURCE=../shared/datasets/x
-	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh
+	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh $(REJECTS)
 
 bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
 	$(BIN)/python -m crm_dev.bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))

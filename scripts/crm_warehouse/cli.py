@@ -177,15 +177,20 @@ def load(
 
     Rejected files and rows go to quarantine/ with their reasons; a file already
     loaded (same content hash) is skipped. Exits 3 when files were rejected or
-    rows quarantined (0 with --allow-rejects).
+    rows quarantined (0 with --allow-rejects), 75 when a refresh, import, build
+    or publish of the warehouse is running.
     """
     from crm_warehouse.ingest.load import load_landing
+    from crm_warehouse.lock import LockBusy, warehouse_lock
 
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
-    with _progress() as progress:
-        summary = load_landing(settings, progress=_Reporter(progress))
+    try:
+        with warehouse_lock(settings.warehouse_path, "load"), _progress() as progress:
+            summary = load_landing(settings, progress=_Reporter(progress))
+    except LockBusy as exc:
+        _locked(exc)
     _print_load_summary(summary.to_dict())
     _exit_on_rejects(summary.totals, allow_rejects)
 
@@ -269,8 +274,13 @@ def refresh(
         out.print_json(json.dumps(data, default=str))
     else:
         _print_run(data)
-    load_step = next((s for s in data.get("steps", []) if s.get("name") == "load"), None)
-    _exit_on_rejects(load_step["details"] if load_step else {}, allow_rejects)
+    _exit_on_rejects(_load_details(data), allow_rejects)
+
+
+def _load_details(run: dict[str, Any]) -> dict[str, Any]:
+    """The load step's counts of a refresh report ({} when it did not load)."""
+    step = next((s for s in run.get("steps", []) if s.get("name") == "load"), None)
+    return step["details"] if step else {}
 
 
 @app.command("import")
@@ -290,9 +300,13 @@ def import_(
     check: Annotated[
         bool, typer.Option(help="Only check the mapping against the contract and the files.")
     ] = False,
+    allow_rejects: AllowRejectsOpt = False,
 ) -> None:
     """Import a real CRM export through a mapping file, then load, build and publish it
-    in a warehouse of its own (never mixed with the demo data)."""
+    in a warehouse of its own (never mixed with the demo data).
+
+    Exits 3 when the load rejected files or quarantined rows (0 with --allow-rejects).
+    """
     from crm_warehouse.imports.importer import (
         check_export,
         default_workdir,
@@ -329,7 +343,9 @@ def import_(
         + ", ".join(f"{e} {i.rows_written:,}" for e, i in result.entities.items())
         + f" into {wd / 'landing'}"
     )
-    _print_run(_refresh_with_progress(import_settings(wd)))
+    run = _refresh_with_progress(import_settings(wd))
+    _print_run(run)
+    _exit_on_rejects(_load_details(run), allow_rejects)
 
 
 def _locked(exc: Exception) -> NoReturn:
@@ -430,7 +446,9 @@ def dashboard(
 ) -> None:
     """Draw the KPI dashboard (dashboard.html, one self-contained page) from the
     published marts file; charts whose entity the export lacks say "not in this
-    export", charts whose marts are missing or empty show "no data"."""
+    export", charts whose marts are missing or empty show "no data". Exits 75
+    while a publish into the folder (or another dashboard) runs."""
+    from crm_warehouse.lock import LockBusy
     from crm_warehouse.serve.dashboard import write_dashboard
     from crm_warehouse.serve.publish import MARTS_FILE
 
@@ -439,7 +457,10 @@ def dashboard(
     if not marts.is_file():
         console.print(f"no {marts}: run `crm-warehouse publish` (or refresh) first", style="red")
         raise typer.Exit(1)
-    result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
+    try:
+        result = write_dashboard(marts, settings.publish_dir / "dashboard.html", currency=currency)
+    except LockBusy as exc:
+        _locked(exc)
     from crm_warehouse.serve.runlog import kpi_lines
 
     for line in kpi_lines([k.to_dict() for k in result.kpis]):

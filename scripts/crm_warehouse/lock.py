@@ -5,9 +5,10 @@ would overwrite each other's files. Each job therefore holds an exclusive OS
 lock (`fcntl.flock`, `msvcrt.locking` on Windows) on a small file:
 
 - `<warehouse>.lock` beside the warehouse file (e.g. `warehouse/crm.duckdb.lock`),
-  held by refresh, import and publish for their whole run;
+  held by refresh, import, load, build and publish for their whole run;
 - `<publish_dir>/.publish.lock`, held while files are written into the publish
-  folder (a second warehouse publishing into the same folder waits its turn).
+  folder by a publish or a dashboard (a second warehouse publishing into the
+  same folder is refused too).
 
 The lock is never waited for: a second job stops at once with a message that
 names the holder (pid, command, start time) and exits with `EXIT_LOCKED`. The

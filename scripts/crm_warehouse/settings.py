@@ -4,6 +4,7 @@ folders and an environment variable that points it elsewhere."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,6 +91,11 @@ def date_window(
 def sql_literal(value: str) -> str:
     """`value` as a SQL string literal (single quotes doubled)."""
     return "'" + value.replace("'", "''") + "'"
+
+
+def sql_list(values: Iterable[object]) -> str:
+    """`values` as a SQL list literal of strings (`['a', 'b']`, DuckDB)."""
+    return "[" + ", ".join(sql_literal(str(v)) for v in values) + "]"
 
 
 def sql_identifier(name: str) -> str:

@@ -14,7 +14,7 @@ call_targets as (
     select
         rep_id,
         target_month as month_start_date,
-        sum(target_value) as calls_target
+        cast(sum(target_value) as decimal(18, 2)) as calls_target
     from targets
     where
         target_level = 'rep'

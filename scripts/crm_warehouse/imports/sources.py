@@ -19,15 +19,11 @@ import duckdb
 
 from crm_warehouse.imports.sandbox import path_problem
 from crm_warehouse.imports.spec import Issue, Mapping, did_you_mean
-from crm_warehouse.settings import configure_duckdb, sql_literal
+from crm_warehouse.settings import configure_duckdb, sql_list, sql_literal
 
 _CSV_EXT = (".csv", ".tsv", ".txt")
 _PARQUET_EXT = (".parquet", ".pq")
 _JSON_EXT = (".json", ".jsonl", ".ndjson")
-
-
-def _file_list(files: list[Path]) -> str:
-    return "[" + ", ".join(sql_literal(str(f)) for f in files) + "]"
 
 
 def connect(allowed: list[Path]) -> duckdb.DuckDBPyConnection:
@@ -100,9 +96,9 @@ def _reader_sql(files: list[Path], csv: dict[str, str], trimmed: bool = False) -
     """The DuckDB reader of the files; `trimmed` files are already cut and in UTF-8."""
     suffixes = {f.suffix.lower() for f in files}
     if suffixes <= set(_PARQUET_EXT):
-        return f"read_parquet({_file_list(files)}, union_by_name = true)"
+        return f"read_parquet({sql_list(files)}, union_by_name = true)"
     if suffixes <= set(_JSON_EXT):
-        return f"read_json_auto({_file_list(files)}, union_by_name = true)"
+        return f"read_json_auto({sql_list(files)}, union_by_name = true)"
     opts = ["header = true", "all_varchar = true", "union_by_name = true"]
     names = {"delimiter": "delim", "quote": "quote", "escape": "escape", "encoding": "encoding"}
     for key, arg in names.items():
@@ -112,7 +108,7 @@ def _reader_sql(files: list[Path], csv: dict[str, str], trimmed: bool = False) -
         opts.append(f"skip = {int(csv['skip_header_lines'])}")
     if "header" in csv:
         opts[0] = f"header = {str(csv['header']).lower() in ('true', 'yes', '1')}"
-    return f"read_csv({_file_list(files)}, {', '.join(opts)})"
+    return f"read_csv({sql_list(files)}, {', '.join(opts)})"
 
 
 def _cuts_lines(csv: dict[str, str]) -> bool:

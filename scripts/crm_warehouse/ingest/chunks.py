@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_warehouse.ingest.contract import Column, Table
+from crm_warehouse.ingest.contract import OPEN_END_DATES, Column, Table
 from crm_warehouse.ingest.inspection import Layout
 from crm_warehouse.ingest.quarantine import quarantine_rows, records_at
 from crm_warehouse.ingest.results import FileState
@@ -109,6 +109,31 @@ def outside_window(typed: pa.ChunkedArray, window: DateWindow) -> np.ndarray:
     return np.flatnonzero(pc.fill_null(outside, False).to_numpy(zero_copy_only=False))
 
 
+def _open_ends(typed: pa.ChunkedArray) -> pa.ChunkedArray:
+    """True where a typed date or timestamp is on an open-end day (9999-12-31...)."""
+    sentinels = pa.array(OPEN_END_DATES, pa.date32())
+    return pc.fill_null(pc.is_in(typed.cast(pa.date32()), value_set=sentinels), False)
+
+
+def open_ends_as_null(batch: pa.Table, layout: Layout, state: FileState) -> pa.Table:
+    """`batch` with the open-end dates (9999-12-31, 2999-12-31; a timestamp on
+    such a day) of the contract's open_end columns set to null, counted in
+    state.open_ends. Run after check_chunk, which lets these (and only these)
+    through the date window."""
+    for col in state.table.columns:
+        if not col.open_end or col.name not in layout.contract_index:
+            continue
+        name = f"v_{col.name}"
+        typed = batch.column(name)
+        hit = _open_ends(typed)
+        n = int(pc.sum(hit).as_py() or 0)
+        if n:
+            nulled = pc.if_else(hit, pa.scalar(None, typed.type), typed)
+            batch = batch.set_column(batch.schema.get_field_index(name), name, nulled)
+            state.open_ends[col.name] += n
+    return batch
+
+
 def _confirm_unique(
     batch: pa.Table, layout: Layout, state: FileState, flagged: Flagged, start: int
 ) -> None:
@@ -141,7 +166,10 @@ def check_chunk(
     if state.date_window is not None:
         for col in table.columns:
             if col.name in layout.contract_index and logical_type(col) in ("date", "timestamp"):
-                out = outside_window(batch.column(f"v_{col.name}"), state.date_window)
+                typed = batch.column(f"v_{col.name}")
+                out = outside_window(typed, state.date_window)
+                if col.open_end and out.size:  # open ends load as null (open_ends_as_null)
+                    out = np.setdiff1d(out, np.flatnonzero(_open_ends(typed).to_numpy()))
                 if out.size:
                     flagged[("date_window", col.name)] = out
     _confirm_unique(batch, layout, state, flagged, start)

@@ -9,6 +9,7 @@ validator (Great Expectations suites) and the generator use.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +18,10 @@ import yaml
 from crm_warehouse.settings import project_root, sql_identifier
 
 CONTRACT_RELPATH = Path("models/staging/crm/_crm__sources.yml")
+
+#: The dates exports write for "no end" (a rep still employed, a campaign still
+#: running); on a column flagged open_end they load as null (docs/loading.md).
+OPEN_END_DATES: tuple[date, ...] = (date(9999, 12, 31), date(2999, 12, 31))
 
 #: Columns the loader adds to every raw table.
 LOADER_COLUMNS: dict[str, str] = {
@@ -49,6 +54,9 @@ class Column:
     accepted_values: tuple[str, ...] | None = None
     min_value: float | None = None
     pattern: str | None = None
+    #: an end date whose null means "no end yet" (meta open_end): the open-end
+    #: dates exports write for that (9999-12-31, 2999-12-31) load as null
+    open_end: bool = False
 
     @property
     def duckdb_type(self) -> str:
@@ -125,6 +133,20 @@ def _meta(node: dict) -> dict:
     return {**(node.get("meta") or {}), **(config.get("meta") or {})}
 
 
+def _open_end(table: str, node: dict, meta: dict) -> bool:
+    """The column's open_end flag, checked: only a date or timestamp whose null
+    is allowed (an open end loads as null) may have it."""
+    flag = bool(meta.get("open_end", False))
+    if flag and (
+        meta.get("required") or str(node["data_type"]).lower() not in ("date", "timestamp")
+    ):
+        raise ValueError(
+            f"table {table}: column {node['name']} has open_end but is not an optional date"
+            " or timestamp (an open end loads as null)"
+        )
+    return flag
+
+
 def parse_contract(text: str) -> Contract:
     """Parse the contract from the text of the dbt source YAML."""
     doc = yaml.safe_load(text)
@@ -145,6 +167,7 @@ def parse_contract(text: str) -> Contract:
                     accepted_values=tuple(str(v) for v in accepted) if accepted else None,
                     min_value=cmeta.get("min_value"),
                     pattern=cmeta.get("pattern"),
+                    open_end=_open_end(t["name"], c, cmeta),
                 )
             )
         pk = tmeta["primary_key"]
@@ -225,6 +248,10 @@ def contract_markdown(contract: Contract) -> str:
                 rules.append(f">= {c.min_value}")
             if c.pattern:
                 rules.append(f"matches `{c.pattern}`")
+            if c.open_end:
+                rules.append(
+                    "open end: " + ", ".join(f"`{d}`" for d in OPEN_END_DATES) + " load as null"
+                )
             description = " ".join(c.description.split())
             lines.append(f"| `{c.name}` | {c.data_type} | {'; '.join(rules)} | {description} |")
     return "\n".join(lines) + "\n"

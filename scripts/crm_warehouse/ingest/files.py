@@ -28,6 +28,20 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def prefix_sha256(path: Path, size: int) -> str:
+    """The sha256 of the first `size` bytes of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        left = size
+        while left > 0:
+            block = fh.read(min(left, 1 << 20))
+            if not block:
+                break
+            digest.update(block)
+            left -= len(block)
+    return digest.hexdigest()
+
+
 def batch_id_for(path: Path, file_hash: str) -> str:
     """`b<NN>_<YYYY-MM-DD>` from a name `<table>__b<NN>_<YYYY-MM-DD>.<ext>`,
     else the first 12 hex digits of the content's sha256."""

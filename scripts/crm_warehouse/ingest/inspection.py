@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from crm_warehouse.ingest.contract import Table
+from crm_warehouse.ingest.parquet_check import check_parquet
 from crm_warehouse.ingest.results import FileRejected
 from crm_warehouse.settings import sql_identifier, sql_literal
 
@@ -124,6 +125,7 @@ def _source(
         source_sql = f"read_json({lit}, format = 'newline_delimited', columns = {columns})"
         text_sql = [sql_identifier(n) for n in names]
     else:
+        check_parquet(path)  # DuckDB does not verify page checksums
         source_sql = f"read_parquet({lit})"
         names = describe_columns(reader, source_sql)
         text_sql = [f"cast({sql_identifier(n)} as varchar)" for n in names]

@@ -8,11 +8,13 @@ them with the contract tables.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from crm_warehouse.ingest.contract import LOADER_COLUMNS, Contract, load_contract
+from crm_warehouse.ingest.files import prefix_sha256
 from crm_warehouse.ingest.inspection import Layout
 from crm_warehouse.ingest.results import STATUS_LOADED, STATUS_REJECTED, FileLoad, FileState
 from crm_warehouse.settings import sql_identifier
@@ -29,7 +31,8 @@ create table if not exists raw._load_ledger (
     rows_quarantined bigint not null,
     started_at timestamp not null,
     finished_at timestamp not null,
-    message varchar
+    message varchar,
+    file_bytes bigint
 )"""
 
 QUARANTINE_DDL = """
@@ -84,6 +87,8 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None 
                 con.execute(f"alter table {target} add column {sql_identifier(name)} {dtype}")
     for ddl in (LEDGER_DDL, QUARANTINE_DDL, AUDIT_DDL):
         con.execute(ddl)
+    # a ledger of an older version: the size lets a grown file be told apart
+    con.execute("alter table raw._load_ledger add column if not exists file_bytes bigint")
 
 
 def utc_now() -> datetime:
@@ -102,6 +107,34 @@ def earlier_load(con: duckdb.DuckDBPyConnection, file_hash: str) -> tuple[Any, .
     return prior[0] if prior else None
 
 
+def grown_from(
+    con: duckdb.DuckDBPyConnection, rel: str, path: Path, size: int
+) -> tuple[Any, ...] | None:
+    """(finished_at, rows_landed, file_bytes) of an earlier load of the file
+    at `rel` whose content is the start of the file now (rows were appended
+    to it since), or None."""
+    earlier = con.execute(
+        "select file_hash, finished_at, rows_landed, file_bytes from raw._load_ledger"
+        " where source_file = ? and status = ? and file_bytes < ? order by finished_at desc",
+        [rel, STATUS_LOADED, size],
+    ).fetchall()
+    for file_hash, finished_at, rows_landed, file_bytes in earlier:
+        if prefix_sha256(path, file_bytes) == file_hash:
+            return finished_at, rows_landed, file_bytes
+    return None
+
+
+def grown_reason(finished_at: datetime, rows: int, was: int, now: int) -> str:
+    """Why a grown file is rejected, and what to do instead."""
+    return (
+        f"the file grew since it was loaded on {finished_at:%Y-%m-%d %H:%M:%S} UTC"
+        f" ({was:,} bytes and {rows:,} rows then, {now:,} bytes now): loading it again would"
+        " load those rows twice, and loading only the appended rows is not supported."
+        " Land the appended rows as a new file (with the header) and move this one out of"
+        " landing/"
+    )
+
+
 def record_file(
     con: duckdb.DuckDBPyConnection,
     result: FileLoad,
@@ -111,15 +144,17 @@ def record_file(
     started_at: datetime,
     finished_at: datetime,
     message: str | None,
+    file_bytes: int | None = None,
 ) -> None:
-    """The ledger row of a processed file (`message`: the reason it was rejected)."""
+    """The ledger row of a processed file (`message`: the reason it was rejected;
+    `file_bytes`: its size when hashed)."""
     # the same bytes rejected at another place (folder, format) give way to this attempt
     con.execute(
         "delete from raw._load_ledger where file_hash = ? and status = ?",
         [result.file_hash, STATUS_REJECTED],
     )
     con.execute(
-        "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.file_hash,
             result.path,
@@ -132,6 +167,7 @@ def record_file(
             started_at,
             finished_at,
             message,
+            file_bytes,
         ],
     )
 
@@ -173,6 +209,8 @@ def audit_loaded(
     audit(con, result, STATUS_LOADED, "rows_quarantined", None, state.rows_quarantined, None)
     for (kind, column), count in sorted(state.rule_counts.items()):
         audit(con, result, STATUS_LOADED, kind, column, count, None)
+    for column, count in sorted(state.open_ends.items()):
+        audit(con, result, STATUS_LOADED, "open_end_as_null", column, count, "loaded as null")
     for extra in layout.extras:
         audit(con, result, STATUS_LOADED, "extra_column", extra, 0, "ignored")
     for missing in layout.missing_optional:

@@ -49,6 +49,7 @@ from crm_warehouse.ingest.chunks import (
     check_chunk,
     cross_chunk_duplicates,
     gx_frame,
+    open_ends_as_null,
     quarantine_chunk,
     validate_frame,
     validator_for,
@@ -74,6 +75,8 @@ from crm_warehouse.ingest.ledger import (
     audit_loaded,
     earlier_load,
     ensure_raw_schema,
+    grown_from,
+    grown_reason,
     record_file,
     record_refusal,
     record_rejection,
@@ -149,6 +152,7 @@ def _apply_chunk(
     if batch.num_rows == 0:
         return
     flagged = check_chunk(batch, layout, flagged, state, start)
+    batch = open_ends_as_null(batch, layout, state)
     bad_positions = quarantine_chunk(con, batch, layout, flagged, state, start, writer)
     append_chunk(con, batch, bad_positions, state, start, insert_sql, writer)
 
@@ -300,10 +304,14 @@ class _Loader:
         try:
             table, fmt = resolve_table(self.contract, path, rel)
             result.table = table.name
+            grown = grown_from(self.con, rel, path, stat[0])
+            if grown is not None:  # rows appended to a loaded file: not loaded twice
+                raise FileRejected(grown_reason(*grown, stat[0]))
             layout = inspect_file(self.reader, path, fmt, table)
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)
             state.date_window = self.date_window
+            state.file_bytes = stat[0]
             chunks = batches(self.reader, stream_sql, CHUNK_ROWS)
             with state.timed("read"):
                 first = next(chunks, None)
@@ -435,6 +443,7 @@ class _Loader:
             state.started_at,
             finished_at,
             None,
+            state.file_bytes,
         )
         audit_loaded(self.con, result, layout, state)
 
@@ -446,6 +455,11 @@ class _Loader:
         result.rows_loaded = state.rows_loaded
         result.rows_quarantined = state.rows_quarantined
         result.messages.extend(state.row_messages)
+        result.messages.extend(
+            f"{result.path}: {n:,} value(s) of column {column} held an open-end date"
+            " (9999-12-31 or 2999-12-31) and loaded as null (no end)"
+            for column, n in sorted(state.open_ends.items())
+        )
         if state.extra_messages:
             result.messages.append(
                 f"{result.path}: ... and {state.extra_messages} more row problems; every one is"

@@ -20,7 +20,7 @@ from crm_warehouse.ingest.contract import Column
 from crm_warehouse.ingest.inspection import Layout
 from crm_warehouse.ingest.results import FileLoad, FileState
 from crm_warehouse.ingest.validate import RULE_KINDS, describe
-from crm_warehouse.settings import sql_identifier, sql_literal
+from crm_warehouse.settings import sql_identifier, sql_list, sql_literal
 
 REJECTED_FILES_DIR = "_rejected_files"
 
@@ -131,9 +131,9 @@ def write_rejected_csv(
                 {reasons} as _reasons
             from (
                 select *,
-                    list_position({_literal_list(state.table.column_names)}, column_name)
+                    list_position({sql_list(state.table.column_names)}, column_name)
                         as column_order,
-                    list_position({_literal_list(list(_RULE_ORDER))}, rule) as rule_order
+                    list_position({sql_list(list(_RULE_ORDER))}, rule) as rule_order
                 from raw._quarantine
                 where file_hash = {sql_literal(state.file_hash)}
                     and quarantined_at = timestamp {sql_literal(at)}
@@ -142,10 +142,6 @@ def write_rejected_csv(
             order by source_row
         ) to {sql_literal(str(target))} (header true, delimiter ',')"""
     )
-
-
-def _literal_list(values: list[str]) -> str:
-    return "[" + ", ".join(sql_literal(v) for v in values) + "]"
 
 
 def set_aside_file(quarantine_dir: Path, path: Path, result: FileLoad, reason: str) -> Path:

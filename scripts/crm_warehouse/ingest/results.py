@@ -114,6 +114,10 @@ class FileState:
     seconds: Counter[str] = field(default_factory=Counter)
     #: dates and timestamps outside it are quarantined (rule date_window)
     date_window: DateWindow | None = None
+    #: the file's size when hashed (kept in the ledger: a grown file is told apart)
+    file_bytes: int | None = None
+    #: {column: open-end dates (9999-12-31) loaded as null} (contract meta open_end)
+    open_ends: Counter[str] = field(default_factory=Counter)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:

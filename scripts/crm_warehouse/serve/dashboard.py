@@ -505,7 +505,10 @@ def write_dashboard(
     charts: Sequence[ChartSpec] | None = None,
 ) -> DashboardResult:
     """Draw the dashboard from the published marts file into `out_path`
-    (written to a temporary name and renamed, so a reader never sees half a page)."""
+    (written to a temporary name and renamed, so a reader never sees half a page).
+
+    Raises lock.LockBusy, writing nothing, when a publish or another dashboard
+    holds the lock of `out_path`'s folder."""
     import plotly.offline
 
     currency = currency or os.environ.get("CRM_REPORTING_CURRENCY") or "USD"
@@ -545,8 +548,33 @@ def write_dashboard(
         plotly.offline.get_plotlyjs(),
         footer,
     )
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    os.replace(tmp, out_path)
+    _write_page(out_path, page)
     return DashboardResult(path=out_path, kpis=kpi_values, charts=[r for r, _ in rendered])
+
+
+def _write_page(out_path: Path, page: str) -> None:
+    """Swap `page` in at `out_path` atomically, holding the folder's publish lock.
+
+    The temporary file's name is this write's own (pid and random), so two
+    dashboards never write or rename each other's file; what a killed one left
+    behind (and a killed publish's temps) is removed first, as publish does."""
+    import uuid
+
+    from crm_warehouse.lock import exclusive, publish_lock_path
+    from crm_warehouse.serve.publish import remove_stale_temps
+
+    out_dir = out_path.parent
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with exclusive(publish_lock_path(out_dir), "dashboard"):
+        remove_stale_temps(out_dir)
+        for stale in (*out_dir.glob(f".{out_path.name}.tmp-*"), out_dir / f"{out_path.name}.tmp"):
+            stale.unlink(missing_ok=True)
+        tmp = out_dir / f".{out_path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        try:
+            with tmp.open("w", encoding="utf-8") as f:
+                f.write(page)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, out_path)
+        finally:
+            tmp.unlink(missing_ok=True)

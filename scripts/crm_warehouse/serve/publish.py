@@ -214,8 +214,8 @@ def _token() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-#: Temporary names a publish writes into the publish folder (and older
-#: versions' names), removed at the start of the next publish if a killed one
+#: Temporary names a publish or dashboard writes into the publish folder (and
+#: older versions' names), removed at the start of the next publish if a killed one
 #: left them behind.
 _TEMP_PATTERNS: tuple[str, ...] = (
     f".{MARTS_FILE}.tmp-*",
@@ -228,6 +228,8 @@ _TEMP_PATTERNS: tuple[str, ...] = (
     f"{MANIFEST_FILE}.tmp",
     ".docs.tmp-*",
     ".docs.old-*",
+    ".dashboard.html.tmp-*",
+    "dashboard.html.tmp",
 )
 
 

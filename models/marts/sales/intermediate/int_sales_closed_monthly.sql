@@ -45,27 +45,36 @@ final as (
         dimension_value,
         count(case when is_won then 1 end) as opportunities_won,
         count(case when is_won and amount is not null then 1 end) as opportunities_won_with_amount,
-        sum(case when is_won then amount end) as won_revenue,
+        cast(sum(case when is_won then amount end) as decimal(18, 2)) as won_revenue,
         count(case when is_lost then 1 end) as opportunities_lost,
         count(case when is_lost and amount is not null then 1 end) as opportunities_lost_with_amount,
-        sum(case when is_lost then amount end) as lost_amount,
+        cast(sum(case when is_lost then amount end) as decimal(18, 2)) as lost_amount,
         -- exact mean, rounded half away from zero (avg() is a double: 90.945 became 90.94)
         {{ safe_divide(
             'sum(case when is_won then sales_cycle_days end)',
             'count(case when is_won then sales_cycle_days end)',
             'decimal(18,2)'
         ) }} as sales_cycle_days_mean,
-        {{ median('case when is_won then sales_cycle_days end') }} as sales_cycle_days_median,
+        cast({{ median('case when is_won then sales_cycle_days end') }} as decimal(18, 2)) as sales_cycle_days_median,
         {{ safe_divide(
             'sum(case when is_won then lead_to_close_days end)',
             'count(case when is_won then lead_to_close_days end)',
             'decimal(18,2)'
         ) }} as lead_to_close_days_mean,
-        {{ median('case when is_won then lead_to_close_days end') }} as lead_to_close_days_median,
+        cast(
+            {{ median('case when is_won then lead_to_close_days end') }}
+            as decimal(18, 2)
+        ) as lead_to_close_days_median,
         count(case when is_won and customer_type = 'new' then 1 end) as new_customer_opportunities_won,
-        sum(case when is_won and customer_type = 'new' then amount end) as new_customer_won_revenue,
+        cast(
+            sum(case when is_won and customer_type = 'new' then amount end)
+            as decimal(18, 2)
+        ) as new_customer_won_revenue,
         count(case when is_won and customer_type = 'existing' then 1 end) as existing_customer_opportunities_won,
-        sum(case when is_won and customer_type = 'existing' then amount end) as existing_customer_won_revenue,
+        cast(
+            sum(case when is_won and customer_type = 'existing' then amount end)
+            as decimal(18, 2)
+        ) as existing_customer_won_revenue,
         cast(sum(call_count) as bigint) as closed_opportunity_calls
     from opportunities_by_member
     where is_closed and closed_month_start_date is not null

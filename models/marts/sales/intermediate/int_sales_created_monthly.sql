@@ -26,11 +26,14 @@ final as (
         dimension_value,
         count(*) as opportunities_created,
         count(amount) as opportunities_created_with_amount,
-        sum(amount) as opportunities_created_amount,
+        cast(sum(amount) as decimal(18, 2)) as opportunities_created_amount,
         count(case when customer_type = 'new' then 1 end) as new_customer_opportunities_created,
-        sum(case when customer_type = 'new' then amount end) as new_customer_created_amount,
+        cast(sum(case when customer_type = 'new' then amount end) as decimal(18, 2)) as new_customer_created_amount,
         count(case when customer_type = 'existing' then 1 end) as existing_customer_opportunities_created,
-        sum(case when customer_type = 'existing' then amount end) as existing_customer_created_amount
+        cast(
+            sum(case when customer_type = 'existing' then amount end)
+            as decimal(18, 2)
+        ) as existing_customer_created_amount
     from opportunities_by_member
     group by created_month_start_date, dimension_name, dimension_value
 )

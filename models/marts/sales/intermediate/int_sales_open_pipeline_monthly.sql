@@ -19,8 +19,8 @@ final as (
         count(*) as open_pipeline_opportunities,
         count(case when snapshots.stage_probability is null then 1 end) as open_pipeline_opportunities_unweighted,
         count(snapshots.amount) as open_pipeline_opportunities_with_amount,
-        sum(snapshots.amount) as open_pipeline_amount,
-        sum(snapshots.weighted_amount) as open_pipeline_weighted_amount,
+        cast(sum(snapshots.amount) as decimal(18, 2)) as open_pipeline_amount,
+        cast(sum(snapshots.weighted_amount) as decimal(18, 2)) as open_pipeline_weighted_amount,
         {{ safe_divide(
             'sum(snapshots.days_open)',
             'count(snapshots.days_open)',
