@@ -189,9 +189,12 @@ def _in_place_copy(demo: Settings, backup: Path) -> Iterator[Settings]:
     (dbt parses again when the warehouse path in the profile changes). Only the
     tests of the "warehouse" xdist group use the demo warehouse, one at a time."""
     folders = [demo.landing_dir, demo.quarantine_dir, demo.warehouse_path.parent, demo.publish_dir]
-    moved: list[tuple[Path, Path]] = []
+    moved: list[tuple[Path, Path | None]] = []
     try:
         for folder in folders:
+            if not folder.exists():  # e.g. no quarantine: removed afterwards
+                moved.append((folder, None))
+                continue
             aside = backup / folder.name
             os.replace(folder, aside)
             moved.append((folder, aside))
@@ -200,7 +203,8 @@ def _in_place_copy(demo: Settings, backup: Path) -> Iterator[Settings]:
     finally:
         for folder, aside in moved:
             shutil.rmtree(folder, ignore_errors=True)
-            os.replace(aside, folder)
+            if aside is not None:
+                os.replace(aside, folder)
 
 
 @pytest.mark.slow
