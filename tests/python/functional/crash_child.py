@@ -41,9 +41,15 @@ NARROW = ("dim_partners",)
 PHASE = sys.argv[1] if len(sys.argv) > 1 else ""
 
 
+_SAID = threading.Lock()
+
+
 def hold(phase: str) -> None:
-    """Say where this refresh is and wait for the SIGKILL (for ever)."""
-    print(f"in {phase}", flush=True)
+    """Say where this refresh is (once: two dbt threads printing together would
+    interleave their lines) and wait for the SIGKILL (for ever)."""
+    if _SAID.acquire(blocking=False):
+        sys.stdout.write(f"in {phase}\n")
+        sys.stdout.flush()
     threading.Event().wait()
 
 

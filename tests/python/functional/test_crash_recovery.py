@@ -28,6 +28,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -59,7 +60,12 @@ LEFT_BY = {
 Digests = dict[str, tuple[int, int]]
 
 
-def _run(settings: Settings, phase: str = "") -> subprocess.Popen[str]:
+#: Longest a refresh may take to reach its kill point or its end (seconds).
+TIMEOUT = 600
+
+
+def _run(settings: Settings, phase: str, stderr: Path) -> subprocess.Popen[str]:
+    """Start a refresh (crash_child.py) on `settings`, its stderr into the file `stderr`."""
     env = dict(os.environ)
     env.update(
         PYTHONPATH=str(Path(crm_warehouse.__file__).resolve().parents[1]),
@@ -71,20 +77,25 @@ def _run(settings: Settings, phase: str = "") -> subprocess.Popen[str]:
         CRM_DBT_THREADS="1",
         COLUMNS="200",
     )
-    return subprocess.Popen(
-        [sys.executable, str(CHILD), phase],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        cwd=project_root(),
-        text=True,
-    )
+    with stderr.open("w") as err:  # a file, not a pipe nobody reads that could fill up
+        return subprocess.Popen(
+            [sys.executable, str(CHILD), phase],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            env=env,
+            cwd=project_root(),
+            text=True,
+        )
 
 
-def _kill_in(settings: Settings, phase: str) -> None:
+def _kill_in(settings: Settings, phase: str, logs: Path) -> None:
     """Run a refresh until it is inside `phase`, then SIGKILL it."""
-    child = _run(settings, phase)
+    stderr = logs / f"{phase}.stderr"
+    child = _run(settings, phase, stderr)
     assert child.stdout is not None
+    # a refresh that never gets there is killed too, and the loop below ends
+    watchdog = threading.Timer(TIMEOUT, child.kill)
+    watchdog.start()
     try:
         seen = []
         for line in child.stdout:  # blocks until the hook speaks or the refresh ends
@@ -93,14 +104,14 @@ def _kill_in(settings: Settings, phase: str) -> None:
             seen.append(line)
         else:
             child.wait(timeout=60)
-            assert child.stderr is not None
             pytest.fail(
-                f"the refresh never got {phase} ({child.returncode}):\n"
-                f"{''.join(seen)}\n{child.stderr.read()}"
+                f"the refresh never got {phase} (exit {child.returncode}, "
+                f"{TIMEOUT} s at most):\n{''.join(seen)}\n{stderr.read_text()}"
             )
     finally:
+        watchdog.cancel()
         child.send_signal(signal.SIGKILL)
-    child.communicate(timeout=60)
+        child.communicate(timeout=60)
     assert child.returncode == -signal.SIGKILL
 
 
@@ -183,7 +194,8 @@ def _assert_published_whole(
 @contextmanager
 def _in_place_copy(demo: Settings, backup: Path) -> Iterator[Settings]:
     """The demo warehouse's folders moved to `backup` and copied back to where
-    they were, for the test to damage; the originals put back afterwards.
+    they were, for the test to damage; the originals put back afterwards
+    (`backup` must be on the same file system).
 
     Same paths, so the children's dbt reuses the parsed project of the session
     (dbt parses again when the warehouse path in the profile changes). Only the
@@ -202,7 +214,10 @@ def _in_place_copy(demo: Settings, backup: Path) -> Iterator[Settings]:
         yield demo
     finally:
         for folder, aside in moved:
-            shutil.rmtree(folder, ignore_errors=True)
+            # the used copy stays under `backup` (pytest removes it with its
+            # other temporary folders): deleting it here costs seconds of I/O
+            if folder.exists():
+                os.replace(folder, backup / f"{folder.name}.used")
             if aside is not None:
                 os.replace(aside, folder)
 
@@ -222,7 +237,7 @@ def test_a_refresh_killed_in_each_phase_leaves_the_publish_whole_and_the_next_re
 
         for phase in PHASES:
             t0 = time.monotonic()
-            _kill_in(settings, phase)
+            _kill_in(settings, phase, tmp_path)
             print(f"killed in {phase} after {time.monotonic() - t0:.1f}s")
             _assert_published_whole(settings, good, good_files, phase)
             # the OS freed the killed refresh's locks
@@ -236,8 +251,13 @@ def test_a_refresh_killed_in_each_phase_leaves_the_publish_whole_and_the_next_re
             assert sorted({n.split("-")[0] for n in left}) == LEFT_BY[phase], (phase, left)
 
         t0 = time.monotonic()
-        last = _run(settings)
-        out, err = last.communicate(timeout=300)
+        last = _run(settings, "", tmp_path / "last.stderr")
+        try:
+            out, _ = last.communicate(timeout=TIMEOUT)
+        finally:
+            last.kill()  # when it timed out (a no-op once it ended)
+            last.wait()
+        err = (tmp_path / "last.stderr").read_text()
         print(f"recovered after {time.monotonic() - t0:.1f}s")
         assert last.returncode == 0, (out, err)
         assert "Refresh " in out and ": ok" in out, out
