@@ -14,7 +14,7 @@ export DO_NOT_TRACK := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-unit lint lint-python lint-sql pytest generate load build import bench test-portability clean
+.PHONY: help install run test test-unit lint lint-python lint-sql pytest generate load build import metrics bench test-portability clean
 
 help: ## List the targets with one line each
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | sort | \
@@ -67,6 +67,9 @@ build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 
 import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml SOURCE=../shared/datasets/x
 	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh $(REJECTS)
+
+metrics: $(STAMP) ## MetricFlow (mf) offline on the warehouse: make metrics ARGS="query --metrics won_revenue --group-by metric_time__month"
+	$(BIN)/crm-warehouse metrics $(or $(ARGS),validate-configs)
 
 bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
 	$(BIN)/python -m crm_dev.bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))

@@ -38,3 +38,10 @@
         false
     )
 {%- endmacro %}
+
+{#- A region in its standard spelling: the regions seed's name for the raw
+    value (joined as `regions_alias` on map_through_seed(raw)), else the value
+    as written (counted in dq_unmapped_values). -#}
+{% macro standard_region(raw_expr, regions_alias) -%}
+    coalesce({{ regions_alias }}.region, {{ raw_expr }})
+{%- endmacro %}

@@ -29,7 +29,7 @@ from crm_warehouse.cli_options import (
     with_publish_dir,
 )
 from crm_warehouse.settings import Settings, disable_telemetry
-from crm_warehouse.terminal import PlainConsole
+from crm_warehouse.terminal import PlainConsole, one_line
 
 app = typer.Typer(
     add_completion=False,
@@ -198,7 +198,7 @@ def load(
 def _print_load_summary(data: dict[str, Any]) -> None:
     for f in data.get("files", []):
         for message in f.get("messages", []):
-            console.print(message, style="yellow")
+            console.print(one_line(message), style="yellow")
     totals = data.get("totals", {})
     out.print(
         "Load: "
@@ -507,6 +507,23 @@ def runs(
             f"{r['tests_passed'] or 0}/{r['tests_warned'] or 0}/{r['tests_failed'] or 0}",
         )
     out.print(table)
+
+
+@app.command(
+    context_settings={
+        "allow_extra_args": True,
+        "ignore_unknown_options": True,
+        "help_option_names": [],
+    },
+)
+def metrics(ctx: typer.Context) -> None:
+    """MetricFlow's `mf` CLI on the warehouse ($CRM_DUCKDB_PATH), offline: every
+    argument goes to mf, e.g. `crm-warehouse metrics query --metrics won_revenue
+    --group-by metric_time__month`, `crm-warehouse metrics validate-configs`
+    (docs/semantic_layer.md)."""
+    from crm_warehouse.semantic.offline import run_mf
+
+    raise typer.Exit(run_mf(command_settings(), ctx.args))
 
 
 def main() -> None:

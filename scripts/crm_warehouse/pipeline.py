@@ -273,11 +273,13 @@ def _empty_sources(settings: Settings) -> set[str]:
 
 
 def _serve(settings: Settings, report: RunReport, progress: Progress | None) -> None:
-    """After a green build: publish the BI file and Parquet, draw the dashboard,
-    generate the dbt docs beside it."""
+    """After a green build: the saved queries' tables, publish the BI file and
+    Parquet, draw the dashboard, generate the dbt docs beside it."""
+    from crm_warehouse.semantic.exports import materialise_saved_queries
     from crm_warehouse.serve.dashboard import write_dashboard
     from crm_warehouse.serve.publish import PublishError, publish, publish_docs
 
+    materialise_saved_queries(settings, report)  # schema metrics, published below
     with report.step("publish") as rec:
         try:
             result = publish(settings, run_report=report, progress=progress)

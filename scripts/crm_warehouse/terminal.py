@@ -9,6 +9,20 @@ from rich.console import Console, ConsoleDimensions
 #: Width of the output when it is not a terminal: wide enough that no line is wrapped.
 UNWRAPPED_WIDTH = 100_000
 
+#: Control characters (C0, DEL, C1) -> a visible escape: data in a message
+#: (a file name, a cell value) must not move the cursor, recolour or clear the
+#: terminal (ESC sequences) nor split the message over lines.
+_CONTROLS = {
+    c: {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(chr(c), f"\\x{c:02x}")
+    for c in [*range(0x20), *range(0x7F, 0xA0)]
+}
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters escaped (`\\n`, `\\x1b`): one
+    message, one line, nothing the terminal would act on."""
+    return text.translate(_CONTROLS)
+
 
 class PlainConsole(Console):
     """Prints text as given. File names, cell values, column names and messages

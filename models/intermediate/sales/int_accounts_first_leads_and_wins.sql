@@ -2,7 +2,7 @@
     matched lead: its region, its first lead (for lead-to-close days, S6) and
     its first won deal (for new vs existing customers, S11). -#}
 with accounts as (
-    select * from {{ ref('stg_crm__accounts') }}
+    select * from {{ ref('int_accounts_mapped') }}
 ),
 
 opportunities as (

@@ -10,6 +10,10 @@ as_of as (
     select * from {{ ref('int_as_of_date') }}
 ),
 
+regions as (
+    select * from {{ ref('stg_reference__regions') }}
+),
+
 -- a rep without a manager of its own reports to the team's manager (not to itself)
 team_managers as (
     select
@@ -29,7 +33,7 @@ final as (
         reps.team_id,
         coalesce(teams.team_name, 'unknown') as team_name,
         teams.department,
-        teams.region as team_region,
+        {{ standard_region('teams.region', 'regions') }} as team_region,
         coalesce(reps.manager_rep_id, team_managers.manager_rep_id) as manager_rep_id,
         managers.rep_name as manager_rep_name,
         reps.hired_date,
@@ -40,6 +44,8 @@ final as (
     cross join as_of
     left join teams
         on reps.team_id = teams.team_id
+    left join regions
+        on {{ map_through_seed('teams.region') }} = regions.raw_region
     left join team_managers
         on reps.rep_id = team_managers.rep_id
     left join reps as managers

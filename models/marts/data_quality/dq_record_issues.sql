@@ -14,6 +14,9 @@
     ('leads', 'lead_source', 'stg_reference__lead_sources', 'raw_lead_source', false),
     ('campaigns', 'channel', 'campaign_channels', 'raw_channel', false),
     ('support_cases', 'priority', 'case_priorities', 'raw_priority', false),
+    ('accounts', 'region', 'stg_reference__regions', 'raw_region', false),
+    ('partners', 'region', 'stg_reference__regions', 'raw_region', false),
+    ('teams', 'region', 'stg_reference__regions', 'raw_region', false),
 ] -%}
 {#- (table, column) of a lead source, stage or owner: counted when null or blank -#}
 {%- set missing_value_columns = [

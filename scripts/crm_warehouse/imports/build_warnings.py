@@ -1,7 +1,7 @@
 """What the load and the build will say about an import's rows, said before them.
 
 Warnings, not errors: the import runs, and these rows are reported.
-`cross_warnings`: raw stage names and lead sources the seeds do not know
+`cross_warnings`: raw stage names, lead sources and regions the seeds do not know
 (nor the mapping's seed_rows:), and references to records the export lacks or
 to entities the mapping does not import (read from the staging relationship
 tests). `contract_warnings`: what the loader will quarantine (blank required
@@ -29,10 +29,14 @@ SEEDED_COLUMNS = {
     ("opportunities", "stage_name"): "stages",
     ("opportunity_stage_history", "stage_name"): "stages",
     ("leads", "lead_source"): "lead_sources",
+    ("accounts", "region"): "regions",
+    ("partners", "region"): "regions",
+    ("teams", "region"): "regions",
 }
 _SEED_EFFECT = {
     "stages": "their deals count as neither open nor closed",
     "lead_sources": "their leads have no canonical source or channel group",
+    "regions": "they are kept as written, so one region may appear under two spellings",
 }
 _STAGING_MODELS = Path("models/staging/crm/_stg_crm__models.yml")
 

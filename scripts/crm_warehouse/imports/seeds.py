@@ -1,4 +1,4 @@
-"""Rows a mapping adds to the stage and lead-source seeds (seed_rows:).
+"""Rows a mapping adds to the stage, lead-source and region seeds (seed_rows:).
 
 `seed_info` reads what the project's seeds already hold (seeds/<name>.csv)
 and their column rules (seeds/_seeds.yml); `SeedRowsParser` checks the rows a
@@ -22,7 +22,7 @@ from crm_warehouse.imports.spec import Mapping, did_you_mean
 from crm_warehouse.settings import project_root
 
 #: Seeds a mapping may add rows to (seed_rows:), read from seeds/<name>.csv.
-SEED_ROW_SEEDS = ("stages", "lead_sources")
+SEED_ROW_SEEDS = ("stages", "lead_sources", "regions")
 
 #: Folder under landing/ for the mapping's seed_rows: (hidden: the loader skips it).
 SEED_ROWS_DIR = ".seed_rows"
@@ -90,7 +90,7 @@ class SeedRowsParser(ParserBase):
     """Parses the seed_rows: block of a mapping."""
 
     def seed_rows(self, data: Any, path: tuple[Any, ...]) -> dict[str, list[dict[str, str]]]:
-        """Rows the mapping adds to the stage and lead-source seeds."""
+        """Rows the mapping adds to the stage, lead-source and region seeds."""
         if data is None:
             return {}
         if not isinstance(data, dict):

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from crm_warehouse.ingest.contract import OPEN_END_DATES, Column, Table
 from crm_warehouse.ingest.inspection import Layout
+from crm_warehouse.ingest.lines import forget_problems
 from crm_warehouse.ingest.quarantine import quarantine_rows, records_at
 from crm_warehouse.ingest.results import FileState
 from crm_warehouse.ingest.stream import Writer, batches
@@ -301,6 +302,7 @@ def _candidate_records(
                 cand_rows[row] = rec
                 pk_values[row] = rec[layout.file_columns[pk_idx]]
         seen += n
+    forget_problems(reader, layout.problems)  # this pass refilled the file's rejects tables
     return cand_rows, pk_values
 
 

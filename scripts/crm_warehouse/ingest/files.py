@@ -140,7 +140,7 @@ def file_change(path: Path, before: tuple[int, int]) -> str | None:
     try:
         size, mtime = file_stat(path)
     except OSError:
-        return "it was removed"
+        return "it was renamed or removed"
     if size != before[0]:
         return f"{before[0]:,} bytes when hashed, {size:,} bytes after the read"
     if mtime != before[1]:

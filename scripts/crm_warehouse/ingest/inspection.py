@@ -14,8 +14,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 
 from crm_warehouse.ingest.contract import Table
+from crm_warehouse.ingest.lines import (
+    MAX_LINE_BYTES,
+    has_mixed_line_endings,
+    json_text_sql,
+    jsonl_source,
+    new_tag,
+    normalised_copy,
+    rejects_options,
+)
 from crm_warehouse.ingest.parquet_check import check_parquet
 from crm_warehouse.ingest.results import FileRejected
 from crm_warehouse.settings import sql_identifier, sql_literal
@@ -35,6 +45,8 @@ class Layout:
     contract_index: dict[str, int]
     extras: list[str]
     missing_optional: list[str]
+    #: how to find the lines the read left out (lines.line_problems); None for Parquet
+    problems: str | None = None
 
 
 def first_error_line(exc: BaseException) -> str:
@@ -56,14 +68,37 @@ def read_error_reason(exc: BaseException) -> str:
     return f"unreadable file: {first_error_line(exc)}"
 
 
+#: Byte order marks of the encodings an export is most often saved in instead of UTF-8.
+_OTHER_BOMS = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
 def _check_utf8(prefix: bytes, at_eof: bool) -> None:
+    """FileRejected when the first bytes of a file are not UTF-8, saying where
+    (byte and line) or which encoding it looks like (UTF-16 or UTF-32)."""
+    for bom, name in _OTHER_BOMS:
+        if prefix.startswith(bom):
+            raise FileRejected(
+                f"the file is not UTF-8 encoded (it is {name}: it starts with the byte order"
+                f" mark {bom.hex(' ')}); re-export it as UTF-8"
+            )
+    if b"\x00" in prefix.split(b"\n", 1)[0]:
+        raise FileRejected(
+            "the file is not UTF-8 encoded (its first line has NUL bytes: it looks UTF-16 or"
+            " UTF-32 encoded); re-export it as UTF-8"
+        )
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         decoder.decode(prefix, final=at_eof)
     except UnicodeDecodeError as exc:
+        line = prefix.count(b"\n", 0, exc.start) + 1
         raise FileRejected(
             f"the file is not UTF-8 encoded (invalid byte 0x{prefix[exc.start]:02x} at byte "
-            f"{exc.start}); re-export it as UTF-8"
+            f"{exc.start}, line {line}); re-export it as UTF-8"
         ) from exc
 
 
@@ -103,33 +138,40 @@ def describe_columns(reader: duckdb.DuckDBPyConnection, source_sql: str) -> list
 
 
 def _source(
-    reader: duckdb.DuckDBPyConnection, path: Path, fmt: str
-) -> tuple[list[str], str, list[str]]:
+    reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path | None
+) -> tuple[list[str], str, list[str], str | None]:
     """A file's column names, the DuckDB expression reading it with every
-    column as text, and each column's text expression."""
-    lit = sql_literal(str(path))
+    column as text, each column's text expression and how to find the lines
+    the read leaves out (lines.line_problems)."""
     if fmt == "csv":
         names, delim = csv_header(path)
         names = [n or f"column{i + 1}" for i, n in enumerate(names)]
+        if scratch is not None and has_mixed_line_endings(path):
+            path = normalised_copy(path, scratch, delim)
         columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
+        tag = new_tag()
         source_sql = (
-            f"read_csv({lit}, auto_detect = false, header = true, delim = {sql_literal(delim)},"
-            f" quote = '\"', escape = '\"', strict_mode = true, null_padding = false,"
-            f" encoding = 'utf-8', columns = {columns})"
+            f"read_csv({sql_literal(str(path))}, auto_detect = false, header = true,"
+            f" delim = {sql_literal(delim)}, quote = '\"', escape = '\"', strict_mode = true,"
+            f" null_padding = false, encoding = 'utf-8', columns = {columns},"
+            f" {rejects_options(tag, MAX_LINE_BYTES)})"
         )
-        text_sql = [sql_identifier(n) for n in names]
-    elif fmt == "jsonl":
+        return names, source_sql, [sql_identifier(n) for n in names], f"csv:{tag}"
+    if fmt == "jsonl":
         _read_prefix(path)
-        names = describe_columns(reader, f"read_json({lit}, format = 'newline_delimited')")
-        columns = "{" + ", ".join(f"{sql_literal(n)}: 'VARCHAR'" for n in names) + "}"
-        source_sql = f"read_json({lit}, format = 'newline_delimited', columns = {columns})"
-        text_sql = [sql_identifier(n) for n in names]
-    else:
-        check_parquet(path)  # DuckDB does not verify page checksums
-        source_sql = f"read_parquet({lit})"
-        names = describe_columns(reader, source_sql)
-        text_sql = [f"cast({sql_identifier(n)} as varchar)" for n in names]
-    return names, source_sql, text_sql
+        try:
+            names, source_sql, problems = jsonl_source(reader, path)
+        except duckdb.Error as exc:
+            raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
+        if not names:
+            raise FileRejected("no line of the file is a JSON object")
+        return names, source_sql, [json_text_sql(n) for n in names], problems
+    check_parquet(path)  # DuckDB does not verify page checksums
+    # DuckDB renames a repeated column (amount, AMOUNT_1): check the file's own names
+    _check_duplicates(pq.read_schema(path).names, fmt)
+    source_sql = f"read_parquet({sql_literal(str(path))})"
+    names = describe_columns(reader, source_sql)
+    return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
 
 
 def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
@@ -149,9 +191,16 @@ def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
     )
 
 
-def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table: Table) -> Layout:
-    """Read the structure of a file; raise FileRejected when it cannot load."""
-    names, source_sql, text_sql = _source(reader, path, fmt)
+def inspect_file(
+    reader: duckdb.DuckDBPyConnection,
+    path: Path,
+    fmt: str,
+    table: Table,
+    scratch: Path | None = None,
+) -> Layout:
+    """Read the structure of a file; raise FileRejected when it cannot load.
+    `scratch`: a folder for the normalised copy of a CSV with mixed line endings."""
+    names, source_sql, text_sql, problems = _source(reader, path, fmt, scratch)
     by_lower = {c.lower(): c for c in table.column_names}
     contract_index: dict[str, int] = {}
     extras: list[str] = []
@@ -163,7 +212,7 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
             contract_index[col] = i
     if not contract_index:
         raise _no_header(names, fmt, table)
-    _check_duplicates(names)
+    _check_duplicates(names, fmt)
     missing = [c for c in table.required_columns if c not in contract_index]
     if missing:
         plural = "s" if len(missing) > 1 else ""
@@ -173,14 +222,31 @@ def inspect_file(reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, table:
             f" {', '.join(table.required_columns)}"
         )
     missing_optional = [c for c in table.column_names if c not in contract_index]
-    return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional)
+    return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
 
 
-def _check_duplicates(names: list[str]) -> None:
+def _check_duplicates(names: list[str], fmt: str = "csv") -> None:
+    """FileRejected when two names of a file name one column (names match the
+    contract case-insensitively). A JSON lines file's keys come from all its
+    lines, so there it is two spellings of a key in different lines."""
     seen: Counter[str] = Counter(n.strip().lower() for n in names)
     dups = sorted(n for n, k in seen.items() if k > 1)
-    if dups:
+    if not dups:
+        return
+    if fmt == "csv":
         raise FileRejected(f"the header names column(s) {', '.join(dups)} more than once")
+    spellings = "; ".join(
+        " / ".join(dict.fromkeys(n for n in names if n.strip().lower() == d)) for d in dups
+    )
+    if fmt == "jsonl":
+        raise FileRejected(
+            f"keys that differ only in case name the same column ({spellings}): keys match"
+            " the contract case-insensitively; write each key the same way in every line"
+        )
+    raise FileRejected(
+        f"the file's columns name column(s) {spellings} more than once (names match the"
+        " contract case-insensitively); rename or drop one"
+    )
 
 
 def layout_warnings(rel: str, layout: Layout, table: Table) -> list[str]:

@@ -14,7 +14,8 @@ For every file under landing_dir/<table>/ (sorted by path):
    typed (try_cast) and numeric companion columns; Great Expectations validates
    each chunk with the suite derived from the contract (crm_warehouse.ingest.validate);
    rows that fail a rule, or that pass the type regex but still do not cast
-   (2024-02-30), are quarantined (raw._quarantine and
+   (2024-02-30), and CSV / JSON lines lines that cannot be read as a row
+   (crm_warehouse.ingest.lines) are quarantined (raw._quarantine and
    quarantine_dir/<table>/<file name>.rejected.csv, formula-like cells
    quoted for spreadsheets). The rest is appended to
    raw.<table> with _batch_id, _source_file, _source_row and _loaded_at.
@@ -32,6 +33,7 @@ docs/loading.md.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
@@ -82,6 +84,7 @@ from crm_warehouse.ingest.ledger import (
     record_rejection,
     utc_now,
 )
+from crm_warehouse.ingest.lines import line_problems, quarantine_lines
 from crm_warehouse.ingest.quarantine import set_aside_file, write_rejected_csv
 from crm_warehouse.ingest.results import (
     STATUS_CHANGING,
@@ -183,6 +186,8 @@ class _Opened:
     rest: Iterator[pa.Table] | None
     #: (size, mtime_ns) before the hash: the file must not change until commit
     stat: tuple[int, int] = (0, 0)
+    #: a small file's bad lines, read as its read ended (None: a streamed file's)
+    bad_lines: dict[int, str] | None = None
 
 
 _Load = Callable[[duckdb.DuckDBPyConnection, str, Writer], None]
@@ -205,12 +210,15 @@ class _Loader:
         self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
         #: (skipped copy, first file) of this run: worded once the first is done
         self._in_run_skips: list[tuple[FileLoad, FileLoad]] = []
+        #: normalised copies of CSV files with mixed line endings
+        self._scratch = tempfile.TemporaryDirectory(prefix="crm-load-")
 
     def validator(self, table: Table) -> TableValidator:
         return validator_for(table)
 
     def close(self) -> None:
         self.reader.close()
+        self._scratch.cleanup()
 
     # -- driver
     def run(
@@ -293,8 +301,13 @@ class _Loader:
         refusal = symlink_refusal(path, self.settings.landing_dir)
         if refusal is not None:
             return self._refuse(rel, refusal)
-        stat = file_stat(path)
-        file_hash = file_sha256(path)
+        try:
+            stat = file_stat(path)
+            file_hash = file_sha256(path)
+        except FileNotFoundError:  # renamed or removed since the folder was listed
+            return self._changing(
+                FileLoad(rel, None, None, STATUS_CHANGING), "it was renamed or removed"
+            )
         batch_id = batch_id_for(path, file_hash)
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
         if self._skipped(result, rel, file_place(rel)):
@@ -307,7 +320,7 @@ class _Loader:
             grown = grown_from(self.con, rel, path, stat[0])
             if grown is not None:  # rows appended to a loaded file: not loaded twice
                 raise FileRejected(grown_reason(*grown, stat[0]))
-            layout = inspect_file(self.reader, path, fmt, table)
+            layout = inspect_file(self.reader, path, fmt, table, Path(self._scratch.name))
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)
             state.date_window = self.date_window
@@ -316,16 +329,20 @@ class _Loader:
             with state.timed("read"):
                 first = next(chunks, None)
                 second = next(chunks, None) if first is not None else None
+            # a small file is read whole: its bad lines are read now, not when its
+            # group loads, by when the next file's read holds the cursor
+            bad_lines = line_problems(self.reader, layout.problems) if second is None else None
         except ReadError as exc:
-            return self._reject(path, result, read_error_reason(exc.__cause__ or exc), started_at)
-        except FileRejected as exc:
-            return self._reject(path, result, str(exc), started_at)
+            reason = read_error_reason(exc.__cause__ or exc)
+            return self._failed(path, result, reason, started_at, stat)
+        except (FileRejected, OSError) as exc:
+            return self._failed(path, result, exc, started_at, stat)
         result.messages.extend(layout_warnings(rel, layout, table))
         state.seconds["open"] += time.perf_counter() - clock - state.seconds["read"]
         if first is None:  # no data rows
             first = pa.table({})
         rest = None if second is None else chain(second, chunks)
-        return _Opened(path, result, layout, state, stream_sql, first, rest, stat)
+        return _Opened(path, result, layout, state, stream_sql, first, rest, stat, bad_lines)
 
     def _load_stream(self, opened: _Opened) -> FileLoad:
         """A file of more than one chunk: validate and append chunk by chunk."""
@@ -406,9 +423,14 @@ class _Loader:
                 with state.timed("insert_wait"):
                     writer.close()
                 with state.timed("finish"):
+                    bad_lines = opened.bad_lines
+                    if bad_lines is None:  # a streamed file, whose read has just ended
+                        bad_lines = line_problems(self.reader, layout.problems)
                     cross_chunk_duplicates(
                         con, self.reader, layout, state, opened.stream_sql, CHUNK_ROWS
                     )
+                    # after: a bad line's source_row is a line number, not a row's
+                    quarantine_lines(con, state, bad_lines)
             except ReadError as exc:
                 raise FileRejected(read_error_reason(exc.__cause__ or exc)) from exc
             changed = file_change(opened.path, opened.stat)
@@ -420,10 +442,10 @@ class _Loader:
                     write_rejected_csv(con, layout, state, tmp_target)
                 self._record_loaded(result, layout, state)
                 con.execute("commit")
-        except FileRejected as exc:
+        except (FileRejected, OSError) as exc:
             _abort(con, writer, tmp_target)
             result.messages.clear()
-            return self._reject(opened.path, result, str(exc), state.started_at)
+            return self._failed(opened.path, result, exc, state.started_at, opened.stat)
         except BaseException:
             _abort(con, writer, tmp_target)
             raise
@@ -474,6 +496,24 @@ class _Loader:
         result.messages.append(f"{rel}: file refused: {reason}")
         record_refusal(self.con, result, reason)
         return result
+
+    def _failed(
+        self,
+        path: Path,
+        result: FileLoad,
+        error: str | FileRejected | OSError,
+        started_at: datetime,
+        stat: tuple[int, int],
+    ) -> FileLoad:
+        """A file whose checks or read failed: skipped as changing when it changed
+        since its stat (an exporter still writing or renaming it: its read fails
+        for that), else rejected (an OSError of an unchanged file is raised)."""
+        changed = file_change(path, stat)
+        if changed:
+            return self._changing(result, changed)
+        if isinstance(error, OSError):
+            raise error
+        return self._reject(path, result, str(error), started_at)
 
     def _changing(self, result: FileLoad, change: str) -> FileLoad:
         """A file that changed while it loaded: rolled back, not recorded."""

@@ -122,7 +122,8 @@ def write_rejected_csv(
         for name in layout.file_columns
     )
     reasons = _spreadsheet_safe_sql(
-        "string_agg(column_name || ': ' || reason, '; ' order by column_order, rule_order)"
+        "string_agg(coalesce(column_name || ': ', '') || reason, '; '"
+        " order by column_order, rule_order)"
     )
     at = state.started_at.isoformat(sep=" ")
     con.execute(

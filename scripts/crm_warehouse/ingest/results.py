@@ -136,3 +136,10 @@ class FileState:
             )
         else:
             self.extra_messages += 1
+
+    def add_line_message(self, line: int, reason: str) -> None:
+        """The message of a line that could not be read as a row."""
+        if len(self.row_messages) < MAX_ROW_MESSAGES:
+            self.row_messages.append(f"{self.rel}: line {line}: {reason} (row quarantined)")
+        else:
+            self.extra_messages += 1

@@ -93,18 +93,21 @@ def batches(con: duckdb.DuckDBPyConnection, sql: str, chunk_rows: int) -> Iterat
         raise ReadError(str(exc)) from exc
     pending: list[pa.RecordBatch] = []
     size = 0
-    while True:
-        try:
-            batch = reader.read_next_batch()
-        except StopIteration:
-            break
-        except (duckdb.Error, pa.ArrowException) as exc:
-            raise ReadError(str(exc)) from exc
-        pending.append(batch)
-        size += batch.num_rows
-        if size >= chunk_rows:
-            yield pa.Table.from_batches(pending)
-            pending, size = [], 0
+    try:
+        while True:
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                break
+            except (duckdb.Error, pa.ArrowException) as exc:
+                raise ReadError(str(exc)) from exc
+            pending.append(batch)
+            size += batch.num_rows
+            if size >= chunk_rows:
+                yield pa.Table.from_batches(pending)
+                pending, size = [], 0
+    finally:
+        reader.close()  # a consumer that stops early frees the connection at once
     if pending:
         yield pa.Table.from_batches(pending)
 

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from crm_warehouse.ingest.contract import Column, Table
+from crm_warehouse.ingest.contract import OPEN_END_DATES, Column, Table
 from crm_warehouse.settings import disable_telemetry
 
 if TYPE_CHECKING:
@@ -330,6 +330,22 @@ def quote_value(value: object, limit: int = 60) -> str:
     return "'" + text.replace("\n", "\\n") + "'"
 
 
+def _open_end_hint(column: Column, value: object) -> str:
+    """Why an open-end date (9999-12-31) outside the window is not loaded as
+    null here: the column is not flagged open_end (see docs/loading.md)."""
+    day = str(value or "").strip()[:10]
+    if day not in {d.isoformat() for d in OPEN_END_DATES}:
+        return ""
+    if column.required:
+        why = f"column {column.name} is required and does not take it; export the real last day"
+    else:
+        why = (
+            f"column {column.name} does not take it (only end dates flagged open_end load it as"
+            " null); export the real date"
+        )
+    return f'; {day} is the date exports write for "no end": {why}'
+
+
 def describe(kind: str, column: Column, value: object, window: object = None) -> str:
     """The reason a value fails a rule, as one readable sentence (`window`: the
     loader's DateWindow, for a date_window failure)."""
@@ -344,7 +360,7 @@ def describe(kind: str, column: Column, value: object, window: object = None) ->
     if kind == "date_window":
         return (
             f"value {shown} is outside the accepted date window {window}"
-            " (CRM_DATE_WINDOW_START, CRM_DATE_WINDOW_YEARS_AHEAD)"
+            f" (CRM_DATE_WINDOW_START, CRM_DATE_WINDOW_YEARS_AHEAD){_open_end_hint(column, value)}"
         )
     if kind == "accepted_values":
         allowed = ", ".join(column.accepted_values or ())

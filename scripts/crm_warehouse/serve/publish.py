@@ -47,8 +47,9 @@ from crm_warehouse.settings import sql_literal as _lit
 
 def published_schemas(root: Path) -> tuple[str, ...]:
     """Schemas copied to the BI file: the mart folders of the project at `root`
-    (its dbt_project.yml), and the run log's."""
-    return (*mart_schemas(root), RUN_LOG_SCHEMA)
+    (its dbt_project.yml), the saved queries' tables (crm_warehouse.semantic) and
+    the run log's."""
+    return (*mart_schemas(root), "metrics", RUN_LOG_SCHEMA)
 
 
 #: Schemas that never leave the warehouse. `reference` holds the seeds: raw-value
@@ -391,9 +392,12 @@ def _copy_marts(
     schemas = published_schemas(settings.root)
     sources = _source_tables(con, "wh", schemas)
     if not [s for s in sources if s[0] != RUN_LOG_SCHEMA]:
-        warnings.append(
+        # an empty file in place of the last good publish would be a BI file
+        # that answers every question with nothing: refuse, keep the old one
+        raise PublishError(
             f"the warehouse {settings.warehouse_path} has no table in the mart schemas "
-            f"({', '.join(schemas[:-1])}): published without marts"
+            f"({', '.join(schemas[:-1])}): nothing published (the previous file, if any, is "
+            "untouched); run `crm-warehouse refresh` to build the marts first"
         )
     wh_columns = _all_columns(con, "wh")
     withheld: dict[str, list[str]] = {}

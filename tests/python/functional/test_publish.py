@@ -237,16 +237,23 @@ def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings)
     assert_parquet_matches(fake.publish_dir)
 
 
-def test_a_warehouse_without_marts_publishes_an_empty_file_with_a_warning(
-    tmp_path: Path,
-) -> None:
-    settings = Settings.under(tmp_path)
-    settings.warehouse_path.parent.mkdir(parents=True)
-    duckdb.connect(str(settings.warehouse_path)).close()
-    result = publish(settings)
-    assert result.tables == []
-    assert result.warnings and "no table in the mart schemas" in result.warnings[0]
-    assert _published_tables(settings.publish_dir / MARTS_FILE) == set()
+def test_a_warehouse_without_marts_is_refused_and_the_previous_file_kept(fake: Settings) -> None:
+    """A warehouse whose marts are gone (a first build killed before any mart,
+    schemas dropped by hand) publishes nothing: the last good file stays."""
+    publish(fake)
+    path = fake.publish_dir / MARTS_FILE
+    before = _digest(path)
+    fake.warehouse_path.unlink()
+    duckdb.connect(str(fake.warehouse_path)).close()
+    with pytest.raises(PublishError, match=r"no table in the mart schemas.*nothing published"):
+        publish(fake)
+    assert _digest(path) == before
+    leftovers = [
+        p.name
+        for p in fake.publish_dir.iterdir()
+        if (p.name.startswith(".") or ".tmp" in p.name) and p.name != PUBLISH_LOCK
+    ]
+    assert leftovers == []
 
 
 class _FakeDbt:
@@ -277,6 +284,10 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
     monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
     monkeypatch.setattr(
         "crm_warehouse.serve.publish.publish_docs", lambda settings: settings.publish_dir
+    )
+    # the saved queries need a real build (test_semantic_layer.py covers them)
+    monkeypatch.setattr(
+        "crm_warehouse.semantic.exports.materialise_saved_queries", lambda settings, report: None
     )
     monkeypatch.setenv("CRM_SKIP_FRESHNESS", "1")
 

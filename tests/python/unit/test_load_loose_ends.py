@@ -23,7 +23,9 @@ from typer.testing import CliRunner
 
 import crm_warehouse
 import crm_warehouse.imports.importer as importer
+import crm_warehouse.ingest.load as load_mod
 from crm_warehouse import cli
+from crm_warehouse.ingest.contract import load_contract
 from crm_warehouse.lock import EXIT_LOCKED, publish_lock_path, warehouse_lock_path
 from crm_warehouse.settings import Settings
 
@@ -322,3 +324,85 @@ def test_a_file_replaced_at_the_same_path_still_loads(s: Settings) -> None:
     res = runner.invoke(cli.app, ["load"], env=_env(s))
     assert res.exit_code == 0, res.output
     assert "rows landed 3, rows loaded 3" in " ".join(res.output.split())
+
+
+def test_an_open_ended_contract_is_quarantined_with_a_reason_that_says_so(s: Settings) -> None:
+    """contracts.end_date stays required, without open_end: the contract models
+    read a null end as "never in force" (fct_contracts.in_force_end_date null,
+    dropped from retention spans; no end month for renewals), so loading
+    9999-12-31 as null would count an open-ended customer as churned. The row
+    is quarantined, and the reason names the open-end date and what to do."""
+    rel = "contracts/contracts.csv"
+    land(
+        s,
+        rel,
+        "contract_id,account_id,status,start_date,end_date,updated_at\n"
+        "K1,A1,active,2023-01-01,9999-12-31,2024-03-01T00:00:00Z\n"  # open-ended
+        "K2,A2,active,2023-01-01,2024-12-31,2024-03-01T00:00:00Z\n"
+        "K3,A3,active,2023-01-01,2999-12-31,2024-03-01T00:00:00Z\n",
+    )
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 3, res.output
+    flat = " ".join(res.output.split())
+    for row, value in ((1, "9999-12-31"), (3, "2999-12-31")):
+        assert (
+            f"{rel}: row {row}, column end_date: value '{value}' is outside the accepted date"
+            " window"
+        ) in flat, flat
+    assert (
+        '9999-12-31 is the date exports write for "no end": column end_date is required and'
+        " does not take it; export the real last day (row quarantined)"
+    ) in flat, flat
+    assert "rows landed 3, rows loaded 1, rows quarantined 2" in flat
+    assert count(s, "select list(contract_id) from raw.contracts") == ["K2"]
+    reasons = "select list(reason order by source_row) from raw._quarantine"
+    assert all('exports write for "no end"' in r for r in count(s, reasons))
+    column = load_contract().table("contracts").column("end_date")
+    assert column.required and not column.open_end
+
+
+# --------------------------------------------------------------------------- changing files
+
+
+@pytest.mark.parametrize("step", ["file_stat", "file_sha256", "inspect_file", "_process_chunk"])
+def test_a_file_renamed_while_it_grows_and_loads_is_skipped_as_changing(
+    s: Settings, monkeypatch: pytest.MonkeyPatch, step: str
+) -> None:
+    """The exporter appends rows and renames its file (a. to its final name)
+    at any step of the file's load: before its hash, before its inspection,
+    before or during its read. Nothing of it loads, no traceback, the other
+    files load; the next load loads the renamed file once."""
+    monkeypatch.setattr(load_mod, "CHUNK_ROWS", 2)  # a 2-row file streams only from _process_chunk
+    first = [good_row(i) for i in range(1, 6 if step == "_process_chunk" else 3)]
+    path = land(s, "opportunities/a_export.csv", csv_text(HEADER, first))
+    land(s, "opportunities/b_other.csv", csv_text(HEADER, [good_row(50)]))
+    more = csv_text(HEADER, [good_row(10), good_row(11)]).split("\n", 1)[1]
+    real = getattr(load_mod, step)
+
+    def step_then_grow_and_rename(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        if path.exists():
+            with path.open("a", encoding="utf-8") as fh:
+                fh.write(more)
+            path.rename(path.with_name("a_export_final.csv"))
+        return out
+
+    monkeypatch.setattr(load_mod, step, step_then_grow_and_rename)
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exception is None or isinstance(res.exception, SystemExit), res.output
+    assert res.exit_code == 0, res.output  # a changing file is not a reject
+    flat = " ".join(res.output.split())
+    assert (
+        "opportunities/a_export.csv: skipped: the file changed while it was loading (it was"
+        " renamed or removed); nothing of it was loaded."
+    ) in flat, flat
+    assert count(s, "select list(opportunity_id) from raw.opportunities") == ["O50"]
+    assert (
+        count(s, "select count(*) from raw._load_ledger where source_file like '%a_export%'") == 0
+    )
+    monkeypatch.setattr(load_mod, step, real)
+    res = CliRunner().invoke(cli.app, ["load"], env=_env(s))
+    assert res.exit_code == 0, res.output
+    rows = len(first) + 3  # every row once: the first ones, the two appended, O50
+    assert count(s, "select count(*) from raw.opportunities") == rows
+    assert count(s, "select count(distinct opportunity_id) from raw.opportunities") == rows

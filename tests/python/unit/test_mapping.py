@@ -942,6 +942,38 @@ def test_check_warns_about_unknown_lead_sources_and_missing_references(tmp_path:
     )
 
 
+def test_check_warns_about_unknown_regions_unless_the_mapping_adds_them(tmp_path: Path) -> None:
+    """A region seeds/regions.csv does not know is kept as written by the build
+    (two spellings of one region would be two members): the check says so, and
+    a seed_rows: {regions: ...} row silences it."""
+    from crm_warehouse.imports.importer import check_export
+
+    text = """\
+    entities:
+      accounts:
+        files: accounts.csv
+        columns:
+          account_id: id
+          account_name: id
+          region: region
+          created_at: {value: '2024-01-01'}
+          updated_at: {value: '2024-01-01'}
+    """
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "accounts.csv", "id,region\nA1,Asia Pacific\nA2,DACH\nA3,dach \nA4,\n")
+    warned = "\n".join(check_export(write(tmp_path, "m.yml", text), src).warnings)
+    assert "accounts.region: 1 value(s) are not in seeds/regions.csv" in warned
+    assert "'DACH' (2 rows)" in warned
+    assert "kept as written" in warned
+    added = (
+        text.rstrip(" ")
+        + "    seed_rows:\n      regions:\n        - {raw_region: DACH, region: EMEA}\n"
+    )
+    result = check_export(write(tmp_path, "m2.yml", added), src)
+    assert not [w for w in result.warnings if "regions.csv" in w]
+
+
 def test_constants_keep_the_contract_format_under_a_numbers_block(tmp_path: Path) -> None:
     text = """\
     numbers: {decimal: ',', thousands: '.'}

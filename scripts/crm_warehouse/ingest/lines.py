@@ -1,0 +1,290 @@
+"""Bad lines of line-oriented files (CSV, JSON lines): one bad line is
+quarantined with its line number and a short reason, the file loads its
+other rows. CSV files are read with DuckDB's store_rejects (a line DuckDB
+cannot parse lands in a per-file rejects table instead of failing the read),
+a CSV with mixed line endings (CRLF and LF, or a lone CR) is read from a
+normalised copy, and JSON lines are read line by line so an invalid line
+does not fail the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from crm_warehouse.ingest.results import FileRejected, FileState
+from crm_warehouse.settings import sql_identifier, sql_literal
+
+#: The longest CSV line DuckDB reads (bytes); a longer line is quarantined.
+MAX_LINE_BYTES = 2_000_000
+#: The longest JSON line (bytes): read_json's default maximum_object_size.
+MAX_JSON_LINE_BYTES = 16_777_216
+#: Characters of a bad line shown in its reason (never the whole line).
+EXCERPT_CHARS = 60
+#: Lines read up front to find the keys of a JSON lines file.
+_KEY_SAMPLE = 20_480
+
+_TAGS = itertools.count(1)
+#: Python's csv field size limit while normalising (DuckDB then quarantines long lines).
+_FIELD_LIMIT = 1 << 30
+
+_CSV_REASONS = {
+    "UNQUOTED VALUE": (
+        "a quoted value is not closed properly (an unterminated quote, or text after the"
+        " closing quote)"
+    ),
+    "INVALID STATE": "the line cannot be parsed as CSV",
+}
+
+
+def rejects_options(tag: str, max_line: int) -> str:
+    """The read_csv options that send unparseable lines to the rejects table of `tag`."""
+    return (
+        f"store_rejects = true, rejects_table = {sql_literal('crm_rejects_' + tag)},"
+        f" rejects_scan = {sql_literal('crm_reject_scans_' + tag)}, max_line_size = {max_line}"
+    )
+
+
+def new_tag() -> str:
+    """A tag naming the rejects tables of one file read."""
+    return str(next(_TAGS))
+
+
+def has_mixed_line_endings(path: Path) -> bool:
+    """Whether a file mixes CRLF with LF or has a CR that does not end a CRLF
+    (strict CSV parsing rejects such a file whole)."""
+    crlf = cr = lf = 0
+    last = b""
+    with path.open("rb") as fh:
+        while block := fh.read(1 << 20):
+            data = last + block
+            crlf += data.count(b"\r\n") - (1 if last == b"\r" and block[:1] == b"\n" else 0)
+            cr += block.count(b"\r")
+            lf += block.count(b"\n")
+            last = block[-1:]
+    return cr != crlf or (crlf > 0 and lf != crlf)
+
+
+def normalised_copy(path: Path, scratch: Path, delim: str) -> Path:
+    """A copy of a CSV file with every line ending LF (quoted values keep their
+    CR and LF), read instead of a file with mixed line endings; FileRejected
+    when Python's csv module cannot read it either."""
+    target = scratch / f"{new_tag()}.csv"
+    # over-long values are DuckDB's to quarantine (max_line_size), line by line
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    try:
+        with (
+            path.open(encoding="utf-8", newline="") as src,
+            target.open("w", encoding="utf-8", newline="") as dst,
+        ):
+            # every value quoted: a CR inside a value stays data (the loader reads "" as null)
+            writer = csv.writer(dst, delimiter=delim, lineterminator="\n", quoting=csv.QUOTE_ALL)
+            reader = csv.reader(src, delimiter=delim)
+            for row in reader:
+                writer.writerow(row)
+    except UnicodeDecodeError as exc:
+        raise FileRejected(
+            f"the file is not UTF-8 encoded (invalid byte at byte {exc.start} of a block);"
+            " re-export it as UTF-8"
+        ) from exc
+    except csv.Error as exc:
+        raise FileRejected(
+            f"the file mixes CRLF and LF line endings and cannot be read on line"
+            f" {reader.line_num} ({exc}); save it with one kind of line ending"
+        ) from exc
+    return target
+
+
+def _line_sql(path: Path, tag: str) -> str:
+    """The lines of a JSON lines file: number, text and JSON type (null when invalid)."""
+    lit = sql_literal(str(path))
+    return (
+        "select row_number() over () as __line, l as __l,"
+        " case when json_valid(l) then json_type(l) end as __type"
+        f" from read_csv({lit}, columns = {{'l': 'VARCHAR'}}, header = false,"
+        " auto_detect = false, delim = chr(31), quote = '', escape = '', strict_mode = false,"
+        f" encoding = 'utf-8', {rejects_options(tag, MAX_JSON_LINE_BYTES)})"
+    )
+
+
+def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, str]:
+    """A JSON lines file's keys (in order of first appearance), the source
+    reading its object lines and the query of its other non-blank lines."""
+    tag = new_tag()
+    lines = _line_sql(path, tag)
+    try:
+        sample = reader.sql(
+            f"select json_keys(__l) from ({lines}) where __type = 'OBJECT' limit {_KEY_SAMPLE}"
+        ).fetchall()
+    finally:
+        drop_rejects(reader, tag)
+    names = list(dict.fromkeys(k for (keys,) in sample for k in keys))
+    tag = new_tag()
+    lines = _line_sql(path, tag)
+    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT')"
+    problems_sql = (
+        f"select __line, __type, __l from ({lines}) where __l is not null"
+        " and __type is distinct from 'OBJECT'"
+    )
+    return names, source_sql, f"{problems_sql}\x00{tag}"
+
+
+def json_text_sql(name: str) -> str:
+    """The text of key `name` of the line `__l`."""
+    return f"json_extract_string(__l, {sql_literal('$.' + json.dumps(name))})"
+
+
+def _excerpt(text: str) -> str:
+    shown = text[:EXCERPT_CHARS].replace("\r", "\\r").replace("\n", "\\n")
+    return repr(shown + ("..." if len(text) > EXCERPT_CHARS else ""))
+
+
+def _json_reason(json_type: str | None, text: str) -> str:
+    if json_type is not None:
+        return f"the line is a JSON {json_type.lower()}, not an object: {_excerpt(text)}"
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        why = getattr(exc, "msg", str(exc))
+        pos = getattr(exc, "pos", None)
+        at = f" at character {pos + 1}" if pos is not None else ""
+        return f"the line is not valid JSON ({why}{at}): {_excerpt(text)}"
+    return f"the line is not valid JSON: {_excerpt(text)}"
+
+
+def _csv_reason(error_type: str, message: str, size: int | None, limit: int) -> str:
+    if error_type == "LINE SIZE OVER MAXIMUM":
+        return (
+            f"the line is longer than the limit of {limit} bytes ({size or '?'} bytes);"
+            " shorten the value or split it"
+        )
+    if error_type in ("TOO MANY COLUMNS", "MISSING COLUMNS"):
+        return f"the line has the wrong number of values ({message[:120]})"
+    return _CSV_REASONS.get(error_type, f"the line cannot be read ({message[:120]})")
+
+
+def forget_problems(reader: duckdb.DuckDBPyConnection, problems: str | None) -> None:
+    """Drop the rejects tables of a file (`problems` as for line_problems)
+    that another read of it filled again (they append, scan after scan)."""
+    if problems is not None:
+        drop_rejects(reader, problems.rsplit("\x00", 1)[-1].removeprefix("csv:"))
+
+
+def drop_rejects(reader: duckdb.DuckDBPyConnection, tag: str) -> None:
+    for name in ("crm_rejects_", "crm_reject_scans_"):
+        reader.execute(f"drop table if exists temp.main.{sql_identifier(name + tag)}")
+
+
+def _file_lines(path: Path, positions: list[int]) -> dict[int, int]:
+    """{byte position: the 1-based line of the file holding it} (LFs before it
+    plus one). DuckDB numbers records, not lines: after a quoted value over two
+    lines its number is one less than the line an editor shows."""
+    out: dict[int, int] = {}
+    todo = sorted(set(positions))
+    i = newlines = offset = 0
+    with path.open("rb") as fh:
+        while i < len(todo):
+            block = fh.read(1 << 20)
+            counted = 0  # LFs of the block before `counted` are in `newlines`
+            while i < len(todo) and (todo[i] <= offset + len(block) or not block):
+                upto = min(todo[i] - offset, len(block))
+                newlines += block.count(b"\n", counted, upto)
+                counted = upto
+                out[todo[i]] = newlines + 1
+                i += 1
+            newlines += block.count(b"\n", counted)
+            offset += len(block)
+    return out
+
+
+def _rejects(reader: duckdb.DuckDBPyConnection, tag: str, limit: int) -> dict[int, str]:
+    table = f"temp.main.{sql_identifier('crm_rejects_' + tag)}"
+    scans = f"temp.main.{sql_identifier('crm_reject_scans_' + tag)}"
+    try:
+        rows = reader.execute(
+            "select r.line, min(r.error_type), min(r.error_message),"
+            f" min(r.line_byte_position), min(s.file_path) from {table} r"
+            f" join {scans} s using (scan_id, file_id) group by r.line"
+        ).fetchall()
+    except duckdb.CatalogException:
+        return {}
+    if rows:  # record numbers to file lines (positions are of the file read: a copy too)
+        at = _file_lines(Path(rows[0][4]), [int(r[3]) for r in rows])
+        rows = [(at[int(r[3])], *r[1:3]) for r in rows]
+    bad_encoding = sorted(int(r[0]) for r in rows if r[1] == "INVALID ENCODING")
+    if bad_encoding:
+        # a file in another encoding: every non-ASCII line is bad, so the file is
+        raise FileRejected(
+            f"the file is not UTF-8 encoded (invalid bytes on line {bad_encoding[0]});"
+            " re-export it as UTF-8"
+        )
+    out = {}
+    for line, error_type, message in rows:
+        size = None
+        if error_type == "LINE SIZE OVER MAXIMUM":
+            size = int(message.rsplit(":", 1)[-1].split()[0]) if ":" in message else None
+        out[int(line)] = _csv_reason(error_type, str(message or ""), size, limit)
+    return out
+
+
+def line_problems(reader: duckdb.DuckDBPyConnection, problems: str | None) -> dict[int, str]:
+    """{line number: reason} of the lines a file read left out; `problems` is
+    the Layout's: 'csv:<tag>', '<JSON problems query>\\0<tag>' or None (a
+    Parquet file). Call it once the file's read has ended (its rejects are
+    complete) and before `reader` starts another read (an open result)."""
+    if problems is None:
+        return {}
+    if problems.startswith("csv:"):
+        tag = problems.removeprefix("csv:")
+        try:
+            return _rejects(reader, tag, MAX_LINE_BYTES)
+        finally:
+            drop_rejects(reader, tag)
+    sql, tag = problems.split("\x00")
+    try:
+        out = _rejects(reader, tag, MAX_JSON_LINE_BYTES)
+        drop_rejects(reader, tag)
+        for line, json_type, text in reader.execute(sql).fetchall():
+            out.setdefault(int(line), _json_reason(json_type, text))
+        return out
+    finally:
+        drop_rejects(reader, tag)
+
+
+def quarantine_lines(
+    con: duckdb.DuckDBPyConnection, state: FileState, problems: dict[int, str]
+) -> None:
+    """One raw._quarantine row (rule 'line', no column) per bad line; the
+    line counts as landed and quarantined."""
+    if not problems:
+        return
+    lines = sorted(problems)
+    for line in lines:
+        state.add_line_message(line, problems[line])
+    state.rule_counts[("line", "")] += len(lines)
+    issue_rows = pa.table(  # read by DuckDB's replacement scan below
+        {
+            "source_row": pa.array(lines, pa.int64()),
+            "reason": [problems[line] for line in lines],
+            "raw_record": [json.dumps({"_line": line}) for line in lines],
+        }
+    )
+    con.execute(
+        "insert into raw._quarantine select $batch_id, $file_hash, $source_file, $table_name,"
+        " source_row, null, 'line', reason, null, raw_record, $at from issue_rows",
+        {
+            "batch_id": state.batch_id,
+            "file_hash": state.file_hash,
+            "source_file": state.rel,
+            "table_name": state.table.name,
+            "at": state.started_at,
+        },
+    )
+    del issue_rows
+    state.rows_landed += len(lines)
+    state.rows_quarantined += len(lines)
