@@ -18,9 +18,10 @@ SIGKILL. The kill points, none of them timed:
 
 A refresh to die in the load or the build runs the real, whole `dbt build`
 (it never gets past its first node); one to die in the publish, the Parquet
-export or the docs skips the build (a green one with nothing to do: the phases
-after it are what it is there for); the refresh that runs to the end builds
-NARROW (one small model and its tests) through the real `dbt_build`.
+export or the docs skips the build and the saved queries' tables (the metrics
+step; a green build with nothing to do: the phases after them are what it is
+there for); the refresh that runs to the end builds NARROW (one small model and
+its tests) through the real `dbt_build` and runs the metrics step.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from typing import Any
 
 from crm_warehouse import build, cli
 from crm_warehouse.ingest import load
+from crm_warehouse.semantic import exports
 from crm_warehouse.serve import publish
 
 #: What a refresh that is not to die in the build builds.
@@ -83,6 +85,14 @@ def install() -> None:
         return real_build(settings, extra_args, node)
 
     build.dbt_build = dbt_build
+    real_metrics = exports.materialise_saved_queries
+
+    def materialise_saved_queries(settings: Any, report: Any = None) -> Any:
+        if PHASE in ("publish", "parquet", "docs"):
+            return exports.ExportResult()
+        return real_metrics(settings, report)
+
+    exports.materialise_saved_queries = materialise_saved_queries
     hold_after(load._Loader, "_load_group", "load", lambda self, group: bool(group))
     copied: list[int] = []
     hold_after(publish, "_copy_table", "publish", lambda *a: copied.append(1) or len(copied) == 3)
