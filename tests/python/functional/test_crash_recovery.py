@@ -16,7 +16,7 @@ aside and copied back for the test, then put back), so dbt reuses the
 session's parsed project instead of parsing it again; only the refresh killed
 in the build runs the whole `dbt build` (killed at its first node), those
 killed after the build skip it and the last one builds one small model (see
-crash_child.py). About 30 CPU seconds in all.
+crash_child.py). About 35 CPU seconds in all.
 """
 
 from __future__ import annotations
