@@ -68,7 +68,7 @@ build: $(STAMP) ## dbt build (seeds, models, unit and data tests)
 import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml SOURCE=../shared/datasets/x
 	$(BIN)/crm-warehouse import --mapping $(MAPPING) --source $(SOURCE) --fresh $(REJECTS)
 
-bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
+bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas and polars peers, the issue table -> bench/results.json
 	$(BIN)/python -m crm_dev.bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
 
 PORTABILITY_STAMP := $(VENV)/.portability-stamp
