@@ -166,7 +166,7 @@ def peers(scale: float, limit: float) -> RowFunction:
     """The marts' SQL for what the peers compute (kpi_sql_s) against the fastest
     peer; the peers' frames equal the marts' rows (the runner stops otherwise)."""
     what = f"the marts' SQL for what a peer computes, against the fastest peer, scale {scale:g}"
-    target = f"peers compute the same rows; SQL ≥ {1 / limit:.0f} × faster"
+    target = f"≤ {limit:.2f} × (SQL ≥ {1 / limit:.0f} × faster); peers compute the same rows"
 
     def row(data: dict[str, Any]) -> Row:
         r = _at(data, scale)
