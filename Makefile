@@ -71,7 +71,7 @@ import: $(STAMP) ## Import a real CRM export: make import MAPPING=mappings/x.yml
 metrics: $(STAMP) ## MetricFlow (mf) offline on the warehouse: make metrics ARGS="query --metrics won_revenue --group-by metric_time__month"
 	$(BIN)/crm-warehouse metrics $(or $(ARGS),validate-configs)
 
-bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas peer -> bench/results.json
+bench: $(STAMP) ## Benchmark at scales 1 and 10 (SCALES="1 10"): floor, refresh steps, dbt overhead, incremental, pandas and polars peers, the issue table -> bench/results.json
 	$(BIN)/python -m crm_dev.bench $(foreach s,$(or $(SCALES),1 10),--scale $(s))
 
 PORTABILITY_STAMP := $(VENV)/.portability-stamp

@@ -21,9 +21,10 @@ a warning.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -33,13 +34,14 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from crm_warehouse.demo import config
+from crm_warehouse.demo import config, shard
 from crm_warehouse.demo.render import batch_name, render, render_empty
 from crm_warehouse.demo.sim.records import TableModel
 from crm_warehouse.demo.sim.registry import table_models
 from crm_warehouse.demo.sim.story import simulate
 from crm_warehouse.demo.sim.world import Sim
-from crm_warehouse.demo.stats import Stats
+from crm_warehouse.demo.sink import Sink
+from crm_warehouse.demo.stats import Stats, duplicate_submissions, merge_counts
 from crm_warehouse.demo.text import keys
 from crm_warehouse.ingest.contract import load_contract
 from crm_warehouse.settings import project_root
@@ -125,7 +127,7 @@ def generate(
     landing_dir = Path(landing_dir)
     root = project_root()
     names = load_contract().names
-    total_steps = len(names) + 1
+    total_steps = len(shard.plan(scale)) * (len(names) + 1) + 1
 
     def tick(done: int) -> None:
         if progress is not None:
@@ -134,17 +136,9 @@ def generate(
     landing_dir.mkdir(parents=True, exist_ok=True)
     _clear_previous(landing_dir, names)
     tick(0)
-    sim = simulate(seed, scale, root)
-    models = table_models(sim, names)
-    missing = [n for n in names if n not in models]
-    if missing:
-        warnings.warn(
-            f"the demo generator has no builder for contract tables {', '.join(missing)}: "
-            "each gets one empty file (the contract's columns, no rows)",
-            stacklevel=2,
-        )
-    tick(1)
-    files, tables = _write_tables(sim, models, landing_dir, root, lambda i: tick(i + 2))
+    files, tables = _write_shards(
+        seed, shard.plan(scale), names, landing_dir, root, lambda i: tick(i + 1)
+    )
     last_day = config.WINDOW_END - timedelta(days=1)
     report = GenerationReport(
         seed=int(seed),
@@ -169,38 +163,106 @@ def generate(
     return report
 
 
+def _write_shards(
+    seed: int,
+    scales: list[float],
+    names: list[str],
+    landing_dir: Path,
+    root: Path,
+    done: Callable[[int], None],
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Simulate and write each shard in turn (crm_warehouse.demo.shard), only one
+    in memory at a time; returns the files written and each table's counts over
+    all shards."""
+    con = duckdb.connect()
+    con.execute("set timezone = 'UTC'").fetchall()
+    con.execute("set enable_progress_bar = false").fetchall()
+    sink = Sink(con)
+    files: dict[str, dict[str, Any]] = {}
+    tables: dict[str, dict[str, Any]] = {}
+    key_offsets: dict[str, int] = {}
+    row_offsets: dict[str, int] = {}
+    step = 0
+    with tempfile.TemporaryDirectory(prefix="crm-demo-") as scratch:
+        for k, shard_scale in enumerate(scales):
+            with shard.offsets(shard.Offsets(dict(key_offsets), dict(row_offsets))):
+                sim = simulate(seed, shard_scale, root, shard=k, shards=len(scales))
+                models = table_models(sim, names)
+                if k == 0:
+                    _warn_missing(names, models)
+                step += 1
+                done(step)
+                records = {name: m.n for name, m in models.items()}
+                scratch_dir = Path(scratch) if len(scales) > 1 else None
+                for name, (shard_files, counts) in _write_tables(
+                    sim, models, landing_dir, root, sink, scratch_dir
+                ):
+                    _merge_files(files, shard_files)
+                    tables[name] = merge_counts(tables.get(name), counts)
+                    row_offsets[name] = tables[name]["rows_written"]
+                    step += 1
+                    done(step)
+            for name, n in records.items():
+                if name not in config.SHARED_TABLES:
+                    key_offsets[name] = key_offsets.get(name, 0) + n
+            del sim, models
+        sink.close()
+        if len(scales) > 1 and "leads" in tables:
+            tables["leads"]["duplicate_submissions"] = duplicate_submissions(con, Path(scratch))
+    con.close()
+    return list(files.values()), tables
+
+
+def _warn_missing(names: list[str], models: dict[str, TableModel]) -> None:
+    missing = [n for n in names if n not in models]
+    if missing:
+        warnings.warn(
+            f"the demo generator has no builder for contract tables {', '.join(missing)}: "
+            "each gets one empty file (the contract's columns, no rows)",
+            stacklevel=3,
+        )
+
+
+def _merge_files(files: dict[str, dict[str, Any]], new: list[dict[str, Any]]) -> None:
+    """Add a shard's files to `files` (by path; rows appended to a file add up)."""
+    for f in new:
+        if f["path"] in files:
+            files[f["path"]]["rows"] += f["rows"]
+        else:
+            files[f["path"]] = dict(f)
+
+
 def _write_tables(
     sim: Sim,
     models: dict[str, TableModel],
     landing_dir: Path,
     root: Path,
-    done: Callable[[int], None],
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Render every contract table in contract order (an empty file for a table
-    without a model) and count it; returns the files written and each table's counts."""
+    sink: Sink,
+    scratch: Path | None,
+) -> Iterator[tuple[str, tuple[list[dict[str, Any]], dict[str, Any]]]]:
+    """Render every contract table of one shard in contract order (an empty file
+    for a table without a model; the shared tables in the first shard only) and
+    count it; yields each table's files written and counts."""
     contract = load_contract()
     ref_keys = {
         name: keys(name, np.arange(models[name].n)) if name in models else pa.array([], pa.string())
         for name in contract.names
     }
-    con = duckdb.connect()
-    con.execute("set timezone = 'UTC'").fetchall()
-    con.execute("set enable_progress_bar = false").fetchall()
-    stats = Stats(con, root, ref_keys)
-    files: list[dict[str, Any]] = []
-    tables: dict[str, dict[str, Any]] = {}
+    stats = Stats(sink.con, root, ref_keys, submissions_dir=scratch)
     for i, name in enumerate(contract.names):
         table, rng = contract.table(name), sim.rng(2000 + i)
+        if sim.shard > 0 and (name in config.SHARED_TABLES or name not in models):
+            models.pop(name, None)
+            yield name, ([], {})
+            continue
         if name in models:
-            rendered = render(models.pop(name), table, rng, landing_dir, con)
+            rendered = render(models.pop(name), table, rng, landing_dir, sink)
         else:
-            rendered = render_empty(table, rng, landing_dir, con)
-        files += rendered.files
-        tables[name] = stats.table(rendered)
+            rendered = render_empty(table, rng, landing_dir, sink)
+        counts = stats.table(rendered)
+        written = rendered.files
         del rendered
-        done(i)
-    con.close()
-    return files, tables
+        yield name, (written, counts)
 
 
 def _totals(tables: dict[str, dict[str, Any]], files: list[dict[str, Any]]) -> dict[str, int]:

@@ -15,14 +15,16 @@ For each scale, on the same machine and in one run, it measures:
 - `dbt run --full-refresh` (`dbt_run_s`) against `raw_sql_s`: dbt's overhead;
 - an incremental refresh after landing the last export batch (~1 % of the
   rows) on a warehouse refreshed without it (`incremental_s`);
-- a pandas peer computing the core KPIs from the landed files (`pandas_s`),
-  checked against the marts (crm_dev.bench.pandas_peer);
+- the peers: pandas and polars computing the core KPIs from the landed files
+  (`pandas_s`, `polars_s`), every row of the marts they are compared with,
+  checked row for row (crm_dev.bench.peers; a mismatch stops the run);
 - the peak resident memory of each step: every step runs in a child process
   of its own (crm_dev.bench.steps), which reports its ru_maxrss.
 
 Modules: `runner` (the run at each scale), `steps` (the measured child
-steps), `pandas_peer` (the peer and its check), `report` (targets, table),
-`__main__` (the command line).
+steps), `peers`, `pandas_peer`, `polars_peer` (the peers and their check),
+`report` (targets, figures table), `table` (the issue's table, one function
+per row), `test_command` (timing `make test`), `__main__` (the command line).
 
 Nothing here is a test: it writes figures (bench/results.json) and a table.
 """

@@ -5,9 +5,13 @@ print a table and write the figures. See bench/README.md."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+#: Where the last timing of the README's test command is kept (ignored by git).
+TEST_COMMAND_FILE = Path("bench/test_command.json")
 
 
 def _log(line: str) -> None:
@@ -49,6 +53,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also time the pandas peer and check it against the marts (default: yes)",
     )
     parser.add_argument(
+        "--test-command",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help=(
+            "also time the README's test command (make test, about 5 minutes) and keep the"
+            f" figure in {TEST_COMMAND_FILE}; without it the table shows the last one kept"
+        ),
+    )
+    parser.add_argument(
         "--keep",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -58,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from crm_dev.bench.report import format_table
     from crm_dev.bench.runner import run_bench
+    from crm_dev.bench.table import format_issue_table
+    from crm_dev.bench.test_command import last_test_command, time_test_command
+
+    test_command = time_test_command(TEST_COMMAND_FILE, _log) if args.test_command else None
 
     data = run_bench(
         args.scale or [1.0, 10.0],
@@ -68,7 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         keep=args.keep,
         log=_log,
     )
+    data["test_command"] = test_command or last_test_command(TEST_COMMAND_FILE)
+    if args.output is not None:
+        args.output.write_text(json.dumps(data, indent=2, default=str) + "\n")
     print(format_table(data))
+    print()
+    print(format_issue_table(data))
     print(f"Figures: {args.output}")
     return 0
 

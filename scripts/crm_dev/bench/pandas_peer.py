@@ -201,14 +201,24 @@ def _in_reporting_currency(opps: pd.DataFrame, seeds: Path) -> pd.DataFrame:
     return converted
 
 
-def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
+def _stages(seeds: Path) -> pd.DataFrame:
     stages = _seed(seeds, "stages")
     stages["is_closed"] = stages["is_closed"].eq("true")
     stages["is_won"] = stages["is_won"].eq("true")
-    opps = _opportunities(landing, stages)
-    opps = _with_latest_closed_at(opps, landing, stages)
-    converted = _in_reporting_currency(opps, seeds)
+    return stages
 
+
+def _grid(months: pd.Series, members: pd.Series, member: str) -> pd.DataFrame:
+    """Every month x every member: the rows of a mart's spine."""
+    return pd.DataFrame({"month_start_date": months}).merge(
+        pd.DataFrame({member: members}), how="cross"
+    )
+
+
+def sales_by_rep_month(opps: pd.DataFrame, months: pd.Series, seeds: Path) -> pd.DataFrame:
+    """Won / lost / closed deals, won revenue, average deal size and win rate per
+    owner (every owner of a deal, 'unknown' for none) and month of the spine."""
+    converted = _in_reporting_currency(opps, seeds)
     closed = converted[converted["is_closed"] & converted["latest_closed_at"].notna()].copy()
     closed["month_start_date"] = _month(closed["latest_closed_at"])
     closed["owner"] = closed["owner_rep_id"].fillna("unknown")
@@ -221,20 +231,24 @@ def sales_by_rep_month(landing: Path, seeds: Path) -> pd.DataFrame:
         won_revenue=("won_amount", lambda amounts: amounts.sum(min_count=1)),
         opportunities_won_with_amount=("won_with_amount", "sum"),
     )
-    grouped = grouped.reset_index()
+    owners = pd.Series(opps["owner_rep_id"].fillna("unknown").unique())
+    grid = _grid(months, owners, "owner").merge(
+        grouped.reset_index(), on=["owner", "month_start_date"], how="left"
+    )
+    for col in ("opportunities_won", "opportunities_lost", "opportunities_won_with_amount"):
+        grid[col] = grid[col].fillna(0).astype("int64")
     # unknown is not zero: null when won deals have no known amount, 0 without won deals
-    grouped.loc[grouped["opportunities_won"] == 0, "won_revenue"] = 0.0
-    grouped["opportunities_closed"] = grouped["opportunities_won"] + grouped["opportunities_lost"]
-    grouped["won_revenue_mean"] = _round2(
-        grouped["won_revenue"] / grouped["opportunities_won_with_amount"].replace(0, np.nan)
+    grid.loc[grid["opportunities_won"] == 0, "won_revenue"] = 0.0
+    grid["opportunities_closed"] = grid["opportunities_won"] + grid["opportunities_lost"]
+    grid["won_revenue_mean"] = _round2(
+        grid["won_revenue"] / grid["opportunities_won_with_amount"].replace(0, np.nan)
     )
-    grouped["win_rate"] = grouped["opportunities_won"] / grouped["opportunities_closed"].replace(
-        0, np.nan
-    )
-    return grouped
+    grid["win_rate"] = grid["opportunities_won"] / grid["opportunities_closed"].replace(0, np.nan)
+    return grid
 
 
-def leads_by_source_month(landing: Path, seeds: Path) -> pd.DataFrame:
+def _leads(landing: Path) -> pd.DataFrame:
+    """The latest version of each well-formed lead, not deleted."""
     cols = [
         "lead_id",
         "email",
@@ -250,7 +264,13 @@ def leads_by_source_month(landing: Path, seeds: Path) -> pd.DataFrame:
     for col in ("submitted_at", "created_at", "updated_at"):
         leads[col], malformed = _timestamp(leads[col])
         bad |= malformed
-    leads = _latest(leads[~bad], "lead_id", "updated_at", "is_deleted")
+    return _latest(leads[~bad], "lead_id", "updated_at", "is_deleted")
+
+
+def leads_by_source_month(leads: pd.DataFrame, months: pd.Series, seeds: Path) -> pd.DataFrame:
+    """Leads created (duplicate submissions merged) per lead source (every source
+    of the seed, and 'unknown') and month of the spine."""
+    leads = leads.copy()
     leads["email"] = _mapped(leads["email"])
     leads["form_id"] = leads["form_id"].astype("string").str.strip().replace("", pd.NA)
 
@@ -269,11 +289,16 @@ def leads_by_source_month(landing: Path, seeds: Path) -> pd.DataFrame:
     first["lead_source"] = first["lead_source"].fillna("unknown")
     first["month_start_date"] = _month(first["created_at"])
     counts = first.groupby(["lead_source", "month_start_date"]).size().rename("leads_created")
-    return counts.reset_index()
+    members = pd.Series(sorted({*sources["lead_source"].dropna(), "unknown"}))
+    grid = _grid(months, members, "lead_source").merge(
+        counts.reset_index(), on=["lead_source", "month_start_date"], how="left"
+    )
+    grid["leads_created"] = grid["leads_created"].fillna(0).astype("int64")
+    return grid
 
 
-def case_resolution_by_month(landing: Path, seeds: Path) -> pd.DataFrame:
-    del seeds
+def _cases(landing: Path) -> pd.DataFrame:
+    """The latest version of each well-formed support case, not deleted."""
     cols = [
         "case_id",
         "reopened_count",
@@ -292,7 +317,12 @@ def case_resolution_by_month(landing: Path, seeds: Path) -> pd.DataFrame:
     for col, minimum in (("reopened_count", 0), ("satisfaction_score", 1)):
         value, malformed = _number(cases[col])
         bad |= malformed | (value < minimum).fillna(False)
-    cases = _latest(cases[~bad], "case_id", "updated_at", "is_deleted")
+    return _latest(cases[~bad], "case_id", "updated_at", "is_deleted")
+
+
+def case_resolution_by_month(cases: pd.DataFrame, months: pd.Series) -> pd.DataFrame:
+    """Cases resolved and their mean hours from opening to resolution, per month
+    of the spine (none resolved: 0 cases, no mean)."""
     # a case closed without a resolution is closed unresolved, not resolved
     # (fct_cases, var closed_unresolved_as_resolved false)
     resolved_at = cases["resolved_at"]
@@ -307,15 +337,38 @@ def case_resolution_by_month(landing: Path, seeds: Path) -> pd.DataFrame:
         cases_resolved=("case_id", "size"), resolution_seconds_mean=("seconds", "mean")
     )
     out["resolution_hours_mean"] = _round2(out["resolution_seconds_mean"] / 3600)
-    return out.reset_index()
+    grid = pd.DataFrame({"month_start_date": months}).merge(
+        out.reset_index(), on="month_start_date", how="left"
+    )
+    grid["cases_resolved"] = grid["cases_resolved"].fillna(0).astype("int64")
+    return grid
+
+
+def month_spine(*instants: pd.Series) -> pd.Series:
+    """Every month from the first to the last month of any of the instants (the
+    marts' month spine, int_months, spans the events of the data the same way)."""
+    found = pd.concat([s.dropna() for s in instants])
+    first, last = _month(found).min(), _month(found).max()
+    return pd.Series(pd.date_range(first, last, freq="MS").astype("datetime64[us]"))
 
 
 def compute_kpis(landing: Path, seeds: Path) -> dict[str, pd.DataFrame]:
     """Every core KPI frame from the landed files."""
+    stages = _stages(seeds)
+    opps = _with_latest_closed_at(_opportunities(landing, stages), landing, stages)
+    leads = _leads(landing)
+    cases = _cases(landing)
+    months = month_spine(
+        opps["created_at"],
+        opps["closed_at"],
+        leads["created_at"],
+        cases["opened_at"],
+        cases["closed_at"],
+    )
     return {
-        "sales_by_rep_month": sales_by_rep_month(landing, seeds),
-        "leads_by_source_month": leads_by_source_month(landing, seeds),
-        "case_resolution_by_month": case_resolution_by_month(landing, seeds),
+        "sales_by_rep_month": sales_by_rep_month(opps, months, seeds),
+        "leads_by_source_month": leads_by_source_month(leads, months, seeds),
+        "case_resolution_by_month": case_resolution_by_month(cases, months),
     }
 
 
@@ -327,8 +380,7 @@ _CHECKS: dict[str, tuple[str, list[str], list[str]]] = {
     "sales_by_rep_month": (
         "select dimension_value as owner, month_start_date, opportunities_won, opportunities_lost, opportunities_closed,"
         " won_revenue, opportunities_won_with_amount, won_revenue_mean, win_rate"
-        " from sales.kpi_sales_monthly where dimension_name = 'owner'"
-        " and opportunities_won + opportunities_lost > 0",
+        " from sales.kpi_sales_monthly where dimension_name = 'owner'",
         ["owner", "month_start_date"],
         [
             "opportunities_won",
@@ -341,13 +393,13 @@ _CHECKS: dict[str, tuple[str, list[str], list[str]]] = {
     ),
     "leads_by_source_month": (
         "select lead_source, month_start_date, leads_created"
-        " from marketing.kpi_marketing_leads_monthly where leads_created > 0",
+        " from marketing.kpi_marketing_leads_monthly",
         ["lead_source", "month_start_date"],
         ["leads_created"],
     ),
     "case_resolution_by_month": (
         "select month_start_date, cases_resolved, resolution_hours_mean"
-        " from service.kpi_service_cases_monthly where cases_resolved > 0",
+        " from service.kpi_service_cases_monthly",
         ["month_start_date"],
         ["cases_resolved", "resolution_hours_mean"],
     ),
@@ -355,9 +407,10 @@ _CHECKS: dict[str, tuple[str, list[str], list[str]]] = {
 
 
 def compare_with_marts(peer_dir: Path, warehouse: Path) -> dict[str, Any]:
-    """Compare each peer frame (Parquet in peer_dir) with its mart: rows on each
-    side, rows that match on every compared column (money to the cent, rates
-    to 1e-6), and a few that differ."""
+    """Compare each peer frame (Parquet in peer_dir, from any peer) with its mart,
+    every row of the mart (every member and month of its spine): rows on each
+    side, rows that match on every compared column (money to the cent, rates to
+    1e-6, null only against null), and a few that differ."""
     import duckdb
 
     out: dict[str, Any] = {}
@@ -387,11 +440,11 @@ def _compare(
             frame["month_start_date"] = pd.to_datetime(frame["month_start_date"]).astype(
                 "datetime64[us]"
             )
-    merged = peer.merge(mart, on=keys, how="outer", suffixes=("_pandas", "_mart"), indicator=True)
+    merged = peer.merge(mart, on=keys, how="outer", suffixes=("_peer", "_mart"), indicator=True)
     both = merged[merged["_merge"] == "both"]
     ok = pd.Series(True, index=both.index)
     for col in columns:
-        a = pd.to_numeric(both[f"{col}_pandas"], errors="coerce").astype(float)
+        a = pd.to_numeric(both[f"{col}_peer"], errors="coerce").astype(float)
         b = pd.to_numeric(both[f"{col}_mart"], errors="coerce").astype(float)
         tol = 1e-6 if "rate" in col else 0.011
         same = (a.isna() & b.isna()) | ((a - b).abs() <= tol)
@@ -403,16 +456,16 @@ def _compare(
     summary = (
         f"{matched:,} of {len(merged):,} rows equal"
         + (f", {len(bad):,} differ" if len(bad) else "")
-        + (f", {only_pandas:,} only in pandas" if only_pandas else "")
+        + (f", {only_pandas:,} only in the peer" if only_pandas else "")
         + (f", {only_mart:,} only in the mart" if only_mart else "")
     )
     examples = bad.head(3).astype(str).to_dict("records")
     return {
-        "rows_pandas": len(peer),
+        "rows_peer": len(peer),
         "rows_mart": len(mart),
         "rows_equal": matched,
         "rows_differ": len(bad),
-        "only_pandas": only_pandas,
+        "only_peer": only_pandas,
         "only_mart": only_mart,
         "all_equal": len(bad) == 0 and only_pandas == 0 and only_mart == 0,
         "summary": summary,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +68,14 @@ def ensure_source(source: Path, scale: float, seed: int, log: Log) -> dict[str, 
         "generate demo data (not counted)",
         log,
     )
-    return step.details["report"]
+    report = step.details["report"]
+    # measured when it ran (the scale-100 row of the table shows it), not stored in the file
+    report["bench_generate"] = {
+        "seconds": round(step.seconds, 2),
+        "cpu_s": round(step.cpu_s, 2),
+        "peak_rss_mb": round(step.peak_rss_mb),
+    }
+    return report
 
 
 def stage_landing(source: Path, landing: Path, include_last: bool) -> int:
@@ -207,11 +215,16 @@ class _IncrementalRun:
 
 @dataclass
 class _PeerRun:
-    """The pandas peer (absent with pandas=False) and its check against the marts."""
+    """Each peer run (none with pandas=False): wall and CPU seconds and its check
+    against the marts; the peers whose library is not installed."""
 
-    seconds: float | None = None
-    cpu_s: float | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    cpu_s: dict[str, float] = field(default_factory=dict)
     check: dict[str, Any] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def fastest(self) -> str | None:
+        return min(self.seconds, key=lambda p: self.seconds[p]) if self.seconds else None
 
 
 def _measure_full(steps: _Steps, source: Path, base: Path) -> _FullRun:
@@ -278,18 +291,42 @@ def _measure_incremental(steps: _Steps, source: Path, base: Path) -> _Incrementa
     return _IncrementalRun(load, build, publish, no_unit_tests, new_files)
 
 
-def _measure_pandas(steps: _Steps, source: Path, base: Path) -> _PeerRun:
-    # 5. the pandas peer, checked against the marts of the full refresh
+def _measure_peers(steps: _Steps, source: Path, base: Path) -> _PeerRun:
+    # 5. the peers, each checked row for row against the marts of the full refresh
     from crm_dev.bench.pandas_peer import compare_with_marts
+    from crm_dev.bench.peers import PEERS, available, require_equal
 
-    peer_dir = _fresh(base / "pandas")
-    peer = steps.run(
-        "pandas", {"landing": str(source), "output": str(peer_dir)}, "pandas peer: core KPIs"
-    )
-    check = compare_with_marts(peer_dir, base / "full" / "wh.duckdb")
-    for name, verdict in check.items():
-        steps.log(f"    pandas vs marts, {name}: {verdict.get('summary')}")
-    return _PeerRun(peer.seconds, peer.cpu_s, check)
+    run = _PeerRun()
+    for peer in PEERS:
+        if not available(peer):
+            steps.log(f"  {peer} peer: {peer} is not installed, not run")
+            run.missing.append(peer)
+            continue
+        with tempfile.TemporaryDirectory(prefix=f"crm-bench-{peer}-") as out:
+            outcome = steps.run(
+                "peer",
+                {"peer": peer, "landing": str(source), "output": out},
+                f"{peer} peer: core KPIs",
+            )
+            check = compare_with_marts(Path(out), base / "full" / "wh.duckdb")
+        for name, verdict in check.items():
+            steps.log(f"    {peer} vs marts, {name}: {verdict.get('summary')}")
+        run.seconds[peer], run.cpu_s[peer], run.check[peer] = (
+            outcome.seconds,
+            outcome.cpu_s,
+            check,
+        )
+        require_equal(peer, check)  # a peer computing something else makes no ratio
+    return run
+
+
+def _peer_figures(peer: _PeerRun, cpu: bool = False) -> dict[str, Any]:
+    """pandas_s, polars_s and peer_s (the fastest peer), wall or CPU seconds."""
+    times = peer.cpu_s if cpu else peer.seconds
+    out: dict[str, Any] = {f"{p}_s": round(v, 2) for p, v in times.items()}
+    fastest = peer.fastest()
+    out["peer_s"] = round(times[fastest], 2) if fastest else None
+    return out
 
 
 def _headline(
@@ -313,7 +350,9 @@ def _headline(
         "publish_s": round(full.publish.seconds, 2),
         "full_refresh_s": round(full_refresh_s, 2),
         "incremental_s": round(incremental_s, 2),
-        "pandas_s": round(peer.seconds, 2) if peer.seconds is not None else None,
+        "pandas_s": None,
+        **_peer_figures(peer),
+        "fastest_peer": peer.fastest(),
     }
 
 
@@ -344,7 +383,8 @@ def _details(full: _FullRun, inc: _IncrementalRun, peer: _PeerRun) -> dict[str, 
         "incremental_dbt_build_slowest": inc.build.details.get("slowest"),
         "incremental_dbt_build_without_unit_tests_s": round(inc.no_unit_tests.seconds, 2),
         "incremental_dbt_build_node_seconds": inc.build.details.get("node_seconds"),
-        "pandas_check": peer.check,
+        "peer_check": peer.check,
+        "peers_not_installed": peer.missing,
     }
 
 
@@ -362,7 +402,7 @@ def _cpu(full: _FullRun, inc: _IncrementalRun, peer: _PeerRun) -> dict[str, Any]
         "publish_s": round(full.publish.cpu_s, 2),
         "full_refresh_s": round(full.load.cpu_s + full.build.cpu_s + full.publish.cpu_s, 2),
         "incremental_s": round(inc.load.cpu_s + inc.build.cpu_s + inc.publish.cpu_s, 2),
-        "pandas_s": round(peer.cpu_s, 2) if peer.cpu_s is not None else None,
+        **_peer_figures(peer, cpu=True),
     }
 
 
@@ -388,10 +428,11 @@ def bench_scale(
     log(f"scale {scale:g}")
     generation = ensure_source(source, scale, seed, log)
     raw_rows = int(generation.get("totals", {}).get("rows_written", 0))
+    generated = generation.get("bench_generate")
     steps = _Steps(log)
     full = _measure_full(steps, source, base)
     inc = _measure_incremental(steps, source, base)
-    peer = _measure_pandas(steps, source, base) if pandas else _PeerRun()
+    peer = _measure_peers(steps, source, base) if pandas else _PeerRun()
     return {
         **_headline(scale, raw_rows, full, inc, peer),
         "peak_rss_mb": round(max(s.peak_rss_mb for s in steps.done), 0),
@@ -401,6 +442,7 @@ def bench_scale(
         ),  # crm_dev.bench.refresh: the refresh end to end
         "cpu": _cpu(full, inc, peer),
         "max_load_avg": round(max(s.load_avg for s in steps.done), 1),
+        "generate": generated,
         "steps": _step_rows(steps.done),
     }
 

@@ -200,16 +200,16 @@ def _step_raw_sql(args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _step_pandas(args: dict[str, Any]) -> dict[str, Any]:
-    from crm_dev.bench.pandas_peer import compute_kpis
+def _step_peer(args: dict[str, Any]) -> dict[str, Any]:
+    """A peer (crm_dev.bench.peers) computing its KPI frames from the landed
+    files; the frames are written to Parquet after the clock stops."""
+    from crm_dev.bench.peers import compute, write_frames
 
     root = project_root()
     clock = _Clock()
-    kpis = compute_kpis(Path(args["landing"]), root / "seeds")
+    kpis = compute(args["peer"], Path(args["landing"]), root / "seeds")
     seconds, cpu = clock.seconds(), clock.cpu_seconds()
-    out = Path(args["output"])
-    for name, frame in kpis.items():
-        frame.to_parquet(out / f"{name}.parquet", index=False)
+    write_frames(kpis, Path(args["output"]))
     return {"seconds": seconds, "cpu_s": cpu, "frames": {k: len(v) for k, v in kpis.items()}}
 
 
@@ -231,7 +231,7 @@ _STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "dbt": _step_dbt,
     "publish": _step_publish,
     "raw_sql": _step_raw_sql,
-    "pandas": _step_pandas,
+    "peer": _step_peer,
 }
 
 

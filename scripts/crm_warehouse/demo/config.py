@@ -50,6 +50,14 @@ VOLUMES: dict[str, int] = {
 #: Smallest counts, so that scale 0.01 still tells a complete story.
 MIN_VOLUMES: dict[str, int] = {"partners": 8, "campaigns": 12}
 
+# --------------------------------------------------------------------------- shards
+#: Largest scale generated in one piece. A larger scale is generated as equal
+#: shards of at most this scale, one at a time (crm_warehouse.demo.shard), so
+#: the generator's memory stays bounded (about 0.4 GB per unit of scale).
+SHARD_MAX_SCALE = 4.0
+#: Tables every shard shares (the same records, written once, by the first shard).
+SHARED_TABLES = frozenset({"teams", "products"})
+
 # --------------------------------------------------------------------------- file formats
 PARQUET_TABLES = frozenset({"activities", "web_sessions", "opportunity_stage_history"})
 JSONL_TABLES = frozenset({"email_list_events", "campaign_members"})

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from crm_warehouse.demo import config
+from crm_warehouse.demo import config, shard
 from crm_warehouse.demo.sim.records import TableModel
+from crm_warehouse.demo.sink import Sink
 from crm_warehouse.demo.text import concat, pick, where
 from crm_warehouse.demo.timeline import BATCH_EDGES, NA, T0, T1, batch_of
 from crm_warehouse.ingest.contract import Column, Table
@@ -176,7 +175,7 @@ def render(
     table: Table,
     rng: np.random.Generator,
     out_dir: Path,
-    con: duckdb.DuckDBPyConnection,
+    sink: Sink,
 ) -> Rendered:
     """Write one table's files: its records' versions, exact copies and junk rows."""
     fmt = config.file_format(table.name)
@@ -217,7 +216,7 @@ def render(
     order = np.lexsort((all_tie, all_sort, all_batch))
     data = data.take(pa.array(order))
     all_batch = all_batch[order]
-    pos, files = _write_batches(con, data, all_batch, table, fmt, out_dir)
+    pos, files = _write_batches(sink, data, all_batch, table, fmt, out_dir)
     hidden = {
         "_batch": pa.array(all_batch.astype(np.int32)),
         "_pos": pa.array(pos),
@@ -233,9 +232,7 @@ def render(
     return Rendered(table=table, data=data, files=files)
 
 
-def render_empty(
-    table: Table, rng: np.random.Generator, out_dir: Path, con: duckdb.DuckDBPyConnection
-) -> Rendered:
+def render_empty(table: Table, rng: np.random.Generator, out_dir: Path, sink: Sink) -> Rendered:
     """Write one empty file of a table (header only, the contract's columns) into
     the first export batch: the file of a table the demo has no builder for."""
     fmt = config.file_format(table.name)
@@ -245,7 +242,7 @@ def render_empty(
     else:
         arrays = [to_text(rng, c, values[c.name]) for c in table.columns]
     data = pa.table(arrays, names=table.column_names)
-    files = [_write_file(con, data, table, 0, fmt, out_dir)]
+    files = [_write_file(sink, data, table, 0, fmt, out_dir)]
     hidden = {
         "_batch": pa.array([], pa.int32()),
         "_pos": pa.array([], pa.int64()),
@@ -310,7 +307,7 @@ def _exact_copies(
 
 
 def _write_batches(
-    con: duckdb.DuckDBPyConnection,
+    sink: Sink,
     data: pa.Table,
     batch: np.ndarray,
     table: Table,
@@ -328,17 +325,17 @@ def _write_batches(
         if hi == lo:
             continue
         pos[lo:hi] = np.arange(hi - lo)
-        files.append(_write_file(con, data.slice(lo, hi - lo), table, b, fmt, out_dir))
+        files.append(_write_file(sink, data.slice(lo, hi - lo), table, b, fmt, out_dir))
     return pos, files
 
 
 def _write_file(
-    con: duckdb.DuckDBPyConnection, data: pa.Table, table: Table, b: int, fmt: str, out_dir: Path
+    sink: Sink, data: pa.Table, table: Table, b: int, fmt: str, out_dir: Path
 ) -> dict[str, Any]:
     """Write the rows of batch b (0-based) into the table's file of that batch."""
     ext = {"csv": "csv", "jsonl": "jsonl", "parquet": "parquet"}[fmt]
     rel = f"{table.name}/{table.name}__b{b + 1:02d}_{batch_name(b)}.{ext}"
-    _write(con, data, out_dir / rel, fmt)
+    sink.write(data, out_dir / rel, fmt)
     return {"path": rel, "table": table.name, "batch": b + 1, "rows": data.num_rows, "format": fmt}
 
 
@@ -371,10 +368,11 @@ def _junk(
     ]
     kind = [kinds[i] for i in rng.integers(0, len(kinds), k)]
     prefix, _width = config.KEY_FORMAT[table.name]
+    junk_base = shard.row_offset(table.name)  # junk keys unique across shards
     rows = base.take(pa.array(src)).to_pylist()
     bad = rng.integers(0, len(BAD_DATES), k)
     for i, row in enumerate(rows):
-        row[table.primary_key] = f"{prefix}{config.JUNK_KEY_BASE + int(src[i]) + 1}"
+        row[table.primary_key] = f"{prefix}{config.JUNK_KEY_BASE + junk_base + int(src[i]) + 1}"
         if kind[i] == "missing_key":
             row[table.primary_key] = None if i % 2 == 0 else "  "
         elif kind[i] == "unparseable_date":
@@ -386,24 +384,6 @@ def _junk(
                 v = fallback
             row[col] = "-" + v.lstrip("-")
     return pa.Table.from_pylist(rows, schema=base.schema), src, kind
-
-
-def _write(con: duckdb.DuckDBPyConnection, data: pa.Table, path: Path, fmt: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        pq.write_table(data, path, compression="zstd", row_group_size=256 * 1024)
-        return
-    con.register("_out", data)
-    try:
-        target = str(path).replace("'", "''")
-        if fmt == "csv":
-            con.execute(
-                f"copy _out to '{target}' (format csv, header true, delimiter ',', quote '\"')"
-            ).fetchall()
-        else:
-            con.execute(f"copy _out to '{target}' (format json)").fetchall()
-    finally:
-        con.unregister("_out")
 
 
 assert len(BATCH_EDGES) == NB + 1

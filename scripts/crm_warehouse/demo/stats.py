@@ -34,11 +34,17 @@ class Stats:
     """Computes one table's counts; `ref_keys` holds every table's record keys."""
 
     def __init__(
-        self, con: duckdb.DuckDBPyConnection, root: Path, ref_keys: dict[str, pa.Array]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        root: Path,
+        ref_keys: dict[str, pa.Array],
+        submissions_dir: Path | None = None,
     ) -> None:
         self.con = con
         self.seeds = seed_values(root)
         self.ref_keys = ref_keys
+        #: Where the leads' submissions go when they must be counted over all shards.
+        self.submissions_dir = submissions_dir
         self._registered: set[str] = set()
 
     def _ref(self, table: str) -> str:
@@ -135,15 +141,15 @@ class Stats:
                 ).fetchall()
                 out["unmapped_values"][c] = {v: int(n) for v, n in rows if v not in known}
         if t.name == "leads":
-            out["duplicate_submissions"] = self.scalar(
-                f"""select count(*) from (
-                    select _submitted - lag(_submitted) over (
-                        partition by lower(trim(email)), form_id order by _submitted) as gap
-                    from _cur
-                    where nullif(trim(email), '') is not null and nullif(trim(form_id), '') is not null
-                        and _submitted is not null
-                ) where gap <= {config.DUPLICATE_WINDOW_SECONDS}"""
-            )
+            out["duplicate_submissions"] = self.scalar(_duplicate_submissions_sql(_SUBMISSIONS))
+            if self.submissions_dir is not None:
+                path = (
+                    self.submissions_dir
+                    / f"leads_{len(list(self.submissions_dir.iterdir()))}.parquet"
+                )
+                self.con.execute(
+                    f"copy ({_SUBMISSIONS}) to '{_path_literal(path)}' (format parquet)"
+                ).fetchall()
         refs = [
             (c, ref) for (tb, c), ref in config.REFERENCES.items() if tb == t.name and c in names
         ]
@@ -167,3 +173,46 @@ class Stats:
         return f"""select count(*) from _cur where nullif(trim({sql_identifier(c)}), '') is not null and (
             not regexp_full_match(trim({sql_identifier(c)}), '{config.PHONE_PATTERN}')
             or {digits} < {config.PHONE_MIN_DIGITS} or {digits} > {config.PHONE_MAX_DIGITS})"""
+
+
+#: The leads' submissions a duplicate submission is looked for in.
+_SUBMISSIONS = """select lower(trim(email)) as email, form_id, _submitted from _cur
+    where nullif(trim(email), '') is not null and nullif(trim(form_id), '') is not null
+        and _submitted is not null"""
+
+
+def _duplicate_submissions_sql(submissions: str) -> str:
+    return f"""select count(*) from (
+        select _submitted - lag(_submitted) over (
+            partition by email, form_id order by _submitted) as gap
+        from ({submissions})
+    ) where gap <= {config.DUPLICATE_WINDOW_SECONDS}"""
+
+
+def _path_literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def duplicate_submissions(con: duckdb.DuckDBPyConnection, scratch: Path) -> int:
+    """Duplicate submissions over the leads of every shard (two shards' leads
+    can share an email and a form), from the files Stats wrote into `scratch`."""
+    files = _path_literal(scratch / "leads_*.parquet")
+    rows = con.execute(
+        _duplicate_submissions_sql(f"select * from read_parquet('{files}')")
+    ).fetchall()
+    return int(rows[0][0])
+
+
+def merge_counts(total: dict[str, Any] | None, more: dict[str, Any]) -> dict[str, Any]:
+    """A table's counts over two shards: numbers add up, nested counts (by column
+    or value) too; anything else (the format) is the first shard's."""
+    if total is None:
+        return more
+    for key, value in more.items():
+        if key not in total:
+            total[key] = value
+        elif isinstance(value, dict):
+            total[key] = merge_counts(dict(total[key]), value)
+        elif isinstance(value, int) and not isinstance(value, bool):
+            total[key] += value
+    return total

@@ -9,15 +9,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crm_warehouse.demo import config
+from crm_warehouse.demo import config, shard
 
 
 def keys(table: str, idx: np.ndarray) -> pa.Array:
-    """Identifiers of a table's records: prefix + zero-padded 1-based number;
-    a negative index gives null."""
+    """Identifiers of a table's records: prefix + zero-padded 1-based number
+    (plus the current shard's key offset of the table); a negative index gives null."""
     prefix, width = config.KEY_FORMAT[table]
     idx = np.asarray(idx, dtype=np.int64)
-    nums = pc.utf8_lpad(pc.cast(pa.array(idx + 1), pa.string()), width, "0")
+    offset = shard.key_offset(table)
+    number = idx + 1 if offset == 0 else np.where(idx >= 0, idx + 1 + offset, idx + 1)
+    nums = pc.utf8_lpad(pc.cast(pa.array(number), pa.string()), width, "0")
     out = pc.binary_join_element_wise(prefix, nums, "")
     if (idx < 0).any():
         out = pc.if_else(pa.array(idx >= 0), out, pa.nulls(len(idx), pa.string()))

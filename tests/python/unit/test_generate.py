@@ -18,9 +18,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_warehouse import generate as generate_module
 from crm_warehouse.demo import config
 from crm_warehouse.demo.render import decimal_text, timestamp_text
-from crm_warehouse.demo.sim import registry
+from crm_warehouse.demo.sim import organisation, registry
 from crm_warehouse.demo.timeline import T0, T1
 from crm_warehouse.generate import REPORT_NAME, generate
 from crm_warehouse.ingest.contract import Table, load_contract
@@ -35,10 +36,15 @@ ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 ISO_TS = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}([+-][0-9]{2}:[0-9]{2})?$"
 
 
-@pytest.fixture(scope="module")
-def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture(scope="module", params=["one piece", "two shards"])
+def landing(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo at SCALE, generated in one piece and in two shards (every count
+    of the report is checked on both)."""
     out = tmp_path_factory.mktemp("gen") / "landing"
-    generate(out, scale=SCALE, seed=SEED)
+    with pytest.MonkeyPatch.context() as mp:
+        if request.param == "two shards":
+            mp.setattr(config, "SHARD_MAX_SCALE", SCALE / 2)
+        generate(out, scale=SCALE, seed=SEED)
     return out
 
 
@@ -128,6 +134,39 @@ def test_same_seed_gives_identical_bytes_and_other_seed_differs(tmp_path: Path) 
     common = set(da) & set(dc)
     changed = [f for f in common if da[f] != dc[f]]
     assert len(changed) > 0.8 * len(common)
+
+
+def test_a_large_scale_is_simulated_in_shards_with_keys_unique_across_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above SHARD_MAX_SCALE the company is simulated one shard at a time (so
+    memory stays bounded), all shards appending to the same files, and no two
+    shards' records share a key."""
+    monkeypatch.setattr(config, "SHARD_MAX_SCALE", 0.01)
+    simulated: list[tuple[float, int, int]] = []
+    real = generate_module.simulate
+
+    def spy(seed: int, scale: float, root: Path, shard: int = 0, shards: int = 1) -> Any:
+        simulated.append((scale, shard, shards))
+        return real(seed, scale, root, shard=shard, shards=shards)
+
+    monkeypatch.setattr(generate_module, "simulate", spy)
+    out = tmp_path / "landing"
+    report = generate(out, scale=0.03, seed=3).to_dict()
+    assert simulated == [(pytest.approx(0.01), k, 3) for k in range(3)]
+    assert len({f["path"] for f in report["files"]}) == len(report["files"])
+    con = duckdb.connect()
+    for name, pk in (("accounts", "account_id"), ("leads", "lead_id")):
+        # keys unique across shards: as many distinct keys as the shards' records
+        got = con.execute(
+            f"select count(distinct {pk}) from read_csv('{out}/{name}/*.csv', all_varchar = true)"
+        ).fetchone()[0]
+        junk = sum(report["tables"][name]["malformed_rows"].values())
+        assert report["tables"][name]["records"] <= got <= report["tables"][name]["records"] + junk
+    teams = con.execute(
+        f"select count(*) from read_csv('{out}/teams/*.csv', all_varchar = true)"
+    ).fetchone()[0]
+    assert teams == len(organisation.TEAMS)
 
 
 def test_regenerating_replaces_own_files_and_refuses_foreign_ones(tmp_path: Path) -> None:

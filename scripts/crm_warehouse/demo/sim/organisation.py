@@ -150,8 +150,9 @@ def simulate_targets(sim: Sim) -> None:
     quota = rng.uniform(30_000, 90_000, r.n)
     calls = rng.uniform(150, 350, r.n)
     rows = _rep_target_rows(r, quota, calls, month_day, month_end)
-    rows += _team_target_rows(r, months)
-    rows += _lead_source_target_rows(sim.count("leads") / 36, months)
+    if sim.shard == 0:  # team and lead-source targets once, for the whole company
+        rows += _team_target_rows(r, months, sim.shards)
+        rows += _lead_source_target_rows(sim.count("leads") * sim.shards / 36, months)
     arr = np.array(rows, dtype=i64).reshape(-1, 6)
     n = len(arr)
     T = NS(
@@ -212,12 +213,13 @@ def _rep_target_rows(
     return rows
 
 
-def _team_target_rows(r: NS, months: np.ndarray) -> list[TargetRow]:
-    """Won revenue and deal count per sales or partner team and month."""
+def _team_target_rows(r: NS, months: np.ndarray, shards: int) -> list[TargetRow]:
+    """Won revenue and deal count per sales or partner team and month (members:
+    those of this shard times the shards, which are of equal scale)."""
     rows = []
     for ti in range(8):  # sales and partner teams
         for mk in months:
-            members = int(((r.team == ti) & (r.role != 0)).sum())
+            members = int(((r.team == ti) & (r.role != 0)).sum()) * shards
             rows.append((-1, ti, -1, 0, mk, round(members * 60_000 * (1 + 0.012 * mk), -3) * 100))
             rows.append((-1, ti, -1, 1, mk, max(1, members * 4) * 100))
     return rows

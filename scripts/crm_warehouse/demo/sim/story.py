@@ -31,9 +31,10 @@ from crm_warehouse.demo.sim import deals, finance, marketing, organisation, sale
 from crm_warehouse.demo.sim.world import Sim
 
 
-def simulate(seed: int, scale: float, root: Path) -> Sim:
-    """The simulated company for a seed and scale (`root`: the project, for its seeds)."""
-    sim = Sim(seed, scale, root)
+def simulate(seed: int, scale: float, root: Path, shard: int = 0, shards: int = 1) -> Sim:
+    """The simulated company (or one shard of `shards`, see crm_warehouse.demo.shard)
+    for a seed and scale (`root`: the project, for its seeds)."""
+    sim = Sim(seed, scale, root, shard=shard, shards=shards)
     organisation.simulate_reps(sim)
     sales.simulate_products(sim)
     sales.simulate_partners(sim)

@@ -19,6 +19,9 @@ from crm_warehouse.demo import config, vocab
 from crm_warehouse.demo.sim.records import Grouped, i64
 from crm_warehouse.demo.timeline import NA, Fx
 
+#: Random streams every shard shares: the product catalogue (config.SHARED_TABLES).
+SHARED_SECTIONS = frozenset({2})
+
 
 class Sim:
     """The simulated company; crm_warehouse.demo.sim.story.simulate builds one."""
@@ -59,17 +62,25 @@ class Sim:
     cases: NS
     activities: NS
 
-    def __init__(self, seed: int, scale: float, root: Path) -> None:
+    def __init__(
+        self, seed: int, scale: float, root: Path, shard: int = 0, shards: int = 1
+    ) -> None:
         if scale <= 0:
             raise ValueError(f"scale must be positive, got {scale}")
         self.seed = int(seed)
         self.scale = float(scale)
+        #: This division of the company (crm_warehouse.demo.shard) and how many there are.
+        self.shard = int(shard)
+        self.shards = int(shards)
         self.fx = Fx(root / "seeds" / "exchange_rates.csv")
         self.sla = self._read_sla(root / "seeds" / "case_priorities.csv")
 
     def rng(self, section: int) -> np.random.Generator:
-        """The random stream of one section of the story (same seed and section, same draws)."""
-        return np.random.default_rng([self.seed, section])
+        """The random stream of one section of the story (same seed and section, same
+        draws); each shard after the first has its own, except for the shared sections."""
+        if self.shard == 0 or section in SHARED_SECTIONS:
+            return np.random.default_rng([self.seed, section])
+        return np.random.default_rng([self.seed, section, self.shard])
 
     def count(self, name: str) -> int:
         """Records of an entity at this scale (config.VOLUMES, at least config.MIN_VOLUMES)."""
