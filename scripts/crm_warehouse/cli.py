@@ -22,12 +22,20 @@ from crm_warehouse.cli_options import (
     with_date_window,
     with_publish_dir,
 )
+from crm_warehouse.cli_output import (
+    EXIT_REJECTS,
+    console,
+    exit_on_rejects,
+    out,
+    print_dbt,
+    print_load_summary,
+    print_run,
+    require_landing,
+)
 from crm_warehouse.settings import Settings, disable_telemetry
 from crm_warehouse.terminal import (
-    PlainConsole,
     ProgressLines,
     Reporter,
-    one_line,
     progress_bars,
     progress_lines,
     step_lines,
@@ -38,8 +46,6 @@ app = typer.Typer(
     no_args_is_help=True,
     help="CRM KPI warehouse: generate demo data, load and validate CRM exports, build the KPI marts with dbt.",
 )
-console = PlainConsole(stderr=True)
-out = PlainConsole()
 
 
 def _progress() -> Progress:
@@ -110,10 +116,6 @@ def contract(
     out.print(table)
 
 
-#: Exit code of `load` and `refresh` when the run finished but files were
-#: rejected or rows quarantined (0: clean, 1: a step failed). docs/loading.md.
-EXIT_REJECTS = 3
-
 AllowRejectsOpt = Annotated[
     bool,
     typer.Option(
@@ -121,36 +123,6 @@ AllowRejectsOpt = Annotated[
         help=f"Exit 0 even when files were rejected or rows quarantined (else {EXIT_REJECTS}).",
     ),
 ]
-
-
-def _exit_on_rejects(totals: dict[str, Any], allow: bool) -> None:
-    """Exit EXIT_REJECTS when the load rejected files or quarantined rows,
-    unless `allow` (--allow-rejects)."""
-    files = int(totals.get("files_rejected") or 0)
-    rows = int(totals.get("rows_quarantined") or 0)
-    if not files and not rows:
-        return
-    what = " and ".join(
-        part
-        for part, n in (
-            (f"{files:,} file(s) rejected", files),
-            (f"{rows:,} row(s) quarantined", rows),
-        )
-        if n
-    )
-    if allow:
-        console.print(
-            f"{what} (accepted: --allow-rejects)", markup=False, highlight=False, soft_wrap=True
-        )
-        return
-    console.print(
-        f"{what}: see quarantine/ and the messages above; exit code {EXIT_REJECTS}"
-        " (pass --allow-rejects to exit 0)",
-        markup=False,
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(EXIT_REJECTS)
 
 
 @app.command()
@@ -174,42 +146,14 @@ def load(
     settings = with_date_window(
         command_settings(landing, warehouse), date_window_start, date_window_years_ahead
     )
-    _require_landing(settings.landing_dir)
+    require_landing(settings.landing_dir)
     try:
         with warehouse_lock(settings.warehouse_path, "load"), _progress() as progress:
             summary = load_landing(settings, progress=_reporter(progress))
     except LockBusy as exc:
         _locked(exc)
-    _print_load_summary(summary.to_dict())
-    _exit_on_rejects(summary.totals, allow_rejects)
-
-
-def _require_landing(landing: Path) -> None:
-    """Exit 2, naming the folder, when the landing folder does not exist: a
-    mistyped --landing or CRM_LANDING_DIR must not pass for "nothing new"."""
-    if landing.is_dir():
-        return
-    what = "is not a folder" if landing.exists() else "does not exist"
-    console.print(
-        f"landing folder {landing} {what}: nothing loaded. Land the CRM exports there "
-        "(one folder per table, docs/loading.md), or run `crm-warehouse generate` for demo "
-        "data; --landing or CRM_LANDING_DIR name another folder.",
-        style="bold red",
-        highlight=False,
-        soft_wrap=True,
-    )
-    raise typer.Exit(2)
-
-
-def _print_load_summary(data: dict[str, Any]) -> None:
-    for f in data.get("files", []):
-        for message in f.get("messages", []):
-            console.print(one_line(message), style="yellow")
-    totals = data.get("totals", {})
-    out.print(
-        "Load: "
-        + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in totals.items() if isinstance(v, int))
-    )
+    print_load_summary(summary.to_dict())
+    exit_on_rejects(summary.totals, allow_rejects)
 
 
 @app.command()
@@ -245,20 +189,9 @@ def build(
                 lines.nodes_line()
     except LockBusy as exc:
         _locked(exc)
-    _print_dbt(result)
+    print_dbt(result)
     if not result.success:
         raise typer.Exit(1)
-
-
-def _print_dbt(result: Any) -> None:
-    counts = result.counts()
-    if counts:
-        out.print("dbt: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    for p in result.problems():
-        colour = "yellow" if p.status == "warn" else "red"
-        console.print(f"{p.status}: {p.unique_id}: {(p.message or '').strip()[:400]}", style=colour)
-    if result.error:
-        console.print(str(result.error), style="red")
 
 
 @app.command()
@@ -310,8 +243,8 @@ def refresh(
             highlight=False,
         )
     else:
-        _print_run(data)
-    _exit_on_rejects(_load_details(data), allow_rejects)
+        print_run(data)
+    exit_on_rejects(_load_details(data), allow_rejects)
 
 
 def _load_details(run: dict[str, Any]) -> dict[str, Any]:
@@ -381,8 +314,8 @@ def import_(
         + f" into {wd / 'landing'}"
     )
     run = _refresh_with_progress(import_settings(wd))
-    _print_run(run)
-    _exit_on_rejects(_load_details(run), allow_rejects)
+    print_run(run)
+    exit_on_rejects(_load_details(run), allow_rejects)
 
 
 def _locked(exc: Exception) -> NoReturn:
@@ -418,7 +351,7 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     except StepFailed as exc:
         partial = getattr(exc, "report", None)
         if partial is not None:
-            _print_run(partial.to_dict())
+            print_run(partial.to_dict())
         console.print(str(exc), style="bold red")
         raise typer.Exit(1) from exc
     except LockBusy as exc:
@@ -426,26 +359,6 @@ def _refresh_with_progress(settings: Settings, **kwargs: Any) -> dict[str, Any]:
     finally:
         STEP_OBSERVER.reset(observing)
     return report.to_dict()
-
-
-def _print_run(data: dict[str, Any]) -> None:
-    table = Table(title=f"Refresh {data['run_id']}: {data['status']}")
-    table.add_column("step")
-    table.add_column("status")
-    table.add_column("seconds", justify="right")
-    table.add_column("details")
-    for s in data["steps"]:
-        details = ", ".join(
-            f"{k}={v}"
-            for k, v in s["details"].items()
-            if k != "warned_tests"  # named in the summary lines below
-        )
-        table.add_row(s["name"], s["status"], f"{s['seconds']:.1f}", details[:200])
-    out.print(table)
-    from crm_warehouse.serve.runlog import summary_lines
-
-    for line in summary_lines(data):
-        out.print(line, highlight=False)
 
 
 @app.command()

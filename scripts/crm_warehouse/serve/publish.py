@@ -266,6 +266,13 @@ class _Files:
         remove(self.parquet_tmp)
 
 
+def _stale_warnings(stale: list[Path]) -> list[str]:
+    """The publish's warnings, starting with what a killed publish left behind."""
+    if not stale:
+        return []
+    return ["removed what an interrupted publish left behind: " + ", ".join(p.name for p in stale)]
+
+
 def _publish(
     settings: Settings,
     run_report: Any | None,
@@ -282,11 +289,7 @@ def _publish(
     stale = remove_stale_temps(out_dir)
     files = _Files(out_dir, token())
     seconds: dict[str, float] = {}
-    warnings: list[str] = []
-    if stale:
-        warnings.append(
-            "removed what an interrupted publish left behind: " + ", ".join(p.name for p in stale)
-        )
+    warnings = _stale_warnings(stale)
     t0 = time.perf_counter()
     args = (files.final, files.tmp, files.parquet_final, files.parquet_tmp)
     if changed is not None and not publish_delta.start_from_previous(*args):

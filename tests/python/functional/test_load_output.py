@@ -122,7 +122,7 @@ def test_progress_shows_a_file_name_verbatim(monkeypatch: pytest.MonkeyPatch) ->
 def test_the_refresh_summary_prints_data_verbatim(capsys: pytest.CaptureFixture[str]) -> None:
     """Rejected file names and unmapped values (data) in the step table and the
     summary lines; the output is not a terminal, so no line is wrapped."""
-    from crm_warehouse.cli import _print_run
+    from crm_warehouse.cli_output import print_run as _print_run
 
     unmapped = ["[/red]", ":warning:", "Stage " + "x" * 120]
     details = {"rejected_files": ["opportunities/opps [final].csv"]}
