@@ -26,8 +26,6 @@ MAX_LINE_BYTES = 2_000_000
 MAX_JSON_LINE_BYTES = 16_777_216
 #: Characters of a bad line shown in its reason (never the whole line).
 EXCERPT_CHARS = 60
-#: Lines read up front to find the keys of a JSON lines file.
-_KEY_SAMPLE = 20_480
 
 _TAGS = itertools.count(1)
 #: Python's csv field size limit while normalising (DuckDB then quarantines long lines).
@@ -117,18 +115,21 @@ def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[st
     reading its object lines and the query of its other non-blank lines."""
     tag = new_tag()
     lines = _line_sql(path, tag)
-    try:
-        sample = reader.sql(
-            f"select json_keys(__l) from ({lines}) where __type = 'OBJECT' limit {_KEY_SAMPLE}"
+    try:  # every line's keys: a key first seen on the last line is read too
+        key_lists = reader.sql(
+            f"select json_keys(__l) as k from ({lines}) where __type = 'OBJECT'"
+            " group by k order by min(__line)"
         ).fetchall()
     finally:
         drop_rejects(reader, tag)
-    names = list(dict.fromkeys(k for (keys,) in sample for k in keys))
+    names = list(dict.fromkeys(k for (keys,) in key_lists for k in keys))
     tag = new_tag()
     lines = _line_sql(path, tag)
     source_sql = f"(select __l from ({lines}) where __type = 'OBJECT')"
     problems_sql = (
-        f"select __line, __type, __l from ({lines}) where __l is not null"
+        f"select __line, __type, __l from ({lines})"
+        # a line of only spaces, tabs or CR is blank, skipped like an empty one
+        " where trim(__l, ' ' || chr(9) || chr(13)) <> ''"
         " and __type is distinct from 'OBJECT'"
     )
     return names, source_sql, f"{problems_sql}\x00{tag}"
