@@ -103,7 +103,9 @@ def _line_sql(path: Path, tag: str) -> str:
     lit = sql_literal(str(path))
     return (
         "select row_number() over () as __line, l as __l,"
-        " case when json_valid(l) then json_type(l) end as __type"
+        " case when not json_valid(l) then null when json_type(l) = 'OBJECT' and"
+        " len(json_keys(l)) > len(list_distinct(json_keys(l))) then 'DUPLICATE KEY'"
+        " else json_type(l) end as __type"
         f" from read_csv({lit}, columns = {{'l': 'VARCHAR'}}, header = false,"
         " auto_detect = false, delim = chr(31), quote = '', escape = '', strict_mode = false,"
         f" encoding = 'utf-8', {rejects_options(tag, MAX_JSON_LINE_BYTES)})"
@@ -144,6 +146,11 @@ def _excerpt(text: str) -> str:
 
 
 def _json_reason(json_type: str | None, text: str) -> str:
+    if json_type == "DUPLICATE KEY":  # which value is meant is unclear: DuckDB reads the first
+        keys = [k for k, _ in json.loads(text, object_pairs_hook=lambda pairs: pairs)]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        shown = ", ".join(repr(k) for k in twice)
+        return f"the object names key {shown} more than once: {_excerpt(text)}"
     if json_type is not None:
         return f"the line is a JSON {json_type.lower()}, not an object: {_excerpt(text)}"
     try:

@@ -578,6 +578,8 @@ KINDS: list[Kind] = [
          f"{J}: file rejected: keys that differ only in case name the same column (amount / Amount)", 3, (0, 0, 0)),
     Kind("jsonl-key-first-seen-late", jsonl(json_line(1, amount=MISSING), json_line(2, amount=MISSING), json_line(3)),
          CLEAN, 0, (3, 3, 0), during=sample_two_lines, check=loaded_value("amount", Decimal("103.50"), row=3)),
+    Kind("jsonl-duplicate-key", jsonl(json_line(1), json_line(2)[:-1] + ', "amount": "5"}', json_line(3)),
+         f"{J}: line 2: the object names key 'amount' more than once", 3, (3, 2, 1)),
     Kind("jsonl-no-object-line", jsonl("[1]", "oops"),
          f"{J}: file rejected: no line of the file is a JSON object", 3, (0, 0, 0)),
     Kind("jsonl-json-array-file", raw(J, json.dumps([json.loads(json_line(1))])),
