@@ -477,6 +477,11 @@ KINDS: list[Kind] = [
          f"{F}: row 2, column opportunity_id: value is missing or blank but the column is required", 3, (3, 2, 1)),
     Kind("key-non-breaking-space", one_csv(F, (2, "opportunity_id", "\u00a0")),
          f"{F}: row 2, column opportunity_id: value is missing or blank but the column is required", 3, (3, 2, 1)),
+    Kind("key-padded-with-spaces", one_csv(F, (2, "opportunity_id", " O2 ")), CLEAN, 0, (3, 3, 0),
+         check=loaded_value("opportunity_id", "O2", row=2),
+         xfail="a key padded with spaces (' O2 ') loads as written: it never joins 'O2' in another"
+         " table, and ' O2 ' and 'O2' in one file are not duplicates (ids are not trimmed by the"
+         " loader nor by the staging base models; a policy is to be decided)"),
     Kind("key-across-files", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv", (1, "amount", "5"), n=1)),
          CLEAN, 0, (4, 4, 0)),
     Kind("copy-in-one-run", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv")),
