@@ -103,9 +103,7 @@ def _line_sql(path: Path, tag: str) -> str:
     lit = sql_literal(str(path))
     return (
         "select row_number() over () as __line, l as __l,"
-        " case when not json_valid(l) then null when json_type(l) = 'OBJECT' and"
-        " len(json_keys(l)) > len(list_distinct(json_keys(l))) then 'DUPLICATE KEY'"
-        " else json_type(l) end as __type"
+        " case when json_valid(l) then json_type(l) end as __type"
         f" from read_csv({lit}, columns = {{'l': 'VARCHAR'}}, header = false,"
         " auto_detect = false, delim = chr(31), quote = '', escape = '', strict_mode = false,"
         f" encoding = 'utf-8', {rejects_options(tag, MAX_JSON_LINE_BYTES)})"
@@ -114,23 +112,30 @@ def _line_sql(path: Path, tag: str) -> str:
 
 def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, str]:
     """A JSON lines file's keys (in order of first appearance), the source
-    reading its object lines and the query of its other non-blank lines."""
+    reading its object lines and the query of its other non-blank lines. The
+    keys of every line are read (a key first seen on the last line counts), in
+    one pass that also finds the objects naming a key twice (bad lines: which
+    value is meant is unclear; DuckDB would read the first)."""
     tag = new_tag()
     lines = _line_sql(path, tag)
-    try:  # every line's keys: a key first seen on the last line is read too
+    try:
         key_lists = reader.sql(
-            f"select json_keys(__l) as k from ({lines}) where __type = 'OBJECT'"
+            f"select k, list(__line) filter (where len(k) > len(list_distinct(k)))"
+            f" from (select __line, json_keys(__l) as k from ({lines}) where __type = 'OBJECT')"
             " group by k order by min(__line)"
         ).fetchall()
     finally:
         drop_rejects(reader, tag)
-    names = list(dict.fromkeys(k for (keys,) in key_lists for k in keys))
+    names = list(dict.fromkeys(k for keys, _ in key_lists for k in keys))
+    twice = sorted(line for _, dups in key_lists for line in dups or [])
+    dup_sql = f"__line in ({', '.join(map(str, twice))})" if twice else "false"
     tag = new_tag()
     lines = _line_sql(path, tag)
-    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT')"
+    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT' and not {dup_sql})"
     problems_sql = (  # a line of only spaces, tabs or CR is blank, skipped like an empty one
-        f"select __line, __type, __l, coalesce(trim(__l, ' ' || chr(9) || chr(13)), '') = ''"
-        f" from ({lines}) where __type is distinct from 'OBJECT'"
+        f"select __line, case when {dup_sql} then 'DUPLICATE KEY' else __type end, __l,"
+        " coalesce(trim(__l, ' ' || chr(9) || chr(13)), '') = ''"
+        f" from ({lines}) where __type is distinct from 'OBJECT' or {dup_sql}"
     )
     return names, source_sql, f"{problems_sql}\x00{tag}"
 
