@@ -50,8 +50,10 @@ def batch_id_for(path: Path, file_hash: str) -> str:
 
 
 def discover(landing_dir: Path) -> list[Path]:
-    """Files of landing_dir in sorted path order (hidden files and the
-    generator's report skipped). Symbolic links are listed but never walked
+    """Files of landing_dir in sorted path order, symbolic links after every
+    real file (a link to a landed file is then the skipped copy, and the rows
+    keep the real file's name), hidden files and the generator's report
+    skipped. Symbolic links are listed but never walked
     into: a linked folder is listed as itself (the loader refuses it), a
     linked file is listed (the loader refuses it when its target lies
     outside landing_dir)."""
@@ -72,7 +74,7 @@ def discover(landing_dir: Path) -> list[Path]:
             if not path.is_symlink() and not path.is_file():
                 continue  # sockets, fifos
             found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(landing_dir).as_posix())
+    return sorted(found, key=lambda p: (p.is_symlink(), p.relative_to(landing_dir).as_posix()))
 
 
 def symlink_refusal(path: Path, landing_dir: Path) -> str | None:

@@ -26,8 +26,6 @@ MAX_LINE_BYTES = 2_000_000
 MAX_JSON_LINE_BYTES = 16_777_216
 #: Characters of a bad line shown in its reason (never the whole line).
 EXCERPT_CHARS = 60
-#: Lines read up front to find the keys of a JSON lines file.
-_KEY_SAMPLE = 20_480
 
 _TAGS = itertools.count(1)
 #: Python's csv field size limit while normalising (DuckDB then quarantines long lines).
@@ -114,22 +112,30 @@ def _line_sql(path: Path, tag: str) -> str:
 
 def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[str], str, str]:
     """A JSON lines file's keys (in order of first appearance), the source
-    reading its object lines and the query of its other non-blank lines."""
+    reading its object lines and the query of its other non-blank lines. The
+    keys of every line are read (a key first seen on the last line counts), in
+    one pass that also finds the objects naming a key twice (bad lines: which
+    value is meant is unclear; DuckDB would read the first)."""
     tag = new_tag()
     lines = _line_sql(path, tag)
     try:
-        sample = reader.sql(
-            f"select json_keys(__l) from ({lines}) where __type = 'OBJECT' limit {_KEY_SAMPLE}"
+        key_lists = reader.sql(
+            f"select k, list(__line) filter (where len(k) > len(list_distinct(k)))"
+            f" from (select __line, json_keys(__l) as k from ({lines}) where __type = 'OBJECT')"
+            " group by k order by min(__line)"
         ).fetchall()
     finally:
         drop_rejects(reader, tag)
-    names = list(dict.fromkeys(k for (keys,) in sample for k in keys))
+    names = list(dict.fromkeys(k for keys, _ in key_lists for k in keys))
+    twice = sorted(line for _, dups in key_lists for line in dups or [])
+    dup_sql = f"__line in ({', '.join(map(str, twice))})" if twice else "false"
     tag = new_tag()
     lines = _line_sql(path, tag)
-    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT')"
-    problems_sql = (
-        f"select __line, __type, __l from ({lines}) where __l is not null"
-        " and __type is distinct from 'OBJECT'"
+    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT' and not {dup_sql})"
+    problems_sql = (  # a line of only spaces, tabs or CR is blank, skipped like an empty one
+        f"select __line, case when {dup_sql} then 'DUPLICATE KEY' else __type end, __l,"
+        " coalesce(trim(__l, ' ' || chr(9) || chr(13)), '') = ''"
+        f" from ({lines}) where __type is distinct from 'OBJECT' or {dup_sql}"
     )
     return names, source_sql, f"{problems_sql}\x00{tag}"
 
@@ -145,6 +151,11 @@ def _excerpt(text: str) -> str:
 
 
 def _json_reason(json_type: str | None, text: str) -> str:
+    if json_type == "DUPLICATE KEY":  # which value is meant is unclear: DuckDB reads the first
+        keys = [k for k, _ in json.loads(text, object_pairs_hook=lambda pairs: pairs)]
+        twice = sorted({k for k in keys if keys.count(k) > 1})
+        shown = ", ".join(repr(k) for k in twice)
+        return f"the object names key {shown} more than once: {_excerpt(text)}"
     if json_type is not None:
         return f"the line is a JSON {json_type.lower()}, not an object: {_excerpt(text)}"
     try:
@@ -180,43 +191,57 @@ def drop_rejects(reader: duckdb.DuckDBPyConnection, tag: str) -> None:
         reader.execute(f"drop table if exists temp.main.{sql_identifier(name + tag)}")
 
 
-def _file_lines(path: Path, positions: list[int]) -> dict[int, int]:
-    """{byte position: the 1-based line of the file holding it} (LFs before it
-    plus one). DuckDB numbers records, not lines: after a quoted value over two
-    lines its number is one less than the line an editor shows."""
-    out: dict[int, int] = {}
-    todo = sorted(set(positions))
-    i = newlines = offset = 0
+def _record_lines(path: Path, records: set[int]) -> dict[int, tuple[int, int, bool]]:
+    """{record: (its first line, its last line, whether a quote it opens is
+    never closed)} of a CSV file, records numbered as DuckDB does (the header
+    one, a blank line one, a quoted value over several lines one). A record
+    ends at the end of a line with an even number of quotes since its start
+    (DuckDB's byte positions of a rejected record are not reliable: for an
+    unterminated quote they point into the line before)."""
+    out: dict[int, tuple[int, int, bool]] = {}
+    last_wanted = max(records, default=0)
+    record = line = first = quotes = 0
     with path.open("rb") as fh:
-        while i < len(todo):
-            block = fh.read(1 << 20)
-            counted = 0  # LFs of the block before `counted` are in `newlines`
-            while i < len(todo) and (todo[i] <= offset + len(block) or not block):
-                upto = min(todo[i] - offset, len(block))
-                newlines += block.count(b"\n", counted, upto)
-                counted = upto
-                out[todo[i]] = newlines + 1
-                i += 1
-            newlines += block.count(b"\n", counted)
-            offset += len(block)
+        for raw_line in fh:
+            line += 1
+            if quotes == 0:
+                record, first = record + 1, line
+            quotes = (quotes + raw_line.count(b'"')) % 2
+            if quotes == 0:
+                if record in records:
+                    out[record] = (first, line, False)
+                if record >= last_wanted:
+                    return out
+    if quotes and record in records:  # the file ended inside a quoted value
+        out[record] = (first, line, True)
     return out
 
 
-def _rejects(reader: duckdb.DuckDBPyConnection, tag: str, limit: int) -> dict[int, str]:
+def _rejects(
+    reader: duckdb.DuckDBPyConnection, tag: str, limit: int, header: int
+) -> dict[int, tuple[int, str]]:
+    """{row: (line, reason)} of the records a read left out: DuckDB numbers
+    records (the header one of them), an editor lines. `header` 0: a JSON
+    lines file (read without quotes)."""
     table = f"temp.main.{sql_identifier('crm_rejects_' + tag)}"
     scans = f"temp.main.{sql_identifier('crm_reject_scans_' + tag)}"
     try:
         rows = reader.execute(
             "select r.line, min(r.error_type), min(r.error_message),"
-            f" min(r.line_byte_position), min(s.file_path) from {table} r"
+            f" min(s.file_path) from {table} r"
             f" join {scans} s using (scan_id, file_id) group by r.line"
         ).fetchall()
     except duckdb.CatalogException:
         return {}
-    if rows:  # record numbers to file lines (positions are of the file read: a copy too)
-        at = _file_lines(Path(rows[0][4]), [int(r[3]) for r in rows])
-        rows = [(at[int(r[3])], *r[1:3]) for r in rows]
-    bad_encoding = sorted(int(r[0]) for r in rows if r[1] == "INVALID ENCODING")
+    if header:  # DuckDB's record numbers to the lines of the file read (a copy too)
+        spans = _record_lines(Path(rows[0][3]), {int(r[0]) for r in rows}) if rows else {}
+        rows = [
+            (int(r[0]) - header, *spans.get(int(r[0]), (int(r[0]), int(r[0]), False)), *r[1:3])
+            for r in rows
+        ]
+    else:  # JSON lines: a record is a line
+        rows = [(int(r[0]), int(r[0]), int(r[0]), False, *r[1:3]) for r in rows]
+    bad_encoding = sorted(int(r[1]) for r in rows if r[4] == "INVALID ENCODING")
     if bad_encoding:
         # a file in another encoding: every non-ASCII line is bad, so the file is
         raise FileRejected(
@@ -224,54 +249,95 @@ def _rejects(reader: duckdb.DuckDBPyConnection, tag: str, limit: int) -> dict[in
             " re-export it as UTF-8"
         )
     out = {}
-    for line, error_type, message in rows:
+    for row, line, last, unclosed, error_type, message in rows:
         size = None
         if error_type == "LINE SIZE OVER MAXIMUM":
             size = int(message.rsplit(":", 1)[-1].split()[0]) if ":" in message else None
-        out[int(line)] = _csv_reason(error_type, str(message or ""), size, limit)
+        reason = _csv_reason(error_type, str(message or ""), size, limit)
+        if unclosed and size is None:
+            upto = f": the values up to line {last} were read as one" if last > line else ""
+            reason = (
+                "a quoted value is not closed properly (an opening quote on line"
+                f" {line} is never closed{upto})"
+            )
+        out[row] = (line, reason)
     return out
 
 
-def line_problems(reader: duckdb.DuckDBPyConnection, problems: str | None) -> dict[int, str]:
-    """{line number: reason} of the lines a file read left out; `problems` is
-    the Layout's: 'csv:<tag>', '<JSON problems query>\\0<tag>' or None (a
-    Parquet file). Call it once the file's read has ended (its rejects are
-    complete) and before `reader` starts another read (an open result)."""
+def line_problems(
+    reader: duckdb.DuckDBPyConnection, problems: str | None
+) -> tuple[dict[int, tuple[int, str]], list[int]]:
+    """The records a file read left out: {row: (line, reason)} of its bad
+    lines and the sorted row numbers of every record left out (blank lines of
+    JSON lines too: a JSON lines file's rows are its lines). A CSV row is its
+    data record (a quoted value over two lines is one row), so its number and
+    its line differ. `problems` is the Layout's: 'csv:<tag>', '<JSON problems
+    query>\\0<tag>' or None (a Parquet file). Call it once the file's read has
+    ended (its rejects are complete) and before `reader` starts another read."""
     if problems is None:
-        return {}
+        return {}, []
     if problems.startswith("csv:"):
         tag = problems.removeprefix("csv:")
         try:
-            return _rejects(reader, tag, MAX_LINE_BYTES)
+            out = _rejects(reader, tag, MAX_LINE_BYTES, header=1)
+            return out, sorted(out)
         finally:
             drop_rejects(reader, tag)
     sql, tag = problems.split("\x00")
     try:
-        out = _rejects(reader, tag, MAX_JSON_LINE_BYTES)
+        out = _rejects(reader, tag, MAX_JSON_LINE_BYTES, header=0)
         drop_rejects(reader, tag)
-        for line, json_type, text in reader.execute(sql).fetchall():
-            out.setdefault(int(line), _json_reason(json_type, text))
-        return out
+        skipped = set(out)
+        for line, json_type, text, blank in reader.execute(sql).fetchall():
+            skipped.add(int(line))
+            if not blank:
+                out.setdefault(int(line), (int(line), _json_reason(json_type, text)))
+        return out, sorted(skipped)
     finally:
         drop_rejects(reader, tag)
 
 
+def renumber_rows(con: duckdb.DuckDBPyConnection, state: FileState, skipped: list[int]) -> None:
+    """Number the file's loaded and quarantined rows as in the file: the
+    rows read were numbered 1, 2, ... without the `skipped` records (bad and
+    blank lines); each gets the count of skipped records before it added."""
+    state.skipped_rows = sorted(skipped)
+    gaps = [r - k for k, r in enumerate(state.skipped_rows)]
+    if not gaps:
+        return
+    params = {"gaps": gaps, "at": state.started_at, "first": gaps[0]}
+    shift = "(select count(*) from (select unnest($gaps) as g) where g <= {0})"
+    table = f"raw.{sql_identifier(state.table.name)}"
+    con.execute(  # the rows loaded, then the values quarantined (bad lines come after)
+        f"update {table} set _source_row = _source_row + {shift.format('_source_row')}"
+        " where _source_file = $file and _loaded_at = $at and _source_row >= $first",
+        params | {"file": state.rel},
+    )
+    con.execute(
+        f"update raw._quarantine set source_row = source_row + {shift.format('source_row')}"
+        " where file_hash = $hash and quarantined_at = $at and source_row >= $first",
+        params | {"hash": state.file_hash},
+    )
+
+
 def quarantine_lines(
-    con: duckdb.DuckDBPyConnection, state: FileState, problems: dict[int, str]
+    con: duckdb.DuckDBPyConnection, state: FileState, problems: dict[int, tuple[int, str]]
 ) -> None:
-    """One raw._quarantine row (rule 'line', no column) per bad line; the
-    line counts as landed and quarantined."""
+    """One raw._quarantine row (rule 'line', no column) per bad line, its
+    source_row the row number the line would have had (as every other
+    source_row) and its line in raw_record; it counts as landed and
+    quarantined."""
     if not problems:
         return
-    lines = sorted(problems)
-    for line in lines:
-        state.add_line_message(line, problems[line])
-    state.rule_counts[("line", "")] += len(lines)
+    rows = sorted(problems)
+    for row in rows:
+        state.add_line_message(*problems[row])
+    state.rule_counts[("line", "")] += len(rows)
     issue_rows = pa.table(  # read by DuckDB's replacement scan below
         {
-            "source_row": pa.array(lines, pa.int64()),
-            "reason": [problems[line] for line in lines],
-            "raw_record": [json.dumps({"_line": line}) for line in lines],
+            "source_row": pa.array(rows, pa.int64()),
+            "reason": [problems[row][1] for row in rows],
+            "raw_record": [json.dumps({"_line": problems[row][0]}) for row in rows],
         }
     )
     con.execute(
@@ -286,5 +352,5 @@ def quarantine_lines(
         },
     )
     del issue_rows
-    state.rows_landed += len(lines)
-    state.rows_quarantined += len(lines)
+    state.rows_landed += len(rows)
+    state.rows_quarantined += len(rows)

@@ -84,7 +84,7 @@ from crm_warehouse.ingest.ledger import (
     record_rejection,
     utc_now,
 )
-from crm_warehouse.ingest.lines import line_problems, quarantine_lines
+from crm_warehouse.ingest.lines import line_problems, quarantine_lines, renumber_rows
 from crm_warehouse.ingest.quarantine import set_aside_file, write_rejected_csv
 from crm_warehouse.ingest.results import (
     STATUS_CHANGING,
@@ -188,7 +188,7 @@ class _Opened:
     #: (size, mtime_ns) before the hash: the file must not change until commit
     stat: tuple[int, int] = (0, 0)
     #: a small file's bad lines, read as its read ended (None: a streamed file's)
-    bad_lines: dict[int, str] | None = None
+    bad_lines: tuple[dict[int, tuple[int, str]], list[int]] | None = None
 
 
 _Load = Callable[[duckdb.DuckDBPyConnection, str, Writer], None]
@@ -430,8 +430,9 @@ class _Loader:
                     cross_chunk_duplicates(
                         con, self.reader, layout, state, opened.stream_sql, CHUNK_ROWS
                     )
-                    # after: a bad line's source_row is a line number, not a row's
-                    quarantine_lines(con, state, bad_lines)
+                    # after: rows read are numbered as in the file, around the bad lines
+                    renumber_rows(con, state, bad_lines[1])
+                    quarantine_lines(con, state, bad_lines[0])
             except ReadError as exc:
                 raise FileRejected(read_error_reason(exc.__cause__ or exc)) from exc
             changed = file_change(opened.path, opened.stat)
@@ -477,7 +478,7 @@ class _Loader:
         result.rows_landed = state.rows_landed
         result.rows_loaded = state.rows_loaded
         result.rows_quarantined = state.rows_quarantined
-        result.messages.extend(state.row_messages)
+        result.messages.extend(state.messages())
         result.messages.extend(
             f"{result.path}: {n:,} value(s) of column {column} held an open-end date"
             " (9999-12-31 or 2999-12-31) and loaded as null (no end)"

@@ -5,6 +5,7 @@ of a load (LoadSummary), the running counters of the file being loaded
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -107,7 +108,11 @@ class FileState:
     rows_landed: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
-    row_messages: list[str] = field(default_factory=list)
+    #: (row read or None for a bad line, message after the file name)
+    row_messages: list[tuple[int | None, str]] = field(default_factory=list)
+    #: the file's row numbers of the records the read left out (bad lines, and
+    #: blank lines of JSON lines), sorted: rows read are numbered around them
+    skipped_rows: list[int] = field(default_factory=list)
     extra_messages: int = 0
     rule_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     unique_flagged: set[int] = field(default_factory=set)
@@ -130,16 +135,36 @@ class FileState:
     pk_hashes: list[np.ndarray] = field(default_factory=list)
 
     def add_message(self, row: int, column: str, reason: str) -> None:
+        """The message of a value of the `row`-th row read (numbered as the
+        file's row once the rows the read left out are known: file_row)."""
         if len(self.row_messages) < MAX_ROW_MESSAGES:
-            self.row_messages.append(
-                f"{self.rel}: row {row}, column {column}: {reason} (row quarantined)"
-            )
+            self.row_messages.append((row, f"column {column}: {reason} (row quarantined)"))
         else:
             self.extra_messages += 1
 
     def add_line_message(self, line: int, reason: str) -> None:
         """The message of a line that could not be read as a row."""
         if len(self.row_messages) < MAX_ROW_MESSAGES:
-            self.row_messages.append(f"{self.rel}: line {line}: {reason} (row quarantined)")
+            self.row_messages.append((None, f"line {line}: {reason} (row quarantined)"))
         else:
             self.extra_messages += 1
+
+    def file_row(self, row: int) -> int:
+        """The file's row number of the `row`-th row read: the rows the read
+        left out before it (skipped_rows) counted."""
+        below = bisect.bisect_right(self._gaps, row)
+        return row + below
+
+    @property
+    def _gaps(self) -> list[int]:
+        # the k-th skipped row (0-based) comes after skipped_rows[k] - k - 1 rows read
+        return [r - k for k, r in enumerate(self.skipped_rows)]
+
+    def messages(self) -> list[str]:
+        """The row and line messages, rows numbered as in the file."""
+        return [
+            f"{self.rel}: row {self.file_row(row)}, {text}"
+            if row is not None
+            else f"{self.rel}: {text}"
+            for row, text in self.row_messages
+        ]

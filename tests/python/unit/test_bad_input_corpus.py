@@ -226,7 +226,8 @@ def rename_while_loading(monkeypatch: pytest.MonkeyPatch, landing: Path) -> None
 
 
 def sample_two_lines(monkeypatch: pytest.MonkeyPatch, landing: Path) -> None:
-    """Keys are looked for in the first 2 lines of a JSON lines file (20,480 by default)."""
+    """Keys were once read from the first 20,480 lines only (lines._KEY_SAMPLE): were such a
+    sample back, 2 lines would drop the key of line 3 (every line's keys are read now)."""
     monkeypatch.setattr(lines_mod, "_KEY_SAMPLE", 2, raising=False)
 
 
@@ -356,12 +357,11 @@ KINDS: list[Kind] = [
     Kind("eol-blank-line-between-rows", lines_csv(["1", "", "3"]), CLEAN, 0, (2, 2, 0)),
     # ---- quoting and delimiters
     Kind("quote-unterminated-mid-file", lines_csv(["1", f'O2,"Deal 2,{NEAR_ROW}', "3"]),
-         BAD_QUOTE, 3, (2, 1, 1),
-         xfail="an unterminated quote mid-file is reported as 'the line has the wrong number of"
-         " values (... Found: 9)': the quote is not named, and line 4, swallowed into the quoted"
-         " value, is not mentioned (lines.py _csv_reason: DuckDB reports it as a column count)"),
+         f"{BAD_QUOTE} (an opening quote on line 3 is never closed: the values up to line 4 were"
+         " read as one)", 3, (2, 1, 1)),
     Kind("quote-unterminated-last-line", lines_csv(["1", "2", f'O3,"Deal 3,{NEAR_ROW}']),
-         f"{F}: line 4: a quoted value is not closed properly", 3, (3, 2, 1)),
+         f"{F}: line 4: a quoted value is not closed properly (an opening quote on line 4 is never"
+         " closed)", 3, (3, 2, 1)),
     Kind("quote-text-after-closing-quote", lines_csv(["1", f'O2,"Deal" 2,{NEAR_ROW}', "3"]),
          BAD_QUOTE, 3, (3, 2, 1)),
     Kind("quote-backslash-escaped", lines_csv(["1", f'O2,"Deal \\"2\\"",{NEAR_ROW}', "3"]),
@@ -380,9 +380,7 @@ KINDS: list[Kind] = [
          f"{WRONG_COUNT} (Expected Number of Columns: 10 Found: 2)", 3, (3, 2, 1)),
     Kind("values-bad-line-then-bad-row", lines_csv(["1", "O2,short", _line(rows_with((3, "amount", "-1"))[2]), "4"]),
          f"{F}: row 3, column amount: value '-1' is below the minimum 0", 3, (4, 2, 2),
-         check=loaded_value("_source_row", 4, row=2),
-         xfail="rows after a bad CSV line are numbered without it: O3 (data row 3) is reported as"
-         " 'row 2' and O4 loads with _source_row 3 (lines.py / stream.py row numbering)"),
+         check=loaded_value("_source_row", 4, row=2)),
     Kind("values-bad-line-after-multiline-value", lines_csv(["1", f'O2,"first\nsecond\nthird",{NEAR_ROW}', "O3,short", "4"]),
          f"{WRONG_COUNT.replace('line 3', 'line 6')} (Expected Number of Columns: 10 Found: 2)", 3, (4, 3, 1)),
     Kind("many-bad-lines", lines_csv(["1"] + ["x"] * 250),
@@ -479,6 +477,11 @@ KINDS: list[Kind] = [
          f"{F}: row 2, column opportunity_id: value is missing or blank but the column is required", 3, (3, 2, 1)),
     Kind("key-non-breaking-space", one_csv(F, (2, "opportunity_id", "\u00a0")),
          f"{F}: row 2, column opportunity_id: value is missing or blank but the column is required", 3, (3, 2, 1)),
+    Kind("key-padded-with-spaces", one_csv(F, (2, "opportunity_id", " O2 ")), CLEAN, 0, (3, 3, 0),
+         check=loaded_value("opportunity_id", "O2", row=2),
+         xfail="a key padded with spaces (' O2 ') loads as written: it never joins 'O2' in another"
+         " table, and ' O2 ' and 'O2' in one file are not duplicates (ids are not trimmed by the"
+         " loader nor by the staging base models; a policy is to be decided)"),
     Kind("key-across-files", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv", (1, "amount", "5"), n=1)),
          CLEAN, 0, (4, 4, 0)),
     Kind("copy-in-one-run", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv")),
@@ -523,7 +526,8 @@ KINDS: list[Kind] = [
          f"{OPP}/2024/o.csv: file rejected: not in a table folder", 3, (0, 0, 0)),
     # ---- symlinks
     Kind("symlink-inside-landing", both(one_csv(F), symlink(f"{OPP}/latest.csv", lambda landing: landing / F)),
-         f"{F}: skipped: the same content", 0, (3, 3, 0)),
+         f"{OPP}/latest.csv: skipped: the same content", 0, (3, 3, 0),
+         check=loaded_value("_source_file", F)),  # the real file loads though the link sorts first
     Kind("symlink-outside-landing", symlink(F, outside("opps.csv", good_csv())),
          f"{F}: file refused: a symbolic link to a file outside the landing folder: it was not read, copied or loaded", 3, (0, 0, 0),
          check=nothing_of("o.csv")),
@@ -564,15 +568,10 @@ KINDS: list[Kind] = [
     Kind("jsonl-trailing-garbage", jsonl(json_line(1), json_line(2) + " trailing", json_line(3)),
          f"{J}: line 2: the line is not valid JSON (Extra data at character", 3, (3, 2, 1)),
     Kind("jsonl-empty-lines", jsonl(json_line(1), "", json_line(2), ""), CLEAN, 0, (2, 2, 0)),
-    Kind("jsonl-whitespace-only-line", jsonl(json_line(1), "   ", json_line(2)), CLEAN, 0, (2, 2, 0),
-         xfail="a JSON lines line of only spaces is quarantined as 'not valid JSON (Expecting value"
-         " ...)' though blank lines are skipped (lines.py: the problem query skips only empty"
-         " lines, not whitespace-only ones)"),
+    Kind("jsonl-whitespace-only-line", jsonl(json_line(1), "   ", " \t \r", json_line(2)), CLEAN, 0, (2, 2, 0)),
     Kind("jsonl-bad-line-then-bad-row", jsonl(json_line(1), "oops", json_line(3, amount="-1"), json_line(4)),
          f"{J}: row 3, column amount: value '-1' is below the minimum 0", 3, (4, 2, 2),
-         check=loaded_value("_source_row", 4, row=2),
-         xfail="rows after a bad JSON line are numbered without it: O3 on line 3 is reported as"
-         " 'row 2' (the same number as the bad 'line 2') and O4 loads with _source_row 3"),
+         check=loaded_value("_source_row", 4, row=2)),
     Kind("jsonl-crlf", jsonl(json_line(1), json_line(2), eol="\r\n"), CLEAN, 0, (2, 2, 0)),
     Kind("jsonl-byte-order-mark", raw(J, "\ufeff" + json_line(1) + "\n" + json_line(2) + "\n"), CLEAN, 0, (2, 2, 0),
          check=loaded_value("opportunity_id", "O1")),
@@ -583,10 +582,9 @@ KINDS: list[Kind] = [
     Kind("jsonl-key-case-differs-between-lines", jsonl(json_line(1), json_line(2).replace('"amount"', '"Amount"')),
          f"{J}: file rejected: keys that differ only in case name the same column (amount / Amount)", 3, (0, 0, 0)),
     Kind("jsonl-key-first-seen-late", jsonl(json_line(1, amount=MISSING), json_line(2, amount=MISSING), json_line(3)),
-         CLEAN, 0, (3, 3, 0), during=sample_two_lines, check=loaded_value("amount", Decimal("103.50"), row=3),
-         xfail="the keys of a JSON lines file are read from its first 20,480 lines only"
-         " (lines._KEY_SAMPLE; 2 here): a key first seen later is dropped without a word, its"
-         " values load as null"),
+         CLEAN, 0, (3, 3, 0), during=sample_two_lines, check=loaded_value("amount", Decimal("103.50"), row=3)),
+    Kind("jsonl-duplicate-key", jsonl(json_line(1), json_line(2)[:-1] + ', "amount": "5"}', json_line(3)),
+         f"{J}: line 2: the object names key 'amount' more than once", 3, (3, 2, 1)),
     Kind("jsonl-no-object-line", jsonl("[1]", "oops"),
          f"{J}: file rejected: no line of the file is a JSON object", 3, (0, 0, 0)),
     Kind("jsonl-json-array-file", raw(J, json.dumps([json.loads(json_line(1))])),

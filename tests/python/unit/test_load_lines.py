@@ -152,22 +152,36 @@ def test_allow_rejects_exits_0_for_a_quarantined_line(s: Settings) -> None:
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
 def test_a_bad_line_after_the_first_chunk_quarantines_only_its_row(s: Settings, fmt: str) -> None:
+    """A streamed file's bad line is found when its read ends: the rows read
+    after it are renumbered then, so every row keeps its number in the file."""
     good = [good_row(i) for i in range(1, 1500)]
+    good[1399][3] = "-1"  # O1400, row 1401 of the file (after the bad row 1201)
     if fmt == "csv":
         text = csv_text(HEADER, good[:1200]) + "O9999,short\n"
         text += csv_text(HEADER, good[1200:]).split("\n", 1)[1]
         bad_line, reason = 1202, "the line has the wrong number of values"
     else:
-        text = "".join(_json_row(i) for i in range(1, 1201)) + '{"oops"\n'
-        text += "".join(_json_row(i) for i in range(1201, 1500))
+        text = "".join(json.dumps(dict(zip(HEADER, r, strict=True))) + "\n" for r in good[:1200])
+        text += '{"oops"\n'
+        text += "".join(json.dumps(dict(zip(HEADER, r, strict=True))) + "\n" for r in good[1200:])
         bad_line, reason = 1201, "the line is not valid JSON"
     land(s, f"opportunities/big.{fmt}", text)
     with mock.patch.object(load_mod, "CHUNK_ROWS", 500):
         (f,) = load_landing(s).files
-    assert (f.status, f.rows_landed, f.rows_loaded, f.rows_quarantined) == ("loaded", 1500, 1499, 1)
+    assert (f.status, f.rows_landed, f.rows_loaded, f.rows_quarantined) == ("loaded", 1500, 1498, 2)
     assert any(
         m.startswith(f"opportunities/big.{fmt}: line {bad_line}: {reason}") for m in f.messages
     )
+    assert any(
+        m.startswith(f"opportunities/big.{fmt}: row 1401, column amount: value '-1'")
+        for m in f.messages
+    ), f.messages
+    loaded = dict(query(s, "select opportunity_id, _source_row from raw.opportunities"))
+    assert (loaded["O1200"], loaded["O1201"], loaded["O1499"]) == (1200, 1202, 1500)
+    quarantined = query(s, "select source_row, rule from raw._quarantine order by 1")
+    assert quarantined == [(1201, "line"), (1401, "min_value")], quarantined
+    # row identity: every row of the file once, loaded or quarantined
+    assert sorted([*loaded.values(), 1201, 1401]) == list(range(1, 1501))
 
 
 @pytest.mark.parametrize("pipeline", [False, True])
@@ -197,5 +211,10 @@ def test_bad_lines_of_a_small_file_before_a_streamed_file(s: Settings, pipeline:
     )
     stage = query(s, "select stage_name from raw.opportunities where opportunity_id = 'O2'")
     assert stage == [("Closed\nWon",)]
-    lines = query(s, "select source_file, source_row from raw._quarantine order by 1")
-    assert lines == [("opportunities/a_small.csv", 5), ("opportunities/b_small.jsonl", 2)]
+    # source_row is the row the bad line would have been (row 3 of a_small.csv,
+    # on line 5 after a value over two lines); the line is in raw_record
+    lines = query(s, "select source_file, source_row, raw_record from raw._quarantine order by 1")
+    assert lines == [
+        ("opportunities/a_small.csv", 3, '{"_line": 5}'),
+        ("opportunities/b_small.jsonl", 2, '{"_line": 2}'),
+    ]
