@@ -84,7 +84,8 @@ class ProgressLines:
         self.nodes: Counter[str] = Counter()
 
     def line(self, text: str) -> None:
-        self.emit(f"[{self.clock() - self.t0:7.1f}s] {text}")
+        # labels carry file names from landing/: escaped, never acted on
+        self.emit(f"[{self.clock() - self.t0:7.1f}s] {one_line(text)}")
 
     def step(self, name: str, status: str, seconds: float | None = None) -> None:
         """A refresh step started (status 'started') or ended (its status)."""

@@ -51,7 +51,7 @@ def test_import_exits_3_when_the_load_rejected_something(
     imported = SimpleNamespace(warnings=[], entities={})
     monkeypatch.setattr(importer, "import_export", lambda *a, **k: imported)
     monkeypatch.setattr(cli, "_refresh_with_progress", lambda *a, **k: _run(dict(details)))
-    monkeypatch.setattr(cli, "_print_run", lambda data: None)
+    monkeypatch.setattr(cli, "print_run", lambda data: None)
     args = ["import", "--mapping", str(tmp_path / "m.yml"), "--source", str(tmp_path)]
     args += ["--workdir", str(tmp_path / "wd")]
     runner = CliRunner()

@@ -273,7 +273,7 @@ def test_refresh_exits_3_when_the_load_rejected_something(
 
     details = {"files_rejected": 0, "rows_quarantined": 0}
     monkeypatch.setattr(cli, "_refresh_with_progress", lambda *a, **k: fake_run(dict(details)))
-    monkeypatch.setattr(cli, "_print_run", lambda data: None)
+    monkeypatch.setattr(cli, "print_run", lambda data: None)
     runner = CliRunner()
     assert runner.invoke(cli.app, ["refresh"], env=_env(s)).exit_code == 0
     details["rows_quarantined"] = 4
