@@ -92,7 +92,7 @@ UNMAPPED_STAGES: dict[str, str] = {
     "discovery": "Demo Scheduled",
     "proposal": "Contract Out",
     "negotiation": "Verbal Commit",
-    "closed_won": "Closed Won - Paid",
+    "closed_won": "Closed Won (Legacy)",
     "closed_lost": "Closed - No Decision",
 }
 STAGES = (
