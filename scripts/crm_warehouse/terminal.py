@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -16,6 +17,9 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+
+#: Seconds a command runs before its first progress line outside a terminal.
+PROGRESS_DELAY_SECONDS = 5.0
 
 #: Width of the output when it is not a terminal: wide enough that no line is wrapped.
 UNWRAPPED_WIDTH = 100_000
@@ -68,24 +72,31 @@ class ProgressLines:
     refresh step starts and one when it ends, one line per task label when it
     starts and at each further tenth of its total, and one line every
     `node_every` dbt nodes. Each line starts with the seconds elapsed since
-    the command began."""
+    the command began. Nothing is printed in the first `delay` seconds, so a
+    command that finishes quickly (a refresh with nothing new: one line, "up
+    to date") prints only its result, as tools with delayed progress do."""
 
     def __init__(
         self,
         emit: Callable[[str], None],
         node_every: int = 20,
         clock: Callable[[], float] = time.monotonic,
+        delay: float = 0.0,
     ) -> None:
         self.emit = emit
         self.node_every = node_every
         self.clock = clock
+        self.delay = delay
         self.t0 = clock()
         self.tenths: dict[int, tuple[int, int]] = {}
         self.nodes: Counter[str] = Counter()
 
     def line(self, text: str) -> None:
+        elapsed = self.clock() - self.t0
+        if elapsed < self.delay:
+            return
         # labels carry file names from landing/: escaped, never acted on
-        self.emit(f"[{self.clock() - self.t0:7.1f}s] {one_line(text)}")
+        self.emit(f"[{elapsed:7.1f}s] {one_line(text)}")
 
     def step(self, name: str, status: str, seconds: float | None = None) -> None:
         """A refresh step started (status 'started') or ended (its status)."""
@@ -132,12 +143,26 @@ def progress_bars(console: Console) -> Progress:
     )
 
 
+def progress_delay() -> float:
+    """Seconds before the first progress line: CRM_PROGRESS_DELAY, default
+    PROGRESS_DELAY_SECONDS (0 prints every line from the start)."""
+    text = os.environ.get("CRM_PROGRESS_DELAY", "").strip()
+    try:
+        return max(0.0, float(text)) if text else PROGRESS_DELAY_SECONDS
+    except ValueError:
+        raise ValueError(f"CRM_PROGRESS_DELAY must be a number of seconds, not {text!r}") from None
+
+
 def progress_lines(console: Console) -> ProgressLines | None:
     """Plain progress lines on `console` when it is not a terminal (where the
     live bars of `progress_bars` are off), else None."""
     if console.is_terminal:
         return None
-    return ProgressLines(lambda text: console.print(text, highlight=False, soft_wrap=True))
+
+    def emit(text: str) -> None:
+        console.print(text, highlight=False, soft_wrap=True)
+
+    return ProgressLines(emit, delay=progress_delay())
 
 
 class Reporter:

@@ -20,7 +20,10 @@ def test_build_before_any_load_stops_once_naming_the_load_command(tmp_path: Path
     assert res.exit_code == 1
     err = res.stderr
     assert err.count("Nothing has been loaded into this warehouse") == 1, err
-    assert "raw table(s) missing (raw._load_ledger, raw._quarantine, raw.accounts" in err
+    assert (
+        "raw table(s) missing (raw._load_ledger, raw._pii_salt, raw._quarantine, raw.accounts"
+        in err
+    )
     assert "Run `crm-warehouse load`" in err
     assert "does not exist" not in err
     assert "dbt:" not in res.stdout  # no node ran, so no tally

@@ -67,6 +67,34 @@ def test_progress_lines_elapsed_seconds() -> None:
     assert seen[-1] == "[   10.1s] step load: ok in 12.3s"
 
 
+def test_progress_lines_wait_for_the_delay() -> None:
+    """A command shorter than the delay prints no progress line; a longer
+    one prints from the delay on, with the time since the command began."""
+    clock = _Clock()
+    seen: list[str] = []
+    lines = ProgressLines(seen.append, clock=clock, delay=5.0)
+    lines.step("load", "started")
+    clock.now += 4.9
+    lines.task("orders.csv", 1, 2)
+    assert seen == []
+    clock.now += 0.2
+    lines.task("orders.csv", 2, 2)
+    lines.step("load", "ok", 5.1)
+    assert seen == ["[    5.1s] orders.csv: 2/2", "[    5.1s] step load: ok in 5.1s"]
+
+
+def test_the_progress_delay_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from crm_warehouse.terminal import PROGRESS_DELAY_SECONDS, progress_delay
+
+    monkeypatch.delenv("CRM_PROGRESS_DELAY", raising=False)
+    assert progress_delay() == PROGRESS_DELAY_SECONDS
+    monkeypatch.setenv("CRM_PROGRESS_DELAY", "0")
+    assert progress_delay() == 0.0
+    monkeypatch.setenv("CRM_PROGRESS_DELAY", "soon")
+    with pytest.raises(ValueError, match="CRM_PROGRESS_DELAY"):
+        progress_delay()
+
+
 def test_refresh_outside_a_terminal_prints_a_line_per_step_and_dbt_nodes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -87,6 +115,7 @@ def test_refresh_outside_a_terminal_prints_a_line_per_step_and_dbt_nodes(
         return report
 
     monkeypatch.setattr(pipeline, "refresh", fake_refresh)
+    monkeypatch.setenv("CRM_PROGRESS_DELAY", "0")
     assert not cli.console.is_terminal
     data = cli._refresh_with_progress(object())  # type: ignore[arg-type]
     assert data["status"] == "ok"
