@@ -1,0 +1,438 @@
+"""The dashboard's pages (one per area), their cards and charts, computed in
+the browser from the cubes of serve.dashboard_cubes for the filters chosen.
+
+A figure is a formula over a cube's summed measures:
+- `sum`: the sum of `num`; with `known` (rows whose amount is known) and
+  `count` (all rows), null when some rows count and none has an amount
+  (unknown is not zero, as the marts' amount_total);
+- `ratio`: sum(num) / sum(den), null when sum(den) is 0 (a mean over
+  several months or members is the pooled ratio, as the marts compute it);
+- `diff`: sum(num) - sum(den).
+
+To add a page or a figure (for a new mart), append a Card or Chart to an
+Area of AREAS; a new cube goes in serve.dashboard_cubes.CUBES.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from crm_warehouse.serve.dashboard_specs import Fmt
+
+
+@dataclass(frozen=True)
+class Figure:
+    """`kind` sum / ratio / diff of the cube's measures (see the module doc)."""
+
+    cube: str
+    num: str
+    kind: Literal["sum", "ratio", "diff"] = "sum"
+    den: str | None = None
+    known: str | None = None
+    count: str | None = None
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str
+    label: str
+    figure: Figure
+    fmt: Fmt
+    definition: str
+    #: the target metric of sales.kpi_sales_goal_progress shown beside it
+    target: str | None = None
+    #: a snapshot at the as-of date (the date range does not apply)
+    snapshot: bool = False
+
+
+@dataclass(frozen=True)
+class Series:
+    label: str
+    figure: Figure
+    axis: Literal["y", "y2"] = "y"
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    title: str
+    #: "month": one point per month of the range; else a dimension (one bar per member)
+    x: str
+    series: tuple[Series, ...]
+    fmt: Fmt
+    definition: str
+    y2_fmt: Fmt = "number"
+    kind: Literal["bar", "line"] = "bar"
+    top: int = 15
+
+
+@dataclass(frozen=True)
+class Area:
+    key: str
+    title: str
+    cards: tuple[Card, ...]
+    charts: tuple[Chart, ...] = field(default=())
+
+
+_OPP = "opportunities"
+WON_REVENUE = Figure(_OPP, "won_revenue", known="won_with_amount", count="won")
+WIN_RATE = Figure(_OPP, "won", "ratio", den="won+lost")
+DEAL_SIZE = Figure(_OPP, "won_revenue", "ratio", den="won_with_amount")
+
+SALES = Area(
+    "sales",
+    "Sales and pipeline",
+    cards=(
+        Card(
+            "won_revenue",
+            "Won revenue",
+            WON_REVENUE,
+            "money",
+            "S2: sum of the amounts of deals won (close date in the range).",
+            target="won_revenue",
+        ),
+        Card(
+            "deals_won",
+            "Deals won",
+            Figure(_OPP, "won"),
+            "count",
+            "S1: closed-won opportunities.",
+            target="deal_count",
+        ),
+        Card(
+            "deal_size",
+            "Average deal size",
+            DEAL_SIZE,
+            "money",
+            "S3: won revenue / deals won with an amount.",
+        ),
+        Card("win_rate", "Win rate", WIN_RATE, "rate", "S4: deals won / (won + lost), by count."),
+        Card(
+            "created_amount",
+            "Pipeline created",
+            Figure(_OPP, "created_amount", known="created_with_amount", count="created"),
+            "money",
+            "Amount of the opportunities created in the range (created date).",
+        ),
+        Card(
+            "open_amount",
+            "Open pipeline now",
+            Figure(_OPP, "open_amount", known="open_with_amount", count="open"),
+            "money",
+            "Amount of the opportunities open in the export now (is_open, current amount; S7 in the marts values them at the as-of date from stage history).",
+            snapshot=True,
+        ),
+    ),
+    charts=(
+        Chart(
+            "won_by_month",
+            "Won revenue and win rate by month",
+            "month",
+            (Series("won revenue", WON_REVENUE), Series("win rate", WIN_RATE, "y2")),
+            "money",
+            "S2 won revenue (bars) and S4 win rate (line) per month of the close date.",
+            y2_fmt="rate",
+        ),
+        Chart(
+            "won_by_rep",
+            "Won revenue by rep",
+            "rep",
+            (Series("won revenue", WON_REVENUE), Series("win rate", WIN_RATE, "y2")),
+            "money",
+            "S2 and S4 by owner, over the range (the 15 reps with the most won revenue).",
+            y2_fmt="rate",
+        ),
+        Chart(
+            "won_by_lead_source",
+            "Won revenue by lead source",
+            "lead_source",
+            (Series("won revenue", WON_REVENUE), Series("win rate", WIN_RATE, "y2")),
+            "money",
+            "S2 and S4 by the opportunity's lead source, over the range.",
+            y2_fmt="rate",
+        ),
+    ),
+)
+
+PARTNERS = Area(
+    "partners",
+    "Partners",
+    cards=(
+        Card(
+            "partner_won_revenue",
+            "Won revenue by partner deals",
+            Figure(_OPP, "won_revenue", known="won_with_amount", count="won"),
+            "money",
+            "S2 restricted by the partner filter (choose a partner; 'direct' is no partner).",
+        ),
+        Card(
+            "partner_win_rate", "Partner win rate", WIN_RATE, "rate", "S4 for the chosen partner."
+        ),
+    ),
+    charts=(
+        Chart(
+            "won_by_partner",
+            "Won revenue and win rate by partner",
+            "partner",
+            (Series("won revenue", WON_REVENUE), Series("win rate", WIN_RATE, "y2")),
+            "money",
+            "S2 and S4 by the opportunity's partner over the range ('direct': no partner).",
+            y2_fmt="rate",
+        ),
+    ),
+)
+
+MARKETING = Area(
+    "marketing",
+    "Marketing",
+    cards=(
+        Card(
+            "leads",
+            "Leads created",
+            Figure("leads", "leads"),
+            "count",
+            "Leads created in the range (cohort month).",
+        ),
+        Card(
+            "lead_to_won",
+            "Lead → won rate",
+            Figure("leads", "leads_won", "ratio", den="leads"),
+            "rate",
+            "M3: leads of the range that led to a won deal / leads created (cohort).",
+        ),
+        Card(
+            "sessions",
+            "Web sessions",
+            Figure("web", "sessions"),
+            "count",
+            "Web sessions started in the range.",
+        ),
+        Card(
+            "goal_rate",
+            "Web goal rate",
+            Figure("web", "goal_sessions", "ratio", den="sessions"),
+            "rate",
+            "Sessions that completed a goal / sessions.",
+        ),
+        Card(
+            "net_subscribers",
+            "Net email subscribers",
+            Figure("email", "subscribes", "diff", den="unsubscribes"),
+            "count",
+            "Subscribe events - unsubscribe events on the email lists.",
+        ),
+        Card(
+            "campaign_cost",
+            "Campaign cost",
+            Figure("campaigns", "campaign_cost"),
+            "money",
+            "Cost of the campaigns starting in the range (dim_campaigns).",
+        ),
+    ),
+    charts=(
+        Chart(
+            "leads_by_source",
+            "Leads and lead → won rate by lead source",
+            "lead_source",
+            (
+                Series("leads", Figure("leads", "leads")),
+                Series("lead → won rate", Figure("leads", "leads_won", "ratio", den="leads"), "y2"),
+            ),
+            "count",
+            "Leads created and M3 by lead source over the range.",
+            y2_fmt="rate",
+        ),
+        Chart(
+            "web_by_month",
+            "Web sessions and email list changes by month",
+            "month",
+            (
+                Series("sessions", Figure("web", "sessions")),
+                Series("subscribes", Figure("email", "subscribes")),
+                Series("unsubscribes", Figure("email", "unsubscribes")),
+            ),
+            "count",
+            "Web sessions and email list subscribe / unsubscribe events per month.",
+            kind="line",
+        ),
+    ),
+)
+
+CUSTOMERS = Area(
+    "customers",
+    "Customers and retention",
+    cards=(
+        Card(
+            "retention_rate",
+            "Customer retention",
+            Figure("retention", "retained_customers", "ratio", den="active_customers_at_start"),
+            "rate",
+            "C2: customers active at a month's start and end / active at its start, "
+            "pooled over the months of the range.",
+        ),
+        Card(
+            "active_at_start",
+            "Customer-months at risk",
+            Figure("retention", "active_customers_at_start"),
+            "count",
+            "C2's denominator: customers active at each month's start, summed over the range.",
+        ),
+    ),
+    charts=(
+        Chart(
+            "retention_by_month",
+            "Retention by month",
+            "month",
+            (
+                Series("active at start", Figure("retention", "active_customers_at_start")),
+                Series(
+                    "retention rate",
+                    Figure(
+                        "retention", "retained_customers", "ratio", den="active_customers_at_start"
+                    ),
+                    "y2",
+                ),
+            ),
+            "count",
+            "C2 per month: active at the month start (bars), share still active at its end.",
+            y2_fmt="rate",
+        ),
+    ),
+)
+
+RECEIVABLES = Area(
+    "receivables",
+    "Receivables",
+    cards=(
+        Card(
+            "invoiced",
+            "Invoiced",
+            Figure("invoices", "invoiced_amount"),
+            "money",
+            "Amount of the invoices issued in the range.",
+        ),
+        Card(
+            "collected_share",
+            "Collected share",
+            Figure("invoices", "collected_amount", "ratio", den="invoiced_amount"),
+            "rate",
+            "Collected to date / invoiced, for the invoices issued in the range.",
+        ),
+        Card(
+            "open_invoiced",
+            "Still open",
+            Figure("invoices", "open_amount"),
+            "money",
+            "Amount still open today on the invoices issued in the range.",
+        ),
+    ),
+    charts=(
+        Chart(
+            "invoiced_by_month",
+            "Invoiced and still open by month of issue",
+            "month",
+            (
+                Series("invoiced", Figure("invoices", "invoiced_amount")),
+                Series("still open", Figure("invoices", "open_amount")),
+            ),
+            "money",
+            "Invoiced and the part still open, per month of the invoice date.",
+        ),
+    ),
+)
+
+SERVICE = Area(
+    "service",
+    "Service volume and SLA",
+    cards=(
+        Card(
+            "cases",
+            "Cases opened",
+            Figure("cases", "cases_opened"),
+            "count",
+            "Cases opened in the range.",
+        ),
+        Card(
+            "complaints",
+            "Complaints",
+            Figure("cases", "complaints"),
+            "count",
+            "Cases opened in the range that are complaints.",
+        ),
+        Card(
+            "sla_rate",
+            "SLA met",
+            Figure("cases", "sla_met", "ratio", den="sla_due"),
+            "rate",
+            "V8: cases that met both targets of their priority / cases whose resolution target fell due in the range (met or missed) and can be judged on both.",
+        ),
+    ),
+    charts=(
+        Chart(
+            "cases_by_month",
+            "Cases opened and SLA met by month",
+            "month",
+            (
+                Series("cases opened", Figure("cases", "cases_opened")),
+                Series("SLA met", Figure("cases", "sla_met", "ratio", den="sla_due"), "y2"),
+            ),
+            "count",
+            "Cases opened (bars, month opened) and V8 share meeting their targets (line, month the resolution target fell due).",
+            y2_fmt="rate",
+        ),
+    ),
+)
+
+ACTIVITY = Area(
+    "activity",
+    "Rep activity and adoption",
+    cards=(
+        Card(
+            "activities",
+            "Activities logged",
+            Figure("activities", "activities"),
+            "count",
+            "Activities logged (activity date in the range).",
+        ),
+        Card(
+            "sales_calls",
+            "Sales calls",
+            Figure("activities", "sales_calls"),
+            "count",
+            "Sales calls logged (is_sales_call).",
+            target="calls",
+        ),
+        Card(
+            "complete_share",
+            "Complete records",
+            Figure("activities", "complete_records", "ratio", den="activities"),
+            "rate",
+            "Adoption: activities with their required fields / activities.",
+        ),
+    ),
+    charts=(
+        Chart(
+            "activities_by_rep",
+            "Activities and complete records by rep",
+            "rep",
+            (
+                Series("activities", Figure("activities", "activities")),
+                Series(
+                    "complete records",
+                    Figure("activities", "complete_records", "ratio", den="activities"),
+                    "y2",
+                ),
+            ),
+            "count",
+            "Activities and complete records by rep over the range.",
+            y2_fmt="rate",
+        ),
+    ),
+)
+
+AREAS: tuple[Area, ...] = (SALES, PARTNERS, MARKETING, CUSTOMERS, RECEIVABLES, SERVICE, ACTIVITY)
+
+
+def areas_json(areas: tuple[Area, ...] = AREAS) -> list[dict[str, Any]]:
+    return [asdict(a) for a in areas]
