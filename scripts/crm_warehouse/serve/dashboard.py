@@ -551,10 +551,12 @@ def write_dashboard(
         ' (every KPI\'s definition) · <a href="manifest.json">published tables</a>'
     )
     footer = (
-        "Static page: every chart is embedded (plotly.js inline), nothing is loaded from the network. "
-        "Hover a headline number for its definition. Headline numbers are for the period under "
-        "them; a KPI or chart computed from an entity the export lacks says "
-        '"not in this export" (data_quality.dq_entity_presence).'
+        "One self-contained page: plotly.js, the data and the filters' script are inline, nothing "
+        "is loaded from the network. Hover a number for its definition. The filters recompute "
+        "every card and chart of the area tabs (rates: sum of numerators / sum of denominators, "
+        "as in the marts); a filter a figure cannot be split by shows n/a. A KPI or chart "
+        'computed from an entity the export lacks says "not in this export" '
+        "(data_quality.dq_entity_presence)."
     )
     page = _page(
         "CRM KPI dashboard",

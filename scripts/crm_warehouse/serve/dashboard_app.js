@@ -36,7 +36,7 @@
       if (pos < 0) return { state: "na", note: "not split by " + D.filter_labels[d].toLowerCase() };
       want.push([pos + 1, D.members[d].indexOf(state[d])]);
     }
-    const gpos = groupBy && groupBy !== "month" ? c.dims.indexOf(groupBy) + 1 : -1;
+    const gpos = groupBy && groupBy !== "month" ? c.dims.indexOf(groupBy) + 1 : -1;  // dims include the groups
     if (groupBy && groupBy !== "month" && gpos < 1) return { state: "na", note: "not split by " + groupBy };
     const groups = new Map();
     for (const r of c.rows) {
@@ -109,16 +109,20 @@
     else if (dims.length === 0) level = "team";
     else return { note: "no target for this combination" };
     const lp = c.dims.indexOf("level") + 1, sp = c.dims.indexOf("subject") + 1, mp = c.dims.indexOf("metric") + 1;
-    const lv = D.members.level.indexOf(level), mv = D.members.metric.indexOf(metric);
+    const mv = D.members.metric.indexOf(metric);
     const sv = subject === null ? null : D.members.subject.indexOf(subject);
-    let t = 0, n = 0;
-    for (const r of c.rows) {
-      if (r[0] < from || r[0] > to || r[lp] !== lv || r[mp] !== mv) continue;
-      if (sv !== null && r[sp] !== sv) continue;
-      t += r[1 + c.dims.length]; n += 1;
+    // with no filter: the team targets, else (a metric set per rep only) the rep targets
+    for (const lvl of subject === null ? ["team", "rep"] : [level]) {
+      const lv = D.members.level.indexOf(lvl);
+      let t = 0, n = 0;
+      for (const r of c.rows) {
+        if (r[0] < from || r[0] > to || r[lp] !== lv || r[mp] !== mv) continue;
+        if (sv !== null && r[sp] !== sv) continue;
+        t += r[1 + c.dims.length]; n += 1;
+      }
+      if (n) return { value: t, note: subject === null ? "sum of the " + lvl + " targets" : lvl.replace("_", " ") + " target" };
     }
-    if (!n) return { note: "no " + level.replace("_", " ") + " target set for the range" };
-    return { value: t, note: subject === null ? "sum of the team targets" : level.replace("_", " ") + " target" };
+    return { note: "no " + level.replace("_", " ") + " target set for the range" };
   }
 
   // ---------------------------------------------------------------- cards
@@ -172,7 +176,7 @@
     const traces = [];
     let note = null, xs = null;
     for (const s of chart.series) {
-      const a = aggregate(s.figure.cube, from, to, false, chart.x);
+      const a = aggregate(s.figure.cube, from, to, chart.snapshot, chart.x);
       if (a.state !== "value") { note = note || a; continue; }
       let keys = [...a.groups.keys()];
       if (chart.x === "month") {
@@ -204,7 +208,7 @@
     }
     msg.style.display = "none";
     holder.style.display = "";
-    const tick = { rate: ".1%", money: ".3~s", count: ",d" };
+    const tick = { rate: ".0%", money: ".3~s", count: ",d" };
     const layout = {
       height: 380, margin: { l: 60, r: 60, t: 20, b: chart.x === "month" ? 40 : 110 },
       template: "plotly_white", legend: { orientation: "h", y: 1.12 }, barmode: "group",
@@ -223,7 +227,7 @@
   // ---------------------------------------------------------------- page
   function render() {
     const sub = $("#filter-summary");
-    const parts = [monthLabel(state.from) + " – " + monthLabel(state.to)];
+    const parts = [D.months.length ? monthLabel(state.from) + " – " + monthLabel(state.to) : "no month in the marts"];
     FILTERS.forEach((d) => state[d] && parts.push(D.filter_labels[d] + ": " + label(d, state[d])));
     sub.textContent = parts.join(" · ");
     for (const area of AREAS) {
@@ -276,6 +280,5 @@
       }));
     render();
   }
-  if (D.months.length) setup();
-  else document.body.dataset.rendered = "0";
+  setup();
 })();

@@ -65,6 +65,8 @@ class Chart:
     y2_fmt: Fmt = "number"
     kind: Literal["bar", "line"] = "bar"
     top: int = 15
+    #: the open snapshot at the as-of date (the date range does not apply)
+    snapshot: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,20 @@ SALES = Area(
             y2_fmt="rate",
         ),
         Chart(
+            "open_by_stage",
+            "Open pipeline now by stage",
+            "stage",
+            (
+                Series("open amount", Figure(_OPP, "open_amount")),
+                Series("open deals", Figure(_OPP, "open"), "y2"),
+            ),
+            "money",
+            "Amount (bars) and count (line) of the opportunities open in the export now, by "
+            "their current stage; the date range does not apply.",
+            y2_fmt="count",
+            snapshot=True,
+        ),
+        Chart(
             "won_by_rep",
             "Won revenue by rep",
             "rep",
@@ -161,10 +177,24 @@ PARTNERS = Area(
     cards=(
         Card(
             "partner_won_revenue",
-            "Won revenue by partner deals",
-            Figure(_OPP, "won_revenue", known="won_with_amount", count="won"),
+            "Partner-sourced won revenue",
+            Figure(_OPP, "partner_won_revenue"),
             "money",
-            "S2 restricted by the partner filter (choose a partner; 'direct' is no partner).",
+            "S2 of the won deals that carry a partner (choose one with the partner filter).",
+        ),
+        Card(
+            "partner_share",
+            "Partner share of won revenue",
+            Figure(_OPP, "partner_won_revenue", "ratio", den="won_revenue"),
+            "rate",
+            "Won revenue of deals with a partner / all won revenue.",
+        ),
+        Card(
+            "partner_deals",
+            "Partner deals won",
+            Figure(_OPP, "partner_won"),
+            "count",
+            "S1 of the deals that carry a partner.",
         ),
         Card(
             "partner_win_rate", "Partner win rate", WIN_RATE, "rate", "S4 for the chosen partner."

@@ -39,7 +39,7 @@ FILTER_LABELS = {
 @dataclass(frozen=True)
 class CubeSpec:
     """`sql` returns `month` (a month start date; null for a snapshot at the
-    as-of date), then `dims`, then `measures`, one row per combination."""
+    as-of date), then `dims`, `groups` and `measures`, one row per combination."""
 
     key: str
     tables: tuple[str, ...]
@@ -48,6 +48,8 @@ class CubeSpec:
     measures: tuple[str, ...]
     entities: tuple[str, ...] = ()
     require: str = "all"
+    #: columns after the dimensions a chart may split by that are no filter
+    groups: tuple[str, ...] = ()
 
 
 _OPP = "core.fct_opportunities"
@@ -71,6 +73,8 @@ _OPP_MEASURES = (
     "open",
     "open_with_amount",
     "open_amount",
+    "partner_won",
+    "partner_won_revenue",
 )
 
 
@@ -79,7 +83,12 @@ def _opp_events() -> str:
 
     def select(month: str, where: str, **values: str) -> str:
         cols = ", ".join(f"{values.get(m, zero[m])} as {m}" for m in _OPP_MEASURES)
-        return f"select {month} as month, {_OPP_DIMS}, {cols} from {_OPP} where {where}"
+        # the stage only on the open snapshot (the chart of open pipeline by stage)
+        stage = "coalesce(stage_name, 'unknown')" if month.startswith("cast(null") else "''"
+        return (
+            f"select {month} as month, {_OPP_DIMS}, {stage} as stage, {cols} "
+            f"from {_OPP} where {where}"
+        )
 
     closed = select(
         "closed_month_start_date",
@@ -90,6 +99,9 @@ def _opp_events() -> str:
         lost="case when is_lost then 1 else 0 end",
         lost_with_amount="case when is_lost and amount is not null then 1 else 0 end",
         lost_amount="case when is_lost then coalesce(amount, 0) else 0 end",
+        partner_won="case when is_won and partner_id is not null then 1 else 0 end",
+        partner_won_revenue="case when is_won and partner_id is not null "
+        "then coalesce(amount, 0) else 0 end",
     )
     created = select(
         "created_month_start_date",
@@ -107,7 +119,7 @@ def _opp_events() -> str:
     )
     sums = ", ".join(f"sum({m}) as {m}" for m in _OPP_MEASURES)
     return (
-        f"select month, team, rep, region, lead_source, partner, {sums} from ("
+        f"select month, team, rep, region, lead_source, partner, stage, {sums} from ("
         f"{closed} union all {created} union all {open_now}) as events "
         "group by all"
     )
@@ -125,6 +137,7 @@ CUBES: tuple[CubeSpec, ...] = (
         dims=FILTER_DIMS,
         measures=_OPP_MEASURES,
         entities=("opportunities",),
+        groups=("stage",),
     ),
     CubeSpec(
         key="leads",
@@ -241,6 +254,7 @@ CUBES: tuple[CubeSpec, ...] = (
         "from sales.kpi_sales_goal_progress where target_value is not null group by all",
         dims=(),
         measures=("target",),
+        groups=("level", "subject", "metric"),
         entities=("opportunities",),
     ),
 )
@@ -279,7 +293,7 @@ def read_cube(
     indexes point into (extended here)."""
     cur = con.execute(spec.sql)
     names = [d[0] for d in cur.description]
-    extra = [n for n in names if n not in ("month", *spec.dims, *spec.measures)]
+    extra = list(spec.groups)
     rows = []
     for row in cur.fetchall():
         rec = dict(zip(names, row, strict=True))

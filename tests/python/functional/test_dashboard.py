@@ -282,6 +282,35 @@ def test_every_default_spec_is_well_formed() -> None:
             assert table in chart.sql, f"{chart.key}: sql does not read {table}"
 
 
+def test_every_filterable_figure_reads_measures_its_cube_has() -> None:
+    """Each card and chart series of the area tabs names a cube of CUBES and
+    measures that cube sums (a typo would show a silent 0 in the browser)."""
+    from crm_warehouse.serve.dashboard_areas import AREAS
+    from crm_warehouse.serve.dashboard_cubes import CUBES, FILTER_DIMS
+
+    cubes = {c.key: c for c in CUBES}
+    assert len(cubes) == len(CUBES)
+    for cube in CUBES:
+        assert set(cube.dims) <= set(FILTER_DIMS), cube.key
+        assert all(t in cube.sql for t in cube.tables if t != "core.dim_reps"), cube.key
+    keys = [a.key for a in AREAS] + [f.key for a in AREAS for f in (*a.cards, *a.charts)]
+    assert len(keys) == len(set(keys))
+    for area in AREAS:
+        figures = [(c.key, c.figure) for c in area.cards]
+        figures += [(c.key, s.figure) for c in area.charts for s in c.series]
+        for key, fig in figures:
+            assert fig.cube in cubes, key
+            named = [fig.num, fig.den, fig.known, fig.count]
+            used = {m for expr in named if expr for m in expr.split("+")}
+            assert used <= set(cubes[fig.cube].measures), (key, used)
+            assert (fig.kind == "sum") == (fig.den is None), key
+        for chart in area.charts:
+            assert chart.x == "month" or all(
+                chart.x in (*cubes[s.figure.cube].dims, *cubes[s.figure.cube].groups)
+                for s in chart.series
+            ), chart.key
+
+
 def test_missing_marts_show_no_data(tmp_path: Path) -> None:
     marts = tmp_path / "crm_marts.duckdb"
     duckdb.connect(str(marts)).close()
