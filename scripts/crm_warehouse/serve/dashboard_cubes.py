@@ -235,15 +235,24 @@ CUBES: tuple[CubeSpec, ...] = (
     CubeSpec(
         key="activities",
         tables=("core.fct_activities", _REPS),
-        sql="select cast(date_trunc('month', f.activity_date) as date) as month, "
+        # as activity.kpi_activity_adoption_weekly (A3): logged = created in the
+        # month, abandoned calls (logged by the phone system) left out; sales calls
+        # by the month completed, as sales.kpi_sales_goal_progress counts them
+        sql="select month, team, rep, sum(logged) as logged, "
+        "sum(complete_records) as complete_records, sum(sales_calls) as sales_calls from ("
+        "select case when e.event = 'logged' then cast(date_trunc('month', f.created_at) as date) "
+        "else cast(date_trunc('month', f.completed_at) as date) end as month, "
         "coalesce(reps.team_id, 'unknown') as team, coalesce(f.rep_id, 'unknown') as rep, "
-        "count(*) as activities, sum(case when f.is_done then 1 else 0 end) as done, "
-        "sum(case when f.is_sales_call then 1 else 0 end) as sales_calls, "
-        "sum(case when f.has_required_fields then 1 else 0 end) as complete_records "
+        "case when e.event = 'logged' then 1 else 0 end as logged, "
+        "case when e.event = 'logged' and f.has_required_fields then 1 else 0 end "
+        "as complete_records, case when e.event = 'call' then 1 else 0 end as sales_calls "
         f"from core.fct_activities as f {_REP_TEAM.format(rep='rep_id')} "
-        "where f.activity_date is not null group by all",
+        "cross join (values ('logged'), ('call')) as e(event) "
+        "where (e.event = 'logged' and f.created_at is not null and not f.is_abandoned) "
+        "or (e.event = 'call' and f.is_sales_call and f.completed_at is not null)"
+        ") as events group by all",
         dims=("team", "rep"),
-        measures=("activities", "done", "sales_calls", "complete_records"),
+        measures=("logged", "complete_records", "sales_calls"),
         entities=("activities",),
     ),
     CubeSpec(

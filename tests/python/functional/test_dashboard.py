@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -377,6 +378,12 @@ def test_absent_entities_say_not_in_this_export(tmp_path: Path) -> None:
     assert 'data-state="absent"' in sla
     assert "<strong>not in this export</strong><span>no support cases</span>" in sla
     assert 'data-kpi="retention" data-state="absent"' in page
+    # the filterable tabs get the same verdicts through their cubes
+    data = page.split('id="dash-data">', 1)[1].split("</script>", 1)[0]
+    cubes = json.loads(data)["cubes"]
+    assert cubes["cases"] == {"absent": "no support cases"}
+    assert cubes["invoices"] == {"absent": "no invoices (every row quarantined)"}
+    assert cubes["opportunities"] == {"missing": "waiting for core.fct_opportunities"}
 
 
 def test_empty_chart_says_why() -> None:

@@ -94,6 +94,14 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         page.click('nav.tabs button[data-tab="service"]')
         assert _shown(page, "cases") == opened
         assert _close(_shown(page, "sla_rate"), met / due if due else None, 1e-9)
+        retained, at_start = _one(
+            con,
+            "select sum(retained_customers), sum(active_customers_at_start) "
+            "from customers.kpi_customer_retention_monthly where month_start_date between ? and ?",
+            [first_of(last - 11), first_of(last)],
+        )
+        page.click('nav.tabs button[data-tab="customers"]')
+        assert _close(_shown(page, "retention_rate"), retained / at_start, 1e-9)
         page.click('nav.tabs button[data-tab="sales"]')
         # 2. a date range of 6 months
         _choose(page, **{"from": str(last - 5), "to": str(last)})
@@ -115,6 +123,17 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         )
         _choose(page, region=region)
         check_sales("region", region, last - 11, last)
+        # a rep and a partner alone, against the owner and partner rows of the same mart
+        for dimension, select in (("owner", "rep"), ("partner", "partner")):
+            (member,) = _one(
+                con,
+                "select dimension_value from sales.kpi_sales_monthly where dimension_name = ? "
+                "and month_start_date between ? and ? group by 1 "
+                "order by sum(opportunities_won) desc, 1 limit 1",
+                [dimension, first_of(last - 11), first_of(last)],
+            )
+            _choose(page, **{select: member})
+            check_sales(dimension, member, last - 11, last)
         # 4. team + lead source: the combination from the fact table
         team, source, won, revenue, rate = _one(
             con,
