@@ -57,14 +57,14 @@
   function value(fig, sums) {
     if (fig.kind === "ratio") {
       const den = S(sums, fig.den);
-      return den ? S(sums, fig.num) / den : null;
+      return den ? (S(sums, fig.num) / den) * (fig.scale || 1) : null;
     }
     if (fig.kind === "diff") return S(sums, fig.num) - S(sums, fig.den);
     if (fig.known && fig.count && S(sums, fig.count) > 0 && S(sums, fig.known) === 0) return null;
     return S(sums, fig.num);
   }
   function figure(fig, from, to, snapshot) {
-    const a = aggregate(fig.cube, from, to, snapshot, null);
+    const a = aggregate(fig.cube, fig.at_end ? to : from, to, snapshot, null);
     if (a.state !== "value") return a;
     return { state: "value", value: value(fig, a.groups.get(0) || {}) };
   }
@@ -145,6 +145,7 @@
       if (card.snapshot) {
         lines.push("at " + D.as_of + " (the date range does not apply)");
       } else {
+        if (card.figure.at_end) lines.push("at the end of " + monthLabel(to));
         const n = to - from + 1;
         const prior = from - n >= 0 ? figure(card.figure, from - n, to - n, false).value : null;
         const ly = from - 12 >= 0 ? figure(card.figure, from - 12, to - 12, false).value : null;

@@ -8,6 +8,7 @@ A figure is a formula over a cube's summed measures:
 - `ratio`: sum(num) / sum(den), null when sum(den) is 0 (a mean over
   several months or members is the pooled ratio, as the marts compute it);
 - `diff`: sum(num) - sum(den).
+With `at_end`, the figure is a balance: only the range's last month counts.
 
 To add a page or a figure (for a new mart), append a Card or Chart to an
 Area of AREAS; a new cube goes in serve.dashboard_cubes.CUBES.
@@ -31,6 +32,10 @@ class Figure:
     den: str | None = None
     known: str | None = None
     count: str | None = None
+    #: a balance: the value of the range's last month, not a sum over the range
+    at_end: bool = False
+    #: multiplies a ratio (DSO: × 90 days)
+    scale: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -336,6 +341,35 @@ RECEIVABLES = Area(
     "Receivables",
     cards=(
         Card(
+            "open_receivables",
+            "Open receivables",
+            Figure("receivables", "open_receivables_amount", at_end=True),
+            "money",
+            "F2: open receivables at the end of the range's last month.",
+        ),
+        Card(
+            "dso",
+            "Days sales outstanding",
+            Figure(
+                "receivables",
+                "open_receivables_amount",
+                "ratio",
+                den="invoiced_trailing_90d_amount",
+                at_end=True,
+                scale=90.0,
+            ),
+            "days",
+            "F3: open receivables / amount invoiced in the trailing 90 days × 90, at the end "
+            "of the range's last month.",
+        ),
+        Card(
+            "collection_rate",
+            "Collection rate",
+            Figure("receivables", "collected_of_due_amount", "ratio", den="due_amount"),
+            "rate",
+            "F4: amount collected of what fell due / amount that fell due, pooled over the range.",
+        ),
+        Card(
             "invoiced",
             "Invoiced",
             Figure("invoices", "invoiced_amount"),
@@ -358,6 +392,18 @@ RECEIVABLES = Area(
         ),
     ),
     charts=(
+        Chart(
+            "receivables_by_month",
+            "Open and overdue receivables at month end",
+            "month",
+            (
+                Series("open", Figure("receivables", "open_receivables_amount")),
+                Series("overdue", Figure("receivables", "overdue_receivables_amount")),
+            ),
+            "money",
+            "F2: open receivables at each month end and the part past due.",
+            kind="line",
+        ),
         Chart(
             "invoiced_by_month",
             "Invoiced and still open by month of issue",

@@ -209,6 +209,23 @@ CUBES: tuple[CubeSpec, ...] = (
         entities=("invoices",),
     ),
     CubeSpec(
+        key="receivables",
+        tables=("finance.kpi_receivables_monthly",),
+        # balances at month end and F3 / F4's parts: no dimension in the mart
+        sql="select month_start_date as month, open_receivables_amount, "
+        "overdue_receivables_amount, invoiced_trailing_90d_amount, due_amount, "
+        "collected_of_due_amount from finance.kpi_receivables_monthly",
+        dims=(),
+        measures=(
+            "open_receivables_amount",
+            "overdue_receivables_amount",
+            "invoiced_trailing_90d_amount",
+            "due_amount",
+            "collected_of_due_amount",
+        ),
+        entities=("invoices",),
+    ),
+    CubeSpec(
         key="cases",
         tables=("core.fct_cases", _REPS, _ACCOUNTS),
         # as service.kpi_service_cases_by_dimension_monthly: volume by the month
