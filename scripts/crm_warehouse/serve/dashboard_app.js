@@ -237,6 +237,28 @@
       area.charts.forEach((c) => renderChart($('[data-fchart="' + c.key + '"]', page), c));
     }
     document.body.dataset.rendered = String(Number(document.body.dataset.rendered || 0) + 1);
+    // the view in the address (#from=2025-01&to=2025-12&region=EMEA&tab=sales): a
+    // bookmark or a link sent to a colleague opens the same figures
+    const q = new URLSearchParams();
+    if (D.months.length) { q.set("from", D.months[state.from]); q.set("to", D.months[state.to]); }
+    FILTERS.forEach((d) => state[d] && q.set(d, state[d]));
+    const tab = $("nav.tabs button.active");
+    if (tab) q.set("tab", tab.dataset.tab);
+    try { history.replaceState(null, "", "#" + q.toString()); } catch (e) { /* some viewers forbid it */ }
+  }
+
+  // the filters named in the address, when they name a month or member the data has
+  function fromAddress() {
+    const q = new URLSearchParams(location.hash.slice(1));
+    const from = D.months.indexOf(q.get("from") || ""), to = D.months.indexOf(q.get("to") || "");
+    if (from >= 0) state.from = from;
+    if (to >= 0) state.to = to;
+    if (state.from > state.to) [state.from, state.to] = [state.to, state.from];
+    FILTERS.forEach((d) => {
+      const v = q.get(d);
+      if (v && (D.members[d] || []).includes(v)) state[d] = v;
+    });
+    return q.get("tab");
   }
 
   function fill(select, options, selected) {
@@ -252,11 +274,12 @@
     const last = D.last_full_month ? D.months.indexOf(D.last_full_month) : D.months.length - 1;
     state.to = last >= 0 ? last : D.months.length - 1;
     state.from = Math.max(0, state.to - 11);
+    const tab = fromAddress();
     fill($("#f-from"), months, String(state.from));
     fill($("#f-to"), months, String(state.to));
     for (const d of FILTERS) {
       const values = (D.members[d] || []).slice().sort((p, q) => label(d, p).localeCompare(label(d, q)));
-      fill($("#f-" + d), [["", "all"], ...values.map((v) => [v, label(d, v)])], "");
+      fill($("#f-" + d), [["", "all"], ...values.map((v) => [v, label(d, v)])], state[d]);
     }
     document.querySelectorAll("#filters select").forEach((s) =>
       s.addEventListener("change", () => {
@@ -279,7 +302,9 @@
         $("#filters").classList.toggle("disabled", b.dataset.tab === "published");
         render();
       }));
-    render();
+    const start = tab && $('nav.tabs button[data-tab="' + tab.replace(/[^a-z_]/g, "") + '"]');
+    if (start) start.click();
+    else render();
   }
   setup();
 })();

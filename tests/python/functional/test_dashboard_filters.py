@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import duckdb
 import pytest
@@ -157,6 +158,14 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         assert _shown(page, "deals_won") == won
         assert _close(_shown(page, "won_revenue"), revenue)
         assert _close(_shown(page, "win_rate"), rate, 1e-9)
+        # the view is in the address: the link opens the same figures in a new page
+        linked = browser.new_page()
+        linked.goto(page.url)
+        linked.wait_for_function("Number(document.body.dataset.rendered) >= 1")
+        view = parse_qs(urlsplit(page.url).fragment)
+        assert view["team"] == [team] and view["lead_source"] == [source]
+        assert _shown(linked, "deals_won") == won
+        linked.close()
         # a page whose cube has no team says so instead of an unfiltered number
         page.click('nav.tabs button[data-tab="marketing"]')
         assert page.locator('[data-card="sessions"]').get_attribute("data-state") == "na"
