@@ -152,37 +152,47 @@ CUBES: tuple[CubeSpec, ...] = (
         measures=("leads", "with_opportunity", "leads_won"),
         entities=("leads",),
     ),
+    # marketing: the monthly marts themselves (no filter dimension in them; the
+    # channel, traffic source and list are groups a chart splits by)
     CubeSpec(
         key="web",
-        tables=("core.fct_web_sessions",),
-        sql="select started_month_start_date as month, count(*) as sessions, "
-        "sum(case when is_goal_completed then 1 else 0 end) as goal_sessions, "
-        "sum(case when lead_id is not null then 1 else 0 end) as lead_sessions "
-        "from core.fct_web_sessions where started_month_start_date is not null group by all",
+        tables=("marketing.kpi_marketing_web_monthly",),
+        sql="select month_start_date as month, coalesce(traffic_source, 'unknown') as source, "
+        "sum(sessions) as sessions, sum(goal_completions) as goal_completions "
+        "from marketing.kpi_marketing_web_monthly group by all",
         dims=(),
-        measures=("sessions", "goal_sessions", "lead_sessions"),
+        measures=("sessions", "goal_completions"),
         entities=("web_sessions",),
+        groups=("source",),
     ),
     CubeSpec(
         key="email",
-        tables=("core.fct_email_list_events",),
-        sql="select occurred_month_start_date as month, "
-        "sum(case when is_subscribe then 1 else 0 end) as subscribes, "
-        "sum(case when is_unsubscribe then 1 else 0 end) as unsubscribes "
-        "from core.fct_email_list_events where occurred_month_start_date is not null group by all",
+        tables=("marketing.kpi_marketing_email_lists_monthly",),
+        sql="select month_start_date as month, sum(subscribes) as subscribes, "
+        "sum(unsubscribes) as unsubscribes, sum(list_size_at_end) as list_size_at_end "
+        "from marketing.kpi_marketing_email_lists_monthly group by all",
         dims=(),
-        measures=("subscribes", "unsubscribes"),
+        measures=("subscribes", "unsubscribes", "list_size_at_end"),
         entities=("email_list_events",),
     ),
     CubeSpec(
         key="campaigns",
-        tables=("core.dim_campaigns",),
-        sql="select cast(date_trunc('month', start_date) as date) as month, count(*) as campaigns, "
-        "sum(coalesce(cost_amount, 0)) as campaign_cost "
-        "from core.dim_campaigns where start_date is not null group by all",
+        tables=("marketing.kpi_marketing_campaigns_monthly",),
+        sql="select month_start_date as month, coalesce(channel, 'unknown') as channel, "
+        "sum(coalesce(campaign_cost, 0)) as campaign_cost, sum(members_added) as members_added, "
+        "sum(members_responded) as members_responded, sum(leads_created) as campaign_leads, "
+        "sum(coalesce(campaign_revenue, 0)) as campaign_revenue "
+        "from marketing.kpi_marketing_campaigns_monthly group by all",
         dims=(),
-        measures=("campaigns", "campaign_cost"),
+        measures=(
+            "campaign_cost",
+            "members_added",
+            "members_responded",
+            "campaign_leads",
+            "campaign_revenue",
+        ),
         entities=("campaigns",),
+        groups=("channel",),
     ),
     CubeSpec(
         key="retention",
@@ -281,7 +291,7 @@ CUBES: tuple[CubeSpec, ...] = (
         dims=(),
         measures=("target",),
         groups=("level", "subject", "metric"),
-        entities=("opportunities",),
+        entities=("targets",),
     ),
 )
 
