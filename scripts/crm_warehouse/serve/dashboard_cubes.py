@@ -197,10 +197,15 @@ CUBES: tuple[CubeSpec, ...] = (
     CubeSpec(
         key="retention",
         tables=("customers.kpi_customer_retention_monthly",),
-        sql="select month_start_date as month, active_customers_at_start, "
-        "retained_customers from customers.kpi_customer_retention_monthly",
+        sql="select month_start_date as month, active_customers_at_start, retained_customers, "
+        "churned_customers, new_customers from customers.kpi_customer_retention_monthly",
         dims=(),
-        measures=("active_customers_at_start", "retained_customers"),
+        measures=(
+            "active_customers_at_start",
+            "retained_customers",
+            "churned_customers",
+            "new_customers",
+        ),
         entities=("contracts", "opportunities", "orders"),
         require="any",
     ),
@@ -217,6 +222,22 @@ CUBES: tuple[CubeSpec, ...] = (
         dims=("team", "rep", "region"),
         measures=("invoices", "invoiced_amount", "collected_amount", "open_amount"),
         entities=("invoices",),
+    ),
+    CubeSpec(
+        key="renewals",
+        tables=("customers.kpi_contract_renewals_monthly",),
+        sql="select month_start_date as month, contracts_ending, contracts_renewed, "
+        "coalesce(ending_contract_value, 0) as ending_contract_value, "
+        "coalesce(renewed_contract_value, 0) as renewed_contract_value "
+        "from customers.kpi_contract_renewals_monthly",
+        dims=(),
+        measures=(
+            "contracts_ending",
+            "contracts_renewed",
+            "ending_contract_value",
+            "renewed_contract_value",
+        ),
+        entities=("contracts",),
     ),
     CubeSpec(
         key="receivables",
