@@ -86,6 +86,7 @@ _OPP = "opportunities"
 WON_REVENUE = Figure(_OPP, "won_revenue", known="won_with_amount", count="won")
 WIN_RATE = Figure(_OPP, "won", "ratio", den="won+lost")
 DEAL_SIZE = Figure(_OPP, "won_revenue", "ratio", den="won_with_amount")
+PARTNER_WIN_RATE = Figure(_OPP, "partner_won", "ratio", den="partner_won+partner_lost")
 
 SALES = Area(
     "sales",
@@ -202,7 +203,30 @@ PARTNERS = Area(
             "S1 of the deals that carry a partner.",
         ),
         Card(
-            "partner_win_rate", "Partner win rate", WIN_RATE, "rate", "S4 for the chosen partner."
+            "partner_win_rate",
+            "Partner win rate",
+            PARTNER_WIN_RATE,
+            "rate",
+            "S4 of the deals that carry a partner (or the partner chosen).",
+        ),
+        Card(
+            "registered_deals",
+            "Deals registered",
+            Figure("partner_registrations", "registered_opportunities"),
+            "count",
+            "Opportunities partners registered in the range (kpi_partner_scorecard_monthly).",
+        ),
+        Card(
+            "deal_success_rate",
+            "Deal success rate",
+            Figure(
+                "partner_registrations",
+                "registered_opportunities_won",
+                "ratio",
+                den="registered_opportunities",
+            ),
+            "rate",
+            "Registered deals won (at any time up to the build) / deals registered in the range.",
         ),
     ),
     charts=(
@@ -210,9 +234,13 @@ PARTNERS = Area(
             "won_by_partner",
             "Won revenue and win rate by partner",
             "partner",
-            (Series("won revenue", WON_REVENUE), Series("win rate", WIN_RATE, "y2")),
+            (
+                Series("won revenue", Figure(_OPP, "partner_won_revenue")),
+                Series("win rate", PARTNER_WIN_RATE, "y2"),
+            ),
             "money",
-            "S2 and S4 by the opportunity's partner over the range ('direct': no partner).",
+            "S2 and S4 of the partner deals by partner over the range (the 15 with the most "
+            "won revenue).",
             y2_fmt="rate",
         ),
     ),

@@ -75,6 +75,7 @@ _OPP_MEASURES = (
     "open_amount",
     "partner_won",
     "partner_won_revenue",
+    "partner_lost",
 )
 
 
@@ -102,6 +103,7 @@ def _opp_events() -> str:
         partner_won="case when is_won and partner_id is not null then 1 else 0 end",
         partner_won_revenue="case when is_won and partner_id is not null "
         "then coalesce(amount, 0) else 0 end",
+        partner_lost="case when is_lost and partner_id is not null then 1 else 0 end",
     )
     created = select(
         "created_month_start_date",
@@ -138,6 +140,17 @@ CUBES: tuple[CubeSpec, ...] = (
         measures=_OPP_MEASURES,
         entities=("opportunities",),
         groups=("stage",),
+    ),
+    CubeSpec(
+        key="partner_registrations",
+        tables=("partners.kpi_partner_scorecard_monthly",),
+        # the deal-registration cohorts of the partner scorecard (by the month registered)
+        sql="select month_start_date as month, partner_id as partner, "
+        "registered_opportunities, registered_opportunities_won "
+        "from partners.kpi_partner_scorecard_monthly where registered_opportunities > 0",
+        dims=("partner",),
+        measures=("registered_opportunities", "registered_opportunities_won"),
+        entities=("partners", "opportunities"),
     ),
     CubeSpec(
         key="leads",
