@@ -13,8 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crm_warehouse.serve.dashboard_areas import AREAS, Area
+from crm_warehouse.serve.dashboard_areas import AREAS
 from crm_warehouse.serve.dashboard_cubes import FILTER_DIMS, FILTER_LABELS
+from crm_warehouse.serve.dashboard_figures import Area, areas_json
 
 CSS = """
 nav.tabs { display: flex; flex-wrap: wrap; gap: 4px; padding: 0 32px; border-bottom: 1px solid var(--line); }
@@ -90,8 +91,6 @@ def page_body(
 ) -> str:
     """The body between the header and the footer: filters, tabs, pages, the
     embedded data and the script."""
-    from crm_warehouse.serve.dashboard_areas import areas_json
-
     tabs = "".join(
         f'<button type="button" data-tab="{a.key}"{" class=active" if i == 0 else ""}>'
         f"{html.escape(a.title)}</button>"
