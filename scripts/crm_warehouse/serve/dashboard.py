@@ -448,6 +448,7 @@ def _page(
     charts: list[tuple[ChartResult, str]],
     plotly_js: str,
     footer: str,
+    filtered: dict[str, Any] | None = None,
 ) -> str:
     cards = []
     for k in kpis:
@@ -469,19 +470,24 @@ def _page(
             f'data-rows="{result.rows}"><h2>{html.escape(spec.title)}</h2>'
             f'<p class="definition">{html.escape(spec.definition)}</p>{wrapped}</section>'
         )
+    published = f'<section class="kpis">{"".join(cards)}</section><main>{"".join(sections)}</main>'
+    body, page_css = published, ""
+    if filtered is not None:
+        from crm_warehouse.serve.dashboard_page import CSS, page_body
+
+        body, page_css = page_body(filtered, published), CSS
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
-<style>{_CSS}</style>
+<style>{_CSS}{page_css}</style>
 <script type="text/javascript">{plotly_js}</script>
 </head>
 <body>
 <header><h1>{html.escape(title)}</h1><p>{subtitle}</p></header>
-<section class="kpis">{"".join(cards)}</section>
-<main>{"".join(sections)}</main>
+{body}
 <footer>{footer}</footer>
 </body>
 </html>
@@ -503,9 +509,13 @@ def write_dashboard(
     currency: str | None = None,
     kpis: Sequence[KpiSpec] | None = None,
     charts: Sequence[ChartSpec] | None = None,
+    filters: bool = True,
 ) -> DashboardResult:
     """Draw the dashboard from the published marts file into `out_path`
     (written to a temporary name and renamed, so a reader never sees half a page).
+    With `filters`, the page has the filter bar and one tab per area computed
+    in the browser (serve.dashboard_page); the specs' cards and charts go in
+    its last tab, "As published".
 
     Raises lock.LockBusy, writing nothing, when a publish or another dashboard
     holds the lock of `out_path`'s folder."""
@@ -521,6 +531,12 @@ def write_dashboard(
         presence = entity_presence(con)
         kpi_values = compute_kpis(con, kpi_specs, currency)
         rendered = [render_chart(con, spec, existing, currency, presence) for spec in chart_specs]
+        filtered = None
+        if filters:
+            from crm_warehouse.serve.dashboard_cubes import FILTER_DIMS, FILTER_LABELS, cube_data
+
+            filtered = cube_data(con, existing, lambda spec: absence(spec, presence))
+            filtered.update(filters=FILTER_DIMS, filter_labels=FILTER_LABELS, currency=currency)
     finally:
         con.close()
 
@@ -535,10 +551,12 @@ def write_dashboard(
         ' (every KPI\'s definition) · <a href="manifest.json">published tables</a>'
     )
     footer = (
-        "Static page: every chart is embedded (plotly.js inline), nothing is loaded from the network. "
-        "Hover a headline number for its definition. Headline numbers are for the period under "
-        "them; a KPI or chart computed from an entity the export lacks says "
-        '"not in this export" (data_quality.dq_entity_presence).'
+        "One self-contained page: plotly.js, the data and the filters' script are inline, nothing "
+        "is loaded from the network. Hover a number for its definition. The filters recompute "
+        "every card and chart of the area tabs (rates: sum of numerators / sum of denominators, "
+        "as in the marts); a filter a figure cannot be split by shows n/a. A KPI or chart "
+        'computed from an entity the export lacks says "not in this export" '
+        "(data_quality.dq_entity_presence)."
     )
     page = _page(
         "CRM KPI dashboard",
@@ -547,6 +565,7 @@ def write_dashboard(
         rendered,
         plotly.offline.get_plotlyjs(),
         footer,
+        filtered,
     )
     _write_page(out_path, page)
     return DashboardResult(path=out_path, kpis=kpi_values, charts=[r for r, _ in rendered])

@@ -1,7 +1,7 @@
 """models/exposures.yml: who consumes the marts, written from what is on disk.
 
 Two exposures: the KPI dashboard, depending on the marts its charts and cards
-read (serve.dashboard_specs), and the BI marts file with its Parquet exports,
+read (serve.dashboard_specs, serve.dashboard_cubes), and the BI marts file with its Parquet exports,
 depending on every mart. Regenerate the file after adding a mart or a chart
 (`write_exposures`); dbt's docs draw both consumers in the lineage graph.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from crm_warehouse.serve.dashboard_cubes import CUBES
 from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS
 from crm_warehouse.settings import project_root
 
@@ -25,12 +26,15 @@ exposures:
 """
 
 _DASHBOARD_DESCRIPTION = """\
-      Static HTML page drawn at the end of every refresh (`crm-warehouse
-      refresh`, `crm-warehouse dashboard`) from the published marts file:
-      headline KPIs of the last full month, won revenue and average deal size
-      by month, open pipeline by stage, funnel by lead source, win rate by rep,
-      partner scorecard, customer retention, receivables aging and SLA
-      compliance. Charts whose marts are missing or empty show "no data".
+      Self-contained HTML page drawn at the end of every refresh (`crm-warehouse
+      refresh`, `crm-warehouse dashboard`) from the published marts file: filters
+      (date range, team, rep, region, lead source, partner) that recompute one
+      tab per area (sales and pipeline, partners, marketing, customers and
+      retention, receivables, service and SLA, rep activity) from cubes of the
+      core facts, each figure beside the prior period, a year earlier and its
+      target; and the charts as published (won revenue, open pipeline by stage,
+      funnel, win rate by rep, partner scorecard, retention, receivables aging,
+      SLA compliance). Charts whose marts are missing or empty show "no data".
 """
 
 _BI_DESCRIPTION = """\
@@ -52,7 +56,7 @@ def render_exposures(root: Path) -> str:
         key=lambda p: (p.parent.name, p.stem),
     )
     names = {p.stem for p in models}
-    charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS) for t in s.tables} & names)
+    charted = sorted({t.split(".")[1] for s in (*CHARTS, *KPIS, *CUBES) for t in s.tables} & names)
 
     def block(
         name: str, label: str, kind: str, maturity: str, url: str, text: str, refs: list[str]

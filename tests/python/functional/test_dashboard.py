@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import os
 import re
 import shutil
@@ -106,7 +107,9 @@ def screenshot(binary: str, page: Path, out: Path, tmp: Path) -> Path:
 def chart_sections(dom: str) -> dict[str, tuple[str, str]]:
     """{chart key: (data-state, rendered HTML of the chart's section)}."""
     out: dict[str, tuple[str, str]] = {}
-    body = dom.split("<main>", 1)[-1].split("</main>", 1)[0]
+    # the "As published" tab (the filterable tabs before it are checked in test_dashboard_filters)
+    published = dom.split('id="page-published"', 1)[-1]
+    body = published.split("<main>", 1)[-1].split("</main>", 1)[0]
     for chunk in body.split('<section class="chart" ')[1:]:
         key = re.search(r'data-chart="([^"]+)"', chunk)
         state = re.search(r'data-state="([^"]+)"', chunk)
@@ -280,6 +283,35 @@ def test_every_default_spec_is_well_formed() -> None:
             assert table in chart.sql, f"{chart.key}: sql does not read {table}"
 
 
+def test_every_filterable_figure_reads_measures_its_cube_has() -> None:
+    """Each card and chart series of the area tabs names a cube of CUBES and
+    measures that cube sums (a typo would show a silent 0 in the browser)."""
+    from crm_warehouse.serve.dashboard_areas import AREAS
+    from crm_warehouse.serve.dashboard_cubes import CUBES, FILTER_DIMS
+
+    cubes = {c.key: c for c in CUBES}
+    assert len(cubes) == len(CUBES)
+    for cube in CUBES:
+        assert set(cube.dims) <= set(FILTER_DIMS), cube.key
+        assert all(t in cube.sql for t in cube.tables if t != "core.dim_reps"), cube.key
+    keys = [a.key for a in AREAS] + [f.key for a in AREAS for f in (*a.cards, *a.charts)]
+    assert len(keys) == len(set(keys))
+    for area in AREAS:
+        figures = [(c.key, c.figure) for c in area.cards]
+        figures += [(c.key, s.figure) for c in area.charts for s in c.series]
+        for key, fig in figures:
+            assert fig.cube in cubes, key
+            named = [fig.num, fig.den, fig.known, fig.count]
+            used = {m for expr in named if expr for m in expr.split("+")}
+            assert used <= set(cubes[fig.cube].measures), (key, used)
+            assert (fig.kind == "sum") == (fig.den is None), key
+        for chart in area.charts:
+            assert chart.x == "month" or all(
+                chart.x in (*cubes[s.figure.cube].dims, *cubes[s.figure.cube].groups)
+                for s in chart.series
+            ), chart.key
+
+
 def test_missing_marts_show_no_data(tmp_path: Path) -> None:
     marts = tmp_path / "crm_marts.duckdb"
     duckdb.connect(str(marts)).close()
@@ -288,7 +320,8 @@ def test_missing_marts_show_no_data(tmp_path: Path) -> None:
     assert all(c.state == "empty" for c in result.charts)
     assert all(k.value is None for k in result.kpis)
     page = (tmp_path / "dashboard.html").read_text()
-    assert page.count('class="no-data"') == len(CHARTS)
+    published = page.split('id="page-published"', 1)[1]
+    assert published.count('class="no-data"') == len(CHARTS)
 
 
 def test_absent_entities_say_not_in_this_export(tmp_path: Path) -> None:
@@ -345,6 +378,12 @@ def test_absent_entities_say_not_in_this_export(tmp_path: Path) -> None:
     assert 'data-state="absent"' in sla
     assert "<strong>not in this export</strong><span>no support cases</span>" in sla
     assert 'data-kpi="retention" data-state="absent"' in page
+    # the filterable tabs get the same verdicts through their cubes
+    data = page.split('id="dash-data">', 1)[1].split("</script>", 1)[0]
+    cubes = json.loads(data)["cubes"]
+    assert cubes["cases"] == {"absent": "no support cases"}
+    assert cubes["invoices"] == {"absent": "no invoices (every row quarantined)"}
+    assert cubes["opportunities"] == {"missing": "waiting for core.fct_opportunities"}
 
 
 def test_empty_chart_says_why() -> None:

@@ -427,6 +427,7 @@ def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> N
     and the dashboard's exposure only marts its charts read."""
     import yaml
 
+    from crm_warehouse.serve.dashboard_cubes import CUBES
     from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS
 
     root = project_root()
@@ -442,9 +443,9 @@ def test_exposures_name_the_dashboard_and_the_bi_file_over_existing_marts() -> N
 
     assert refs("crm_marts_file") <= marts
     assert not {m for m in refs("crm_marts_file") if m.startswith("int_")}
-    charted = {t.split(".")[1] for spec in (*CHARTS, *KPIS) for t in spec.tables}
+    charted = {t.split(".")[1] for spec in (*CHARTS, *KPIS, *CUBES) for t in spec.tables}
     assert refs("kpi_dashboard") <= charted & marts
-    assert {"kpi_sales_monthly", "dim_dates"} <= refs("kpi_dashboard")
+    assert {"kpi_sales_monthly", "dim_dates", "fct_opportunities"} <= refs("kpi_dashboard")
 
 
 def test_exposures_file_is_what_the_code_writes() -> None:
