@@ -28,13 +28,16 @@ termed as (
         end_date,
         in_force_end_date,
         renewal_start_date,
-        case
-            when end_date is not null
-                then greatest(
-                    1,
-                    {{ dbt.datediff('start_date', dbt.dateadd('day', 1, 'end_date'), 'month') | trim }}
-                )
-        end as term_months,
+        -- integer on every engine (PostgreSQL's month difference is a double)
+        cast(
+            case
+                when end_date is not null
+                    then greatest(
+                        1,
+                        {{ dbt.datediff('start_date', dbt.dateadd('day', 1, 'end_date'), 'month') | trim }}
+                    )
+            end as integer
+        ) as term_months,
         case
             when end_date is null then 'no_end_date'
             when contract_value_local is null then 'no_value'
@@ -51,7 +54,7 @@ final as (
         termed.contract_id,
         termed.account_id,
         termed.currency_code,
-        cast(termed.term_months as integer) as term_months,
+        termed.term_months,
         termed.value_status,
         {{ safe_divide('termed.contract_value_local', 'termed.term_months', 'decimal(18,2)') }} as monthly_value_local,
         {{ safe_divide('termed.contract_value', 'termed.term_months', 'decimal(18,2)') }} as monthly_value
