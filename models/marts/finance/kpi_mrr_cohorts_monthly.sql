@@ -68,11 +68,14 @@ final as (
         cast(starts.starting_mrr as decimal(18, 2)) as starting_mrr,
         cast(curves.active_mrr as decimal(18, 2)) as active_mrr,
         {{ safe_divide('curves.active_accounts', 'curves.cohort_accounts') }} as logo_retention_share,
-        -- null when an unknown MRR at either end would bias the share
-        case
-            when starts.starting_accounts_with_unknown_mrr = 0 and curves.active_accounts_with_unknown_mrr = 0
-                then {{ safe_divide('curves.active_mrr', 'starts.starting_mrr') }}
-        end as mrr_retention_share
+        -- null when an unknown MRR at either end would bias the share (the cast
+        -- outermost: PostgreSQL drops the decimal's scale from a case around one)
+        cast(
+            case
+                when starts.starting_accounts_with_unknown_mrr = 0 and curves.active_accounts_with_unknown_mrr = 0
+                    then {{ safe_divide('curves.active_mrr', 'starts.starting_mrr') }}
+            end as decimal(18, 6)
+        ) as mrr_retention_share
     from curves
     inner join starts
         on curves.cohort_month_start_date = starts.cohort_month_start_date
