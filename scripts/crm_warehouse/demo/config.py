@@ -135,6 +135,13 @@ MISSING_REFERENCE_COLUMNS: tuple[tuple[str, str], ...] = (
 MALFORMED_ROW_RATE = 0.0005
 MALFORMED_MIN_TABLE_ROWS = 100
 
+# --------------------------------------------------------------------------- contract changes
+#: Contracts amended mid-term (sim.finance.amend_contracts): replaced 3-8 months
+#: into their term by an amendment for the rest of it, with more seats (upgrade,
+#: monthly value x1.2-1.6) or fewer (downgrade, x0.5-0.85).
+CONTRACT_UPGRADE_RATE = 0.04
+CONTRACT_DOWNGRADE_RATE = 0.02
+
 # --------------------------------------------------------------------------- validity rules
 #: A trimmed email is valid when it matches this (RE2 / Python re compatible).
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -268,4 +275,6 @@ def rates() -> dict[str, object]:
         "missing_reference_rate": MISSING_REFERENCE_RATE,
         "missing_reference_columns": [f"{t}.{c}" for t, c in MISSING_REFERENCE_COLUMNS],
         "malformed_row_rate": MALFORMED_ROW_RATE,
+        "contract_upgrade_rate": CONTRACT_UPGRADE_RATE,
+        "contract_downgrade_rate": CONTRACT_DOWNGRADE_RATE,
     }

@@ -108,6 +108,8 @@ def test_deals_only_kpis_of_absent_entities_are_null(deals_only: Published) -> N
         ("marketing.kpi_marketing_funnel_monthly", "leads_created"),
         ("service.kpi_service_cases_monthly", "cases_opened"),
         ("finance.kpi_receivables_monthly", "invoices_issued"),
+        ("finance.kpi_mrr_movements_monthly", "closing_mrr"),
+        ("finance.kpi_mrr_retention_monthly", "cohort_opening_mrr"),
         ("activity.kpi_activity_team_monthly", "calls"),
     ):
         assert deals_only.query(f"select count(*), count({column}) from {table}")[0] == (
@@ -213,8 +215,14 @@ def test_olist_present_kpis_are_numbers_absent_ones_null(olist: Published) -> No
         ("marketing.kpi_marketing_web_monthly", "sessions"),
         ("service.kpi_service_cases_monthly", "cases_opened"),
         ("finance.kpi_receivables_monthly", "invoices_issued"),
+        ("finance.kpi_mrr_movements_monthly", "closing_mrr"),
     ):
         assert olist.query(f"select count({column}) from {table}") == [(0,)], table
+    # no contracts: the MRR tables say so instead of showing 0 MRR
+    assert olist.query("select distinct data_status from finance.kpi_mrr_movements_monthly") == [
+        ("not in this export",)
+    ]
+    assert olist.query("select count(*) from finance.kpi_mrr_accounts_monthly") == [(0,)]
     text = "\n".join(_summary(olist))
     assert "SLA compliance (no support cases)" in text
     assert "Days sales outstanding (no invoices)" in text

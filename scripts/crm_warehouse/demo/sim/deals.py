@@ -16,6 +16,7 @@ import pyarrow as pa
 from crm_warehouse.demo import config, vocab
 from crm_warehouse.demo.sim.finance import (
     add_reorders,
+    amend_contracts,
     order_lines_of_won,
     round_contracts,
     round_orders,
@@ -91,6 +92,7 @@ def simulate_deals(sim: Sim) -> None:
     sim.contracts = ct
     seeds = concat_ns([seeds, _renewal_seeds(sim, rng, ct, np.arange(len(ct.account)))])
     _run_rounds(sim, rng, seeds)
+    amend_contracts(sim)
     add_reorders(sim, rng)
     _finish_deals(sim)
     _opportunity_texts(sim)

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from crm_warehouse.demo import vocab
+from crm_warehouse.demo import config, vocab
 from crm_warehouse.demo.sim.records import (
     BIG,
     TableModel,
@@ -211,6 +211,58 @@ def round_contracts(
     return ct
 
 
+def amend_contracts(sim: Sim) -> None:
+    """Mid-term upgrades and downgrades (config.CONTRACT_UPGRADE_RATE,
+    CONTRACT_DOWNGRADE_RATE) of contracts signed in the CRM and not cancelled:
+    an amendment contract (renewal_of_contract_id = the contract, no order)
+    starts 3-8 months into the term, on the day of month of its start, and
+    runs to the same end date at the new monthly value for the months left.
+    The contract's later renewal renews the amendment instead. Amendments are
+    not invoiced (the original's instalments carry on: no proration billed).
+    Its own random stream, so the rest of the story is unchanged."""
+    rng = sim.rng(21)
+    ct = sim.contracts
+    n = len(ct.account)
+    ct.amendment = np.zeros(n, dtype=bool)
+    u = rng.random(n)
+    up = u < config.CONTRACT_UPGRADE_RATE
+    down = (u >= config.CONTRACT_UPGRADE_RATE) & (
+        u < config.CONTRACT_UPGRADE_RATE + config.CONTRACT_DOWNGRADE_RATE
+    )
+    months = rng.integers(3, 9, n)
+    start = add_months(ct.start_day, months)
+    ok = (
+        (up | down)
+        & (ct.cancel == NA)
+        & (start * DAY > T0 + DAY)
+        & (start < T1 // DAY - 1)
+        & (start < ct.end_day)
+    )
+    renewal_start = np.full(n, BIG, dtype=i64)  # not amended after its renewal started
+    has_prev = ct.prev >= 0
+    np.minimum.at(renewal_start, ct.prev[has_prev], ct.start_day[has_prev])
+    ok &= start < renewal_start
+    idx = np.flatnonzero(ok)
+    m = len(idx)
+    factor = np.where(up[idx], rng.uniform(1.2, 1.6, m), rng.uniform(0.5, 0.85, m))
+    value = np.round(ct.value[idx] * factor * (12 - months[idx]) / 12).astype(i64)
+    # signed 1-10 days before the start, drafted 1-5 days before that, inside the window
+    signed = np.maximum((start[idx] - rng.integers(1, 11, m)) * DAY + 10 * HOUR, T0 + 6 * DAY)
+    am = NS(
+        account=ct.account[idx], order=np.full(m, -1, dtype=i64), prev=idx, cur=ct.cur[idx], start_day=start[idx],
+        end_day=ct.end_day[idx], value=value, service_value=np.zeros(m, dtype=i64), signed=signed,
+        draft=np.maximum(signed - rng.integers(1, 6, m) * DAY, T0 + HOUR), cancel=np.full(m, NA), product=ct.product[idx],
+        seats=np.maximum(1, np.round(ct.seats[idx] * factor)).astype(i64), billing=ct.billing[idx],
+        owner=ct.owner[idx], amendment=np.ones(m, dtype=bool),
+    )  # fmt: skip
+    # the renewal of an amended contract renews its amendment
+    amended_by = np.full(n, -1, dtype=i64)
+    amended_by[idx] = n + np.arange(m)
+    later = (ct.prev >= 0) & (amended_by[np.maximum(ct.prev, 0)] >= 0)
+    ct.prev = np.where(later, amended_by[np.maximum(ct.prev, 0)], ct.prev)
+    sim.contracts = concat_ns([ct, am])
+
+
 def simulate_invoices(sim: Sim) -> None:
     """Invoices (contract instalments, delivered services, credit notes) and their payments."""
     rng = sim.rng(10)
@@ -273,7 +325,7 @@ def _instalments(ct: NS) -> list[NS]:
     """Contract instalments: annual (billing 0) or quarterly (billing 1)."""
     parts = []
     for k in range(4):
-        sel = np.flatnonzero((ct.billing == 1) | (k == 0))
+        sel = np.flatnonzero(((ct.billing == 1) | (k == 0)) & ~ct.amendment)
         months = 3 * k
         day = add_months(ct.start_day[sel], months)
         n_inst = np.where(ct.billing[sel] == 1, 4, 1)
