@@ -38,6 +38,13 @@ boundaries as (
         opportunity_id,
         entered_at as boundary_at
     from stage_intervals
+    union
+    -- a deal in an unmapped stage is open until the export's close
+    select
+        opportunity_id,
+        closed_at as boundary_at
+    from versions
+    where closed_at is not null
 ),
 
 segments as (
@@ -56,10 +63,13 @@ matched as (
         versions.opportunity_version_id,
         stage_intervals.stage_history_id,
         segments.valid_from_at < first_versions.valid_from_at as is_before_first_snapshot,
+        first_versions.created_at,
         -- the attributes: the snapshot in force, else (before the first) the first snapshot
         coalesce(versions.owner_rep_id, first_versions.owner_rep_id) as owner_rep_id,
         coalesce(versions.forecast_category, first_versions.forecast_category) as forecast_category,
         coalesce(versions.expected_close_date, first_versions.expected_close_date) as expected_close_date,
+        case when versions.opportunity_version_id is not null then versions.closed_at else first_versions.closed_at end
+            as closed_at,
         -- the stage: the export's stage history where it covers the interval
         case when stage_intervals.stage_history_id is not null then 'stage_history' else 'snapshot' end
             as stage_source,
@@ -132,14 +142,17 @@ final as (
         stage_order,
         coalesce(is_closed, false) as is_closed,
         coalesce(is_won, false) as is_won,
-        not coalesce(is_closed, false) as is_open,
+        -- an unmapped stage is not known to be closed: open until the export's close
+        coalesce(not is_closed, closed_at is null or valid_from_at < closed_at) as is_open,
         raw_stage_name,
         amount_local,
         currency_code,
         amount,
         expected_close_date,
+        closed_at,
         owner_rep_id,
         forecast_category,
+        created_at,
         valid_from_at,
         valid_to_at,
         valid_to_at is null as is_current
