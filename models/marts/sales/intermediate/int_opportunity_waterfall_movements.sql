@@ -37,6 +37,7 @@ bounded as (
         is_closed,
         is_won,
         coalesce(amount, 0) as amount,
+        amount is null as is_amount_unknown,
         expected_close_date,
         created_at,
         case
@@ -73,6 +74,7 @@ at_start as (
         opportunity_months.month_start_date,
         bounded.is_open,
         bounded.amount,
+        bounded.is_amount_unknown,
         bounded.expected_close_date
     from opportunity_months
     inner join bounded
@@ -91,6 +93,7 @@ latest_states as (
         bounded.is_closed,
         bounded.is_won,
         bounded.amount,
+        bounded.is_amount_unknown,
         bounded.expected_close_date,
         bounded.valid_to_at is null or bounded.valid_to_at >= opportunity_months.end_at as holds_at_end,
         row_number() over (
@@ -123,6 +126,8 @@ compared as (
         at_end.is_closed as is_closed_at_end,
         case when at_start.is_open then at_start.amount else 0 end as opening_amount,
         at_end.amount as latest_amount,
+        coalesce(at_start.is_open and at_start.is_amount_unknown, false) as is_opening_amount_unknown,
+        at_end.is_amount_unknown as is_latest_amount_unknown,
         at_start.expected_close_date as start_expected_close_date,
         at_end.expected_close_date as end_expected_close_date
     from opportunity_months
@@ -169,6 +174,8 @@ final as (
             as amount_change,
         cast(case when exit_kind != 'open' then latest_amount else 0 end as decimal(18, 2)) as exited_amount,
         cast(case when exit_kind = 'open' then latest_amount else 0 end as decimal(18, 2)) as closing_amount,
+        is_opening_amount_unknown,
+        exit_kind = 'open' and is_latest_amount_unknown as is_closing_amount_unknown,
         coalesce(
             entry_kind = 'open' and exit_kind = 'open'
             and start_expected_close_date > month_end_date and end_expected_close_date <= month_end_date,
