@@ -44,7 +44,7 @@ boundaries as (
         opportunity_id,
         closed_at as boundary_at
     from versions
-    where closed_at is not null
+    where closed_at is not null and stage_name is null
 ),
 
 segments as (
