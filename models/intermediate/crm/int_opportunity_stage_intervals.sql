@@ -1,5 +1,49 @@
-with stage_history as (
+{#- The export's stage history wins: an opportunity with any stage history
+    row takes its stages from it; one without takes them from the
+    warehouse's snapshots (int_opportunity_snapshot_stage_changes), precise
+    to the version time of the snapshot that first showed the stage. -#}
+with from_export as (
     select * from {{ ref('int_opportunity_stage_history_converted') }}
+),
+
+from_snapshots as (
+    select * from {{ ref('int_opportunity_snapshot_stage_changes') }}
+),
+
+stage_history as (
+    select
+        stage_history_id,
+        opportunity_id,
+        stage_name,
+        stage_order,
+        stage_probability,
+        is_closed,
+        is_won,
+        raw_stage_name,
+        amount_local,
+        currency_code,
+        amount,
+        changed_by_rep_id,
+        entered_at,
+        'stage_history' as history_source
+    from from_export
+    union all
+    select
+        stage_history_id,
+        opportunity_id,
+        stage_name,
+        stage_order,
+        stage_probability,
+        is_closed,
+        is_won,
+        raw_stage_name,
+        amount_local,
+        currency_code,
+        amount,
+        changed_by_rep_id,
+        entered_at,
+        'snapshot' as history_source
+    from from_snapshots
 ),
 
 sequenced as (
@@ -49,6 +93,7 @@ final as (
         changed_by_rep_id,
         entered_at,
         exited_at,
+        history_source,
         next_stage_name,
         previous_stage_name,
         exited_at is null as is_current_stage,

@@ -119,6 +119,9 @@ INVALID_EMAIL_RATE = 0.015
 INVALID_PHONE_RATE = 0.02
 #: Opportunities whose current stage is written with a name the stages seed lacks.
 UNMAPPED_STAGE_RATE = 0.005
+#: Open opportunities their owner leaves out of the forecast (forecast category
+#: Omitted; the others follow their stage: demo/sim/forecast.py).
+FORECAST_OMITTED_RATE = 0.05
 #: Leads whose lead source the lead_sources seed lacks.
 UNMAPPED_LEAD_SOURCE_RATE = 0.005
 #: References to a record that exists nowhere, per column listed in MISSING_REFERENCE_COLUMNS.
@@ -271,6 +274,7 @@ def rates() -> dict[str, object]:
         "invalid_email_rate": INVALID_EMAIL_RATE,
         "invalid_phone_rate": INVALID_PHONE_RATE,
         "unmapped_stage_rate": UNMAPPED_STAGE_RATE,
+        "forecast_omitted_rate": FORECAST_OMITTED_RATE,
         "unmapped_lead_source_rate": UNMAPPED_LEAD_SOURCE_RATE,
         "missing_reference_rate": MISSING_REFERENCE_RATE,
         "missing_reference_columns": [f"{t}.{c}" for t, c in MISSING_REFERENCE_COLUMNS],

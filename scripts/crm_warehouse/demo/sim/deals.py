@@ -21,6 +21,7 @@ from crm_warehouse.demo.sim.finance import (
     round_contracts,
     round_orders,
 )
+from crm_warehouse.demo.sim.forecast import forecast_category
 from crm_warehouse.demo.sim.records import (
     BIG,
     TableModel,
@@ -535,6 +536,7 @@ def opportunities_table(sim: Sim) -> TableModel:
             "loss_reason": pick(
                 [r for r, _ in vocab.LOSS_REASONS], np.where(code == 6, o.loss_reason[rec], -1)
             ),
+            "forecast_category": forecast_category(rec, code),
         }
 
     changes = [o.entry[:, k] for k in range(8)]
