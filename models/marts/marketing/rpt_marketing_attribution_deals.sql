@@ -63,7 +63,11 @@ rounded as (
         won_deals.won_revenue,
         case
             when touch_shares.touch_number < touch_shares.touch_count
-                then cast(round(won_deals.won_revenue * touch_shares.credit_share, 2) as decimal(18, 2))
+                -- round() of a double is DuckDB's and Spark's, not PostgreSQL's: a decimal first
+                then cast(
+                    round(cast(won_deals.won_revenue * touch_shares.credit_share as decimal(28, 10)), 2)
+                    as decimal(18, 2)
+                )
         end as rounded_credit
     from touch_shares
     inner join won_deals
@@ -133,7 +137,7 @@ final as (
         won_deals.won_month_start_date,
         cast(credits.campaign_touches as integer) as campaign_touches,
         cast(credits.deal_touches as integer) as deal_touches,
-        cast(round(credits.credit_share, 6) as decimal(18, 6)) as credit_share,
+        cast(round(cast(credits.credit_share as decimal(28, 10)), 6) as decimal(18, 6)) as credit_share,
         won_deals.won_revenue,
         cast(credits.credited_revenue as decimal(18, 2)) as credited_revenue
     from credits
