@@ -56,7 +56,8 @@ working_days as (
     left join holidays
         on
             weekdays.local_date = holidays.holiday_date
-            and (holidays.schedule_id is null or schedules.schedule_id = holidays.schedule_id)
+            -- an empty schedule_id (every schedule) is null on DuckDB and PostgreSQL, '' in a Spark seed
+            and (coalesce(holidays.schedule_id, '') = '' or schedules.schedule_id = holidays.schedule_id)
     where holidays.holiday_date is null
 ),
 
