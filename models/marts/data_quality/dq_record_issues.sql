@@ -42,6 +42,10 @@ cases as (
     select * from {{ ref('fct_cases') }}
 ),
 
+case_business_times as (
+    select * from {{ ref('fct_case_business_times') }}
+),
+
 duplicate_submissions as (
     select * from {{ ref('int_lead_submissions_resolved') }}
 ),
@@ -87,6 +91,24 @@ closed_unresolved_issues as (
     where cases.is_closed_unresolved
 ),
 
+-- a case timed by the default business schedule (fct_case_business_times):
+-- its owner's team is unknown or not in seed business_schedule_teams (B1)
+business_schedule_defaulted_issues as (
+    select
+        'support_cases' as table_name,
+        kept_support_cases.case_id as record_id,
+        kept_support_cases._batch_id as batch_id,
+        kept_support_cases._source_file as source_file,
+        kept_support_cases._source_row as source_row,
+        'business_schedule_defaulted' as issue_type,
+        'owner_rep_id' as column_name,
+        case_business_times.schedule_source as issue_value
+    from kept_support_cases
+    inner join case_business_times
+        on kept_support_cases.case_id = case_business_times.case_id
+    where case_business_times.schedule_source != 'team'
+),
+
 missing_value_issues as (
     {{ dq_missing_value_selects(missing_value_columns) }}
 ),
@@ -97,6 +119,8 @@ unioned as (
     select * from duplicate_submission_issues
     union all
     select * from closed_unresolved_issues
+    union all
+    select * from business_schedule_defaulted_issues
     union all
     select * from missing_value_issues
 ),

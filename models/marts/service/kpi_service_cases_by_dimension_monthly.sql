@@ -9,6 +9,10 @@ with cases as (
     select * from {{ ref('fct_cases') }}
 ),
 
+business_times as (
+    select * from {{ ref('fct_case_business_times') }}
+),
+
 months as (
     select * from {{ ref('int_months') }}
 ),
@@ -20,12 +24,23 @@ as_of as (
 timed_cases as (
     -- negative durations (bad source data) stay counted but out of the means and medians
     select
-        *,
-        case when seconds_to_resolution >= 0 then seconds_to_resolution end as valid_resolution_seconds,
+        cases.*,
+        case when cases.seconds_to_resolution >= 0 then cases.seconds_to_resolution end as valid_resolution_seconds,
         case
-            when is_complaint and seconds_to_resolution >= 0 then seconds_to_resolution
-        end as complaint_resolution_seconds
+            when cases.is_complaint and cases.seconds_to_resolution >= 0 then cases.seconds_to_resolution
+        end as complaint_resolution_seconds,
+        -- B1: the same case in the business hours of its team's schedule
+        business_times.business_seconds_to_resolution,
+        business_times.business_first_response_due_date,
+        business_times.business_first_response_due_month_start_date,
+        business_times.business_resolution_due_date,
+        business_times.business_resolution_due_month_start_date,
+        business_times.business_first_response_sla_status,
+        business_times.business_resolution_sla_status,
+        business_times.is_business_sla_met
     from cases
+    left join business_times
+        on cases.case_id = business_times.case_id
 ),
 
 cases_by_member as (
@@ -122,7 +137,13 @@ resolved as (
             'count(cases_by_member.complaint_resolution_seconds)',
             'decimal(28,6)'
         ) }} as complaint_resolution_seconds_mean,
-        {{ median('cases_by_member.complaint_resolution_seconds') }} as complaint_resolution_seconds_median
+        {{ median('cases_by_member.complaint_resolution_seconds') }} as complaint_resolution_seconds_median,
+        {{ safe_divide(
+            'sum(cases_by_member.business_seconds_to_resolution)',
+            'count(cases_by_member.business_seconds_to_resolution)',
+            'decimal(28,6)'
+        ) }} as business_resolution_seconds_mean,
+        {{ median('cases_by_member.business_seconds_to_resolution') }} as business_resolution_seconds_median
     from cases_by_member
     cross join as_of
     where cases_by_member.final_resolved_date <= as_of.as_of_date
@@ -160,6 +181,42 @@ resolution_sla as (
     where
         cases_by_member.resolution_due_date <= as_of.as_of_date
         and cases_by_member.resolution_sla_status in ('met', 'missed')
+    group by 1, 2, 3
+),
+
+business_first_response_sla as (
+    -- B1: the first-response SLA in business hours, by the month of its business due date
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.business_first_response_due_month_start_date as month_start_date,
+        count(*) as business_first_response_sla_cases_due,
+        sum(case when cases_by_member.business_first_response_sla_status = 'met' then 1 else 0 end)
+            as business_first_response_sla_cases_met
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.business_first_response_due_date <= as_of.as_of_date
+        and cases_by_member.business_first_response_sla_status in ('met', 'missed')
+    group by 1, 2, 3
+),
+
+business_resolution_sla as (
+    -- B1: the resolution and combined SLA in business hours, by the month of the business resolution due date
+    select
+        cases_by_member.dimension_name,
+        cases_by_member.dimension_value,
+        cases_by_member.business_resolution_due_month_start_date as month_start_date,
+        count(*) as business_resolution_sla_cases_due,
+        sum(case when cases_by_member.business_resolution_sla_status = 'met' then 1 else 0 end)
+            as business_resolution_sla_cases_met,
+        count(cases_by_member.is_business_sla_met) as business_sla_cases_due,
+        sum(case when cases_by_member.is_business_sla_met then 1 else 0 end) as business_sla_cases_met
+    from cases_by_member
+    cross join as_of
+    where
+        cases_by_member.business_resolution_due_date <= as_of.as_of_date
+        and cases_by_member.business_resolution_sla_status in ('met', 'missed')
     group by 1, 2, 3
 ),
 
@@ -232,6 +289,22 @@ joined as (
             as resolution_sla_cases_met,
         {{ coalesce_if_present('support_cases', 'resolution_sla.sla_cases_due') }} as sla_cases_due,
         {{ coalesce_if_present('support_cases', 'resolution_sla.sla_cases_met') }} as sla_cases_met,
+        {{ coalesce_if_present(
+            'support_cases', 'business_first_response_sla.business_first_response_sla_cases_due'
+        ) }} as business_first_response_sla_cases_due,
+        {{ coalesce_if_present(
+            'support_cases', 'business_first_response_sla.business_first_response_sla_cases_met'
+        ) }} as business_first_response_sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'business_resolution_sla.business_resolution_sla_cases_due') }}
+            as business_resolution_sla_cases_due,
+        {{ coalesce_if_present('support_cases', 'business_resolution_sla.business_resolution_sla_cases_met') }}
+            as business_resolution_sla_cases_met,
+        {{ coalesce_if_present('support_cases', 'business_resolution_sla.business_sla_cases_due') }}
+            as business_sla_cases_due,
+        {{ coalesce_if_present('support_cases', 'business_resolution_sla.business_sla_cases_met') }}
+            as business_sla_cases_met,
+        resolved.business_resolution_seconds_mean,
+        resolved.business_resolution_seconds_median,
         {{ coalesce_if_present('support_cases', 'source_sla.source_sla_cases') }} as source_sla_cases,
         {{ coalesce_if_present('support_cases', 'source_sla.source_sla_cases_met') }} as source_sla_cases_met,
         {{ coalesce_if_present('support_cases', 'surveys.survey_responses') }} as survey_responses,
@@ -263,6 +336,16 @@ joined as (
             spine.month_start_date = resolution_sla.month_start_date
             and spine.dimension_name = resolution_sla.dimension_name
             and spine.dimension_value = resolution_sla.dimension_value
+    left join business_first_response_sla
+        on
+            spine.month_start_date = business_first_response_sla.month_start_date
+            and spine.dimension_name = business_first_response_sla.dimension_name
+            and spine.dimension_value = business_first_response_sla.dimension_value
+    left join business_resolution_sla
+        on
+            spine.month_start_date = business_resolution_sla.month_start_date
+            and spine.dimension_name = business_resolution_sla.dimension_name
+            and spine.dimension_value = business_resolution_sla.dimension_value
     left join source_sla
         on
             spine.month_start_date = source_sla.month_start_date
@@ -312,6 +395,22 @@ final as (
         cast(sla_cases_due as integer) as sla_cases_due,
         cast(sla_cases_met as integer) as sla_cases_met,
         {{ safe_divide('sla_cases_met', 'sla_cases_due') }} as sla_compliance_rate,
+        ---------- B1 SLA compliance and resolution time in business hours, beside V8 and V3
+        cast(business_first_response_sla_cases_due as integer) as business_first_response_sla_cases_due,
+        cast(business_first_response_sla_cases_met as integer) as business_first_response_sla_cases_met,
+        {{ safe_divide('business_first_response_sla_cases_met', 'business_first_response_sla_cases_due') }}
+            as business_first_response_sla_compliance_rate,
+        cast(business_resolution_sla_cases_due as integer) as business_resolution_sla_cases_due,
+        cast(business_resolution_sla_cases_met as integer) as business_resolution_sla_cases_met,
+        {{ safe_divide('business_resolution_sla_cases_met', 'business_resolution_sla_cases_due') }}
+            as business_resolution_sla_compliance_rate,
+        cast(business_sla_cases_due as integer) as business_sla_cases_due,
+        cast(business_sla_cases_met as integer) as business_sla_cases_met,
+        {{ safe_divide('business_sla_cases_met', 'business_sla_cases_due') }} as business_sla_compliance_rate,
+        {{ safe_divide('business_resolution_seconds_mean', '3600', 'decimal(18,2)') }}
+            as business_resolution_hours_mean,
+        {{ safe_divide('business_resolution_seconds_median', '3600', 'decimal(18,2)') }}
+            as business_resolution_hours_median,
         ---------- the export's own SLA verdict, beside V8
         cast(source_sla_cases as integer) as source_sla_cases,
         cast(source_sla_cases_met as integer) as source_sla_cases_met,
