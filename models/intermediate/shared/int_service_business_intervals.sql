@@ -56,8 +56,9 @@ working_days as (
     left join holidays
         on
             weekdays.local_date = holidays.holiday_date
-            -- an empty schedule_id (every schedule) is null on DuckDB and PostgreSQL, '' in a Spark seed
-            and (coalesce(holidays.schedule_id, '') = '' or schedules.schedule_id = holidays.schedule_id)
+            -- 'all', not an empty value, marks a holiday of every schedule: a Spark
+            -- seed loads an empty text value as the string 'None', not null
+            and holidays.schedule_id in ('all', schedules.schedule_id)
     where holidays.holiday_date is null
 ),
 
