@@ -11,6 +11,10 @@ from crm_dev.bench.pandas_peer import compare_with_marts
 from crm_dev.bench.peers import PEERS, PeerMismatch, compute, require_equal, write_frames
 from crm_warehouse.settings import project_root
 
+# on the worker that built the demo warehouse (conftest): without it the other
+# pytest-xdist worker refreshes a second demo warehouse just for these tests
+pytestmark = pytest.mark.xdist_group("warehouse")
+
 
 @pytest.mark.parametrize("peer", sorted(PEERS))
 def test_peer_equals_the_marts_row_for_row(peer: str, demo_warehouse, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ and proves on small made-up manifests that each rule can fail."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import subprocess
@@ -160,3 +161,42 @@ def test_each_python_limit_can_fail(tmp_path):
         ("import_cycle", "crm_warehouse.a"),
         ("runtime_imports_dev_tools", "crm_warehouse.c"),
     }
+
+
+def _outside_the_warehouse_group(source: str) -> list[str]:
+    """Test functions of `source` that take the demo_warehouse fixture without
+    the xdist group "warehouse" (on the function or as the module's pytestmark)."""
+    tree = ast.parse(source)
+    module_marked = any(
+        isinstance(node, ast.Assign)
+        and any(getattr(t, "id", None) == "pytestmark" for t in node.targets)
+        and "xdist_group('warehouse')" in ast.unparse(node.value)
+        for node in tree.body
+    )
+    return [
+        node.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef)
+        and node.name.startswith("test_")
+        and "demo_warehouse" in [a.arg for a in node.args.args]
+        and not module_marked
+        and not any("xdist_group('warehouse')" in ast.unparse(d) for d in node.decorator_list)
+    ]
+
+
+def test_tests_sharing_the_demo_warehouse_run_on_its_worker():
+    """conftest's demo_warehouse is built once per pytest-xdist worker: a test
+    that takes it outside the "warehouse" group makes the other worker build a
+    second one (minutes of the test command; it happened to test_bench_peers)."""
+    tests = project_root() / "tests" / "python"
+    found = {
+        f"{path.relative_to(tests)}::{name}"
+        for path in tests.rglob("test_*.py")
+        for name in _outside_the_warehouse_group(path.read_text())
+    }
+    assert found == set()
+    unmarked = "def test_x(demo_warehouse):\n    pass\n"
+    marked = '@pytest.mark.xdist_group("warehouse")\n' + unmarked
+    module = 'pytestmark = [pytest.mark.xdist_group("warehouse")]\n' + unmarked
+    assert _outside_the_warehouse_group(unmarked) == ["test_x"]
+    assert _outside_the_warehouse_group(marked) == _outside_the_warehouse_group(module) == []
