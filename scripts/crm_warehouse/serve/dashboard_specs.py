@@ -94,6 +94,8 @@ _RETENTION = "customers.kpi_customer_retention_monthly"
 _RECEIVABLES = "finance.kpi_receivables_monthly"
 _SERVICE = "service.kpi_service_cases_monthly"
 _DATES = "core.dim_dates"
+_WATERFALL = "sales.kpi_sales_pipeline_waterfall_monthly"
+_MRR = "finance.kpi_mrr_movements_monthly"
 _MONTH_LABEL = "strftime(month_start_date, '%B %Y')"
 
 KPIS: tuple[KpiSpec, ...] = (
@@ -395,5 +397,68 @@ CHARTS: tuple[ChartSpec, ...] = (
         "due in the month - both targets (first response and resolution), the resolution "
         "target alone, and the export's own SLA verdict where it carries one; last 24 months.",
         entities=("support_cases",),
+    ),
+    ChartSpec(
+        key="pipeline_waterfall",
+        title="Pipeline movements by month",
+        kind="bar",
+        tables=(_WATERFALL,),
+        sql="select month_start_date, created_amount, increased_amount, "
+        "reopened_amount, -decreased_amount as decreased, "
+        "-won_amount as won, -lost_amount as lost, -exited_unknown_amount as exited_unknown "
+        f"from {_WATERFALL} where dimension_name = 'all' and {_since(_WATERFALL, 12)} "
+        "order by month_start_date",
+        x="month_start_date",
+        y=(
+            "created_amount",
+            "increased_amount",
+            "reopened_amount",
+            "decreased",
+            "won",
+            "lost",
+            "exited_unknown",
+        ),
+        y_fmt="money",
+        y_title="change in open pipeline",
+        labels={
+            "month_start_date": "month",
+            "created_amount": "created",
+            "increased_amount": "increased",
+            "reopened_amount": "re-opened",
+            "decreased": "decreased",
+            "won": "won",
+            "lost": "lost",
+            "exited_unknown": "left without a known outcome",
+        },
+        definition="H2: what moved the open pipeline in each month: added (created, increased, "
+        "re-opened) above the axis, taken out (decreased, won, lost, left without a known "
+        "outcome) below it; opening + the bars = closing, last 12 months.",
+        entities=("opportunities",),
+    ),
+    ChartSpec(
+        key="mrr_movements",
+        title="Recurring revenue movements by month",
+        kind="bar",
+        tables=(_MRR,),
+        sql="select month_start_date, new_mrr, expansion_mrr, reactivation_mrr, "
+        "-contraction_mrr as contraction, -churned_mrr as churn "
+        f"from {_MRR} where dimension_name = 'all' and {_since(_MRR, 12)} "
+        "order by month_start_date",
+        x="month_start_date",
+        y=("new_mrr", "expansion_mrr", "reactivation_mrr", "contraction", "churn"),
+        y_fmt="money",
+        y_title="change in MRR",
+        labels={
+            "month_start_date": "month",
+            "new_mrr": "new",
+            "expansion_mrr": "expansion",
+            "reactivation_mrr": "reactivation",
+            "contraction": "contraction",
+            "churn": "churn",
+        },
+        definition="R2: monthly recurring revenue gained (new, expansion, reactivation) above "
+        "the axis and lost (contraction, churn) below it; opening + the bars = closing, last "
+        "12 months.",
+        entities=("contracts",),
     ),
 )
