@@ -1,6 +1,8 @@
 {#- Sales KPIs (S1-S9, S11, S15, S17) per month and dimension member, long
     format: one row per month of the spine x (dimension_name, dimension_value),
-    'all' included, zeros for months without activity. -#}
+    'all' included, zeros for months without activity; null (unknown, not 0)
+    for every opportunity count and amount when the export has no
+    opportunities (dq_entity_presence says so). -#}
 with spine as (
     select * from {{ ref('int_sales_member_months') }}
 ),
@@ -30,51 +32,96 @@ joined as (
         spine.dimension_name,
         spine.dimension_value,
         spine.dimension_label,
-        coalesce(closed_by_month.opportunities_won, 0) as opportunities_won,
-        coalesce(closed_by_month.opportunities_won_with_amount, 0) as opportunities_won_with_amount,
+        {{ coalesce_if_present('opportunities', 'closed_by_month.opportunities_won') }} as opportunities_won,
+        {{ coalesce_if_present(
+            'opportunities',
+            'closed_by_month.opportunities_won_with_amount'
+        ) }} as opportunities_won_with_amount,
         -- amounts: doc block unknown_amounts (0 without rows, null when none is known)
-        {{ amount_total('closed_by_month.won_revenue', 'closed_by_month.opportunities_won') }} as won_revenue,
-        coalesce(closed_by_month.opportunities_lost, 0) as opportunities_lost,
-        coalesce(closed_by_month.opportunities_lost_with_amount, 0) as opportunities_lost_with_amount,
-        {{ amount_total('closed_by_month.lost_amount', 'closed_by_month.opportunities_lost') }} as lost_amount,
+        {{ amount_total(
+            'closed_by_month.won_revenue',
+            'closed_by_month.opportunities_won',
+            entities='opportunities'
+        ) }} as won_revenue,
+        {{ coalesce_if_present('opportunities', 'closed_by_month.opportunities_lost') }} as opportunities_lost,
+        {{ coalesce_if_present(
+            'opportunities',
+            'closed_by_month.opportunities_lost_with_amount'
+        ) }} as opportunities_lost_with_amount,
+        {{ amount_total(
+            'closed_by_month.lost_amount',
+            'closed_by_month.opportunities_lost',
+            entities='opportunities'
+        ) }} as lost_amount,
         closed_by_month.sales_cycle_days_mean,
         closed_by_month.sales_cycle_days_median,
         closed_by_month.lead_to_close_days_mean,
         closed_by_month.lead_to_close_days_median,
-        coalesce(closed_by_month.new_customer_opportunities_won, 0) as new_customer_opportunities_won,
-        {{ amount_total('closed_by_month.new_customer_won_revenue', 'closed_by_month.new_customer_opportunities_won') }}
-            as new_customer_won_revenue,
-        coalesce(closed_by_month.existing_customer_opportunities_won, 0) as existing_customer_opportunities_won,
+        {{ coalesce_if_present(
+            'opportunities',
+            'closed_by_month.new_customer_opportunities_won'
+        ) }} as new_customer_opportunities_won,
         {{ amount_total(
-            'closed_by_month.existing_customer_won_revenue', 'closed_by_month.existing_customer_opportunities_won'
+            'closed_by_month.new_customer_won_revenue',
+            'closed_by_month.new_customer_opportunities_won',
+            entities='opportunities'
+        ) }} as new_customer_won_revenue,
+        {{ coalesce_if_present(
+            'opportunities',
+            'closed_by_month.existing_customer_opportunities_won'
+        ) }} as existing_customer_opportunities_won,
+        {{ amount_total(
+            'closed_by_month.existing_customer_won_revenue',
+            'closed_by_month.existing_customer_opportunities_won',
+            entities='opportunities'
         ) }} as existing_customer_won_revenue,
         {{ coalesce_if_present('activities', 'closed_by_month.closed_opportunity_calls') }}
             as closed_opportunity_calls,
-        coalesce(created_by_month.opportunities_created, 0) as opportunities_created,
-        coalesce(created_by_month.opportunities_created_with_amount, 0)
+        {{ coalesce_if_present('opportunities', 'created_by_month.opportunities_created') }} as opportunities_created,
+        {{ coalesce_if_present('opportunities', 'created_by_month.opportunities_created_with_amount') }}
             as opportunities_created_with_amount,
         {{ amount_total(
-            'created_by_month.opportunities_created_amount', 'created_by_month.opportunities_created'
+            'created_by_month.opportunities_created_amount',
+            'created_by_month.opportunities_created',
+            entities='opportunities'
         ) }} as opportunities_created_amount,
-        coalesce(created_by_month.new_customer_opportunities_created, 0) as new_customer_opportunities_created,
+        {{ coalesce_if_present(
+            'opportunities',
+            'created_by_month.new_customer_opportunities_created'
+        ) }} as new_customer_opportunities_created,
         {{ amount_total(
-            'created_by_month.new_customer_created_amount', 'created_by_month.new_customer_opportunities_created'
+            'created_by_month.new_customer_created_amount',
+            'created_by_month.new_customer_opportunities_created',
+            entities='opportunities'
         ) }} as new_customer_created_amount,
-        coalesce(created_by_month.existing_customer_opportunities_created, 0)
+        {{ coalesce_if_present('opportunities', 'created_by_month.existing_customer_opportunities_created') }}
             as existing_customer_opportunities_created,
         {{ amount_total(
             'created_by_month.existing_customer_created_amount',
-            'created_by_month.existing_customer_opportunities_created'
+            'created_by_month.existing_customer_opportunities_created',
+            entities='opportunities'
         ) }} as existing_customer_created_amount,
-        coalesce(pipeline_by_month.open_pipeline_opportunities, 0) as open_pipeline_opportunities,
-        coalesce(pipeline_by_month.open_pipeline_opportunities_with_amount, 0)
+        {{ coalesce_if_present(
+            'opportunities',
+            'pipeline_by_month.open_pipeline_opportunities'
+        ) }} as open_pipeline_opportunities,
+        {{ coalesce_if_present('opportunities', 'pipeline_by_month.open_pipeline_opportunities_with_amount') }}
             as open_pipeline_opportunities_with_amount,
-        {{ amount_total('pipeline_by_month.open_pipeline_amount', 'pipeline_by_month.open_pipeline_opportunities') }}
+        {{ amount_total(
+            'pipeline_by_month.open_pipeline_amount',
+            'pipeline_by_month.open_pipeline_opportunities',
+            entities='opportunities'
+        ) }}
             as open_pipeline_amount,
         {{ amount_total(
-            'pipeline_by_month.open_pipeline_weighted_amount', 'pipeline_by_month.open_pipeline_opportunities'
+            'pipeline_by_month.open_pipeline_weighted_amount',
+            'pipeline_by_month.open_pipeline_opportunities',
+            entities='opportunities'
         ) }} as open_pipeline_weighted_amount,
-        coalesce(pipeline_by_month.open_pipeline_opportunities_unweighted, 0) as open_pipeline_opportunities_unweighted,
+        {{ coalesce_if_present(
+            'opportunities',
+            'pipeline_by_month.open_pipeline_opportunities_unweighted'
+        ) }} as open_pipeline_opportunities_unweighted,
         pipeline_by_month.days_open_mean,
         case
             when spine.dimension_name in ('all', 'lead_source', 'channel_group')
@@ -123,6 +170,8 @@ ratios as (
                     opportunities_won + opportunities_lost > 0
                     and opportunities_won_with_amount + opportunities_lost_with_amount = 0
                     then null
+                -- an export without opportunities: unknown, not 0
+                when opportunities_won is null then null
                 else coalesce(won_revenue, 0) + coalesce(lost_amount, 0)
             end as decimal(18, 2)
         ) as closed_amount,

@@ -545,3 +545,45 @@ def test_totals(marts, key) -> None:
     sql, expected = TOTALS[key]
     actual = exact(marts["imported"].query(sql)[0][0])
     assert actual == expected, f"{key[0]} {key[1]}: expected {expected}, mart has {actual}"
+
+
+#: Sales tables whose every count and amount is unknown without opportunities.
+NO_OPPORTUNITY_COLUMNS = {
+    "sales.kpi_sales_monthly": (
+        "opportunities_won",
+        "won_revenue",
+        "opportunities_lost",
+        "closed_amount",
+        "opportunities_created",
+        "open_pipeline_opportunities",
+        "open_pipeline_amount",
+    ),
+    "sales.kpi_sales_pipeline_waterfall_monthly": (
+        "opening_count",
+        "created_count",
+        "won_count",
+        "won_amount",
+        "closing_count",
+        "closing_amount",
+    ),
+}
+
+
+@pytest.mark.parametrize("table", sorted(NO_OPPORTUNITY_COLUMNS))
+def test_sales_unknown_without_opportunities(marts, table) -> None:
+    """An incident log has no opportunities: every month of the sales tables
+    says so with null counts and amounts, never a plausible 0 (a past bug:
+    won revenue 0 and a waterfall of zeros for 13 months)."""
+    columns = NO_OPPORTUNITY_COLUMNS[table]
+    checks = ", ".join(f"count({c})" for c in columns)
+    rows, *counts = marts["imported"].query(f"select count(*), {checks} from {table}")[0]
+    assert rows >= len(MONTHS), f"{table}: {rows} rows, fewer than the {len(MONTHS)} months"
+    known = {c: n for c, n in zip(columns, counts, strict=True) if n}
+    assert not known, f"{table}: values where the export has no opportunities: {known}"
+
+
+def test_waterfall_says_not_in_this_export(marts) -> None:
+    statuses = marts["imported"].query(
+        "select distinct data_status from sales.kpi_sales_pipeline_waterfall_monthly"
+    )
+    assert statuses == [("not in this export",)]

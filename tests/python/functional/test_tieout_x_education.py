@@ -248,6 +248,35 @@ CHANNEL_GROUP_COLUMNS = {
         ("won_revenue", s2_won_revenue),
     ],
 }
+
+
+def h2_created_count(leads):
+    # H2 created: each deal is created and won at the same instant (2020-01-01
+    # 00:00): open for no time, but it passed through the pipeline.
+    return int(leads["won"].sum())
+
+
+def h2_unknown_amount(leads):
+    # H2 amounts of deals without a value: unknown (null), never 0.
+    return None if leads["won"].any() else ZERO
+
+
+def h2_nothing_open(leads):
+    # H2 opening and closing: nothing open at the month's start or end.
+    return 0
+
+
+WATERFALL_COLUMNS = {
+    "H2": [
+        ("opening_count", h2_nothing_open),
+        ("created_count", h2_created_count),
+        ("created_amount", h2_unknown_amount),
+        ("won_count", h2_created_count),
+        ("won_amount", h2_unknown_amount),
+        ("lost_count", h2_nothing_open),
+        ("closing_count", h2_nothing_open),
+    ],
+}
 RAW_SOURCE_COLUMNS = {
     "M1": [("leads", m1_leads_created)],
     "M2": [("qualified", m2_leads_qualified), ("converted", m2_leads_qualified)],
@@ -283,11 +312,17 @@ EXPECTED = {
         CHANNEL_GROUP_COLUMNS,
     ),
     **figures("core.fct_leads", "raw_lead_source", "raw_lead_source", RAW_SOURCE_COLUMNS),
+    **figures("sales.kpi_sales_pipeline_waterfall_monthly", "all", "all", WATERFALL_COLUMNS),
 }
 
 #: How each table's rows are keyed: (member expression, month expression).
 KEYS = {
     "sales.kpi_sales_monthly": ("dimension_name", "dimension_value", "month_start_date"),
+    "sales.kpi_sales_pipeline_waterfall_monthly": (
+        "dimension_name",
+        "dimension_value",
+        "month_start_date",
+    ),
     "marketing.kpi_marketing_funnel_monthly": ("'lead_source'", "lead_source", "month_start_date"),
     "marketing.kpi_marketing_leads_monthly": ("'lead_source'", "lead_source", "month_start_date"),
     "marketing.kpi_marketing_channel_groups_monthly": (

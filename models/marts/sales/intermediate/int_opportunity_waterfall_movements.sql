@@ -1,7 +1,13 @@
 {#- Each opportunity's movement through the open pipeline in each month it
     was open at some time (KPI H2), from its history (fct_opportunity_history,
     back-filled to the deal's creation: the first state is taken as held from
-    creation; nothing before it). The state at the start of the month is the
+    creation; nothing before it). A deal whose first known state is already
+    closed (an export that shows deals only as they ended: Olist, X
+    Education, a first load of an old CRM) was open from its creation to the
+    close the export gives (closed_at; zero-length when both are the same
+    instant), at the first state's amount with no known expected close
+    date; without a closed_at, or with one before the creation, it was
+    never seen open and moves nothing. The state at the start of the month is the
     one in force just before its first instant (the previous month end), the
     state at the end the one in force just before the day after the month's
     balance date (the month end; the as-of date for the month in progress).
@@ -29,10 +35,64 @@ month_bounds as (
     from months
 ),
 
--- the history from the deal's creation: the first state counts from it
+-- the history from the deal's creation (nothing before it)
+known as (
+    select
+        opportunity_id,
+        history_number,
+        is_open,
+        is_closed,
+        is_won,
+        amount,
+        expected_close_date,
+        closed_at,
+        created_at,
+        valid_from_at,
+        valid_to_at,
+        -- first seen closed, with a close after its creation: open until then
+        history_number = 1 and not is_open and closed_at >= created_at as is_first_seen_closed
+    from history
+    where valid_to_at is null or valid_to_at > created_at
+),
+
+states as (
+    select
+        opportunity_id,
+        history_number as state_order,
+        is_open,
+        is_closed,
+        is_won,
+        amount,
+        expected_close_date,
+        created_at,
+        case
+            when is_first_seen_closed then least(closed_at, coalesce(valid_to_at, closed_at))
+            when history_number = 1 or valid_from_at < created_at then created_at
+            else valid_from_at
+        end as valid_from_at,
+        valid_to_at
+    from known
+    union all
+    -- the open time before a close the export shows as the first state
+    select
+        opportunity_id,
+        0 as state_order,
+        true as is_open,
+        false as is_closed,
+        false as is_won,
+        amount,
+        cast(null as date) as expected_close_date,
+        created_at,
+        created_at as valid_from_at,
+        least(closed_at, coalesce(valid_to_at, closed_at)) as valid_to_at
+    from known
+    where is_first_seen_closed
+),
+
 bounded as (
     select
         opportunity_id,
+        state_order,
         is_open,
         is_closed,
         is_won,
@@ -40,13 +100,9 @@ bounded as (
         amount is null as is_amount_unknown,
         expected_close_date,
         created_at,
-        case
-            when history_number = 1 or valid_from_at < created_at then created_at
-            else valid_from_at
-        end as valid_from_at,
+        valid_from_at,
         valid_to_at
-    from history
-    where valid_to_at is null or valid_to_at > created_at
+    from states
 ),
 
 -- the months each deal was open in at some instant
@@ -98,7 +154,7 @@ latest_states as (
         bounded.valid_to_at is null or bounded.valid_to_at >= opportunity_months.end_at as holds_at_end,
         row_number() over (
             partition by opportunity_months.opportunity_id, opportunity_months.month_start_date
-            order by bounded.valid_from_at desc
+            order by bounded.valid_from_at desc, bounded.state_order desc
         ) as recency
     from opportunity_months
     inner join bounded
@@ -175,6 +231,8 @@ final as (
         cast(case when exit_kind != 'open' then latest_amount else 0 end as decimal(18, 2)) as exited_amount,
         cast(case when exit_kind = 'open' then latest_amount else 0 end as decimal(18, 2)) as closing_amount,
         is_opening_amount_unknown,
+        entry_kind != 'open' and is_latest_amount_unknown as is_entered_amount_unknown,
+        exit_kind != 'open' and is_latest_amount_unknown as is_exited_amount_unknown,
         exit_kind = 'open' and is_latest_amount_unknown as is_closing_amount_unknown,
         coalesce(
             entry_kind = 'open' and exit_kind = 'open'
