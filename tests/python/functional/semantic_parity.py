@@ -372,6 +372,56 @@ HISTORY_CHECKS: tuple[Check, ...] = (
             k: v and v.replace("case__", "support_case__") for k, v in CASE_MEMBERS.items()
         },
     ),
+    # the stocks at quarter grain: the opening of the quarter's first month, the
+    # closing (and the 12-month retention) of its last, never a sum of months
+    Check(
+        "sales.kpi_sales_pipeline_waterfall_monthly",
+        (
+            m("waterfall_opening_count", "opening_count"),
+            m("waterfall_opening_amount", "opening_amount"),
+        ),
+        member_column="dimension_value",
+        long_members=WATERFALL_MEMBERS,
+        grain="quarter",
+        where="month(month_start_date) in (1, 4, 7, 10)",
+    ),
+    Check(
+        "sales.kpi_sales_pipeline_waterfall_monthly",
+        (
+            m("waterfall_closing_count", "closing_count"),
+            m("waterfall_closing_amount", "closing_amount"),
+        ),
+        member_column="dimension_value",
+        long_members=WATERFALL_MEMBERS,
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
+    Check(
+        "finance.kpi_mrr_movements_monthly",
+        (m("opening_mrr"), m("mrr_opening_accounts", "opening_accounts")),
+        member_column="dimension_value",
+        long_members=MRR_MEMBERS,
+        null_member="unknown",
+        grain="quarter",
+        where="month(month_start_date) in (1, 4, 7, 10)",
+    ),
+    Check(
+        "finance.kpi_mrr_movements_monthly",
+        (m("closing_mrr"), m("closing_arr"), m("mrr_closing_accounts", "closing_accounts")),
+        member_column="dimension_value",
+        long_members=MRR_MEMBERS,
+        null_member="unknown",
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
+    Check(
+        "finance.kpi_mrr_retention_monthly",
+        (rate("net_revenue_retention"), rate("gross_revenue_retention")),
+        member_column="dimension_value",
+        long_members={"all": None},
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
     *(
         Check(
             "marketing.kpi_marketing_attribution_monthly",
