@@ -36,6 +36,15 @@
       if (pos < 0) return { state: "na", note: "not split by " + D.filter_labels[d].toLowerCase() };
       want.push([pos + 1, D.members[d].indexOf(state[d])]);
     }
+    if (c.long) {
+      // a long KPI table: the rows of the one dimension filtered, or the `all` rows
+      // (-1: no member of that dimension); two of its dimensions at once it has not
+      const set = FILTERS.filter((d) => state[d]);
+      if (set.length > 1) {
+        return { state: "na", note: "not split by " + set.map((d) => D.filter_labels[d].toLowerCase()).join(" and ") + " together" };
+      }
+      c.dims.forEach((d, i) => { if (FILTERS.includes(d) && !state[d]) want.push([i + 1, -1]); });
+    }
     const gpos = groupBy && groupBy !== "month" ? c.dims.indexOf(groupBy) + 1 : -1;  // dims include the groups
     if (groupBy && groupBy !== "month" && gpos < 1) return { state: "na", note: "not split by " + groupBy };
     const groups = new Map();
@@ -61,10 +70,10 @@
     }
     if (fig.kind === "diff") return S(sums, fig.num) - S(sums, fig.den);
     if (fig.known && fig.count && S(sums, fig.count) > 0 && S(sums, fig.known) === 0) return null;
-    return S(sums, fig.num);
+    return S(sums, fig.num) * (fig.scale || 1);
   }
   function figure(fig, from, to, snapshot) {
-    const a = aggregate(fig.cube, fig.at_end ? to : from, to, snapshot, null);
+    const a = aggregate(fig.cube, fig.at_end ? to : from, fig.at_start ? from : to, snapshot, null);
     if (a.state !== "value") return a;
     return { state: "value", value: value(fig, a.groups.get(0) || {}) };
   }
@@ -212,7 +221,7 @@
     const tick = { rate: ".0%", money: ".3~s", count: ",d" };
     const layout = {
       height: 380, margin: { l: 60, r: 60, t: 20, b: chart.x === "month" ? 40 : 110 },
-      template: "plotly_white", legend: { orientation: "h", y: 1.12 }, barmode: "group",
+      template: "plotly_white", legend: { orientation: "h", y: 1.12 }, barmode: chart.barmode || "group",
       font: { family: "system-ui, sans-serif", size: 12 },
       yaxis: { tickformat: tick[chart.fmt] || "", rangemode: "tozero", title: chart.fmt === "money" ? CUR : "" },
       xaxis: { type: chart.x === "month" ? "date" : "category", automargin: true },

@@ -10,6 +10,12 @@ Area of AREAS; a new cube goes in serve.dashboard_cubes.CUBES.
 from __future__ import annotations
 
 from crm_warehouse.serve.dashboard_figures import Area, Card, Chart, Figure, Series
+from crm_warehouse.serve.dashboard_movements import (
+    MRR_CARDS,
+    MRR_CHARTS,
+    WATERFALL_CARDS,
+    WATERFALL_CHARTS,
+)
 
 _OPP = "opportunities"
 WON_REVENUE = Figure(_OPP, "won_revenue", known="won_with_amount", count="won")
@@ -60,6 +66,7 @@ SALES = Area(
             "Amount of the opportunities open in the export now (is_open, current amount; S7 in the marts values them at the as-of date from stage history).",
             snapshot=True,
         ),
+        *WATERFALL_CARDS,
     ),
     charts=(
         Chart(
@@ -103,6 +110,7 @@ SALES = Area(
             "S2 and S4 by the opportunity's lead source, over the range.",
             y2_fmt="rate",
         ),
+        *WATERFALL_CHARTS,
     ),
 )
 
@@ -341,6 +349,7 @@ CUSTOMERS = Area(
             "count",
             "C3's denominator: contracts whose term ends in the range.",
         ),
+        *MRR_CARDS,
     ),
     charts=(
         Chart(
@@ -377,6 +386,7 @@ CUSTOMERS = Area(
             "C3 per month of the contract end: contracts ending (bars) and the share renewed.",
             y2_fmt="rate",
         ),
+        *MRR_CHARTS,
     ),
 )
 

@@ -50,6 +50,9 @@ class CubeSpec:
     require: str = "all"
     #: columns after the dimensions a chart may split by that are no filter
     groups: tuple[str, ...] = ()
+    #: rows of a long KPI table: each row carries one dimension's member (the
+    #: others null) or none (the `all` row), so one filter at a time applies
+    long: bool = False
 
 
 _OPP = "core.fct_opportunities"
@@ -130,6 +133,29 @@ def _opp_events() -> str:
 #: team and region of a rep (facts that carry only the rep) and of an account.
 _REP_TEAM = f"left join {_REPS} as reps on reps.rep_id = f.{{rep}}"
 _ACCOUNT_REGION = f"left join {_ACCOUNTS} as accounts on accounts.account_id = f.account_id"
+
+_WATERFALL = "sales.kpi_sales_pipeline_waterfall_monthly"
+_WATERFALL_MEASURES = (
+    "opening_amount",
+    "created_amount",
+    "increased_amount",
+    "reopened_amount",
+    "decreased_amount",
+    "won_amount",
+    "lost_amount",
+    "exited_unknown_amount",
+    "closing_amount",
+)
+_MRR = "finance.kpi_mrr_movements_monthly"
+_MRR_MEASURES = (
+    "opening_mrr",
+    "new_mrr",
+    "expansion_mrr",
+    "reactivation_mrr",
+    "contraction_mrr",
+    "churned_mrr",
+    "closing_mrr",
+)
 
 CUBES: tuple[CubeSpec, ...] = (
     CubeSpec(
@@ -317,6 +343,35 @@ CUBES: tuple[CubeSpec, ...] = (
         entities=("activities",),
     ),
     CubeSpec(
+        key="waterfall",
+        tables=(_WATERFALL,),
+        # H2 as published, one dimension at a time (the mart has no team x region
+        # rows, and its movements are per deal and month, not in the published file);
+        # a row without a deal open at some instant of the month is all zeros
+        sql="select month_start_date as month, "
+        "case when dimension_name = 'team' then dimension_value end as team, "
+        "case when dimension_name = 'owner' then dimension_value end as rep, "
+        "case when dimension_name = 'region' then dimension_value end as region, "
+        f"{', '.join(_WATERFALL_MEASURES)} from {_WATERFALL} "
+        "where dimension_name in ('all', 'team', 'owner', 'region') "
+        "and opening_count + created_count + reopened_count > 0",
+        dims=("team", "rep", "region"),
+        measures=_WATERFALL_MEASURES,
+        entities=("opportunities",),
+        long=True,
+    ),
+    CubeSpec(
+        key="mrr",
+        tables=(_MRR,),
+        # R1, R2 of the company (the mart splits by the account's region and owner,
+        # not by the filters' team, rep or region of a deal)
+        sql=f"select month_start_date as month, {', '.join(_MRR_MEASURES)} from {_MRR} "
+        "where dimension_name = 'all'",
+        dims=(),
+        measures=_MRR_MEASURES,
+        entities=("contracts",),
+    ),
+    CubeSpec(
         key="targets",
         tables=("sales.kpi_sales_goal_progress",),
         sql="select month_start_date as month, target_level as level, "
@@ -378,13 +433,17 @@ def read_cube(
         encoded: list[Any] = [month_index]
         for dim in (*spec.dims, *extra):
             values = members.setdefault(dim, [])
+            if spec.long and rec[dim] is None:
+                encoded.append(-1)  # a row of another dimension, or the `all` row
+                continue
             value = str(rec[dim])
             if value not in values:
                 values.append(value)
             encoded.append(values.index(value))
         encoded.extend(_json_number(rec[m]) for m in spec.measures)
         rows.append(encoded)
-    return {"dims": [*spec.dims, *extra], "measures": list(spec.measures), "rows": rows}
+    cube = {"dims": [*spec.dims, *extra], "measures": list(spec.measures), "rows": rows}
+    return {**cube, "long": True} if spec.long else cube
 
 
 def as_of_month(

@@ -8,7 +8,8 @@ filters chosen (serve/dashboard_app.js).
 - `ratio`: sum(num) / sum(den), null when sum(den) is 0 (a mean over
   several months or members is the pooled ratio, as the marts compute it);
 - `diff`: sum(num) - sum(den).
-With `at_end`, the figure is a balance: only the range's last month counts.
+With `at_end`, the figure is a balance: only the range's last month counts;
+with `at_start`, only its first (an opening balance).
 `num` and `den` may add measures: "won+lost".
 """
 
@@ -32,7 +33,9 @@ class Figure:
     count: str | None = None
     #: a balance: the value of the range's last month, not a sum over the range
     at_end: bool = False
-    #: multiplies a ratio (DSO: × 90 days)
+    #: an opening balance: the value of the range's first month
+    at_start: bool = False
+    #: multiplies a ratio or a sum (DSO: × 90 days; ARR: × 12; -1: an outflow below the axis)
     scale: float = 1.0
 
 
@@ -67,6 +70,8 @@ class Chart:
     definition: str
     y2_fmt: Fmt = "number"
     kind: Literal["bar", "line"] = "bar"
+    #: "relative": bars stacked, inflows above the axis and outflows (scale -1) below
+    barmode: Literal["group", "relative"] = "group"
     top: int = 15
     #: the open snapshot at the as-of date (the date range does not apply)
     snapshot: bool = False

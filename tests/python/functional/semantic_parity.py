@@ -37,6 +37,18 @@ CASE_MEMBERS = {
     "channel": "case__channel",
 }
 
+#: Long pipeline waterfall mart: dimension_name -> group-by of the opportunity.
+WATERFALL_MEMBERS = {
+    "all": None,
+    "owner": "opportunity__owner",
+    "team": "opportunity__team",
+    "region": "opportunity__region",
+}
+#: Long MRR marts: dimension_name -> group-by of the account (dim_accounts).
+MRR_MEMBERS = {"all": None, "region": "account__region", "owner": "account__owner"}
+#: The five attribution models of rpt_marketing_attribution_deals.
+ATTRIBUTION_MODELS = ("first_touch", "last_touch", "linear", "u_shaped", "w_shaped")
+
 #: tolerance of a column rounded to 2 places by the mart, and of a rate (6 places)
 ROUNDED_2 = 0.0051
 RATE = 1e-6
@@ -70,6 +82,9 @@ class Check:
     where: str = "true"
     #: MetricFlow members the mart leaves out on purpose (None: a null member)
     skip_members: tuple[str | None, ...] = ()
+    #: the mart's member for a null MetricFlow member (an account the export's
+    #: accounts table lacks): the rows are added to that member's (sums only)
+    null_member: str | None = None
 
 
 def m(
@@ -282,6 +297,150 @@ CHECKS: tuple[Check, ...] = (
     ),
 )
 
+#: Issue #20: pipeline waterfall (H2), MRR (R1, R2), retention (R3, company),
+#: business-hours SLA (B1), attributed revenue per model (T1).
+WATERFALL_MOVEMENTS = (
+    "opening",
+    "created",
+    "reopened",
+    "increased",
+    "decreased",
+    "won",
+    "lost",
+    "exited_unknown",
+    "closing",
+    "pulled_in",
+    "pushed_out",
+)
+HISTORY_CHECKS: tuple[Check, ...] = (
+    Check(
+        "sales.kpi_sales_pipeline_waterfall_monthly",
+        tuple(
+            m(f"waterfall_{k}_{x}", f"{k}_{x}")
+            for k in WATERFALL_MOVEMENTS
+            for x in ("count", "amount")
+        ),
+        member_column="dimension_value",
+        long_members=WATERFALL_MEMBERS,
+    ),
+    Check(
+        "finance.kpi_mrr_movements_monthly",
+        (
+            m("opening_mrr"),
+            m("new_mrr"),
+            m("expansion_mrr"),
+            m("contraction_mrr"),
+            m("churned_mrr"),
+            m("reactivation_mrr"),
+            m("closing_mrr"),
+            m("closing_arr"),
+            m("net_new_mrr"),
+            m("mrr_opening_accounts", "opening_accounts"),
+            m("mrr_new_accounts", "new_accounts"),
+            m("mrr_expansion_accounts", "expansion_accounts"),
+            m("mrr_contraction_accounts", "contraction_accounts"),
+            m("mrr_churned_accounts", "churned_accounts"),
+            m("mrr_reactivated_accounts", "reactivated_accounts"),
+            m("mrr_closing_accounts", "closing_accounts"),
+            m("mrr_unknown_accounts", "accounts_with_unknown_mrr"),
+        ),
+        member_column="dimension_value",
+        long_members=MRR_MEMBERS,
+        null_member="unknown",
+    ),
+    Check(
+        "finance.kpi_mrr_retention_monthly",
+        (
+            m("cohort_opening_mrr"),
+            m("cohort_closing_mrr"),
+            m("cohort_retained_mrr"),
+            rate("net_revenue_retention"),
+            rate("gross_revenue_retention"),
+        ),
+        member_column="dimension_value",
+        long_members={"all": None},
+    ),
+    Check(
+        "service.kpi_service_cases_by_dimension_monthly",
+        tuple(
+            x
+            for k in ("business_first_response_sla", "business_resolution_sla", "business_sla")
+            for x in (m(f"{k}_cases_due"), m(f"{k}_cases_met"), rate(f"{k}_compliance_rate"))
+        ),
+        member_column="dimension_value",
+        long_members={
+            k: v and v.replace("case__", "support_case__") for k, v in CASE_MEMBERS.items()
+        },
+    ),
+    # the stocks at quarter grain: the opening of the quarter's first month, the
+    # closing (and the 12-month retention) of its last, never a sum of months
+    Check(
+        "sales.kpi_sales_pipeline_waterfall_monthly",
+        (
+            m("waterfall_opening_count", "opening_count"),
+            m("waterfall_opening_amount", "opening_amount"),
+        ),
+        member_column="dimension_value",
+        long_members=WATERFALL_MEMBERS,
+        grain="quarter",
+        where="month(month_start_date) in (1, 4, 7, 10)",
+    ),
+    Check(
+        "sales.kpi_sales_pipeline_waterfall_monthly",
+        (
+            m("waterfall_closing_count", "closing_count"),
+            m("waterfall_closing_amount", "closing_amount"),
+        ),
+        member_column="dimension_value",
+        long_members=WATERFALL_MEMBERS,
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
+    Check(
+        "finance.kpi_mrr_movements_monthly",
+        (m("opening_mrr"), m("mrr_opening_accounts", "opening_accounts")),
+        member_column="dimension_value",
+        long_members=MRR_MEMBERS,
+        null_member="unknown",
+        grain="quarter",
+        where="month(month_start_date) in (1, 4, 7, 10)",
+    ),
+    Check(
+        "finance.kpi_mrr_movements_monthly",
+        (m("closing_mrr"), m("closing_arr"), m("mrr_closing_accounts", "closing_accounts")),
+        member_column="dimension_value",
+        long_members=MRR_MEMBERS,
+        null_member="unknown",
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
+    Check(
+        "finance.kpi_mrr_retention_monthly",
+        (rate("net_revenue_retention"), rate("gross_revenue_retention")),
+        member_column="dimension_value",
+        long_members={"all": None},
+        grain="quarter",
+        where="month(month_start_date) in (3, 6, 9, 12)",
+    ),
+    *(
+        Check(
+            "marketing.kpi_marketing_attribution_monthly",
+            (
+                m(f"attributed_revenue_{model}", "credited_revenue"),
+                Metric(f"attributed_deals_{model}", "credited_deals", 0, RATE),
+            ),
+            member_column="dimension_value",
+            long_members={
+                "campaign": "attribution_credit__credited_campaign",
+                "channel": "attribution_credit__channel",
+            },
+            where=f"attribution_model = '{model}'",
+        )
+        for model in ATTRIBUTION_MODELS
+    ),
+)
+CHECKS = (*CHECKS, *HISTORY_CHECKS)
+
 #: Metrics without a mart column, each checked against pandas (see test module).
 WITHOUT_MART = (
     "won_revenue_growth_qoq",
@@ -360,6 +519,16 @@ def _equal(expected: Any, actual: Any, tolerance: float) -> bool:
     return abs(float(expected) - float(actual)) <= tolerance
 
 
+def _merge_null_member(got: pd.DataFrame, member: str, metrics: list[str]) -> pd.DataFrame:
+    """MetricFlow's null member added to `member` (the mart's name for it), per period."""
+    got = got.assign(member=got["member"].where(got["member"].notna(), member))
+    return (
+        got.groupby(["period", "member"], as_index=False)[metrics]
+        .agg(lambda v: v.astype(float).sum(min_count=1))
+        .reset_index(drop=True)
+    )
+
+
 def _mart_column(metric: Metric) -> str:
     quoted = f'"{metric.column}"'
     return f"{metric.sql} as {quoted}" if metric.sql else quoted
@@ -392,6 +561,8 @@ def run_check(mf: Any, con: Any, check: Check) -> tuple[list[str], dict[str, int
         if None in check.skip_members:
             got = got[got["member"].notna()]
         got = got[~got["member"].isin([x for x in check.skip_members if x is not None])]
+        if check.null_member is not None and group_by:
+            got = _merge_null_member(got, check.null_member, [x.name for x in check.metrics])
         twice = got[got.duplicated(["period", "member"], keep=False)]
         if len(twice):
             problems.append(

@@ -57,6 +57,16 @@ where dimension_name = ? and dimension_value = ? and month_start_date between ? 
 """
 
 
+#: H2 over a range: opening of its first month, closing of its last, inflows summed
+WATERFALL_SQL = """
+select max(case when month_start_date = ? then opening_amount end),
+       max(case when month_start_date = ? then closing_amount end),
+       sum(created_amount + increased_amount + reopened_amount)
+from sales.kpi_sales_pipeline_waterfall_monthly
+where dimension_name = ? and dimension_value = ? and month_start_date between ? and ?
+"""
+
+
 def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     publish_dir = demo_warehouse.settings.publish_dir
     con = duckdb.connect(str(publish_dir / "crm_marts.duckdb"), read_only=True)
@@ -84,8 +94,19 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
             assert _shown(page, "deals_won") == won, (dimension, member)
             assert _close(_shown(page, "win_rate"), rate, 1e-9), (dimension, member)
 
+        def check_waterfall(team: str | None, lo: int, hi: int) -> None:
+            lo_month, hi_month = first_of(lo), first_of(hi)
+            member = ["team", team] if team else ["all", "all"]
+            opening, closing, added = _one(
+                con, WATERFALL_SQL, [lo_month, hi_month, *member, lo_month, hi_month]
+            )
+            assert _close(_shown(page, "pipeline_opening"), opening), team
+            assert _close(_shown(page, "pipeline_closing"), closing), team
+            assert _close(_shown(page, "pipeline_added"), added), team
+
         # 1. the default: the 12 months to the last full month, nothing else
         check_sales("all", "all", last - 11, last)
+        check_waterfall(None, last - 11, last)
         opened, due, met = _one(
             con,
             "select sum(cases_opened), sum(sla_cases_due), sum(sla_cases_met) "
@@ -103,6 +124,13 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         )
         page.click('nav.tabs button[data-tab="customers"]')
         assert _close(_shown(page, "retention_rate"), retained / at_start, 1e-9)
+        (closing_mrr,) = _one(
+            con,
+            "select closing_mrr from finance.kpi_mrr_movements_monthly_total "
+            "where month_start_date = ?",
+            [first_of(last)],
+        )
+        assert _close(_shown(page, "closing_mrr"), closing_mrr)
         (dso,) = _one(
             con,
             "select days_sales_outstanding from finance.kpi_receivables_monthly "
@@ -154,6 +182,16 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
             "group by all order by 3 desc, 1, 2 limit 1",
             [first_of(last - 11), first_of(last)],
         )
+        # the pipeline waterfall (H2) follows one of team, rep and region: the card's
+        # opening and closing are the first and last month's rows of the long mart
+        (wf_team,) = _one(
+            con,
+            "select team_id from core.fct_opportunities where team_id is not null "
+            "group by 1 order by count(*) desc, 1 limit 1",
+            [],
+        )
+        _choose(page, team=wf_team)
+        check_waterfall(wf_team, last - 11, last)
         _choose(page, team=team, lead_source=source)
         assert _shown(page, "deals_won") == won
         assert _close(_shown(page, "won_revenue"), revenue)
@@ -166,7 +204,12 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         assert view["team"] == [team] and view["lead_source"] == [source]
         assert _shown(linked, "deals_won") == won
         linked.close()
-        # a page whose cube has no team says so instead of an unfiltered number
+        # a page whose cube has no team says so instead of an unfiltered number (the
+        # waterfall is not split by lead source, MRR by neither)
+        wf = page.locator('[data-card="pipeline_opening"]')
+        assert wf.get_attribute("data-state") == "na" and "lead source" in wf.inner_text()
+        page.click('nav.tabs button[data-tab="customers"]')
+        assert page.locator('[data-card="closing_mrr"]').get_attribute("data-state") == "na"
         page.click('nav.tabs button[data-tab="marketing"]')
         assert page.locator('[data-card="sessions"]').get_attribute("data-state") == "na"
         # 5. a lead source on the marketing tab (the one with the most leads), against
