@@ -74,9 +74,10 @@ class AmountRevisions:
             RAISE_FACTORS[0] + (RAISE_FACTORS[1] - RAISE_FACTORS[0]) * u_size,
             CUT_FACTORS[0] + (CUT_FACTORS[1] - CUT_FACTORS[0]) * u_size,
         )
-        self.amount = np.round(amount * factor / 100).astype(i64) * 100
+        known = np.where(amount == NA, 0, amount)
+        self.amount = np.round(known * factor / 100).astype(i64) * 100
         ok = (raised | cut) & (count > 0) & (amount != NA) & (amount > 0) & (edge - lo >= 2 * HOUR)
-        self.at = np.where(ok & (self.amount != amount), at, NA)
+        self.at = np.where(ok & (self.amount > 0) & (self.amount != amount), at, NA)
 
     def amount_at(
         self, rec: np.ndarray, col: np.ndarray, asof: np.ndarray, amount: np.ndarray
