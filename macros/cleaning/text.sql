@@ -6,6 +6,24 @@
     nullif(lower(trim({{ expr }})), '')
 {%- endmacro %}
 
+{#- The canonical forecast category (commit, best_case, pipeline, omitted,
+    closed) of a lower-cased, trimmed raw value, whichever CRM wrote it:
+    Salesforce's ForecastCategoryName (Pipeline, Best Case, Commit, Closed,
+    Omitted) and its API values (BestCase; Forecast is Commit), HubSpot's
+    labels (Not forecasted, Pipeline, Best case, Commit, Closed won) and its
+    internal values (OMIT, BEST_CASE, CLOSED ...). Other values pass through,
+    spaces and hyphens as underscores. -#}
+{% macro normalize_forecast_category(expr) -%}
+    {%- set category = "replace(replace(" ~ expr ~ ", ' ', '_'), '-', '_')" -%}
+    case
+        when {{ category }} in ('omit', 'not_forecasted') then 'omitted'
+        when {{ category }} = 'closed_won' then 'closed'
+        when {{ category }} = 'bestcase' then 'best_case'
+        when {{ category }} = 'forecast' then 'commit'
+        else {{ category }}
+    end
+{%- endmacro %}
+
 {% macro normalize_email(expr) -%}
     nullif(lower(trim({{ expr }})), '')
 {%- endmacro %}

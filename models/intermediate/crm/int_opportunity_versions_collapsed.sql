@@ -118,8 +118,8 @@ final as (
         stages.is_closed,
         stages.is_won,
         held.raw_stage_name,
-        -- 'best case' and 'Best Case' are best_case
-        replace(held.forecast_category, ' ', '_') as forecast_category,
+        -- Salesforce's 'Best Case' and HubSpot's 'Best case' are best_case
+        {{ normalize_forecast_category('held.forecast_category') }} as forecast_category,
         held.amount_local,
         held.currency_code,
         exchange_rates.exchange_rate,

@@ -122,6 +122,11 @@ UNMAPPED_STAGE_RATE = 0.005
 #: Open opportunities their owner leaves out of the forecast (forecast category
 #: Omitted; the others follow their stage: demo/sim/forecast.py).
 FORECAST_OMITTED_RATE = 0.05
+#: Opportunities whose owner revises the amount while the deal is open, in its
+#: last open stage (demo/sim/revisions.py): raised x1.1-1.5 or cut x0.6-0.9, a
+#: version of its own with a later updated_at (KPI H2's increased / decreased).
+AMOUNT_RAISE_RATE = 0.10
+AMOUNT_CUT_RATE = 0.06
 #: Leads whose lead source the lead_sources seed lacks.
 UNMAPPED_LEAD_SOURCE_RATE = 0.005
 #: References to a record that exists nowhere, per column listed in MISSING_REFERENCE_COLUMNS.
@@ -275,6 +280,8 @@ def rates() -> dict[str, object]:
         "invalid_phone_rate": INVALID_PHONE_RATE,
         "unmapped_stage_rate": UNMAPPED_STAGE_RATE,
         "forecast_omitted_rate": FORECAST_OMITTED_RATE,
+        "amount_raise_rate": AMOUNT_RAISE_RATE,
+        "amount_cut_rate": AMOUNT_CUT_RATE,
         "unmapped_lead_source_rate": UNMAPPED_LEAD_SOURCE_RATE,
         "missing_reference_rate": MISSING_REFERENCE_RATE,
         "missing_reference_columns": [f"{t}.{c}" for t, c in MISSING_REFERENCE_COLUMNS],

@@ -210,6 +210,37 @@ def test_salesforce_expected_close_dates(published) -> None:
     )
 
 
+FORECAST_SQL = """
+    select forecast_category_status, sum(commit_count), sum(commit_amount), sum(best_case_count),
+        sum(best_case_amount), sum(pipeline_count), sum(pipeline_amount), sum(omitted_count),
+        sum(omitted_amount), sum(without_category_count)
+    from sales.kpi_sales_forecast_categories_monthly where dimension_name = 'all'
+    group by 1
+"""
+
+
+def test_salesforce_forecast_categories(published) -> None:
+    pub = published(SF)
+    # Forecast Category of the 15 open deals, over their expected close months:
+    # Commit 28 47,500 + 30 140,000; Best Case 22 120,000 + 24 56,000 + 26
+    # 31,000 + 29 66,000; Pipeline 16 (no amount) 17 12,000 18 95,000 19
+    # 22,500 20 36,000 21 14,250 25 82,000 27 19,800; Omitted 23 28,000.
+    assert pub.sql(FORECAST_SQL) == [
+        (
+            "in this export",
+            2,
+            _d("187500.00"),
+            4,
+            _d("273000.00"),
+            8,
+            _d("281550.00"),
+            1,
+            _d("28000.00"),
+            0,
+        )
+    ]
+
+
 def test_salesforce_raw_lead_sources_kept(published) -> None:
     pub = published(SF)
     # Lead Source as written (trimmed, case kept); 15 has none and makes no lead.
@@ -336,3 +367,32 @@ def test_hubspot_raw_lead_sources_kept(published) -> None:
         "paid": 6,
         "owned": 8,
     }
+
+
+def test_hubspot_forecast_categories(published) -> None:
+    pub = published(HS)
+    # Forecast category of the 12 open deals, over their expected close months:
+    # Commit 19 37,500 + 21 52,000 + 22 8,400; Best case 16 45,000 + 18 64,000
+    # + 24 19,900; Pipeline 13 30,000 + 15 18,000 + 17 22,000; Not forecasted
+    # (omitted) 20 11,000; none set 14 23.
+    assert pub.sql(FORECAST_SQL) == [
+        (
+            "in this export",
+            3,
+            _d("97900.00"),
+            3,
+            _d("128900.00"),
+            3,
+            _d("70000.00"),
+            1,
+            _d("11000.00"),
+            2,
+        )
+    ]
+    # the closed deals' labels (Closed won, Not forecasted) are the canonical ones
+    assert dict(
+        pub.sql(
+            "select forecast_category, count(*) from core.fct_opportunity_history "
+            "where is_current and not is_open group by 1"
+        )
+    ) == {"closed": 8, "omitted": 4}

@@ -219,6 +219,33 @@ def test_open_pipeline_by_stage(marts: duckdb.DuckDBPyConnection) -> None:
     assert unweighted == (0,)
 
 
+def test_forecast_categories_of_the_open_deals(marts: duckdb.DuckDBPyConnection) -> None:
+    """ForecastCategoryName of the deals open at the as-of date (IsClosed false,
+    the custom stage's included), counted and summed by pandas from the CSV."""
+    opps = pd.read_csv(FIXTURE / "Opportunity.csv", dtype=str)
+    open_ = opps[opps["IsClosed"] == "false"]
+    category = open_["ForecastCategoryName"].str.lower().str.replace(" ", "_")
+    expected = {
+        c: (
+            int((category == c).sum()),
+            sum((Decimal(a) for a in open_.loc[category == c, "Amount"]), Decimal(0)),
+        )
+        for c in ("commit", "best_case", "pipeline", "omitted")
+    }
+    assert all(n > 0 for n, _ in expected.values())
+    row = marts.execute(
+        """
+        select any_value(forecast_category_status), sum(commit_count), sum(commit_amount),
+            sum(best_case_count), sum(best_case_amount), sum(pipeline_count), sum(pipeline_amount),
+            sum(omitted_count), sum(omitted_amount), sum(without_category_count)
+        from sales.kpi_sales_forecast_categories_monthly where dimension_name = 'all'
+        """
+    ).fetchone()
+    assert row[0] == "in this export"
+    assert {c: (row[1 + 2 * i], row[2 + 2 * i]) for i, c in enumerate(expected)} == expected
+    assert row[9] == 0
+
+
 def test_unmapped_stage_is_forecast_and_reported(marts: duckdb.DuckDBPyConnection) -> None:
     opps = pd.read_csv(FIXTURE / "Opportunity.csv", dtype=str)
     hist = pd.read_csv(FIXTURE / "OpportunityHistory.csv", dtype=str)

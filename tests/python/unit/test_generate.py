@@ -519,6 +519,19 @@ def test_business_story_has_its_expected_shapes(db: duckdb.DuckDBPyConnection) -
             ('closed won', 'won', 'closed lost', 'lost')) as closes from opportunity_stage_history group by 1) where closes > 1"""
     ).fetchone()[0]
     assert reopened > 0
+    # amount revisions (config.AMOUNT_RAISE_RATE / AMOUNT_CUT_RATE): versions
+    # dated at no stage entry of their deal and not a delete, with an amount
+    # their stage's history row does not have
+    revised = db.execute(
+        """select count(*) from opportunities as o
+        where o._bad = '' and o.is_deleted = 'false' and not exists (
+            select 1 from opportunity_stage_history as h where h.opportunity_id = o.opportunity_id
+                and cast(h.entered_at as timestamptz) = cast(o.updated_at as timestamptz))
+            and cast(o.amount as decimal(18, 2)) not in (
+                select cast(h.amount as decimal(18, 2)) from opportunity_stage_history as h
+                where h.opportunity_id = o.opportunity_id and h.amount is not null)"""
+    ).fetchone()[0]
+    assert revised > 0
     c = db.execute(
         f"""select count(*) filter (where case_type = 'complaint'), count(*) filter (where case_type = 'cancellation_request'),
             count(*) filter (where reopened_count = '1'), count(satisfaction_score), count(resolved_at)

@@ -37,6 +37,7 @@ from crm_warehouse.demo.sim.records import (
     take_ns,
 )
 from crm_warehouse.demo.sim.registry import builds, table_model
+from crm_warehouse.demo.sim.revisions import AmountRevisions
 from crm_warehouse.demo.sim.world import Sim
 from crm_warehouse.demo.text import concat, keys, pick, weighted, where
 from crm_warehouse.demo.timeline import (
@@ -498,6 +499,7 @@ def stage_text(sim: Sim, opp: np.ndarray, code: np.ndarray) -> pa.Array:
 def opportunities_table(sim: Sim) -> TableModel:
     o = sim.opps
     n = o.n
+    revisions = AmountRevisions(o)
 
     def build(rec: np.ndarray, asof: np.ndarray) -> dict[str, Any]:
         entry = o.entry[rec]
@@ -525,7 +527,7 @@ def opportunities_table(sim: Sim) -> TableModel:
             "product_id": keys("products", o.product[rec]),
             "opportunity_type": pick(OPP_TYPES, o.type[rec]),
             "stage_name": stage_text(sim, rec, code),
-            "amount": o.amount[rec, col],
+            "amount": revisions.amount_at(rec, col, asof, o.amount[rec, col]),
             "currency_code": pick(vocab.CURRENCIES, o.cur[rec]),
             "created_at": o.created[rec],
             "expected_close_date": expected,
@@ -540,7 +542,7 @@ def opportunities_table(sim: Sim) -> TableModel:
         }
 
     changes = [o.entry[:, k] for k in range(8)]
-    return table_model(sim, "opportunities", n, changes, build)
+    return revisions.add_to(table_model(sim, "opportunities", n, changes, build))
 
 
 @builds("opportunity_stage_history")
