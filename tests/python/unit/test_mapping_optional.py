@@ -1,19 +1,27 @@
 """optional: true on a from: column: an export without the source column imports,
 the contract column left empty and the import saying so once (a note, not a
 problem); the mapping errors when optional: cannot apply. On small hand-written
-exports (the check and the landing files only: no dbt build)."""
+exports and on the shipped mappings' samples with the column removed (the
+check and the landing files only: no dbt build)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import shutil
 import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from crm_warehouse.imports.importer import check_export, import_export
+from crm_warehouse.imports.importer import check_export, import_export, import_settings
 from crm_warehouse.imports.mapping import load_mapping
 from crm_warehouse.imports.spec import MappingError
+from crm_warehouse.ingest.load import load_landing
+from crm_warehouse.settings import project_root
+
+REPO = project_root()
 
 # teams: region and is_deleted are optional in the raw contract.
 MAPPING = """\
@@ -194,3 +202,75 @@ def test_cli_check_prints_the_note_and_exits_0(tmp_path: Path) -> None:
         in flat
     )
     assert "the mapping fits the contract" in flat
+
+
+# --------------------------------------------------------------------------- shipped mappings
+
+
+def _without_column(src: Path, dst: Path, file: str, column: str) -> None:
+    """Copy an export's folder, `column` removed from `file` (title and footer lines kept)."""
+    shutil.copytree(src, dst)
+    lines = (src / file).read_text(encoding="utf-8").splitlines(keepends=True)
+    header_at = next(i for i, line in enumerate(lines) if column in line)
+    header = next(csv.reader([lines[header_at]]))
+    width, drop = len(header), header.index(column)
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for i, line in enumerate(lines):
+        fields = next(csv.reader([line]), [])
+        if i >= header_at and len(fields) == width:
+            writer.writerow(fields[:drop] + fields[drop + 1 :])
+        else:
+            out.write(line)
+    (dst / file).write_text(out.getvalue(), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("mapping", "source", "file", "column"),
+    [
+        (
+            "salesforce_opportunity_report",
+            "mappings/samples/salesforce_opportunity_report",
+            "opportunities.csv",
+            "Forecast Category",
+        ),
+        ("hubspot_deals", "mappings/samples/hubspot_deals", "deals.csv", "Forecast category"),
+        (
+            "salesforce_org_api",
+            "tests/fixtures/salesforce_org",
+            "Opportunity.csv",
+            "ForecastCategoryName",
+        ),
+    ],
+)
+def test_shipped_mappings_check_an_export_without_the_forecast_category(
+    tmp_path: Path, mapping: str, source: str, file: str, column: str
+) -> None:
+    src = tmp_path / "src"
+    _without_column(REPO / source, src, file, column)
+    path = REPO / "mappings" / f"{mapping}.yml"
+    note = f"opportunities.forecast_category: the export ({file}) has no column '{column}' (optional): left empty"
+    assert check_export(path, REPO / source).notes == []
+    assert check_export(path, src).notes == [note]
+
+
+def test_the_salesforce_report_without_forecast_category_lands_it_empty(tmp_path: Path) -> None:
+    """The landing of a report without the column: the column is there, empty in every row,
+    so the mart (an all-null forecast_category) says 'not in this export'."""
+    name = "salesforce_opportunity_report"
+    src = tmp_path / "src"
+    _without_column(REPO / "mappings/samples" / name, src, "opportunities.csv", "Forecast Category")
+    result = import_export(REPO / "mappings" / f"{name}.yml", src, tmp_path / "work")
+    got = landing_rows(result.entities["opportunities"].file)
+    assert len(got) == 30 and {r["forecast_category"] for r in got} == {None}
+    assert len(result.notes) == 1
+    # The loader takes the empty column as it is (no row quarantined).
+    settings = import_settings(tmp_path / "work")
+    summary = load_landing(settings)
+    assert summary.rows_quarantined == 0
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        loaded = con.sql("select count(*), count(forecast_category) from raw.opportunities")
+        assert loaded.fetchall() == [(30, 0)]
+    finally:
+        con.close()
