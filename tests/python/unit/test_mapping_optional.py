@@ -274,3 +274,31 @@ def test_the_salesforce_report_without_forecast_category_lands_it_empty(tmp_path
         assert loaded.fetchall() == [(30, 0)]
     finally:
         con.close()
+
+
+def test_absent_optional_number_date_and_timestamp_columns_are_empty(tmp_path: Path) -> None:
+    """A number, date or timestamp column left empty: no format or number check trips on it."""
+    text = """\
+    timestamp_format: '%d/%m/%Y %H:%M'
+    entities:
+      opportunities:
+        files: deals.csv
+        columns:
+          opportunity_id: id
+          stage_name: {value: won}
+          created_at: created
+          updated_at: created
+          amount: {from: Amount, optional: true, numbers: {decimal: ',', thousands: '.'}}
+          expected_close_date: {from: Due, optional: true, format: '%d/%m/%Y'}
+          closed_at: {from: Closed, optional: true}
+    """
+    write(tmp_path / "src", "deals.csv", "id,created\nO1,02/01/2024 10:00\n")
+    result = import_export(write(tmp_path, "m.yml", text), tmp_path / "src", tmp_path / "work")
+    assert [n.split(":")[0] for n in result.notes] == [
+        "opportunities.amount",
+        "opportunities.expected_close_date",
+        "opportunities.closed_at",
+    ]
+    (row,) = landing_rows(result.entities["opportunities"].file)
+    assert (row["amount"], row["expected_close_date"], row["closed_at"]) == (None, None, None)
+    assert result.warnings == []
