@@ -289,6 +289,8 @@ def import_(
     try:
         if check:
             checked = check_export(mapping, source)
+            for note in checked.notes:
+                out.print(f"note: {note}")
             for warning in checked.warnings:
                 console.print(warning, style="yellow")
             out.print(f"{mapping}: the mapping fits the contract and the files in {source}")
@@ -306,6 +308,8 @@ def import_(
         raise typer.Exit(2) from exc
     except LockBusy as exc:
         _locked(exc)
+    for note in result.notes:
+        out.print(f"note: {note}")
     for warning in result.warnings:
         console.print(warning, style="yellow")
     out.print(

@@ -13,7 +13,7 @@ one `MappingError`; else the plans are ready to run.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,13 @@ def _check_part(
     specs = dict(part.columns)
     for name in _refused_after_rewrite(mapping, part, what, issues):
         specs.pop(name)
+    part, notes = _absent_optional_columns(part, source, specs, joined)
     for name in _missing_source_columns(mapping, part, source, specs, joined, issues, what):
         specs.pop(name)
     key_refs, order_refs = _latest_by_refs(mapping, part, source, joined.available, issues, what)
     if not joined.ok:
         return None
-    plan = PartPlan(part, source, joined.joins, joined.available, order_refs, key_refs)
+    plan = PartPlan(part, source, joined.joins, joined.available, order_refs, key_refs, notes)
     filtered, sampled = _check_sql(con, mapping, table, plan, specs, issues, what)
     if sampled:  # values are not sampled through a broken filter
         _check_values(con, mapping, table, part, specs, filtered, issues, what)
@@ -160,6 +161,43 @@ def _check_joins(
         else:
             joined.ok = False
     return joined
+
+
+def _absent_optional_columns(
+    part: PartSpec, source: Source, specs: dict[str, ColumnSpec], joined: _Joined
+) -> tuple[PartSpec, list[str]]:
+    """Optional from: columns the files lack become null constants, each with a note.
+
+    Returns the part with those columns replaced (`specs` is updated too) and
+    the notes. Nothing is absent while a joined file did not open (its header,
+    which may hold the column, is unknown).
+    """
+    if not joined.header_known:
+        return part, []
+    file_names = ", ".join(f.name for f in source.files)
+    notes = []
+    for name, spec in list(specs.items()):
+        if spec.kind == "from" and spec.optional and spec.source not in joined.available:
+            # map:, default: and when: apply to values the export has: none here.
+            specs[name] = replace(
+                spec,
+                kind="value",
+                source=None,
+                map=None,
+                map_name=None,
+                default=None,
+                when=None,
+                numbers=None,
+                typed_refs=(),
+            )
+            notes.append(
+                f"{part.label}.{name}: the export ({file_names}) has no column "
+                f"'{spec.source}' (optional): left empty"
+            )
+    if not notes:
+        return part, []
+    columns = {n: specs.get(n, s) for n, s in part.columns.items()}
+    return replace(part, columns=columns), notes
 
 
 def _missing_source_columns(

@@ -2,7 +2,7 @@
 
 `ColumnParser` builds one `ColumnSpec` per contract column from a source column
 name or a mapping (from:, value:, expr:, map:, default:, format:, numbers:,
-when:), checks the named value maps, the `typed.<column>` references between
+when:, optional:), checks the named value maps, the `typed.<column>` references between
 columns, that every required contract column is mapped, and that constants,
 defaults and value-map targets are values the contract accepts
 (`value_problem`).
@@ -15,6 +15,7 @@ from typing import Any
 
 from crm_warehouse.imports.options import OptionParser
 from crm_warehouse.imports.spec import (
+    BOOL_TRUE_WORDS,
     BOOL_WORDS,
     COLUMN_KEYS,
     TYPED_REF_RE,
@@ -175,6 +176,7 @@ class ColumnParser(OptionParser):
             self.add((*path, "default"), f"default: of column '{name}' must be one text value")
             default = None
         numbers = self._numbers_of(contract_col, spec, kind, path, opts)
+        optional = self._optional_of(contract_col, spec, kind, path)
         when = self.text(spec.get("when"), (*path, "when"), "when")
         if "when" in spec and not when:
             self.add((*path, "when"), f"when: of column '{name}' is empty")
@@ -194,6 +196,7 @@ class ColumnParser(OptionParser):
             numbers=numbers,
             when=when or None,
             typed_refs=_typed_refs(raw if kind == "expr" else None, when),
+            optional=optional,
         )
         self.check_values(contract_col, col, path)
         return col
@@ -222,6 +225,44 @@ class ColumnParser(OptionParser):
         if kind == "expr" and self.sql(raw, (*path, kind), f"expr: of column '{name}'") is None:
             return None
         return kind, raw
+
+    def _optional_of(
+        self, contract_col: Column, spec: dict[str, Any], kind: str, path: tuple[Any, ...]
+    ) -> bool:
+        """optional: true: the export may lack the from: column (then the column is null).
+
+        Only a from: column can be missing from an export, and only a column the
+        raw contract does not require may be left null.
+        """
+        if "optional" not in spec:
+            return False
+        opath = (*path, "optional")
+        where = f"{_entity_of(path)}column '{contract_col.name}'"
+        flag = spec["optional"]
+        if not isinstance(flag, str) or flag.strip().lower() not in BOOL_WORDS:
+            self.add(opath, f"{where}: optional: must be true or false, not {flag!r}")
+            return False
+        if flag.strip().lower() not in BOOL_TRUE_WORDS:
+            return False
+        if kind != "from":
+            self.add(
+                opath,
+                f"{where}: optional: applies to from: (a source column an export may lack), "
+                f"not to {kind}:",
+                "remove optional: (a constant is in every export; an expression's source "
+                "columns must be), or read one source column with {from: ..., optional: true}",
+            )
+            return False
+        if contract_col.required:
+            self.add(
+                opath,
+                f"{where}: the raw contract requires {contract_col.name}, so it cannot be "
+                "optional: an export without the source column could not be loaded",
+                "remove optional: and map it to a column every export has, a constant "
+                "({value: ...}) or an SQL expression ({expr: ...})",
+            )
+            return False
+        return True
 
     def _map_of(
         self,
@@ -323,6 +364,14 @@ def _typed_refs(*sql: str | None) -> tuple[str, ...]:
             if ref not in refs:
                 refs.append(ref)
     return tuple(refs)
+
+
+def _entity_of(path: tuple[Any, ...]) -> str:
+    """ "entity 'opportunities': " from a column's YAML path ('' outside an entity block)."""
+    if len(path) > 2 and path[0] == "entities":
+        label = path[1] if not isinstance(path[2], int) else f"{path[1]}[{path[2]}]"
+        return f"entity '{label}': "
+    return ""
 
 
 def _value_fix(col: Column) -> str:

@@ -85,6 +85,8 @@ class ImportResult:
     export_date: str
     entities: dict[str, EntityImport] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: Not problems, said once: the optional source columns the export lacks.
+    notes: list[str] = field(default_factory=list)
     #: The mapping's seed_rows: (seed -> rows) and the files they were written to.
     seed_rows: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     seed_row_files: dict[str, str] = field(default_factory=dict)
@@ -115,6 +117,8 @@ class CheckResult:
 
     mapping: Mapping
     warnings: list[str] = field(default_factory=list)
+    #: Not problems: the optional source columns the export lacks (left empty).
+    notes: list[str] = field(default_factory=list)
 
 
 def check_export(
@@ -152,7 +156,7 @@ def check_export(
                 ]
         finally:
             con.close()
-    return CheckResult(mapping, warnings)
+    return CheckResult(mapping, warnings, _notes(plans))
 
 
 def check_import(mapping_path: Path, source_dir: Path, contract: Contract | None = None) -> Mapping:
@@ -192,6 +196,7 @@ def import_export(
             workdir=str(workdir),
             landing_dir=str(landing),
             export_date="",
+            notes=_notes(plans),
         )
         total = len(plans)
         finals: dict[str, tuple[str, list[str]]] = {}
@@ -217,6 +222,11 @@ def import_export(
         scratch_dir.cleanup()
     (workdir / "import_report.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
     return result
+
+
+def _notes(plans: dict[str, list[PartPlan]]) -> list[str]:
+    """The parts' notes, in the mapping's order."""
+    return [note for entity_plans in plans.values() for p in entity_plans for note in p.notes]
 
 
 def _import_entity(

@@ -14,7 +14,7 @@ run of a part both build on these.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 
@@ -44,6 +44,9 @@ class PartPlan:
     columns: dict[str, str]  # available (joined) source column -> type
     order_refs: list[tuple[str, str]]  # ("contract"|"source", name) per order_by item
     key_refs: list[tuple[str, str]]
+    #: What the import says about the part without it being a problem: the
+    #: optional source columns the export lacks (their columns left empty).
+    notes: list[str] = field(default_factory=list)
 
 
 def cleaned_sql(

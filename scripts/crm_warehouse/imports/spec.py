@@ -37,7 +37,17 @@ INHERITED_KEYS = ("null_values", "date_format", "timestamp_format", "timezone", 
 #: Keys of one entity block (one "part"; an entity may list several parts).
 PART_KEYS = ("description", "files", "join", "filter", "latest_by", "columns", *INHERITED_KEYS)
 #: Keys of a column given as a mapping.
-COLUMN_KEYS = ("from", "expr", "value", "map", "default", "format", "numbers", "when")
+COLUMN_KEYS = (
+    "from",
+    "expr",
+    "value",
+    "map",
+    "default",
+    "format",
+    "numbers",
+    "when",
+    "optional",
+)
 JOIN_KEYS = ("files", "on", "prefix")
 LATEST_BY_KEYS = ("key", "order_by")
 #: Options passed to DuckDB's read_csv.
@@ -183,6 +193,9 @@ class ColumnSpec:
     when: str | None = None  # SQL condition: the value where true, null elsewhere
     #: Contract columns this spec reads as `typed.<column>` (in expr: or when:).
     typed_refs: tuple[str, ...] = ()
+    #: optional: true (kind "from" only): an export without the source column
+    #: leaves the contract column null, with a note, instead of failing the check.
+    optional: bool = False
 
 
 @dataclass(frozen=True)
