@@ -48,7 +48,7 @@ def test_import_exits_3_when_the_load_rejected_something(
     s: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     details = {"files_rejected": 0, "rows_quarantined": 0}
-    imported = SimpleNamespace(warnings=[], entities={})
+    imported = SimpleNamespace(warnings=[], notes=[], entities={})
     monkeypatch.setattr(importer, "import_export", lambda *a, **k: imported)
     monkeypatch.setattr(cli, "_refresh_with_progress", lambda *a, **k: _run(dict(details)))
     monkeypatch.setattr(cli, "print_run", lambda data: None)
