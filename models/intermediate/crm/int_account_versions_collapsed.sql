@@ -1,10 +1,11 @@
 {#- The type-2 history of every account's owner and segment (industry,
     employee count) and region (KPI H1), from the versions the loader
-    landed, dated as int_opportunity_versions_collapsed dates opportunity
-    versions: from the CRM's updated_at when it advanced (never after the
-    load time), else the load time, until the next state; a row landed after a newer version changes
-    nothing; consecutive equal states are one version; a soft delete ends
-    the last version. The region is standardised through the regions seed
+    landed, collapsed into states as int_opportunity_versions_collapsed
+    collapses opportunity versions (macro versions_collapsed_ctes: from the
+    CRM's updated_at when it advanced, never after the load time, else the
+    load time, until the next state; a row landed after a newer version
+    changes nothing; consecutive equal states are one version; a soft
+    delete ends the last version). The region is standardised through the regions seed
     as int_accounts_mapped does it. -#}
 {%- set tracked = ['owner_rep_id', 'industry', 'employee_count', 'region', 'is_deleted'] %}
 with versions as (
@@ -15,83 +16,7 @@ regions as (
     select * from {{ ref('stg_reference__regions') }}
 ),
 
-ordered as (
-    select
-        *,
-        max(updated_at) over (
-            partition by account_id
-            order by loaded_at, source_file, source_row
-            rows between unbounded preceding and 1 preceding
-        ) as earlier_max_updated_at
-    from versions
-),
-
-effective as (
-    select
-        *,
-        lag(updated_at) over (
-            partition by account_id
-            order by loaded_at, source_file, source_row
-        ) as previous_updated_at
-    from ordered
-    where earlier_max_updated_at is null or updated_at >= earlier_max_updated_at
-),
-
--- the CRM's time when it advanced (never after the load), else the load's
-dated as (
-    select
-        *,
-        case
-            when previous_updated_at is not null and updated_at <= previous_updated_at then loaded_at
-            when updated_at < loaded_at then updated_at
-            else loaded_at
-        end as version_at
-    from effective
-),
-
-compared as (
-    select
-        *,
-        {%- for column in tracked %}
-            lag({{ column }}) over (
-                partition by account_id
-                order by version_at, loaded_at, source_file, source_row
-            ) as previous_{{ column }},
-        {%- endfor %}
-        row_number() over (
-            partition by account_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as effective_row_number
-    from dated
-),
-
-changes as (
-    select
-        *,
-        lead(version_at) over (
-            partition by account_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as next_version_at
-    from compared
-    where
-        effective_row_number = 1
-        {%- for column in tracked %}
-            or {{ is_distinct(column, 'previous_' ~ column) }}
-        {%- endfor %}
-),
-
-held as (
-    select
-        *,
-        row_number() over (
-            partition by account_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as version_number
-    from changes
-    where
-        not is_deleted
-        and (next_version_at is null or next_version_at > version_at)
-),
+{{ versions_collapsed_ctes('account_id', tracked) }},
 
 final as (
     select

@@ -9,7 +9,8 @@
     (an older export re-landed) changes nothing. Consecutive states with
     the same tracked attributes (stage, amount, currency, expected close,
     close time, owner, forecast category) are one version; a soft delete
-    ends the last version and starts none. The amount converts as
+    ends the last version and starts none (macro versions_collapsed_ctes,
+    shared with int_account_versions_collapsed). The amount converts as
     int_opportunities_converted converts it (a closed version at its close
     date, an open one at creation), so a version's amount changes only when
     its amount or currency does. -#}
@@ -25,85 +26,7 @@ stages as (
     select * from {{ ref('stg_reference__stages') }}
 ),
 
--- rows landed after a newer version of their key change nothing
-ordered as (
-    select
-        *,
-        max(updated_at) over (
-            partition by opportunity_id
-            order by loaded_at, source_file, source_row
-            rows between unbounded preceding and 1 preceding
-        ) as earlier_max_updated_at
-    from versions
-),
-
-effective as (
-    select
-        *,
-        lag(updated_at) over (
-            partition by opportunity_id
-            order by loaded_at, source_file, source_row
-        ) as previous_updated_at
-    from ordered
-    where earlier_max_updated_at is null or updated_at >= earlier_max_updated_at
-),
-
--- the CRM's time when it advanced (never after the load), else the load's
-dated as (
-    select
-        *,
-        case
-            when previous_updated_at is not null and updated_at <= previous_updated_at then loaded_at
-            when updated_at < loaded_at then updated_at
-            else loaded_at
-        end as version_at
-    from effective
-),
-
-compared as (
-    select
-        *,
-        {%- for column in tracked %}
-            lag({{ column }}) over (
-                partition by opportunity_id
-                order by version_at, loaded_at, source_file, source_row
-            ) as previous_{{ column }},
-        {%- endfor %}
-        row_number() over (
-            partition by opportunity_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as effective_row_number
-    from dated
-),
-
-changes as (
-    select
-        *,
-        lead(version_at) over (
-            partition by opportunity_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as next_version_at
-    from compared
-    where
-        effective_row_number = 1
-        {%- for column in tracked %}
-            or {{ is_distinct(column, 'previous_' ~ column) }}
-        {%- endfor %}
-),
-
--- a state replaced within the same instant never held; a deletion holds no state
-held as (
-    select
-        *,
-        row_number() over (
-            partition by opportunity_id
-            order by version_at, loaded_at, source_file, source_row
-        ) as version_number
-    from changes
-    where
-        not is_deleted
-        and (next_version_at is null or next_version_at > version_at)
-),
+{{ versions_collapsed_ctes('opportunity_id', tracked) }},
 
 final as (
     select
