@@ -44,6 +44,8 @@ class DbtResult:
     success: bool
     nodes: list[NodeResult] = field(default_factory=list)
     error: str | None = None
+    #: what dbtRunner returned as the result: the parsed Manifest for `dbt parse`
+    output: Any = None
 
     def counts(self) -> dict[str, int]:
         """Count of nodes by 'resource_type:status', e.g. {'model:success': 80, 'test:pass': 300}."""
@@ -86,6 +88,10 @@ def dbt_test_name(unique_id: str) -> str:
     return name
 
 
+#: dbt's logs/dbt.log level unless DBT_LOG_LEVEL_FILE says otherwise.
+DBT_FILE_LOG_LEVEL = "info"
+
+
 @contextmanager
 def dbt_environment(settings: Settings) -> Iterator[None]:
     """Point dbt at the project's profiles and the settings' DuckDB file for the
@@ -99,6 +105,12 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         # (macro extra_seed_rows; absent files give none)
         "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / ".seed_rows"),
     }
+    if not os.environ.get("DBT_LOG_LEVEL_FILE"):
+        # dbt's file log at debug writes every statement of every node, a
+        # tenth of a build's CPU; info keeps each node's start, end and error
+        # (the SQL is in target/run and target/compiled). DBT_LOG_LEVEL_FILE=debug
+        # brings the statements back.
+        wanted["DBT_LOG_LEVEL_FILE"] = DBT_FILE_LOG_LEVEL
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,10 +146,14 @@ def run_dbt(
     args: list[str],
     on_node: Callable[[NodeResult], None] | None = None,
     quiet: bool = True,
+    manifest: Any = None,
 ) -> DbtResult:
     """Invoke `dbt <args>` on the settings' warehouse and collect node results.
 
-    on_node is called as each node finishes (for progress displays).
+    on_node is called as each node finishes (for progress displays). manifest,
+    a Manifest from `parse` of the same project and environment, spares dbt
+    reading, checking and writing its partial-parse file and manifest again
+    (dbt's documented way to reuse a parse: dbtRunner(manifest=...)).
     """
     from dbt.cli.main import dbtRunner
 
@@ -165,8 +181,8 @@ def run_dbt(
     if quiet:
         full = ["--quiet", *full]
     with dbt_environment(settings):
-        outcome = dbtRunner(callbacks=[callback]).invoke(full)
-    result = DbtResult(command=["dbt", *args], success=bool(outcome.success))
+        outcome = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(full)
+    result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)
     if outcome.exception is not None:
         result.error = f"{type(outcome.exception).__name__}: {outcome.exception}"
     for r in getattr(outcome.result, "results", None) or []:
@@ -195,22 +211,58 @@ def target_path(settings: Settings) -> Path:
     return settings.warehouse_path.parent / "target"
 
 
+def parse(settings: Settings) -> DbtResult:
+    """`dbt parse`: writes target/manifest.json, semantic_manifest.json and the
+    partial-parse file; `output` is the Manifest, for run_dbt's `manifest`."""
+    return run_dbt(settings, ["parse"])
+
+
 def dbt_build(
     settings: Settings,
     extra_args: list[str] | None = None,
     on_node: Callable[[NodeResult], None] | None = None,
+    manifest: Any = None,
 ) -> DbtResult:
     """`dbt build`: seeds, models, snapshots, unit tests and data tests in DAG order.
 
-    Incremental models missing from the warehouse are first created empty
-    (see create_missing_incremental_models)."""
-    prepared = create_missing_incremental_models(settings)
-    if prepared is not None and not prepared.success:
-        return prepared
-    return run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node)
+    The project is parsed once (unless `manifest` is given, from `parse`) and
+    that manifest serves every dbt command of the build. When the build runs
+    unit tests, incremental models missing from the warehouse are first created
+    empty (see create_missing_incremental_models)."""
+    if manifest is None:
+        parsed = parse(settings)
+        if not parsed.success:
+            return parsed
+        manifest = parsed.output
+    if runs_unit_tests(extra_args or []):
+        prepared = create_missing_incremental_models(settings, manifest)
+        if prepared is not None and not prepared.success:
+            return prepared
+    return run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node, manifest=manifest)
 
 
-def create_missing_incremental_models(settings: Settings) -> DbtResult | None:
+def runs_unit_tests(args: list[str]) -> bool:
+    """False when the dbt arguments leave unit tests out
+    (`--exclude-resource-type unit_test`, or `--resource-type` without it)."""
+
+    def values(flag: str) -> list[str] | None:
+        """Every value given after `flag`, over all its occurrences (None: never given)."""
+        found: list[str] | None = None
+        for i, arg in enumerate(args):
+            if arg == flag:
+                found = found or []
+                for value in args[i + 1 :]:
+                    if value.startswith("-"):
+                        break
+                    found.append(value)
+        return found
+
+    excluded = values("--exclude-resource-type") or []
+    included = values("--resource-type")
+    return "unit_test" not in excluded and (included is None or "unit_test" in included)
+
+
+def create_missing_incremental_models(settings: Settings, manifest: Any) -> DbtResult | None:
     """Create every incremental model the DuckDB warehouse lacks, empty
     (`dbt run --empty`), so that `dbt build` can run their unit tests in
     incremental mode: dbt reads the columns of `this` from the warehouse before
@@ -221,7 +273,7 @@ def create_missing_incremental_models(settings: Settings) -> DbtResult | None:
     target is not a DuckDB file."""
     if os.environ.get("CRM_DBT_TARGET", "duckdb") != "duckdb":
         return None
-    incremental = _incremental_models(settings)
+    incremental = incremental_models(manifest)
     if not incremental:
         return None
     existing = _existing_tables(settings.warehouse_path)
@@ -229,42 +281,20 @@ def create_missing_incremental_models(settings: Settings) -> DbtResult | None:
     if not missing:
         return None
     present = [name for name in incremental if name not in missing]
-    args = ["run", "--empty", "--select", *(f"+{name}" for name in missing)]
+    # --no-write-json: the build that follows writes target/'s artifacts
+    args = ["run", "--empty", "--no-write-json", "--select", *(f"+{name}" for name in missing)]
     if present:
         args += ["--exclude", *present]
-    return run_dbt(settings, args)
+    return run_dbt(settings, args, manifest=manifest)
 
 
-def _incremental_models(settings: Settings) -> dict[str, tuple[str, str]]:
-    """Incremental model name -> (schema, table) from `dbt ls` (no warehouse access)."""
-    import json
-
-    from dbt.cli.main import dbtRunner
-
-    args = [
-        "--log-level",  # --quiet would still print the listing
-        "none",
-        "ls",
-        "--resource-type",
-        "model",
-        "--select",
-        "config.materialized:incremental",
-        "--output",
-        "json",
-        "--output-keys",
-        "name schema alias",
-        "--project-dir",
-        str(settings.root),
-        "--target-path",
-        str(target_path(settings)),
-    ]
-    with dbt_environment(settings):
-        outcome = dbtRunner().invoke(args)
-    found: dict[str, tuple[str, str]] = {}
-    for line in outcome.result if outcome.success and outcome.result else []:
-        node = json.loads(line)
-        found[node["name"]] = (node["schema"], node.get("alias") or node["name"])
-    return found
+def incremental_models(manifest: Any) -> dict[str, tuple[str, str]]:
+    """Incremental model name -> (schema, table) of the project's manifest."""
+    return {
+        node.name: (node.schema, node.alias or node.name)
+        for node in manifest.nodes.values()
+        if node.resource_type == "model" and node.config.materialized == "incremental"
+    }
 
 
 def _existing_tables(warehouse: Path) -> set[tuple[str, str]]:

@@ -250,11 +250,11 @@ def _build(
             rec.status = "skipped"
             rec.details = {"reason": "; ".join(plan.reasons)}
         return set()
-    _check_freshness(settings, report, plan)
+    manifest = _check_freshness(settings, report, plan)
     with report.step("dbt build") as rec:
         selection = dbt_selection_args(settings, plan)
         build_args = options.build_args(selection)
-        result = dbt_build(settings, extra_args=build_args, on_node=on_dbt_node)
+        result = dbt_build(settings, extra_args=build_args, on_node=on_dbt_node, manifest=manifest)
         node_seconds: dict[str, float] = {}
         for n in result.nodes:
             node_seconds[n.resource_type] = node_seconds.get(n.resource_type, 0) + n.seconds
@@ -318,19 +318,22 @@ def _published_state(settings: Settings, state: dict[str, Any]) -> dict[str, Any
     return {**state, "published": published_stamp(settings)}
 
 
-def _check_freshness(settings: Settings, report: RunReport, plan: Any = None) -> None:
+def _check_freshness(settings: Settings, report: RunReport, plan: Any = None) -> Any:
     """Source freshness of the raw tables before the build: a source past its
     error_after threshold stops the run (CRM_SKIP_FRESHNESS=1 builds anyway).
-    In one query (crm_warehouse.freshness) when the project is the one whose
-    manifest the last build kept, else `dbt source freshness`."""
+    In one query (crm_warehouse.freshness) on the thresholds of the manifest
+    the last build kept when the project is unchanged since, else on those of
+    a `dbt parse` run now, whose Manifest is returned for the build to reuse
+    (None when no parse ran)."""
     import os
 
     if os.environ.get("CRM_SKIP_FRESHNESS", "").lower() in ("1", "true", "yes"):
-        return
+        return None
+    manifest = None
     with report.step("freshness") as rec:
         verdicts = _fast_freshness(settings, plan)
         if verdicts is None:
-            verdicts = _dbt_freshness(settings)
+            manifest, verdicts = _parsed_freshness(settings, rec)
         else:
             rec.details["query"] = "one"
         empty = [uid for uid, status in verdicts if status == "empty"]
@@ -353,6 +356,7 @@ def _check_freshness(settings: Settings, report: RunReport, plan: Any = None) ->
                 "Land fresh exports in the landing folder, or set CRM_SKIP_FRESHNESS=1 "
                 "to build on the data you have (the step's details list each source).",
             )
+    return manifest
 
 
 def _fast_freshness(settings: Settings, plan: Any) -> list[tuple[str, str]] | None:
@@ -365,6 +369,22 @@ def _fast_freshness(settings: Settings, plan: Any) -> list[tuple[str, str]] | No
         return None
     verdicts = check(settings.warehouse_path, state_dir(settings) / "manifest.json")
     return None if verdicts is None else [(v.unique_id, v.status) for v in verdicts]
+
+
+def _parsed_freshness(settings: Settings, rec: Any) -> tuple[Any, list[tuple[str, str]]]:
+    """(Manifest or None, verdicts): `dbt parse`, then the one-query check on
+    the manifest it wrote; `dbt source freshness` when the parse fails (its
+    error is then dbt's) or the warehouse cannot be queried that way."""
+    from crm_warehouse.build import parse, target_path
+    from crm_warehouse.freshness import check
+
+    parsed = parse(settings)
+    if parsed.success:
+        verdicts = check(settings.warehouse_path, target_path(settings) / "manifest.json")
+        if verdicts is not None:
+            rec.details["query"] = "one, after dbt parse"
+            return parsed.output, [(v.unique_id, v.status) for v in verdicts]
+    return (parsed.output if parsed.success else None), _dbt_freshness(settings)
 
 
 def _dbt_freshness(settings: Settings) -> list[tuple[str, str]]:

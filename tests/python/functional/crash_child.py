@@ -71,18 +71,20 @@ def hold_after(owner: Any, name: str, phase: str, when: Callable[..., bool]) -> 
 def install() -> None:
     real_build = build.dbt_build
 
-    def dbt_build(settings: Any, extra_args: Any = None, on_node: Any = None) -> Any:
+    def dbt_build(
+        settings: Any, extra_args: Any = None, on_node: Any = None, manifest: Any = None
+    ) -> Any:
         if PHASE in ("publish", "parquet", "docs"):
             return build.DbtResult(command=["dbt", "build"], success=True)
         if PHASE == "":
-            return real_build(settings, ["--select", *NARROW], on_node)
+            return real_build(settings, ["--select", *NARROW], on_node, manifest)
 
         def node(result: Any) -> None:
             if on_node is not None:
                 on_node(result)
             hold("build")
 
-        return real_build(settings, extra_args, node)
+        return real_build(settings, extra_args, node, manifest)
 
     build.dbt_build = dbt_build
     real_metrics = exports.materialise_saved_queries

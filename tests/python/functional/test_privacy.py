@@ -221,6 +221,9 @@ def test_salt_appears_in_no_compiled_sql_log_or_published_file(demo_warehouse: A
     files = [p for f in folders if f.is_dir() for p in f.rglob("*") if p.is_file()]
     names = {p.name for p in files}
     assert {"manifest.json", "dbt.log", MARTS_FILE, "index.html"} <= names, names
+    # the refresh logged at debug (conftest): the statements that read the salt are there
+    logs = [p for p in files if p.name.startswith("dbt.log")]
+    assert any(b'from "crm"."raw"."_pii_salt"' in p.read_bytes() for p in logs), logs
     holding = [str(p) for p in files if secret in p.read_bytes()]
     assert not holding, holding
     # the BI file and Parquet store text compressed: look at their values too

@@ -192,3 +192,13 @@ def test_the_test_commands_refresh_runs_every_unit_test(demo_warehouse: Any) -> 
     counts = step.details["counts"]
     assert declared > 100
     assert counts.get("unit_test:pass") == declared, counts
+
+
+def test_a_first_refresh_checks_freshness_on_the_manifest_it_parsed(demo_warehouse: Any) -> None:
+    """With no kept manifest, the refresh runs `dbt parse` (whose manifest the
+    build reuses) and checks freshness in one query on its thresholds, not
+    with `dbt source freshness`."""
+    steps = {s.name: s for s in demo_warehouse.report.steps}
+    assert steps["freshness"].details["query"] == "one, after dbt parse"
+    assert steps["freshness"].details["empty"] + steps["freshness"].details["fresh"] > 10
+    assert steps["dbt build"].status == "ok"
