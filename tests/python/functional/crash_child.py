@@ -16,6 +16,14 @@ SIGKILL. The kill points, none of them timed:
 - parquet: the first Parquet file of the new folder written and counted;
 - docs: index.html copied into the new docs folder.
 
+Before the publish it prints "publish from previous" (a selective build's
+publish, starting from a copy of the published file and links to its Parquet
+files) or "publish every table".
+
+The refresh to die in the docs runs with --full-refresh (after a selective
+build the docs of the last run are kept, not generated again); the others
+build what changed, as a nightly refresh does.
+
 A refresh to die in the load or the build runs the real, whole `dbt build`
 (it never gets past its first node); one to die in the publish, the Parquet
 export or the docs skips the build and the saved queries' tables (the metrics
@@ -35,7 +43,7 @@ from typing import Any
 from crm_warehouse import build, cli
 from crm_warehouse.ingest import load
 from crm_warehouse.semantic import exports
-from crm_warehouse.serve import publish
+from crm_warehouse.serve import publish, publish_delta
 
 #: What a refresh that is not to die in the build builds.
 NARROW = ("dim_partners",)
@@ -95,6 +103,16 @@ def install() -> None:
         return real_metrics(settings, report)
 
     exports.materialise_saved_queries = materialise_saved_queries
+    real_start = publish_delta.start_from_previous
+
+    def start_from_previous(*args: Any) -> bool:
+        # which publish this is: it decides the temporary names a kill leaves
+        started = real_start(*args)
+        sys.stdout.write("publish from previous\n" if started else "publish every table\n")
+        sys.stdout.flush()
+        return started
+
+    publish_delta.start_from_previous = start_from_previous
     hold_after(load._Loader, "_load_group", "load", lambda self, group: bool(group))
     copied: list[int] = []
     hold_after(publish, "_copy_table", "publish", lambda *a: copied.append(1) or len(copied) == 3)
@@ -104,5 +122,6 @@ def install() -> None:
 
 if __name__ == "__main__":
     install()
-    sys.argv = ["crm-warehouse", "refresh"]
+    # docs are generated again only after a full build or a changed project
+    sys.argv = ["crm-warehouse", "refresh", *(["--full-refresh"] if PHASE == "docs" else [])]
     cli.main()
