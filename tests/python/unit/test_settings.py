@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 import yaml
 
-from crm_warehouse.build import dbt_environment
+from crm_warehouse.build import dbt_environment, target_path
 from crm_warehouse.settings import (
     DEFAULT_DUCKDB_MEMORY_LIMIT,
     Settings,
@@ -59,16 +60,32 @@ def test_configure_duckdb_sets_the_limit(
     assert zone == "UTC"
 
 
+@pytest.fixture(scope="module")
+def parsed_project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path, Any]:
+    """(settings, dbt target folder, Manifest): the project parsed once for the module."""
+    from crm_warehouse.build import parse
+
+    settings = Settings.under(tmp_path_factory.mktemp("limit"))
+    parsed = parse(settings)
+    assert parsed.success, parsed.error
+    return settings, target_path(settings), parsed.output
+
+
+@pytest.mark.xdist_group("dbt_profile")  # both cases on one worker: one parse
 @pytest.mark.parametrize(
     ("env", "expected"), [("700MB", "700MB"), (" ", DEFAULT_DUCKDB_MEMORY_LIMIT)]
 )
 def test_dbt_connection_uses_the_limit(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, env: str, expected: str
+    monkeypatch: pytest.MonkeyPatch,
+    parsed_project: tuple[Settings, Path, Any],
+    env: str,
+    expected: str,
 ) -> None:
+    """The profile is read at each dbt invocation (the parsed manifest is reused)."""
     from dbt.cli.main import dbtRunner
 
+    settings, target, manifest = parsed_project
     monkeypatch.setenv("CRM_DUCKDB_MEMORY_LIMIT", env)
-    settings = Settings.under(tmp_path)
     args = [
         "--quiet",
         "show",
@@ -77,10 +94,10 @@ def test_dbt_connection_uses_the_limit(
         "--project-dir",
         str(settings.root),
         "--target-path",
-        str(tmp_path / "target"),
+        str(target),
     ]
     with dbt_environment(settings):
-        outcome = dbtRunner().invoke(args)
+        outcome = dbtRunner(manifest=manifest).invoke(args)
     assert outcome.success, outcome.exception
     table = outcome.result.results[0].agate_table
     assert table.rows[0]["memory_limit"] == _limit_of(expected)
