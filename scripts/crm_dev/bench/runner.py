@@ -156,6 +156,10 @@ def model_statements(target_dir: Path, upstream_of: tuple[str, ...] = ()) -> lis
 # --------------------------------------------------------------------------- one scale
 
 
+class BenchStepFailed(RuntimeError):
+    """A dbt step of the benchmark failed: its figures would mean nothing."""
+
+
 @dataclass
 class _Steps:
     """The steps of one scale, in the order they ran (peak RSS and load are
@@ -180,9 +184,10 @@ class _Steps:
             "dbt", {"home": str(home), "landing": str(landing), "dbt_args": dbt_args}, label
         )
         if not outcome.details.get("success"):
+            # the time of a build that failed measures nothing: stop, naming why
             problems = "\n".join(outcome.details.get("problems") or [])
-            self.log(
-                f"  WARNING: {label} did not succeed: {outcome.details.get('error')}\n{problems}"
+            raise BenchStepFailed(
+                f"{label} did not succeed: {outcome.details.get('error')}\n{problems}"
             )
         return outcome
 
