@@ -14,23 +14,27 @@ entities as (
 ),
 
 foreign_keys as (
-    {%- for fk in foreign_keys %}
-    select
-        '{{ fk.table }}' as table_name,
-        '{{ fk.column }}' as column_name,
-        '{{ fk.parent_table }}' as referenced_table_name,
-        '{{ fk.parent_column }}' as referenced_column_name
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
+    {#- (an if around the loop, not a for-else: sqlfluff's dbt templater
+        cannot slice a for-else and would leave the file unlinted) #}
+    {%- if foreign_keys %}
+        {%- for fk in foreign_keys %}
+            select
+                '{{ fk.table }}' as table_name,
+                '{{ fk.column }}' as column_name,
+                '{{ fk.parent_table }}' as referenced_table_name,
+                '{{ fk.parent_column }}' as referenced_column_name
+            {%- if not loop.last %}
+                union all
+            {%- endif %}
+        {%- endfor %}
     {%- else %}
-    select
-        cast(null as {{ dbt.type_string() }}) as table_name,
-        cast(null as {{ dbt.type_string() }}) as column_name,
-        cast(null as {{ dbt.type_string() }}) as referenced_table_name,
-        cast(null as {{ dbt.type_string() }}) as referenced_column_name
-    where false
-    {%- endfor %}
+        select
+            cast(null as {{ dbt.type_string() }}) as table_name,
+            cast(null as {{ dbt.type_string() }}) as column_name,
+            cast(null as {{ dbt.type_string() }}) as referenced_table_name,
+            cast(null as {{ dbt.type_string() }}) as referenced_column_name
+        where false
+    {%- endif %}
 ),
 
 dangling as (
@@ -53,21 +57,21 @@ final as (
         foreign_keys.column_name,
         foreign_keys.referenced_table_name,
         foreign_keys.referenced_column_name,
-        cast(coalesce(referencing.record_count, 0) as bigint) as records,
+        cast(coalesce(referencing_entities.record_count, 0) as bigint) as records,
         cast(coalesce(dangling.missing_reference_records, 0) as bigint) as missing_reference_records,
         cast(coalesce(dangling.missing_reference_values, 0) as bigint) as missing_reference_values,
         cast(coalesce(dangling.deleted_reference_records, 0) as bigint) as deleted_reference_records,
-        cast(coalesce(referenced.record_count, 0) as bigint) as referenced_records,
-        not coalesce(referenced.is_present, false) as is_referenced_entity_absent
+        cast(coalesce(referenced_entities.record_count, 0) as bigint) as referenced_records,
+        not coalesce(referenced_entities.is_present, false) as is_referenced_entity_absent
     from foreign_keys
     left join dangling
         on
             foreign_keys.table_name = dangling.table_name
             and foreign_keys.column_name = dangling.column_name
-    left join entities as referencing
-        on foreign_keys.table_name = referencing.entity_name
-    left join entities as referenced
-        on foreign_keys.referenced_table_name = referenced.entity_name
+    left join entities as referencing_entities
+        on foreign_keys.table_name = referencing_entities.entity_name
+    left join entities as referenced_entities
+        on foreign_keys.referenced_table_name = referenced_entities.entity_name
 )
 
 select * from final
