@@ -10,7 +10,6 @@ worker and the refresh happens once.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,14 +42,8 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> DemoWarehouse:
     settings = Settings.under(tmp_path_factory.mktemp("demo"))
     # unit_tests: a production refresh skips dbt's unit tests; the test command runs them here.
     # dbt's file log at debug (every statement), for test_privacy to search.
-    saved = os.environ.get("DBT_LOG_LEVEL_FILE")
-    os.environ["DBT_LOG_LEVEL_FILE"] = "debug"
-    try:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("DBT_LOG_LEVEL_FILE", "debug")
         report = refresh(settings, scale=TEST_SCALE, seed=TEST_SEED, unit_tests=True)
-    finally:
-        if saved is None:
-            os.environ.pop("DBT_LOG_LEVEL_FILE", None)
-        else:
-            os.environ["DBT_LOG_LEVEL_FILE"] = saved
     generation = json.loads((settings.landing_dir / "_generation_report.json").read_text())
     return DemoWarehouse(settings=settings, report=report, generation=generation)
