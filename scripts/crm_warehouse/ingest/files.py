@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 from crm_warehouse.ingest.contract import Contract, Table
 from crm_warehouse.ingest.results import FileRejected
@@ -131,20 +132,33 @@ def resolve_table(contract: Contract, path: Path, rel: str) -> tuple[Table, str]
     return table, fmt
 
 
-def file_stat(path: Path) -> tuple[int, int]:
-    """(size, mtime_ns) of a file: taken before its hash, compared after its read."""
+class FileStat(NamedTuple):
+    """A file's stat, taken before its hash and compared after its read."""
+
+    size: int
+    mtime_ns: int
+    #: modification and change times, inode and device: a file whose size and
+    #: stamp equal those its ledger row holds was not written since (the change
+    #: time moves with every write, and also when a tool sets the modification
+    #: time back), so the loader skips it without hashing it again
+    stamp: str
+
+
+def file_stat(path: Path) -> FileStat:
+    """The stat of a file (FileStat)."""
     st = path.stat()
-    return st.st_size, st.st_mtime_ns
+    stamp = f"{st.st_mtime_ns}:{st.st_ctime_ns}:{st.st_ino}:{st.st_dev}"
+    return FileStat(st.st_size, st.st_mtime_ns, stamp)
 
 
-def file_change(path: Path, before: tuple[int, int]) -> str | None:
-    """How the file changed since `before` (size, mtime_ns), or None."""
+def file_change(path: Path, before: FileStat) -> str | None:
+    """How the file changed since `before` (its size or mtime), or None."""
     try:
-        size, mtime = file_stat(path)
+        now = file_stat(path)
     except OSError:
         return "it was renamed or removed"
-    if size != before[0]:
-        return f"{before[0]:,} bytes when hashed, {size:,} bytes after the read"
-    if mtime != before[1]:
+    if now.size != before.size:
+        return f"{before.size:,} bytes when hashed, {now.size:,} bytes after the read"
+    if now.mtime_ns != before.mtime_ns:
         return "it was modified during the read"
     return None

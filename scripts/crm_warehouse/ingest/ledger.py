@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.ingest.contract import LOADER_COLUMNS, Contract, load_contract
-from crm_warehouse.ingest.files import prefix_sha256
+from crm_warehouse.ingest.files import FileStat, prefix_sha256
 from crm_warehouse.ingest.inspection import Layout
 from crm_warehouse.ingest.results import STATUS_LOADED, STATUS_REJECTED, FileLoad, FileState
 from crm_warehouse.settings import sql_identifier
@@ -32,7 +32,8 @@ create table if not exists raw._load_ledger (
     started_at timestamp not null,
     finished_at timestamp not null,
     message varchar,
-    file_bytes bigint
+    file_bytes bigint,
+    file_stamp varchar
 )"""
 
 QUARANTINE_DDL = """
@@ -89,6 +90,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None 
         con.execute(ddl)
     # a ledger of an older version: the size lets a grown file be told apart
     con.execute("alter table raw._load_ledger add column if not exists file_bytes bigint")
+    con.execute("alter table raw._load_ledger add column if not exists file_stamp varchar")
 
 
 def utc_now() -> datetime:
@@ -103,6 +105,21 @@ def earlier_load(con: duckdb.DuckDBPyConnection, file_hash: str) -> tuple[Any, .
         "select source_file, status, finished_at, message from raw._load_ledger"
         " where file_hash = ?",
         [file_hash],
+    ).fetchall()
+    return prior[0] if prior else None
+
+
+def unchanged_load(
+    con: duckdb.DuckDBPyConnection, rel: str, size: int, stamp: str
+) -> tuple[Any, ...] | None:
+    """(file_hash, status, finished_at, message) of the ledger row of the file
+    at `rel` when it was recorded with this size and stamp (files.FileStat: not
+    written since), or None: the loader skips such a file without hashing it."""
+    prior = con.execute(
+        "select file_hash, status, finished_at, message from raw._load_ledger"
+        " where source_file = ? and file_bytes = ? and file_stamp = ? and status in (?, ?)"
+        " order by finished_at desc limit 1",
+        [rel, size, stamp, STATUS_LOADED, STATUS_REJECTED],
     ).fetchall()
     return prior[0] if prior else None
 
@@ -145,16 +162,19 @@ def record_file(
     finished_at: datetime,
     message: str | None,
     file_bytes: int | None = None,
+    file_stamp: str | None = None,
 ) -> None:
     """The ledger row of a processed file (`message`: the reason it was rejected;
-    `file_bytes`: its size when hashed)."""
+    `file_bytes` and `file_stamp`: its size and files.FileStat stamp when hashed)."""
     # the same bytes rejected at another place (folder, format) give way to this attempt
     con.execute(
         "delete from raw._load_ledger where file_hash = ? and status = ?",
         [result.file_hash, STATUS_REJECTED],
     )
     con.execute(
-        "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into raw._load_ledger (file_hash, source_file, table_name, batch_id, status,"
+        " rows_landed, rows_loaded, rows_quarantined, started_at, finished_at, message,"
+        " file_bytes, file_stamp) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.file_hash,
             result.path,
@@ -168,6 +188,7 @@ def record_file(
             finished_at,
             message,
             file_bytes,
+            file_stamp,
         ],
     )
 
@@ -230,12 +251,17 @@ def record_refusal(con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str
 
 
 def record_rejection(
-    con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str, started_at: datetime
+    con: duckdb.DuckDBPyConnection,
+    result: FileLoad,
+    reason: str,
+    started_at: datetime,
+    stat: FileStat | None = None,
 ) -> None:
     """The ledger and audit rows of a rejected file, in one transaction."""
     con.execute("begin transaction")
     try:
-        record_file(con, result, 0, 0, 0, started_at, utc_now(), reason)
+        size, stamp = (stat.size, stat.stamp) if stat is not None else (None, None)
+        record_file(con, result, 0, 0, 0, started_at, utc_now(), reason, size, stamp)
         audit(con, result, STATUS_REJECTED, "file_rejected", None, 0, reason)
         con.execute("commit")
     except BaseException:

@@ -4,7 +4,9 @@ files, inspection, stream, chunks, quarantine and ledger beside it.
 
 For every file under landing_dir/<table>/ (sorted by path):
 
-1. sha256 of the content; a hash already in raw._load_ledger is skipped.
+1. A file the ledger holds at the same path with the same size, modification
+   and change time (files.FileStat) is skipped unread; else the sha256 of the
+   content, and a hash already in raw._load_ledger is skipped.
 2. Structure: the folder must name a contract table, the extension must be
    .csv, .parquet or .jsonl, the file must be readable UTF-8 with a header (or
    JSON keys) naming every required contract column. A failure rejects the
@@ -40,6 +42,7 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -58,6 +61,7 @@ from crm_warehouse.ingest.chunks import (
 )
 from crm_warehouse.ingest.contract import Contract, Table, load_contract
 from crm_warehouse.ingest.files import (
+    FileStat,
     batch_id_for,
     discover,
     file_change,
@@ -82,6 +86,7 @@ from crm_warehouse.ingest.ledger import (
     record_file,
     record_refusal,
     record_rejection,
+    unchanged_load,
     utc_now,
 )
 from crm_warehouse.ingest.lines import line_problems, quarantine_lines, renumber_rows
@@ -185,8 +190,8 @@ class _Opened:
     stream_sql: str
     first: pa.Table
     rest: Iterator[pa.Table] | None
-    #: (size, mtime_ns) before the hash: the file must not change until commit
-    stat: tuple[int, int] = (0, 0)
+    #: the stat before the hash: the file must not change until commit
+    stat: FileStat
     #: a small file's bad lines, read as its read ended (None: a streamed file's)
     bad_lines: tuple[dict[int, tuple[int, str]], list[int]] | None = None
 
@@ -304,6 +309,9 @@ class _Loader:
             return self._refuse(rel, refusal)
         try:
             stat = file_stat(path)
+            unchanged = unchanged_load(self.con, rel, stat.size, stat.stamp)
+            if unchanged is not None:
+                return self._unchanged(rel, path, unchanged)
             file_hash = file_sha256(path)
         except FileNotFoundError:  # renamed or removed since the folder was listed
             return self._changing(
@@ -325,7 +333,7 @@ class _Loader:
             stream_sql = stream_query(layout, table)
             state = FileState(rel, table, batch_id, file_hash, started_at)
             state.date_window = self.date_window
-            state.file_bytes = stat[0]
+            state.file_bytes, state.file_stamp = stat.size, stat.stamp
             chunks = batches(self.reader, stream_sql, CHUNK_ROWS)
             with state.timed("read"):
                 first = next(chunks, None)
@@ -468,6 +476,7 @@ class _Loader:
             finished_at,
             None,
             state.file_bytes,
+            state.file_stamp,
         )
         audit_loaded(self.con, result, layout, state)
 
@@ -505,7 +514,7 @@ class _Loader:
         result: FileLoad,
         error: str | FileRejected | OSError,
         started_at: datetime,
-        stat: tuple[int, int],
+        stat: FileStat,
     ) -> FileLoad:
         """A file whose checks or read failed: skipped as changing when it changed
         since its stat (an exporter still writing or renaming it: its read fails
@@ -515,7 +524,21 @@ class _Loader:
             return self._changing(result, changed)
         if isinstance(error, OSError):
             raise error
-        return self._reject(path, result, str(error), started_at)
+        return self._reject(path, result, str(error), started_at, stat)
+
+    def _unchanged(self, rel: str, path: Path, prior: tuple[Any, ...]) -> FileLoad:
+        """A file the ledger holds with the same path, size and stamp: skipped
+        unhashed (it was not written since; files.FileStat)."""
+        file_hash, status, finished, message = prior
+        result = FileLoad(rel, None, batch_id_for(path, file_hash), STATUS_SKIPPED)
+        result.file_hash = file_hash
+        note = f": {message}" if status == STATUS_REJECTED and message else ""
+        result.messages.append(
+            f"{rel}: skipped: not written since it was processed (same size, modification and"
+            f" change time; sha256 {file_hash[:12]}) on {finished:%Y-%m-%d %H:%M:%S} UTC with"
+            f" status {status}{note}"
+        )
+        return result
 
     def _changing(self, result: FileLoad, change: str) -> FileLoad:
         """A file that changed while it loaded: rolled back, not recorded."""
@@ -529,14 +552,16 @@ class _Loader:
         )
         return result
 
-    def _reject(self, path: Path, result: FileLoad, reason: str, started_at: datetime) -> FileLoad:
+    def _reject(
+        self, path: Path, result: FileLoad, reason: str, started_at: datetime, stat: FileStat
+    ) -> FileLoad:
         """A file set aside whole: copied to the quarantine, recorded in the
         ledger so the same bytes at the same place are skipped next time."""
         shown = set_aside_file(self.settings.quarantine_dir, path, result, reason)
         result.status = STATUS_REJECTED
         result.rows_landed = result.rows_loaded = result.rows_quarantined = 0
         result.messages.append(f"{result.path}: file rejected: {reason} (copied to {shown})")
-        record_rejection(self.con, result, reason, started_at)
+        record_rejection(self.con, result, reason, started_at, stat)
         return result
 
 

@@ -121,6 +121,9 @@ class FileState:
     date_window: DateWindow | None = None
     #: the file's size when hashed (kept in the ledger: a grown file is told apart)
     file_bytes: int | None = None
+    #: its files.FileStat stamp when hashed (kept in the ledger: the next load
+    #: skips the file unhashed while size and stamp stay the same)
+    file_stamp: str | None = None
     #: {column: open-end dates (9999-12-31) loaded as null} (contract meta open_end)
     open_ends: Counter[str] = field(default_factory=Counter)
 

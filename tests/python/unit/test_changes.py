@@ -55,7 +55,7 @@ def settings(tmp_path: Path, project: Path) -> Settings:
 
 def _ledger_row(con: duckdb.DuckDBPyConnection, name: str, table: str, at: datetime) -> None:
     con.execute(
-        "insert into raw._load_ledger values (?, ?, ?, 'b', 'loaded', 3, 3, 0, ?, ?, null, 10)",
+        "insert into raw._load_ledger values (?, ?, ?, 'b', 'loaded', 3, 3, 0, ?, ?, null, 10, null)",
         [name, f"{table}/{name}.csv", table, at, at],
     )
 
@@ -143,7 +143,7 @@ def test_rows_landed_build_their_tables_dependants_only(settings: Settings) -> N
     _ledger_row(con, "h2", "teams", T0 + timedelta(hours=1))
     con.execute(
         "insert into raw._load_ledger values"
-        " ('h3', 'reps/x.csv', 'reps', 'b', 'rejected', 0, 0, 0, ?, ?, 'bad', 1)",
+        " ('h3', 'reps/x.csv', 'reps', 'b', 'rejected', 0, 0, 0, ?, ?, 'bad', 1, null)",
         [T0 + timedelta(hours=1), T0 + timedelta(hours=1)],
     )
     con.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -397,12 +398,54 @@ def test_rerunning_the_same_files_adds_nothing(s: Settings) -> None:
     second = load_landing(s)
     assert [f.status for f in second.files] == ["skipped_duplicate_file"] * 2
     assert second.totals["rows_landed"] == 0
-    assert "already processed" in second.files[0].messages[0]
+    assert "not written since it was processed" in second.files[0].messages[0]
     assert query(s, counts) == before
     # the same content under another name is a duplicate too
     land(s, "opportunities/copy.csv", (s.landing_dir / first.files[0].path).read_bytes())
     third = by_path(load_landing(s))
     assert third["opportunities/copy.csv"].status == "skipped_duplicate_file"
+
+
+def test_a_file_not_written_since_its_load_is_skipped_unread(
+    s: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    loaded = land(s, "opportunities/a.csv", csv_text(HEADER, [good_row(1)]))
+    rejected = land(s, "opportunities/b.csv", csv_text(["x"], [["1"]]))
+    assert [f.status for f in load_landing(s).files] == ["loaded", "rejected"]
+
+    def no_hash(path: Path) -> str:
+        raise AssertionError(f"{path} was hashed")
+
+    with monkeypatch.context() as m:
+        m.setattr(load_mod, "file_sha256", no_hash)
+        again = by_path(load_landing(s))
+    assert [f.status for f in again.values()] == ["skipped_duplicate_file"] * 2
+    skipped = again["opportunities/a.csv"].messages[0]
+    assert "opportunities/a.csv: skipped: not written since it was processed (same size" in skipped
+    rejection = again["opportunities/b.csv"].messages[0]
+    assert "with status rejected" in rejection and "the first line must be a header" in rejection
+    # same size and modification time set back, other bytes: the change time moved,
+    # so the file is hashed again and its new row loads
+    before = loaded.stat()
+    loaded.write_text(csv_text(HEADER, [good_row(2)]), encoding="utf-8")
+    assert loaded.stat().st_size == before.st_size
+    os.utime(loaded, ns=(before.st_atime_ns, before.st_mtime_ns))
+    third = by_path(load_landing(s))
+    assert third["opportunities/a.csv"].status == "loaded"
+    assert rejected.exists() and third["opportunities/b.csv"].status == "skipped_duplicate_file"
+    assert query(s, "select count(*) from raw.opportunities")[0][0] == 2
+
+
+def test_a_ledger_without_stamps_hashes_and_skips_as_before(s: Settings) -> None:
+    land(s, "opportunities/a.csv", csv_text(HEADER, [good_row(1)]))
+    load_landing(s)
+    con = duckdb.connect(str(s.warehouse_path))
+    con.execute("update raw._load_ledger set file_stamp = null")  # a ledger of an older version
+    con.close()
+    (again,) = load_landing(s).files
+    assert again.status == "skipped_duplicate_file"
+    assert "skipped: the same content" in again.messages[0]
+    assert query(s, "select count(*) from raw._load_ledger where file_stamp is null") == [(1,)]
 
 
 def test_two_copies_in_one_run_load_once(s: Settings) -> None:
