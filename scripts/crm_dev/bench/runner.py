@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crm_dev.bench.refresh import measure_refresh
+from crm_dev.bench.refresh import NIGHTLY_VARS, measure_refresh
 from crm_dev.bench.report import check_targets, machine
 from crm_dev.bench.steps import Log, StepOutcome, run_step
 
@@ -24,20 +24,6 @@ from crm_dev.bench.steps import Log, StepOutcome, run_step
 #: its last batch about 1 % of the rows for this).
 INCREMENTAL_BATCH = "b08"
 
-#: The incremental build's vars: the batch lands minutes after the base build
-#: here, a day later in production; without them the lookback windows of the
-#: incremental models (10 minutes, 72 hours for the event facts) would cover the
-#: base load and the build would reprocess every row (docs/performance.md).
-NIGHTLY_VARS = [
-    "--vars",
-    json.dumps(
-        {
-            "incremental_lookback_minutes": 0,
-            "events_lookback_hours": 0,
-            "activities_lookback_hours": 0,
-        }
-    ),
-]
 
 #: The marts holding the KPIs the pandas peer computes.
 PEER_MARTS = ("kpi_sales_monthly", "kpi_marketing_leads_monthly", "kpi_service_cases_monthly")
