@@ -14,9 +14,15 @@ from typing import Any
 import duckdb
 
 from crm_warehouse.ingest.contract import LOADER_COLUMNS, Contract, load_contract
-from crm_warehouse.ingest.files import FileStat, prefix_sha256
+from crm_warehouse.ingest.files import FileStat, batch_id_for, prefix_sha256
 from crm_warehouse.ingest.inspection import Layout
-from crm_warehouse.ingest.results import STATUS_LOADED, STATUS_REJECTED, FileLoad, FileState
+from crm_warehouse.ingest.results import (
+    STATUS_LOADED,
+    STATUS_REJECTED,
+    STATUS_SKIPPED,
+    FileLoad,
+    FileState,
+)
 from crm_warehouse.settings import sql_identifier
 
 LEDGER_DDL = """
@@ -109,19 +115,30 @@ def earlier_load(con: duckdb.DuckDBPyConnection, file_hash: str) -> tuple[Any, .
     return prior[0] if prior else None
 
 
-def unchanged_load(
-    con: duckdb.DuckDBPyConnection, rel: str, size: int, stamp: str
-) -> tuple[Any, ...] | None:
-    """(file_hash, status, finished_at, message) of the ledger row of the file
-    at `rel` when it was recorded with this size and stamp (files.FileStat: not
-    written since), or None: the loader skips such a file without hashing it."""
+def unchanged_file(
+    con: duckdb.DuckDBPyConnection, rel: str, path: Path, stat: FileStat
+) -> FileLoad | None:
+    """The skipped FileLoad of the file at `rel` when the ledger recorded it with
+    this size and stamp (files.FileStat: not written since), else None; the
+    loader then skips it without hashing it again."""
     prior = con.execute(
         "select file_hash, status, finished_at, message from raw._load_ledger"
         " where source_file = ? and file_bytes = ? and file_stamp = ? and status in (?, ?)"
         " order by finished_at desc limit 1",
-        [rel, size, stamp, STATUS_LOADED, STATUS_REJECTED],
+        [rel, stat.size, stat.stamp, STATUS_LOADED, STATUS_REJECTED],
     ).fetchall()
-    return prior[0] if prior else None
+    if not prior:
+        return None
+    file_hash, status, finished, message = prior[0]
+    result = FileLoad(rel, None, batch_id_for(path, file_hash), STATUS_SKIPPED)
+    result.file_hash = file_hash
+    note = f": {message}" if status == STATUS_REJECTED and message else ""
+    result.messages.append(
+        f"{rel}: skipped: not written since it was processed (same size, modification and"
+        f" change time; sha256 {file_hash[:12]}) on {finished:%Y-%m-%d %H:%M:%S} UTC with"
+        f" status {status}{note}"
+    )
+    return result
 
 
 def grown_from(

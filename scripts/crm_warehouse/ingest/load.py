@@ -4,9 +4,8 @@ files, inspection, stream, chunks, quarantine and ledger beside it.
 
 For every file under landing_dir/<table>/ (sorted by path):
 
-1. A file the ledger holds at the same path with the same size, modification
-   and change time (files.FileStat) is skipped unread; else the sha256 of the
-   content, and a hash already in raw._load_ledger is skipped.
+1. A file the ledger holds at this path, size and stat stamp is skipped unread;
+   else a sha256 of the content already in raw._load_ledger is skipped.
 2. Structure: the folder must name a contract table, the extension must be
    .csv, .parquet or .jsonl, the file must be readable UTF-8 with a header (or
    JSON keys) naming every required contract column. A failure rejects the
@@ -42,7 +41,6 @@ from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -86,7 +84,7 @@ from crm_warehouse.ingest.ledger import (
     record_file,
     record_refusal,
     record_rejection,
-    unchanged_load,
+    unchanged_file,
     utc_now,
 )
 from crm_warehouse.ingest.lines import line_problems, quarantine_lines, renumber_rows
@@ -309,9 +307,9 @@ class _Loader:
             return self._refuse(rel, refusal)
         try:
             stat = file_stat(path)
-            unchanged = unchanged_load(self.con, rel, stat.size, stat.stamp)
+            unchanged = unchanged_file(self.con, rel, path, stat)
             if unchanged is not None:
-                return self._unchanged(rel, path, unchanged)
+                return unchanged
             file_hash = file_sha256(path)
         except FileNotFoundError:  # renamed or removed since the folder was listed
             return self._changing(
@@ -525,20 +523,6 @@ class _Loader:
         if isinstance(error, OSError):
             raise error
         return self._reject(path, result, str(error), started_at, stat)
-
-    def _unchanged(self, rel: str, path: Path, prior: tuple[Any, ...]) -> FileLoad:
-        """A file the ledger holds with the same path, size and stamp: skipped
-        unhashed (it was not written since; files.FileStat)."""
-        file_hash, status, finished, message = prior
-        result = FileLoad(rel, None, batch_id_for(path, file_hash), STATUS_SKIPPED)
-        result.file_hash = file_hash
-        note = f": {message}" if status == STATUS_REJECTED and message else ""
-        result.messages.append(
-            f"{rel}: skipped: not written since it was processed (same size, modification and"
-            f" change time; sha256 {file_hash[:12]}) on {finished:%Y-%m-%d %H:%M:%S} UTC with"
-            f" status {status}{note}"
-        )
-        return result
 
     def _changing(self, result: FileLoad, change: str) -> FileLoad:
         """A file that changed while it loaded: rolled back, not recorded."""
