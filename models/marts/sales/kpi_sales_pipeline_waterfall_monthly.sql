@@ -2,7 +2,9 @@
     region dimensions (the deal's current member, as in every sales KPI
     table) and 'all', the open pipeline at the previous month end, what
     entered it (created, re-opened), what changed in it (increased,
-    decreased), what left it (won, lost, without a known outcome) and the open pipeline at
+    decreased: amounts known at both ends; became known, became unknown: an
+    amount unknown at the start and known at the end or close, or the
+    reverse, which is no increase or decrease), what left it (won, lost, without a known outcome) and the open pipeline at
     the month's balance date, as counts and amounts in the reporting
     currency; pulled in and pushed out beside them (they move deals between
     close months, not in or out of the pipeline). One row per month and
@@ -52,6 +54,12 @@ aggregated as (
         sum(case when movements.amount_change > 0 then movements.amount_change else 0 end) as increased_amount,
         count(case when movements.amount_change < 0 then 1 end) as decreased_count,
         sum(case when movements.amount_change < 0 then -movements.amount_change else 0 end) as decreased_amount,
+        count(case when movements.is_amount_became_known then 1 end) as became_known_count,
+        sum(case when movements.is_amount_became_known then movements.amount_became_known else 0 end)
+            as became_known_amount,
+        count(case when movements.is_amount_became_unknown then 1 end) as became_unknown_count,
+        sum(case when movements.is_amount_became_unknown then movements.amount_became_unknown else 0 end)
+            as became_unknown_amount,
         count(case when movements.exit_kind = 'won' then 1 end) as won_count,
         sum(case when movements.exit_kind = 'won' then movements.exited_known_amount end) as won_amount,
         count(case when movements.exit_kind = 'lost' then 1 end) as lost_count,
@@ -112,6 +120,16 @@ final as (
         cast({{ coalesce_if_present('opportunities', 'aggregated.decreased_count') }} as integer) as decreased_count,
         {{ amount_total('aggregated.decreased_amount', 'aggregated.decreased_count', entities='opportunities') }}
             as decreased_amount,
+        cast({{ coalesce_if_present('opportunities', 'aggregated.became_known_count') }} as integer)
+            as became_known_count,
+        {{ amount_total(
+            'aggregated.became_known_amount', 'aggregated.became_known_count', entities='opportunities'
+        ) }} as became_known_amount,
+        cast({{ coalesce_if_present('opportunities', 'aggregated.became_unknown_count') }} as integer)
+            as became_unknown_count,
+        {{ amount_total(
+            'aggregated.became_unknown_amount', 'aggregated.became_unknown_count', entities='opportunities'
+        ) }} as became_unknown_amount,
         cast({{ coalesce_if_present('opportunities', 'aggregated.won_count') }} as integer) as won_count,
         {{ amount_total('aggregated.won_amount', 'aggregated.won_count', entities='opportunities') }} as won_amount,
         cast({{ coalesce_if_present('opportunities', 'aggregated.lost_count') }} as integer) as lost_count,

@@ -141,6 +141,8 @@ _WATERFALL_MEASURES = (
     "increased_amount",
     "reopened_amount",
     "decreased_amount",
+    "became_known_amount",
+    "became_unknown_amount",
     "won_amount",
     "lost_amount",
     "exited_unknown_amount",

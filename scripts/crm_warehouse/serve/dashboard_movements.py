@@ -39,16 +39,20 @@ WATERFALL_CARDS: tuple[Card, ...] = (
     Card(
         "pipeline_added",
         "Added to the pipeline",
-        Figure(_W, "created_amount+increased_amount+reopened_amount"),
+        Figure(_W, "created_amount+increased_amount+became_known_amount+reopened_amount"),
         "money",
-        "H2: created + increased + re-opened amounts over the range.",
+        "H2: created + increased + amount became known + re-opened amounts over the range.",
     ),
     Card(
         "pipeline_taken_out",
         "Taken out of the pipeline",
-        Figure(_W, "decreased_amount+won_amount+lost_amount+exited_unknown_amount"),
+        Figure(
+            _W,
+            "decreased_amount+became_unknown_amount+won_amount+lost_amount+exited_unknown_amount",
+        ),
         "money",
-        "H2: decreased + won + lost + left without a known outcome, over the range.",
+        "H2: decreased + amount became unknown + won + lost + left without a known outcome, "
+        "over the range.",
     ),
 )
 
@@ -61,15 +65,18 @@ WATERFALL_CHARTS: tuple[Chart, ...] = (
         (
             Series("created", Figure(_W, "created_amount")),
             Series("increased", Figure(_W, "increased_amount")),
+            Series("amount became known", Figure(_W, "became_known_amount")),
             Series("re-opened", Figure(_W, "reopened_amount")),
             Series("decreased", Figure(_W, "decreased_amount", scale=_OUT)),
+            Series("amount became unknown", Figure(_W, "became_unknown_amount", scale=_OUT)),
             Series("won", Figure(_W, "won_amount", scale=_OUT)),
             Series("lost", Figure(_W, "lost_amount", scale=_OUT)),
             Series("left, outcome unknown", Figure(_W, "exited_unknown_amount", scale=_OUT)),
         ),
         "money",
-        "H2 per month: what entered the open pipeline (created, increased, re-opened) above "
-        "the axis, what left it (decreased, won, lost, left without a known outcome) below; "
+        "H2 per month: what entered the open pipeline (created, increased, amount became "
+        "known, re-opened) above the axis, what left it (decreased, amount became unknown, "
+        "won, lost, left without a known outcome) below; "
         "a month's opening + its bars = its closing. One of team, rep or region at a time.",
         barmode="relative",
     ),

@@ -403,8 +403,8 @@ CHARTS: tuple[ChartSpec, ...] = (
         title="Pipeline movements by month",
         kind="bar",
         tables=(_WATERFALL,),
-        sql="select month_start_date, created_amount, increased_amount, "
-        "reopened_amount, -decreased_amount as decreased, "
+        sql="select month_start_date, created_amount, increased_amount, became_known_amount, "
+        "reopened_amount, -decreased_amount as decreased, -became_unknown_amount as became_unknown, "
         "-won_amount as won, -lost_amount as lost, -exited_unknown_amount as exited_unknown "
         f"from {_WATERFALL} where dimension_name = 'all' and {_since(_WATERFALL, 12)} "
         "order by month_start_date",
@@ -412,8 +412,10 @@ CHARTS: tuple[ChartSpec, ...] = (
         y=(
             "created_amount",
             "increased_amount",
+            "became_known_amount",
             "reopened_amount",
             "decreased",
+            "became_unknown",
             "won",
             "lost",
             "exited_unknown",
@@ -424,15 +426,18 @@ CHARTS: tuple[ChartSpec, ...] = (
             "month_start_date": "month",
             "created_amount": "created",
             "increased_amount": "increased",
+            "became_known_amount": "amount became known",
             "reopened_amount": "re-opened",
             "decreased": "decreased",
+            "became_unknown": "amount became unknown",
             "won": "won",
             "lost": "lost",
             "exited_unknown": "left without a known outcome",
         },
         definition="H2: what moved the open pipeline in each month: added (created, increased, "
-        "re-opened) above the axis, taken out (decreased, won, lost, left without a known "
-        "outcome) below it; opening + the bars = closing, last 12 months.",
+        "amount became known, re-opened) above the axis, taken out (decreased, amount became "
+        "unknown, won, lost, left without a known outcome) below it; opening + the bars = "
+        "closing, last 12 months.",
         entities=("opportunities",),
     ),
     ChartSpec(

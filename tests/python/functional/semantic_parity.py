@@ -305,6 +305,8 @@ WATERFALL_MOVEMENTS = (
     "reopened",
     "increased",
     "decreased",
+    "became_known",
+    "became_unknown",
     "won",
     "lost",
     "exited_unknown",

@@ -61,7 +61,7 @@ where dimension_name = ? and dimension_value = ? and month_start_date between ? 
 WATERFALL_SQL = """
 select max(case when month_start_date = ? then opening_amount end),
        max(case when month_start_date = ? then closing_amount end),
-       sum(created_amount + increased_amount + reopened_amount)
+       sum(created_amount + increased_amount + became_known_amount + reopened_amount)
 from sales.kpi_sales_pipeline_waterfall_monthly
 where dimension_name = ? and dimension_value = ? and month_start_date between ? and ?
 """

@@ -20,15 +20,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("warehouse")]
 
 #: Metrics whose mart column is 0 in every row of the test's demo data (it has
 #: no case closed on the day it opened, no deal whose expected close moved
-#: across a month end while open, no account with an unknown MRR, and at scale
-#: 0.02 no account paying again after a month at 0; scale 0.2 has some):
-#: compared, but never on a value other than 0.
+#: across a month end while open, no open deal whose known amount became
+#: unknown, no account with an unknown MRR, and at scale 0.02 no account paying
+#: again after a month at 0; scale 0.2 has some): compared, but never on a
+#: value other than 0.
 ZERO_ON_DEMO = {
     "cases_closed_same_day",
     "waterfall_pulled_in_count",
     "waterfall_pulled_in_amount",
     "waterfall_pushed_out_count",
     "waterfall_pushed_out_amount",
+    "waterfall_became_unknown_count",
+    "waterfall_became_unknown_amount",
     "mrr_unknown_accounts",
     "mrr_reactivated_accounts",
     "reactivation_mrr",

@@ -16,7 +16,12 @@
     closed in a stage the stages seed does not map (the export's closed_at
     set), or whose history ended (deleted), left it with an unknown outcome
     (exited_unknown). Amounts are the reporting
-    currency; a deal without an amount adds 0. -#}
+    currency; a deal without an amount adds 0. An amount change is one of a
+    deal open at the start whose amount is known at both ends (the end, or
+    its close); an amount unknown at the start and known at the end became
+    known, one known at the start and unknown at the end became unknown
+    (an unknown amount is not 0, so neither is an increase or a decrease);
+    unknown at both ends, the deal moves no amount. -#}
 with history as (
     select * from {{ ref('fct_opportunity_history') }}
 ),
@@ -211,7 +216,12 @@ classified as (
             when is_held_at_end and is_closed_at_end then 'lost'
             -- closed in an unmapped stage, or no state any more (deleted)
             else 'exited_unknown'
-        end as exit_kind
+        end as exit_kind,
+        -- the amount of a deal open at the start, known at neither, one or both ends
+        is_open_at_start and not is_opening_amount_unknown and not is_latest_amount_unknown
+            as is_amount_known_at_both_ends,
+        is_open_at_start and is_opening_amount_unknown and not is_latest_amount_unknown as is_amount_became_known,
+        is_open_at_start and not is_opening_amount_unknown and is_latest_amount_unknown as is_amount_became_unknown
     from compared
 ),
 
@@ -225,15 +235,20 @@ final as (
         exit_kind,
         cast(opening_amount as decimal(18, 2)) as opening_amount,
         cast(case when entry_kind != 'open' then latest_amount else 0 end as decimal(18, 2)) as entered_amount,
-        -- amount change of a deal open at the start, up to its close when it closed
-        cast(case when entry_kind = 'open' then latest_amount - opening_amount else 0 end as decimal(18, 2))
+        -- amount change of a deal open at the start, up to its close when it closed, known at both ends
+        cast(case when is_amount_known_at_both_ends then latest_amount - opening_amount else 0 end as decimal(18, 2))
             as amount_change,
+        cast(case when is_amount_became_known then latest_amount else 0 end as decimal(18, 2)) as amount_became_known,
+        cast(case when is_amount_became_unknown then opening_amount else 0 end as decimal(18, 2))
+            as amount_became_unknown,
         cast(case when exit_kind != 'open' then latest_amount else 0 end as decimal(18, 2)) as exited_amount,
         cast(case when exit_kind = 'open' then latest_amount else 0 end as decimal(18, 2)) as closing_amount,
         is_opening_amount_unknown,
         entry_kind != 'open' and is_latest_amount_unknown as is_entered_amount_unknown,
         exit_kind != 'open' and is_latest_amount_unknown as is_exited_amount_unknown,
         exit_kind = 'open' and is_latest_amount_unknown as is_closing_amount_unknown,
+        is_amount_became_known,
+        is_amount_became_unknown,
         coalesce(
             entry_kind = 'open' and exit_kind = 'open'
             and start_expected_close_date > month_end_date and end_expected_close_date <= month_end_date,
