@@ -166,7 +166,8 @@ def _check_joins(
 def _absent_optional_columns(
     part: PartSpec, source: Source, specs: dict[str, ColumnSpec], joined: _Joined
 ) -> tuple[PartSpec, list[str]]:
-    """Optional from: columns the files lack become null constants, each with a note.
+    """Optional from: columns the files lack become constants, each with a note:
+    their default: where they have one (under their when:), else null.
 
     Returns the part with those columns replaced (`specs` is updated too) and
     the notes. Nothing is absent while a joined file did not open (its header,
@@ -178,7 +179,24 @@ def _absent_optional_columns(
     notes = []
     for name, spec in list(specs.items()):
         if spec.kind == "from" and spec.optional and spec.source not in joined.available:
-            # map:, default: and when: apply to values the export has: none here.
+            absent = f"{part.label}.{name}: the export ({file_names}) has no column '{spec.source}'"
+            if spec.default is not None:
+                # the default stands for the values the export lacks; map: has none to map
+                specs[name] = replace(
+                    spec,
+                    kind="value",
+                    source=None,
+                    value=spec.default,
+                    map=None,
+                    map_name=None,
+                    default=None,
+                )
+                where = f" where {spec.when}" if spec.when else ""
+                notes.append(
+                    f"{absent} (optional): its default '{spec.default}' in every row{where}"
+                )
+                continue
+            # map: and when: apply to values the export has: none here.
             specs[name] = replace(
                 spec,
                 kind="value",
@@ -190,10 +208,7 @@ def _absent_optional_columns(
                 numbers=None,
                 typed_refs=(),
             )
-            notes.append(
-                f"{part.label}.{name}: the export ({file_names}) has no column "
-                f"'{spec.source}' (optional): left empty"
-            )
+            notes.append(f"{absent} (optional): left empty")
     if not notes:
         return part, []
     columns = {n: specs.get(n, s) for n, s in part.columns.items()}

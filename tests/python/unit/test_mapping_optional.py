@@ -174,6 +174,37 @@ def test_absent_optional_columns_are_left_empty_with_one_note_each(tmp_path: Pat
     ]
 
 
+def test_an_absent_optional_column_with_a_default_takes_it_in_every_row(tmp_path: Path) -> None:
+    write(tmp_path / "src", "teams.csv", WITHOUT)
+    text = MAPPING.replace("map: {Europe: EMEA}}", "map: {Europe: EMEA}, default: AMER}").replace(
+        "{from: Deleted, optional: true}",
+        "{from: Deleted, optional: true, default: 'yes', when: \"name = 'Beta'\"}",
+    )
+    path = write(tmp_path, "m.yml", text)
+    notes = [
+        "teams.region: the export (teams.csv) has no column 'Region' (optional): its default"
+        " 'AMER' in every row",
+        "teams.is_deleted: the export (teams.csv) has no column 'Deleted' (optional): its default"
+        " 'yes' in every row where name = 'Beta'",
+    ]
+    assert check_export(path, tmp_path / "src").notes == notes
+    result = import_export(path, tmp_path / "src", tmp_path / "work")
+    assert result.notes == notes
+    got = landing_rows(result.entities["teams"].file)
+    # the default is not mapped (map: translates the export's values), when: still applies,
+    # and typed.is_deleted reads the default as a boolean
+    assert [(r["team_id"], r["region"], r["is_deleted"], r["manager_rep_id"]) for r in got] == [
+        ("T1", "AMER", None, "here"),
+        ("T2", "AMER", "true", "gone"),
+    ]
+    # with the column present the default fills only its empty values, as before
+    write(tmp_path / "src2", "teams.csv", WITH.replace("Europe", ""))
+    present = import_export(path, tmp_path / "src2", tmp_path / "work2")
+    assert present.notes == []
+    regions = [r["region"] for r in landing_rows(present.entities["teams"].file)]
+    assert regions == ["AMER", "APAC"]
+
+
 def test_a_missing_column_that_is_not_optional_still_fails(tmp_path: Path) -> None:
     write(tmp_path / "src", "teams.csv", WITHOUT)
     text = MAPPING.replace("Deleted, optional: true", "Deleted")
