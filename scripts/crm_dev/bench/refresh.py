@@ -44,6 +44,8 @@ Log = Callable[[str], None]
 #: event facts) would cover the whole base load and the build would reprocess
 #: every row. In production the event facts still re-read 72 hours of rows
 #: (about three nightly batches), which this leaves out (docs/performance.md).
+#: Every refresh below passes the same ones, so the refresh's environment hash
+#: does not change between them.
 NIGHTLY_VARS = [
     "--vars",
     json.dumps(
@@ -54,8 +56,6 @@ NIGHTLY_VARS = [
         }
     ),
 ]
-#: Every refresh below passes them (the same dbt arguments each time, so the
-#: refresh's environment hash does not change between them).
 
 
 def _settings(home: Path) -> Settings:

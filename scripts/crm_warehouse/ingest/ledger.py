@@ -272,13 +272,12 @@ def record_rejection(
     result: FileLoad,
     reason: str,
     started_at: datetime,
-    stat: FileStat | None = None,
+    stat: FileStat,
 ) -> None:
-    """The ledger and audit rows of a rejected file, in one transaction."""
+    """The ledger and audit rows of a rejected file (its stat as hashed), in one transaction."""
     con.execute("begin transaction")
     try:
-        size, stamp = (stat.size, stat.stamp) if stat is not None else (None, None)
-        record_file(con, result, 0, 0, 0, started_at, utc_now(), reason, size, stamp)
+        record_file(con, result, 0, 0, 0, started_at, utc_now(), reason, stat.size, stat.stamp)
         audit(con, result, STATUS_REJECTED, "file_rejected", None, 0, reason)
         con.execute("commit")
     except BaseException:
