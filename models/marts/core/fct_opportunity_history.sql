@@ -3,18 +3,14 @@
     line: the warehouse's snapshots (int_opportunity_versions_collapsed,
     every attribute) and, where the export has it, its stage history (the
     stage intervals of int_opportunity_stage_intervals whose history_source
-    is 'stage_history'), which wins for the stage. An interval starts at
-    every version time and every stage entry. Before the first snapshot
-    (stage history that starts earlier) the attributes are the first
-    snapshot's (attributes_source 'first_snapshot'); after a soft delete
-    nothing is held. -#}
+    is 'stage_history'), which wins for the stage. The intervals, with the
+    stage entry and the start of the version each lies in, come from
+    int_opportunity_history_segments. Before the first snapshot (stage
+    history that starts earlier) the attributes are the first snapshot's
+    (attributes_source 'first_snapshot'); after a soft delete nothing is
+    held. -#}
 with versions as (
     select * from {{ ref('int_opportunity_versions_collapsed') }}
-),
-
-stage_intervals as (
-    select * from {{ ref('int_opportunity_stage_intervals') }}
-    where history_source = 'stage_history'
 ),
 
 first_versions as (
@@ -22,37 +18,8 @@ first_versions as (
     where version_number = 1
 ),
 
-boundaries as (
-    select
-        opportunity_id,
-        valid_from_at as boundary_at
-    from versions
-    union
-    select
-        opportunity_id,
-        valid_to_at as boundary_at
-    from versions
-    where valid_to_at is not null
-    union
-    select
-        opportunity_id,
-        entered_at as boundary_at
-    from stage_intervals
-    union
-    -- a deal in an unmapped stage is open until the export's close
-    select
-        opportunity_id,
-        closed_at as boundary_at
-    from versions
-    where closed_at is not null and stage_name is null
-),
-
 segments as (
-    select
-        opportunity_id,
-        boundary_at as valid_from_at,
-        lead(boundary_at) over (partition by opportunity_id order by boundary_at) as valid_to_at
-    from boundaries
+    select * from {{ ref('int_opportunity_history_segments') }}
 ),
 
 matched as (
@@ -61,7 +28,7 @@ matched as (
         segments.valid_from_at,
         segments.valid_to_at,
         versions.opportunity_version_id,
-        stage_intervals.stage_history_id,
+        segments.stage_history_id,
         segments.valid_from_at < first_versions.valid_from_at as is_before_first_snapshot,
         first_versions.created_at,
         -- the attributes: the snapshot in force, else (before the first) the first snapshot
@@ -71,52 +38,48 @@ matched as (
         case when versions.opportunity_version_id is not null then versions.closed_at else first_versions.closed_at end
             as closed_at,
         -- the stage: the export's stage history where it covers the interval
-        case when stage_intervals.stage_history_id is not null then 'stage_history' else 'snapshot' end
+        case when segments.stage_history_id is not null then 'stage_history' else 'snapshot' end
             as stage_source,
         case
-            when stage_intervals.stage_history_id is not null then stage_intervals.stage_name
+            when segments.stage_history_id is not null then segments.stage_name
             else versions.stage_name
         end as stage_name,
         case
-            when stage_intervals.stage_history_id is not null then stage_intervals.stage_order
+            when segments.stage_history_id is not null then segments.stage_order
             else versions.stage_order
         end as stage_order,
         case
-            when stage_intervals.stage_history_id is not null then stage_intervals.is_closed
+            when segments.stage_history_id is not null then segments.is_closed
             else versions.is_closed
         end as is_closed,
         case
-            when stage_intervals.stage_history_id is not null then stage_intervals.is_won
+            when segments.stage_history_id is not null then segments.is_won
             else versions.is_won
         end as is_won,
         case
-            when stage_intervals.stage_history_id is not null then stage_intervals.raw_stage_name
+            when segments.stage_history_id is not null then segments.raw_stage_name
             else versions.raw_stage_name
         end as raw_stage_name,
         -- the amount: the snapshot's (newer than the stage entry's) where one is in force
         case
             when versions.opportunity_version_id is not null then versions.amount_local
-            else stage_intervals.amount_local
+            else segments.amount_local
         end as amount_local,
         case
             when versions.opportunity_version_id is not null then versions.currency_code
-            else stage_intervals.currency_code
+            else segments.currency_code
         end as currency_code,
-        case when versions.opportunity_version_id is not null then versions.amount else stage_intervals.amount end
+        case when versions.opportunity_version_id is not null then versions.amount else segments.amount end
             as amount
     from segments
     inner join first_versions
         on segments.opportunity_id = first_versions.opportunity_id
+    -- the version in force: the one the interval's start lies in (see the segments)
     left join versions
         on
             segments.opportunity_id = versions.opportunity_id
-            and segments.valid_from_at >= versions.valid_from_at
+            and segments.version_from_at = versions.valid_from_at
             and (versions.valid_to_at is null or segments.valid_from_at < versions.valid_to_at)
-    left join stage_intervals
-        on
-            segments.opportunity_id = stage_intervals.opportunity_id
-            and segments.valid_from_at >= stage_intervals.entered_at
-            and (stage_intervals.exited_at is null or segments.valid_from_at < stage_intervals.exited_at)
 ),
 
 held as (
