@@ -46,6 +46,9 @@ class DbtResult:
     error: str | None = None
     #: what dbtRunner returned as the result: the parsed Manifest for `dbt parse`
     output: Any = None
+    #: nodes that ran out of DuckDB memory beside others and were run again
+    #: with one dbt thread (dbt_build)
+    retried_alone: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Count of nodes by 'resource_type:status', e.g. {'model:success': 80, 'test:pass': 300}."""
@@ -71,6 +74,7 @@ class DbtResult:
             "success": self.success,
             "counts": self.counts(),
             "error": self.error,
+            "retried_alone": self.retried_alone,
             "problems": [
                 {"node": n.unique_id, "status": n.status, "message": n.message}
                 for n in self.problems()
@@ -238,7 +242,56 @@ def dbt_build(
         prepared = create_missing_incremental_models(settings, manifest)
         if prepared is not None and not prepared.success:
             return prepared
-    return run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node, manifest=manifest)
+    args = ["build", *(extra_args or [])]
+    result = run_dbt(settings, args, on_node=on_node, manifest=manifest)
+    out_of_memory = out_of_memory_nodes(result)
+    if out_of_memory and dbt_threads(args) > 1:
+        # Two dbt threads share one DuckDB memory_limit: two large queries at
+        # once can exhaust it where either alone would spill and finish
+        # (docs/performance.md, scale 100). `dbt retry` runs what failed or
+        # was skipped again, with one thread.
+        retried = run_dbt(settings, ["retry", "--threads", "1"], on_node=on_node, manifest=manifest)
+        result = after_retry(result, retried, out_of_memory)
+    return result
+
+
+#: DuckDB's message when a query needs more than memory_limit and cannot spill.
+OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def out_of_memory_nodes(result: DbtResult) -> list[str]:
+    """Nodes of a failed dbt command that ran out of DuckDB memory."""
+    if result.success:
+        return []
+    return [n.unique_id for n in result.nodes if OUT_OF_MEMORY in (n.message or "")]
+
+
+def dbt_threads(args: list[str]) -> int:
+    """The dbt threads of a DuckDB build: `--threads N` among the arguments,
+    else CRM_DBT_THREADS, else the profile's default, 2 (profiles/profiles.yml);
+    1 on the other targets, whose memory DuckDB does not share."""
+    if os.environ.get("CRM_DBT_TARGET", "duckdb") != "duckdb":
+        return 1
+    for i, arg in enumerate(args):
+        if arg == "--threads" and i + 1 < len(args):
+            return int(args[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.partition("=")[2])
+    return int(os.environ.get("CRM_DBT_THREADS") or 2)
+
+
+def after_retry(first: DbtResult, retried: DbtResult, out_of_memory: list[str]) -> DbtResult:
+    """The build as a whole after `dbt retry`: the first run's nodes that were
+    not run again, then the retry's; its success and error are the retry's."""
+    again = {n.unique_id for n in retried.nodes}
+    return DbtResult(
+        command=first.command,
+        success=retried.success,
+        nodes=[n for n in first.nodes if n.unique_id not in again] + retried.nodes,
+        error=retried.error,
+        output=first.output,
+        retried_alone=out_of_memory,
+    )
 
 
 def runs_unit_tests(args: list[str]) -> bool:

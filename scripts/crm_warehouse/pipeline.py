@@ -263,6 +263,8 @@ def _build(
             "args": build_args,
             "node_seconds": {k: round(v, 2) for k, v in sorted(node_seconds.items())},
         }
+        if result.retried_alone:
+            rec.details["retried_alone"] = result.retried_alone
         unmapped = _unmapped_values(settings)
         if unmapped:
             report.summary["unmapped_values"] = unmapped

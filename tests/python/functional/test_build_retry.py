@@ -1,0 +1,184 @@
+"""A dbt build whose nodes run out of DuckDB memory beside others runs them
+again with one dbt thread (crm_warehouse.build.dbt_build): two threads share
+one memory_limit, and at scale 100 two large queries at once exhausted it
+where each alone finished (docs/performance.md). The build here is real: a
+three-model project in a temporary folder, on a DuckDB file limited to
+100MB, one of whose models needs more than that whatever else runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crm_warehouse.build import (
+    DbtResult,
+    NodeResult,
+    after_retry,
+    dbt_build,
+    dbt_threads,
+    out_of_memory_nodes,
+    target_path,
+)
+from crm_warehouse.settings import Settings
+
+pytestmark = [pytest.mark.slow]
+
+_PROJECT = """
+name: retry_probe
+version: "1.0"
+profile: retry_probe
+model-paths: [models]
+models:
+  retry_probe:
+    +materialized: table
+"""
+
+_PROFILES = """
+retry_probe:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{{ env_var('CRM_DUCKDB_PATH') }}"
+      threads: 2
+      settings:
+        memory_limit: 100MB
+"""
+
+#: A 50 MB string built in one aggregate: DuckDB cannot spill it.
+_TOO_BIG = "select length(string_agg(md5(range::varchar), ',')) as n from range(1500000)"
+
+
+def _probe_project(base: Path) -> Settings:
+    root = base / "project"
+    (root / "models").mkdir(parents=True)
+    (root / "profiles").mkdir()
+    (root / "dbt_project.yml").write_text(_PROJECT)
+    (root / "profiles" / "profiles.yml").write_text(_PROFILES)
+    (root / "models" / "too_big.sql").write_text(_TOO_BIG)
+    (root / "models" / "small.sql").write_text("select 1 as n")
+    (root / "models" / "after_too_big.sql").write_text("select n from {{ ref('too_big') }}")
+    return Settings(
+        root=root,
+        landing_dir=base / "landing",
+        quarantine_dir=base / "quarantine",
+        warehouse_path=base / "warehouse" / "wh.duckdb",
+        publish_dir=base / "publish",
+    )
+
+
+def test_a_node_out_of_memory_with_two_threads_runs_again_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_DBT_THREADS", raising=False)
+    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
+    settings = _probe_project(tmp_path)
+
+    result = dbt_build(settings)
+
+    assert result.retried_alone == ["model.retry_probe.too_big"]
+    assert not result.success, "the model needs more than 100MB even alone"
+    status = {n.unique_id: n.status for n in result.nodes}
+    assert status == {
+        "model.retry_probe.small": "success",
+        "model.retry_probe.too_big": "error",
+        "model.retry_probe.after_too_big": "skipped",
+    }
+    assert "Out of Memory Error" in next(
+        n.message or "" for n in result.nodes if n.unique_id.endswith("too_big")
+    )
+    # the last dbt command was the retry: one thread, the failed and skipped nodes only
+    last = json.loads((target_path(settings) / "run_results.json").read_text())
+    assert last["args"]["threads"] == 1
+    assert sorted(r["unique_id"] for r in last["results"]) == [
+        "model.retry_probe.after_too_big",
+        "model.retry_probe.too_big",
+    ]
+
+
+def test_a_build_with_one_thread_is_not_run_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CRM_DBT_THREADS", "1")
+    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
+    settings = _probe_project(tmp_path)
+
+    result = dbt_build(settings, ["--threads", "1"])
+
+    assert not result.success
+    assert result.retried_alone == []
+    last = json.loads((target_path(settings) / "run_results.json").read_text())
+    assert last["args"]["which"] == "build"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        ([], {}, 2),
+        ([], {"CRM_DBT_THREADS": "4"}, 4),
+        (["--select", "x", "--threads", "1"], {"CRM_DBT_THREADS": "4"}, 1),
+        (["--threads=3"], {}, 3),
+        ([], {"CRM_DBT_TARGET": "postgres", "CRM_DBT_THREADS": "4"}, 1),
+    ],
+)
+def test_dbt_threads_reads_the_arguments_then_the_environment(
+    args: list[str], env: dict[str, str], expected: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("CRM_DBT_THREADS", "CRM_DBT_TARGET"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert dbt_threads(args) == expected
+
+
+def _node(uid: str, status: str, message: str | None = None) -> NodeResult:
+    return NodeResult(
+        unique_id=uid, resource_type=uid.split(".")[0], status=status, seconds=1.0, message=message
+    )
+
+
+def test_after_retry_keeps_the_first_runs_other_nodes_and_the_retrys_outcome() -> None:
+    oom = "Out of Memory Error: failed to pin block of size 256.0 KiB (1.3 GiB/1.3 GiB used)"
+    first = DbtResult(
+        command=["dbt", "build"],
+        success=False,
+        nodes=[
+            _node("model.p.a", "success"),
+            _node("model.p.big", "error", oom),
+            _node("test.p.unique_big_id", "error", oom),
+            _node("test.p.not_null_a_id", "fail", "Got 2 results"),
+            _node("model.p.after_big", "skipped"),
+        ],
+    )
+    assert out_of_memory_nodes(first) == ["model.p.big", "test.p.unique_big_id"]
+    retried = DbtResult(
+        command=["dbt", "retry", "--threads", "1"],
+        success=False,
+        nodes=[
+            _node("model.p.big", "success"),
+            _node("test.p.unique_big_id", "pass"),
+            _node("test.p.not_null_a_id", "fail", "Got 2 results"),
+            _node("model.p.after_big", "success"),
+        ],
+    )
+
+    merged = after_retry(first, retried, out_of_memory_nodes(first))
+
+    assert merged.command == ["dbt", "build"]
+    assert not merged.success, "a data test that failed still fails"
+    assert [(n.unique_id, n.status) for n in merged.nodes] == [
+        ("model.p.a", "success"),
+        ("model.p.big", "success"),
+        ("test.p.unique_big_id", "pass"),
+        ("test.p.not_null_a_id", "fail"),
+        ("model.p.after_big", "success"),
+    ]
+    assert merged.retried_alone == ["model.p.big", "test.p.unique_big_id"]
+    assert out_of_memory_nodes(merged) == []
+
+
+def test_a_successful_build_has_no_out_of_memory_nodes() -> None:
+    ok = DbtResult(command=["dbt", "build"], success=True, nodes=[_node("model.p.a", "success")])
+    assert out_of_memory_nodes(ok) == []
