@@ -265,6 +265,7 @@ def _build(
         }
         if result.retried_alone:
             rec.details["retried_alone"] = result.retried_alone
+            rec.details["retries"] = result.retries
         unmapped = _unmapped_values(settings)
         if unmapped:
             report.summary["unmapped_values"] = unmapped
