@@ -33,7 +33,10 @@
     for (const d of FILTERS) {
       if (!state[d]) continue;
       const pos = c.dims.indexOf(d);
-      if (pos < 0) return { state: "na", note: "not split by " + D.filter_labels[d].toLowerCase() };
+      if (pos < 0) {
+        const why = (c.dropped || []).includes(d) ? ": too many combinations to carry in the page" : "";
+        return { state: "na", note: "not split by " + D.filter_labels[d].toLowerCase() + why };
+      }
       want.push([pos + 1, D.members[d].indexOf(state[d])]);
     }
     if (c.long) {

@@ -412,13 +412,53 @@ def _json_number(value: Any) -> float | int | None:
     return int(number) if number.is_integer() else round(number, 2)
 
 
+#: Rows a cube may embed in the page. A larger one is summed again without
+#: its filter dimension of most members, then the next, until it fits: its
+#: figures then show n/a for those filters, saying why, and the page stays a
+#: size a browser opens (at scale 100 the opportunities cube had 1,403,080
+#: rows, 113 MB of the 143 MB page; docs/performance.md).
+MAX_CUBE_ROWS = 200_000
+
+
+def fitted_cube(
+    con: duckdb.DuckDBPyConnection, spec: CubeSpec, max_rows: int = MAX_CUBE_ROWS
+) -> tuple[str, tuple[str, ...], list[str]]:
+    """(SQL, filter dimensions, dimensions dropped) of `spec`'s cube within
+    `max_rows` rows. The cube is kept in a temporary table while its size is
+    measured (the published file is read-only; temporary tables live in
+    memory or DuckDB's spill folder). Long cubes, and cubes that fit, as
+    they are. Every measure is a sum, so summing again keeps the totals."""
+    if spec.long:
+        return spec.sql, spec.dims, []
+    con.execute(f"create or replace temp table dashboard_cube as {spec.sql}")
+    distinct = ", ".join(f"count(distinct {d})" for d in spec.dims)
+    rows, *counts = con.execute(f"select count(*), {distinct} from dashboard_cube").fetchone() or ()
+    members = dict(zip(spec.dims, counts, strict=True))
+    dims, dropped, sql = list(spec.dims), [], "select * from dashboard_cube"
+    sums = ", ".join(f"sum({m}) as {m}" for m in spec.measures)
+    while rows > max_rows and dims:
+        widest = max(dims, key=lambda d: members[d])
+        dims.remove(widest)
+        dropped.append(widest)
+        keep = ", ".join(["month", *dims, *spec.groups])
+        sql = f"select {keep}, {sums} from dashboard_cube group by all"
+        rows = (con.execute(f"select count(*) from ({sql}) as fitted").fetchone() or (0,))[0]
+    return sql, tuple(dims), dropped
+
+
 def read_cube(
-    con: duckdb.DuckDBPyConnection, spec: CubeSpec, months: list[str], members: dict[str, list[str]]
+    con: duckdb.DuckDBPyConnection,
+    spec: CubeSpec,
+    months: list[str],
+    members: dict[str, list[str]],
+    max_rows: int = MAX_CUBE_ROWS,
 ) -> dict[str, Any]:
     """One cube as compact JSON: rows of [month index (-1: snapshot), member
     index per dimension, measures...]; months and members are shared lists the
-    indexes point into (extended here)."""
-    cur = con.execute(spec.sql)
+    indexes point into (extended here). A cube over `max_rows` rows loses its
+    widest dimensions (fitted_cube), listed under `dropped`."""
+    sql, dims, dropped = fitted_cube(con, spec, max_rows)
+    cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     extra = list(spec.groups)
     rows = []
@@ -433,7 +473,7 @@ def read_cube(
         else:
             month_index = -1
         encoded: list[Any] = [month_index]
-        for dim in (*spec.dims, *extra):
+        for dim in (*dims, *extra):
             values = members.setdefault(dim, [])
             if spec.long and rec[dim] is None:
                 encoded.append(-1)  # a row of another dimension, or the `all` row
@@ -444,7 +484,10 @@ def read_cube(
             encoded.append(values.index(value))
         encoded.extend(_json_number(rec[m]) for m in spec.measures)
         rows.append(encoded)
-    cube = {"dims": [*spec.dims, *extra], "measures": list(spec.measures), "rows": rows}
+    cube: dict[str, Any] = {"dims": [*dims, *extra], "measures": list(spec.measures), "rows": rows}
+    if dropped:
+        cube["dropped"] = dropped
+    con.execute("drop table if exists dashboard_cube")
     return {**cube, "long": True} if spec.long else cube
 
 
