@@ -421,7 +421,7 @@ MAX_CUBE_ROWS = 200_000
 
 
 def fitted_cube(
-    con: duckdb.DuckDBPyConnection, spec: CubeSpec, max_rows: int = MAX_CUBE_ROWS
+    con: duckdb.DuckDBPyConnection, spec: CubeSpec, max_rows: int | None = None
 ) -> tuple[str, tuple[str, ...], list[str]]:
     """(SQL, filter dimensions, dimensions dropped) of `spec`'s cube within
     `max_rows` rows. The cube is kept in a temporary table while its size is
@@ -430,6 +430,7 @@ def fitted_cube(
     they are. Every measure is a sum, so summing again keeps the totals."""
     if spec.long:
         return spec.sql, spec.dims, []
+    max_rows = MAX_CUBE_ROWS if max_rows is None else max_rows
     con.execute(f"create or replace temp table dashboard_cube as {spec.sql}")
     distinct = ", ".join(f"count(distinct {d})" for d in spec.dims)
     rows, *counts = con.execute(f"select count(*), {distinct} from dashboard_cube").fetchone() or ()
@@ -451,12 +452,13 @@ def read_cube(
     spec: CubeSpec,
     months: list[str],
     members: dict[str, list[str]],
-    max_rows: int = MAX_CUBE_ROWS,
+    max_rows: int | None = None,
 ) -> dict[str, Any]:
     """One cube as compact JSON: rows of [month index (-1: snapshot), member
     index per dimension, measures...]; months and members are shared lists the
-    indexes point into (extended here). A cube over `max_rows` rows loses its
-    widest dimensions (fitted_cube), listed under `dropped`."""
+    indexes point into (extended here). A cube over `max_rows` rows (default
+    MAX_CUBE_ROWS) loses its widest dimensions (fitted_cube), listed under
+    `dropped`."""
     sql, dims, dropped = fitted_cube(con, spec, max_rows)
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]

@@ -226,3 +226,59 @@ def test_filters_recompute_the_figures(demo_warehouse, chromium: str, tmp_path: 
         assert not errors, errors
         browser.close()
     con.close()
+
+
+def test_a_filter_a_fitted_cube_lost_says_why(  # type: ignore[no-untyped-def]
+    demo_warehouse,
+    chromium: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With the cube limit one row below the demo's opportunities cube, that
+    cube loses its widest dimension (the partner here; the rep at scale 100):
+    that filter shows n/a and says why, a team filter still gives the mart's
+    figures."""
+    from crm_warehouse.serve import dashboard_cubes
+    from crm_warehouse.serve.dashboard import write_dashboard
+
+    marts = demo_warehouse.settings.publish_dir / "crm_marts.duckdb"
+    con = duckdb.connect(str(marts), read_only=True)
+    spec = next(c for c in dashboard_cubes.CUBES if c.key == "opportunities")
+    (rows,) = _one(con, f"select count(*) from ({spec.sql})", [])
+    widths = {
+        d: _one(con, f"select count(distinct {d}) from ({spec.sql})", [])[0] for d in spec.dims
+    }
+    widest = max(widths, key=lambda d: widths[d])  # the partner in the demo data
+    assert widest != "team" and widths[widest] > 1, widths
+    monkeypatch.setattr(dashboard_cubes, "MAX_CUBE_ROWS", rows - 1)
+    out = write_dashboard(marts, tmp_path / "dashboard.html").path
+    with playwright_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=chromium,
+            args=[f for f in FLAGS if not f.startswith(("--headless", "--virtual-time"))],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(out.resolve().as_uri())
+        page.wait_for_function("Number(document.body.dataset.rendered) >= 1")
+        data = page.evaluate("JSON.parse(document.getElementById('dash-data').textContent)")
+        assert data["cubes"]["opportunities"]["dropped"] == [widest]
+        months: list[str] = data["months"]
+        last = months.index(data["last_full_month"])
+        (team,) = _one(
+            con,
+            "select dimension_value from sales.kpi_sales_monthly where dimension_name = 'team' "
+            "and month_start_date between ? and ? group by 1 order by sum(opportunities_won) desc, 1 "
+            "limit 1",
+            [f"{months[last - 11]}-01", f"{months[last]}-01"],
+        )
+        _choose(page, team=team)
+        revenue, won, _ = _one(
+            con, SALES_SQL, ["team", team, f"{months[last - 11]}-01", f"{months[last]}-01"]
+        )
+        assert _shown(page, "deals_won") == won
+        assert _close(_shown(page, "won_revenue"), revenue)
+        _choose(page, **{widest: data["members"][widest][0]})
+        card = page.locator('[data-card="won_revenue"]')
+        assert card.get_attribute("data-state") == "na"
+        assert "too many combinations" in card.inner_text()
+        browser.close()
