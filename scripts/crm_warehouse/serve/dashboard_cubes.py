@@ -463,27 +463,33 @@ def read_cube(
     cur = con.execute(sql)
     names = [d[0] for d in cur.description]
     extra = list(spec.groups)
+    # each list's positions by value: a lookup per cell, not a scan of the
+    # members (thousands of reps at scale 100)
+    positions = {
+        dim: {v: i for i, v in enumerate(members.setdefault(dim, []))} for dim in (*dims, *extra)
+    }
+    month_positions = {m: i for i, m in enumerate(months)}
+
+    def position(values: list[str], index: dict[str, int], value: str) -> int:
+        if value not in index:
+            index[value] = len(values)
+            values.append(value)
+        return index[value]
+
     rows = []
     for row in cur.fetchall():
         rec = dict(zip(names, row, strict=True))
         month = rec["month"]
         if isinstance(month, date):
-            key = month.isoformat()[:7]
-            if key not in months:
-                months.append(key)
-            month_index = months.index(key)
+            month_index = position(months, month_positions, month.isoformat()[:7])
         else:
             month_index = -1
         encoded: list[Any] = [month_index]
         for dim in (*dims, *extra):
-            values = members.setdefault(dim, [])
             if spec.long and rec[dim] is None:
                 encoded.append(-1)  # a row of another dimension, or the `all` row
                 continue
-            value = str(rec[dim])
-            if value not in values:
-                values.append(value)
-            encoded.append(values.index(value))
+            encoded.append(position(members[dim], positions[dim], str(rec[dim])))
         encoded.extend(_json_number(rec[m]) for m in spec.measures)
         rows.append(encoded)
     cube: dict[str, Any] = {"dims": [*dims, *extra], "measures": list(spec.measures), "rows": rows}
