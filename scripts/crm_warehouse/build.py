@@ -270,7 +270,7 @@ def retry_out_of_memory(
     finished; after the 1 % batch's incremental merges, two data tests ran
     out of memory in the dbt command that ran them with one thread and
     passed in the next."""
-    if os.environ.get("CRM_DBT_TARGET", "duckdb") != "duckdb":
+    if not _on_duckdb():
         return result
     out_of_memory = out_of_memory_nodes(result)
     for _ in range(OUT_OF_MEMORY_RETRIES):
@@ -309,6 +309,11 @@ def after_retry(first: DbtResult, retried: DbtResult, out_of_memory: list[str]) 
     )
 
 
+def _on_duckdb() -> bool:
+    """dbt builds on the DuckDB target (CRM_DBT_TARGET unset or 'duckdb')."""
+    return os.environ.get("CRM_DBT_TARGET", "duckdb") == "duckdb"
+
+
 def runs_unit_tests(args: list[str]) -> bool:
     """False when the dbt arguments leave unit tests out
     (`--exclude-resource-type unit_test`, or `--resource-type` without it)."""
@@ -339,7 +344,7 @@ def create_missing_incremental_models(settings: Settings, manifest: Any) -> DbtR
     are created empty too and rebuilt by the build that follows; incremental
     models that exist are left alone. None when nothing is missing or the
     target is not a DuckDB file."""
-    if os.environ.get("CRM_DBT_TARGET", "duckdb") != "duckdb":
+    if not _on_duckdb():
         return None
     incremental = incremental_models(manifest)
     if not incremental:
