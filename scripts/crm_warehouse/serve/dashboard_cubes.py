@@ -432,10 +432,14 @@ def fitted_cube(
         return spec.sql, spec.dims, []
     max_rows = MAX_CUBE_ROWS if max_rows is None else max_rows
     con.execute(f"create or replace temp table dashboard_cube as {spec.sql}")
-    distinct = ", ".join(f"count(distinct {d})" for d in spec.dims)
-    rows, *counts = con.execute(f"select count(*), {distinct} from dashboard_cube").fetchone() or ()
-    members = dict(zip(spec.dims, counts, strict=True))
     dims, dropped, sql = list(spec.dims), [], "select * from dashboard_cube"
+    (rows,) = con.execute("select count(*) from dashboard_cube").fetchone() or (0,)
+    if rows <= max_rows or not dims:
+        return sql, spec.dims, dropped
+    # members per dimension: counted only for a cube that does not fit
+    distinct = ", ".join(f"count(distinct {d})" for d in dims)
+    counts = con.execute(f"select {distinct} from dashboard_cube").fetchone() or ()
+    members = dict(zip(dims, counts, strict=True))
     sums = ", ".join(f"sum({m}) as {m}" for m in spec.measures)
     while rows > max_rows and dims:
         widest = max(dims, key=lambda d: members[d])
