@@ -163,6 +163,8 @@ def run_dbt(
     """
     from dbt.cli.main import dbtRunner
 
+    from crm_warehouse import shared_parse
+
     def callback(event: Any) -> None:
         if on_node is None or event.info.name != "NodeFinished":
             return
@@ -186,8 +188,14 @@ def run_dbt(
     ]
     if quiet:
         full = ["--quiet", *full]
+    shared_parse.path_free_profile_hash()
+    if manifest is None:
+        # dbt parses: from this warehouse's own parse, else the project's kept one
+        shared_parse.seed(settings.root, target_path(settings))
     with dbt_environment(settings):
         outcome = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(full)
+    if manifest is None and outcome.success:
+        shared_parse.keep(settings.root, target_path(settings))
     result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)
     if outcome.exception is not None:
         result.error = f"{type(outcome.exception).__name__}: {outcome.exception}"

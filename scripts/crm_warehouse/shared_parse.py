@@ -1,0 +1,107 @@
+"""One dbt parse shared by every warehouse of the project.
+
+dbt parses the project once per target folder and keeps the result in
+`<target>/partial_parse.msgpack`; the next command reads it and re-parses only
+the files that changed. It throws the file away when the connection profile
+differs, and the profile holds the DuckDB file's path: every new warehouse (an
+import, a test, the benchmark's) paid a full parse of the project (about 9 CPU
+seconds) although nothing in the parse depends on where the file lives.
+
+Two things change that, both only for dbt run from crm_warehouse:
+
+- `path_free_profile_hash`: the profile's fingerprint in dbt's state check
+  takes the DuckDB file's name instead of its full path. The name stays in
+  it because it is the database name the parsed nodes carry (`crm` for
+  `crm.duckdb`). The project reads `target.path` only when a node runs, never
+  while parsing, so the path cannot change a parse. Every other check dbt
+  makes stays as it is: dbt's version, the command's vars, the profile's
+  other settings, dbt_project.yml, each file's checksum and the environment
+  variables files read while parsing.
+- `seed` / `keep`: a warehouse folder without a parse of its own starts from
+  the last one any warehouse of this project kept (`target/parse_cache/`),
+  and every successful parse is kept there. dbt then decides, with the checks
+  above, what it can reuse: nothing when they differ (a full parse, as
+  before).
+
+A `dbt` command typed by hand computes the fingerprint with the path: the
+first such command after a refresh of the same folder (or the reverse)
+parses in full once.
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+import shutil
+import tempfile
+from pathlib import Path
+
+#: dbt's name of its parse file in a target folder.
+PARSE_FILE = "partial_parse.msgpack"
+
+
+def cache_file(project_root: Path) -> Path:
+    """The parse every warehouse of the project starts from."""
+    return project_root / "target" / "parse_cache" / PARSE_FILE
+
+
+def path_free_profile_hash() -> None:
+    """Make dbt's profile fingerprint ignore the folder of a DuckDB file
+    (idempotent; profiles without a `path` keep dbt's own fingerprint)."""
+    from dbt.parser.manifest import ManifestLoader
+
+    if getattr(ManifestLoader.build_manifest_state_check, "_crm_path_free", False):
+        return
+    original = ManifestLoader.build_manifest_state_check
+
+    def build_manifest_state_check(self: ManifestLoader):  # type: ignore[no-untyped-def]
+        state = original(self)
+        state.profile_hash = profile_hash(list(self.root_project.credentials.connection_info()))
+        return state
+
+    build_manifest_state_check._crm_path_free = True  # type: ignore[attr-defined]
+    ManifestLoader.build_manifest_state_check = build_manifest_state_check  # type: ignore[method-assign]
+
+
+def profile_hash(connection_keys: list[tuple[str, object]]):  # type: ignore[no-untyped-def]
+    """dbt's fingerprint of the connection (`pprint` of the sorted key/value
+    pairs, as ManifestLoader computes it), with a `path` reduced to its name."""
+    from dbt.contracts.files import FileHash
+
+    keys = sorted(
+        (key, os.path.basename(value) if key == "path" and isinstance(value, str) else value)
+        for key, value in connection_keys
+    )
+    return FileHash.from_contents(pprint.pformat(keys))
+
+
+def seed(project_root: Path, target: Path) -> bool:
+    """Give a target folder without a parse the project's kept one; True when
+    one was copied (dbt still checks it before using any of it)."""
+    kept = cache_file(project_root)
+    own = target / PARSE_FILE
+    if own.exists() or not kept.is_file() or own == kept:
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    _copy_atomically(kept, own)
+    return True
+
+
+def keep(project_root: Path, target: Path) -> None:
+    """Keep the target folder's parse as the project's (replaced whole, so a
+    process reading it sees the old file or the new one)."""
+    own = target / PARSE_FILE
+    if own.is_file():
+        _copy_atomically(own, cache_file(project_root))
+
+
+def _copy_atomically(source: Path, destination: Path) -> None:
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, temporary)
+        os.replace(temporary, destination)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,115 @@
+"""A new warehouse starts from the parse another warehouse of the project kept
+(crm_warehouse.shared_parse): before, every new warehouse folder (an import,
+a test) parsed the whole project, because dbt's partial-parse check holds
+the DuckDB file's path. The parses here are real: `dbt parse` of a
+two-model project in a temporary folder, on DuckDB files in different
+folders; dbt's perf_info.json says how many files it parsed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from crm_warehouse.build import parse, target_path
+from crm_warehouse.settings import Settings
+from crm_warehouse.shared_parse import cache_file, profile_hash
+
+pytestmark = [pytest.mark.slow]
+
+_PROJECT = """
+name: parse_probe
+version: "1.0"
+profile: parse_probe
+model-paths: [models]
+"""
+
+_PROFILES = """
+parse_probe:
+  target: duckdb
+  outputs:
+    duckdb:
+      type: duckdb
+      path: "{{ env_var('CRM_DUCKDB_PATH') }}"
+      threads: 1
+"""
+
+
+def _project(base: Path) -> Path:
+    root = base / "project"
+    (root / "models").mkdir(parents=True)
+    (root / "profiles").mkdir()
+    (root / "dbt_project.yml").write_text(_PROJECT)
+    (root / "profiles" / "profiles.yml").write_text(_PROFILES)
+    (root / "models" / "plain.sql").write_text("select 1 as n")
+    # read while parsing: dbt must parse this file again when the value changes
+    (root / "models" / "aliased.sql").write_text(
+        "{{ config(alias=env_var('PROBE_ALIAS', 'first_alias')) }} select 2 as n"
+    )
+    return root
+
+
+def _settings(root: Path, folder: Path, name: str = "wh.duckdb") -> Settings:
+    return Settings(
+        root=root,
+        landing_dir=folder / "landing",
+        quarantine_dir=folder / "quarantine",
+        warehouse_path=folder / "warehouse" / name,
+        publish_dir=folder / "publish",
+    )
+
+
+def _parsed(settings: Settings) -> tuple[int, int, dict[str, str]]:
+    """(files dbt parsed, files it knows, alias of each model) of the last parse."""
+    assert parse(settings).success
+    target = target_path(settings)
+    perf = json.loads((target / "perf_info.json").read_text())
+    manifest = json.loads((target / "manifest.json").read_text())
+    aliases = {
+        node["name"]: node["alias"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model"
+    }
+    return perf["parsed_path_count"], perf["path_count"], aliases
+
+
+def test_a_new_warehouse_reuses_the_kept_parse_and_dbt_still_checks_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
+    monkeypatch.delenv("PROBE_ALIAS", raising=False)
+    root = _project(tmp_path)
+
+    parsed, known, aliases = _parsed(_settings(root, tmp_path / "a"))
+    assert parsed == known > 0, "the first warehouse parses everything"
+    assert cache_file(root).is_file()
+    assert aliases == {"plain": "plain", "aliased": "first_alias"}
+
+    parsed, _, again = _parsed(_settings(root, tmp_path / "b"))
+    assert parsed == 0, "a warehouse in another folder starts from the kept parse"
+    assert again == aliases
+
+    monkeypatch.setenv("PROBE_ALIAS", "second_alias")
+    parsed, known, aliases = _parsed(_settings(root, tmp_path / "c"))
+    assert 0 < parsed < known, "a changed variable read while parsing: its file again"
+    assert aliases == {"plain": "plain", "aliased": "second_alias"}
+
+    parsed, known, _ = _parsed(_settings(root, tmp_path / "d", name="other.duckdb"))
+    assert parsed == known, "another file name is another database: a full parse"
+
+
+def test_the_fingerprint_drops_only_the_folder_of_the_path() -> None:
+    def keys(path: str, threads: int = 1) -> list[tuple[str, object]]:
+        return [("path", path), ("database", "wh"), ("threads", threads)]
+
+    assert profile_hash(keys("/a/wh.duckdb")) == profile_hash(keys("/b/c/wh.duckdb"))
+    assert profile_hash(keys("/a/wh.duckdb")) != profile_hash(keys("/a/other.duckdb"))
+    assert profile_hash(keys("/a/wh.duckdb")) != profile_hash(keys("/a/wh.duckdb", threads=2))
+    # no path (PostgreSQL, Spark): dbt's own fingerprint
+    import pprint
+
+    from dbt.contracts.files import FileHash
+
+    other = [("host", "localhost"), ("dbname", "crm")]
+    assert profile_hash(other) == FileHash.from_contents(pprint.pformat(sorted(other)))
