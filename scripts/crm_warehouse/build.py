@@ -187,7 +187,11 @@ def run_dbt(
         str(target_path(settings)),
     ]
     if quiet:
-        full = ["--quiet", *full]
+        # No console log: with --quiet dbt still formats and scrubs every event
+        # for the console before dropping it (about 1 s of the 27 s build of a
+        # 9,240-row import). Errors come back in the result (the CLI prints
+        # them) and in logs/dbt.log.
+        full = ["--log-level", "none", *full]
     shared_parse.path_free_profile_hash()
     if manifest is None:
         # dbt parses: from this warehouse's own parse, else the project's kept one

@@ -62,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         ),
     )
     parser.add_argument(
+        "--import-export",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the import of a public export, twice (about 2 minutes; default: yes)",
+    )
+    parser.add_argument(
         "--keep",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -84,6 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         pandas=args.pandas,
         keep=args.keep,
         log=_log,
+        import_export=args.import_export,
     )
     data["test_command"] = test_command or last_test_command(TEST_COMMAND_FILE)
     if args.output is not None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_dev.bench.import_export import measure_import
 from crm_dev.bench.refresh import NIGHTLY_VARS, measure_refresh
 from crm_dev.bench.report import check_targets, machine
 from crm_dev.bench.steps import Log, StepOutcome, run_step
@@ -449,11 +450,15 @@ def run_bench(
     pandas: bool = True,
     keep: bool = False,
     log: Log = print,
+    import_export: bool = True,
 ) -> dict[str, Any]:
-    """Benchmark every scale in `scales`; write `output` (JSON) and return it."""
+    """Benchmark every scale in `scales` (and, unless told not to, the import of
+    a public export: crm_dev.bench.import_export); write `output` (JSON) and
+    return it."""
     workdir = workdir.resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    imported = measure_import(workdir, log) if import_export else {}
     results = []
     for scale in scales:
         result = bench_scale(scale, seed, workdir, log, pandas=pandas)
@@ -468,6 +473,7 @@ def run_bench(
             "seed": seed,
             "machine": machine(),
             "seconds": round(time.perf_counter() - started, 1),
+            **imported,
             "results": results,
         }
         if output is not None:  # after each scale, so a long run keeps what it has
