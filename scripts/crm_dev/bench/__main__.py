@@ -18,7 +18,7 @@ def _log(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m crm_dev.bench",
         description=(
@@ -73,7 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=False,
         help="keep the benchmark's warehouses, for profiling (default: no)",
     )
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
 
     from crm_dev.bench.report import format_table
     from crm_dev.bench.runner import run_bench

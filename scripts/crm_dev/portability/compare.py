@@ -278,7 +278,7 @@ class Mart:
 
 def marts_from_manifest(manifest_path: Path) -> list[Mart]:
     """Every enabled model under models/marts/, with its primary key from its
-    tests (unique_combination_of_columns, else a `unique` column)."""
+    tests (unique_combination_of_columns, else a `primary_key` or `unique` column)."""
     manifest = json.loads(manifest_path.read_text())
     keys: dict[str, tuple[str, ...]] = {}
     singles: dict[str, tuple[str, ...]] = {}
@@ -292,7 +292,7 @@ def marts_from_manifest(manifest_path: Path) -> list[Mart]:
         if meta.get("name") == "unique_combination_of_columns":
             cols = meta.get("kwargs", {}).get("combination_of_columns") or []
             keys.setdefault(attached, tuple(cols))
-        elif meta.get("name") == "unique" and node.get("column_name"):
+        elif meta.get("name") in ("primary_key", "unique") and node.get("column_name"):
             singles.setdefault(attached, (node["column_name"],))
     marts = []
     for uid, node in manifest["nodes"].items():

@@ -160,6 +160,19 @@ def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
                 "original_file_path": "models/marts/sales/kpi_a.sql",
                 "config": {"enabled": True},
             },
+            "model.p.dim_b": {
+                "resource_type": "model",
+                "name": "dim_b",
+                "schema": "core",
+                "original_file_path": "models/marts/core/dim_b.sql",
+                "config": {"enabled": True},
+            },
+            "test.p.pk": {
+                "resource_type": "test",
+                "attached_node": "model.p.dim_b",
+                "column_name": "b_id",
+                "test_metadata": {"name": "primary_key", "kwargs": {}},
+            },
             "model.p.stg_x": {
                 "resource_type": "model",
                 "name": "stg_x",
@@ -185,7 +198,10 @@ def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
     }
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
-    assert marts_from_manifest(path) == [Mart("kpi_a", "sales", ("owner_id", "month_start_date"))]
+    assert marts_from_manifest(path) == [
+        Mart("dim_b", "core", ("b_id",)),
+        Mart("kpi_a", "sales", ("owner_id", "month_start_date")),
+    ]
 
 
 def test_run_results_summary_fails_on_errors_not_warnings(tmp_path: Path) -> None:
