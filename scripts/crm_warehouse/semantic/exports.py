@@ -16,9 +16,13 @@ same numbers as `mf query`. A saved query that fails leaves no table behind
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import tempfile
 import time
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from typing import Any
 
 from crm_warehouse.settings import Settings
@@ -36,9 +40,15 @@ class ExportResult:
     tables: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    #: saved queries MetricFlow planned (the others' SQL was kept: CompiledSql)
+    planned: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        details: dict[str, Any] = {"tables": self.tables, "seconds": round(self.seconds, 2)}
+        details: dict[str, Any] = {
+            "tables": self.tables,
+            "seconds": round(self.seconds, 2),
+            "planned": self.planned,
+        }
         if self.failed:
             details["failed"] = self.failed
         return details
@@ -67,6 +77,45 @@ def _compiled_sql(mf: Any, name: str) -> str:
     if statement.bind_parameter_set.param_dict:
         raise ValueError(f"saved query {name} compiles to SQL with bind parameters")
     return statement.sql
+
+
+class CompiledSql:
+    """MetricFlow's SQL of each saved query, kept across refreshes and warehouses
+    (`<project>/target/parse_cache/saved_query_sql.json`) under a key of what it
+    is compiled from: the semantic manifest's text (metrics, semantic models,
+    relations with their database), MetricFlow's version and the SQL engine.
+    Planning the nine saved queries is about half of the metrics step; the
+    same manifest always gives the same SQL, so only a changed key plans
+    again. The file is replaced whole; a missing or unreadable one is
+    planned again."""
+
+    def __init__(self, settings: Settings, manifest_text: str, engine: str) -> None:
+        self.path = settings.root / "target" / "parse_cache" / "saved_query_sql.json"
+        content = "\0".join([manifest_text, version("metricflow"), engine])
+        self.key = hashlib.sha256(content.encode()).hexdigest()
+        self.sql: dict[str, str] = {}
+        self.planned = 0
+        try:
+            kept = json.loads(self.path.read_text())
+            if kept.get("key") == self.key:
+                self.sql = dict(kept["sql"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+
+    def of(self, mf: Any, name: str) -> str:
+        if name not in self.sql:
+            self.sql[name] = _compiled_sql(mf, name)
+            self.planned += 1
+        return self.sql[name]
+
+    def keep(self) -> None:
+        if not self.planned:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".saved_query_sql.")
+        with os.fdopen(handle, "w") as out:
+            json.dump({"key": self.key, "sql": self.sql}, out)
+        os.replace(temporary, self.path)
 
 
 #: The last day of the data (the as-of date): periods after it are left out of
@@ -129,12 +178,15 @@ def write_export(
     result: ExportResult,
     docs: dict[str, str],
     unknown: set[str] | None = None,
+    compiled: CompiledSql | None = None,
 ) -> None:
     client = mf.config.sql_client
     targets: list[tuple[str, str]] = []
     try:
         targets = _targets(saved_query)
-        select, columns = _shaped(client, _compiled_sql(mf, saved_query.name), unknown or set())
+        name = saved_query.name
+        sql = compiled.of(mf, name) if compiled else _compiled_sql(mf, name)
+        select, columns = _shaped(client, sql, unknown or set())
         for schema, table in targets:
             name = f"{_q(schema)}.{_q(table)}"
             client.execute(f"create schema if not exists {_q(schema)}")
@@ -189,10 +241,13 @@ def _materialise(settings: Settings) -> ExportResult:
     with session(settings) as mf:
         manifest = mf.config.semantic_manifest
         docs = _column_docs(manifest)
-        dbt_manifest = json.loads(semantic_manifest_path(settings).read_text())
-        unknown = unknown_metrics(dbt_manifest, _absent_tables(mf.config.sql_client))
+        text = semantic_manifest_path(settings).read_text()
+        unknown = unknown_metrics(json.loads(text), _absent_tables(mf.config.sql_client))
+        compiled = CompiledSql(settings, text, str(mf.config.sql_client.sql_engine_type))
         for saved_query in manifest.saved_queries:
             if saved_query.exports:
-                write_export(mf, saved_query, result, docs, unknown)
+                write_export(mf, saved_query, result, docs, unknown, compiled)
+        compiled.keep()
+        result.planned = compiled.planned
     result.seconds = time.perf_counter() - started
     return result

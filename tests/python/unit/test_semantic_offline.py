@@ -226,3 +226,45 @@ def test_every_semantic_model_names_the_raw_tables_it_counts() -> None:
     for model in models:
         named = model["config"]["meta"]["crm_entities"]
         assert set(named) <= tables, (model["name"], named)
+
+
+def test_saved_query_sql_is_planned_once_per_semantic_manifest(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """MetricFlow plans a saved query again only when what its SQL is compiled
+    from changed (the semantic manifest's text, MetricFlow, the engine)."""
+    from crm_warehouse.semantic import exports
+    from crm_warehouse.settings import Settings
+
+    planned: list[str] = []
+
+    def plan(mf: Any, name: str) -> str:
+        planned.append(name)
+        return f"select {len(planned)} as sql_of_{name}"
+
+    monkeypatch.setattr(exports, "_compiled_sql", plan)
+    settings = Settings(
+        root=tmp_path,
+        landing_dir=tmp_path / "l",
+        quarantine_dir=tmp_path / "q",
+        warehouse_path=tmp_path / "w" / "wh.duckdb",
+        publish_dir=tmp_path / "p",
+    )
+
+    first = exports.CompiledSql(settings, '{"metrics": [1]}', "DuckDB")
+    assert first.of(None, "a") == "select 1 as sql_of_a" and first.of(None, "a") == first.sql["a"]
+    first.keep()
+    assert planned == ["a"] and first.path.is_file()
+
+    again = exports.CompiledSql(settings, '{"metrics": [1]}', "DuckDB")
+    assert again.of(None, "a") == "select 1 as sql_of_a" and again.planned == 0
+    again.keep()  # nothing planned: the file stays as it is
+    assert planned == ["a"]
+
+    changed = exports.CompiledSql(settings, '{"metrics": [2]}', "DuckDB")
+    assert changed.of(None, "a") == "select 2 as sql_of_a" and changed.planned == 1
+    other_engine = exports.CompiledSql(settings, '{"metrics": [1]}', "Postgres")
+    assert other_engine.of(None, "a") == "select 3 as sql_of_a"
+
+    first.path.write_text("{not json")
+    assert exports.CompiledSql(settings, '{"metrics": [1]}', "DuckDB").sql == {}
