@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dbt_probe import dbt_probe, probe_settings
 
 from crm_warehouse.build import (
     DbtResult,
@@ -27,48 +28,20 @@ from crm_warehouse.settings import Settings
 
 pytestmark = [pytest.mark.slow]
 
-_PROJECT = """
-name: retry_probe
-version: "1.0"
-profile: retry_probe
-model-paths: [models]
-models:
-  retry_probe:
-    +materialized: table
-"""
-
-_PROFILES = """
-retry_probe:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{{ env_var('CRM_DUCKDB_PATH') }}"
-      threads: 2
-      settings:
-        memory_limit: 100MB
-"""
-
 #: A 50 MB string built in one aggregate: DuckDB cannot spill it.
 _TOO_BIG = "select length(string_agg(md5(range::varchar), ',')) as n from range(1500000)"
 
+_MODELS = {
+    "models/too_big.sql": _TOO_BIG,
+    "models/small.sql": "select 1 as n",
+    "models/after_too_big.sql": "select n from {{ ref('too_big') }}",
+}
+
 
 def _probe_project(base: Path) -> Settings:
-    root = base / "project"
-    (root / "models").mkdir(parents=True)
-    (root / "profiles").mkdir()
-    (root / "dbt_project.yml").write_text(_PROJECT)
-    (root / "profiles" / "profiles.yml").write_text(_PROFILES)
-    (root / "models" / "too_big.sql").write_text(_TOO_BIG)
-    (root / "models" / "small.sql").write_text("select 1 as n")
-    (root / "models" / "after_too_big.sql").write_text("select n from {{ ref('too_big') }}")
-    return Settings(
-        root=root,
-        landing_dir=base / "landing",
-        quarantine_dir=base / "quarantine",
-        warehouse_path=base / "warehouse" / "wh.duckdb",
-        publish_dir=base / "publish",
-    )
+    extra = "models:\n  retry_probe:\n    +materialized: table\n"
+    root = dbt_probe(base, "retry_probe", _MODELS, extra, threads=2, memory_limit="100MB")
+    return probe_settings(root, base)
 
 
 def test_a_node_out_of_memory_with_two_threads_runs_again_alone(

@@ -6,33 +6,15 @@ folder using the project's own test file."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from dbt_probe import dbt_probe, probe_settings
 
 from crm_warehouse.build import run_dbt
-from crm_warehouse.settings import Settings, project_root
+from crm_warehouse.settings import project_root
 
 pytestmark = [pytest.mark.slow]
-
-_PROJECT = """
-name: pk_probe
-version: "1.0"
-profile: pk_probe
-model-paths: [models]
-test-paths: [tests]
-"""
-
-_PROFILES = """
-pk_probe:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{{ env_var('CRM_DUCKDB_PATH') }}"
-      threads: 1
-"""
 
 _MODELS = """
 version: 2
@@ -50,30 +32,20 @@ def test_primary_key_fails_on_a_repeat_and_a_null_and_passes_a_clean_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
-    root = tmp_path / "project"
-    (root / "models").mkdir(parents=True)
-    (root / "tests" / "generic").mkdir(parents=True)
-    (root / "profiles").mkdir()
-    (root / "dbt_project.yml").write_text(_PROJECT)
-    (root / "profiles" / "profiles.yml").write_text(_PROFILES)
-    shutil.copy(
-        project_root() / "tests" / "generic" / "primary_key.sql", root / "tests" / "generic"
-    )
-    (root / "models" / "_models.yml").write_text(_MODELS)
     values = {
         "clean_key": "(1), (2), (3)",
         "repeated_key": "(1), (2), (2), (3), (3), (3)",
         "null_key": "(1), (null), (null), (2)",
     }
-    for name, rows in values.items():
-        (root / "models" / f"{name}.sql").write_text(f"select * from (values {rows}) as t (id)")
-    settings = Settings(
-        root=root,
-        landing_dir=tmp_path / "landing",
-        quarantine_dir=tmp_path / "quarantine",
-        warehouse_path=tmp_path / "warehouse" / "wh.duckdb",
-        publish_dir=tmp_path / "publish",
-    )
+    files = {
+        f"models/{name}.sql": f"select * from (values {rows}) as t (id)"
+        for name, rows in values.items()
+    }
+    files["models/_models.yml"] = _MODELS
+    files["tests/generic/primary_key.sql"] = (
+        project_root() / "tests" / "generic" / "primary_key.sql"
+    ).read_text()
+    settings = probe_settings(dbt_probe(tmp_path, "pk_probe", files), tmp_path)
 
     result = run_dbt(settings, ["build"])
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
+from dbt_probe import dbt_probe, probe_settings
 
 from crm_warehouse.build import parse, target_path
 from crm_warehouse.settings import Settings
@@ -18,46 +19,13 @@ from crm_warehouse.shared_parse import cache_file, profile_hash
 
 pytestmark = [pytest.mark.slow]
 
-_PROJECT = """
-name: parse_probe
-version: "1.0"
-profile: parse_probe
-model-paths: [models]
-"""
-
-_PROFILES = """
-parse_probe:
-  target: duckdb
-  outputs:
-    duckdb:
-      type: duckdb
-      path: "{{ env_var('CRM_DUCKDB_PATH') }}"
-      threads: 1
-"""
-
-
-def _project(base: Path) -> Path:
-    root = base / "project"
-    (root / "models").mkdir(parents=True)
-    (root / "profiles").mkdir()
-    (root / "dbt_project.yml").write_text(_PROJECT)
-    (root / "profiles" / "profiles.yml").write_text(_PROFILES)
-    (root / "models" / "plain.sql").write_text("select 1 as n")
+_MODELS = {
+    "models/plain.sql": "select 1 as n",
     # read while parsing: dbt must parse this file again when the value changes
-    (root / "models" / "aliased.sql").write_text(
+    "models/aliased.sql": (
         "{{ config(alias=env_var('PROBE_ALIAS', 'first_alias')) }} select 2 as n"
-    )
-    return root
-
-
-def _settings(root: Path, folder: Path, name: str = "wh.duckdb") -> Settings:
-    return Settings(
-        root=root,
-        landing_dir=folder / "landing",
-        quarantine_dir=folder / "quarantine",
-        warehouse_path=folder / "warehouse" / name,
-        publish_dir=folder / "publish",
-    )
+    ),
+}
 
 
 def _parsed(settings: Settings) -> tuple[int, int, dict[str, str]]:
@@ -79,23 +47,23 @@ def test_a_new_warehouse_reuses_the_kept_parse_and_dbt_still_checks_it(
 ) -> None:
     monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
     monkeypatch.delenv("PROBE_ALIAS", raising=False)
-    root = _project(tmp_path)
+    root = dbt_probe(tmp_path, "parse_probe", _MODELS)
 
-    parsed, known, aliases = _parsed(_settings(root, tmp_path / "a"))
+    parsed, known, aliases = _parsed(probe_settings(root, tmp_path / "a"))
     assert parsed == known > 0, "the first warehouse parses everything"
     assert cache_file(root).is_file()
     assert aliases == {"plain": "plain", "aliased": "first_alias"}
 
-    parsed, _, again = _parsed(_settings(root, tmp_path / "b"))
+    parsed, _, again = _parsed(probe_settings(root, tmp_path / "b"))
     assert parsed == 0, "a warehouse in another folder starts from the kept parse"
     assert again == aliases
 
     monkeypatch.setenv("PROBE_ALIAS", "second_alias")
-    parsed, known, aliases = _parsed(_settings(root, tmp_path / "c"))
+    parsed, known, aliases = _parsed(probe_settings(root, tmp_path / "c"))
     assert 0 < parsed < known, "a changed variable read while parsing: its file again"
     assert aliases == {"plain": "plain", "aliased": "second_alias"}
 
-    parsed, known, _ = _parsed(_settings(root, tmp_path / "d", name="other.duckdb"))
+    parsed, known, _ = _parsed(probe_settings(root, tmp_path / "d", "other.duckdb"))
     assert parsed == known, "another file name is another database: a full parse"
 
 
