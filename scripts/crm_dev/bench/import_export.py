@@ -25,17 +25,13 @@ from pathlib import Path
 from typing import Any
 
 from crm_dev.bench.steps import Log
+from crm_dev.datasets import DATASETS
 from crm_warehouse.settings import TELEMETRY_OFF, project_root
 from crm_warehouse.shared_parse import cache_file
 
-#: The mapping and export folder (under ../shared/datasets, or CRM_DATASETS_DIR).
+#: The mapping and the export's folder in crm_dev.datasets.DATASETS.
 MAPPING = "mappings/x_education_leads.yml"
 EXPORT = "x_education_leads"
-
-
-def datasets_dir() -> Path:
-    """Where the public datasets are read from (never copied)."""
-    return Path(os.environ.get("CRM_DATASETS_DIR") or project_root().parent / "shared" / "datasets")
 
 
 def run_import(workdir: Path, label: str, log: Log) -> dict[str, Any]:
@@ -49,7 +45,7 @@ def run_import(workdir: Path, label: str, log: Log) -> dict[str, Any]:
         "--mapping",
         MAPPING,
         "--source",
-        str(datasets_dir() / EXPORT),
+        str(DATASETS / EXPORT),
         "--workdir",
         str(workdir),
         "--fresh",

@@ -21,9 +21,9 @@ from typing import Any
 import duckdb
 import pytest
 
+from crm_dev.datasets import DATASETS
 from crm_warehouse.settings import project_root
 
-DATASETS = Path(os.environ.get("CRM_DATASETS_DIR") or project_root().parent / "shared" / "datasets")
 MAPPINGS = project_root() / "mappings"
 
 #: The marts' scales: money and day/hour means to the cent, ratios to 1e-6.

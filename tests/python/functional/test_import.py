@@ -12,13 +12,13 @@ the SOURCE file (DuckDB's read_csv), independent of the importer's code.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from crm_dev.datasets import DATASETS
 from crm_warehouse.imports.importer import (
     ImportResult,
     check_import,
@@ -30,7 +30,6 @@ from crm_warehouse.settings import project_root
 
 pytestmark = pytest.mark.xdist_group("public_datasets")
 
-DATASETS = Path(os.environ.get("CRM_DATASETS_DIR") or project_root().parent / "shared" / "datasets")
 MAPPINGS = project_root() / "mappings"
 NAMES = [
     "maven_crm_sales_opportunities",
