@@ -34,15 +34,18 @@ import os
 import pprint
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 #: dbt's name of its parse file in a target folder.
 PARSE_FILE = "partial_parse.msgpack"
 
 
-def cache_file(project_root: Path) -> Path:
-    """The parse every warehouse of the project starts from."""
-    return project_root / "target" / "parse_cache" / PARSE_FILE
+def cache_file(project_root: Path, name: str = PARSE_FILE) -> Path:
+    """A file every warehouse of the project shares (`target/parse_cache/`):
+    by default the parse they start from."""
+    return project_root / "target" / "parse_cache" / name
 
 
 def path_free_profile_hash() -> None:
@@ -96,12 +99,22 @@ def keep(project_root: Path, target: Path) -> None:
 
 
 def _copy_atomically(source: Path, destination: Path) -> None:
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
-    os.close(handle)
-    try:
+    with replaced_atomically(destination) as temporary:
         shutil.copyfile(source, temporary)
+
+
+@contextmanager
+def replaced_atomically(destination: Path) -> Iterator[Path]:
+    """A temporary file beside `destination` for the block to write; it then
+    replaces `destination` in one rename (a reader sees the old file or the
+    new one, never half of it), or is removed when the block raises."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=destination.parent, prefix=f".{destination.name}.")
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        yield temporary
         os.replace(temporary, destination)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise

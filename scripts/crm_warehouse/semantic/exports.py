@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from importlib.metadata import version
@@ -28,6 +26,7 @@ from typing import Any
 from crm_warehouse.settings import Settings
 from crm_warehouse.settings import sql_identifier as _q
 from crm_warehouse.settings import sql_literal as _lit
+from crm_warehouse.shared_parse import cache_file, replaced_atomically
 
 #: Schema of the exported tables when an export names none; published.
 SCHEMA = "metrics"
@@ -90,7 +89,7 @@ class CompiledSql:
     planned again."""
 
     def __init__(self, settings: Settings, manifest_text: str, engine: str) -> None:
-        self.path = settings.root / "target" / "parse_cache" / "saved_query_sql.json"
+        self.path = cache_file(settings.root, "saved_query_sql.json")
         content = "\0".join([manifest_text, version("metricflow"), engine])
         self.key = hashlib.sha256(content.encode()).hexdigest()
         self.sql: dict[str, str] = {}
@@ -111,11 +110,8 @@ class CompiledSql:
     def keep(self) -> None:
         if not self.planned:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".saved_query_sql.")
-        with os.fdopen(handle, "w") as out:
-            json.dump({"key": self.key, "sql": self.sql}, out)
-        os.replace(temporary, self.path)
+        with replaced_atomically(self.path) as temporary:
+            temporary.write_text(json.dumps({"key": self.key, "sql": self.sql}))
 
 
 #: The last day of the data (the as-of date): periods after it are left out of

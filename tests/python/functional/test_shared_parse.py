@@ -81,3 +81,17 @@ def test_the_fingerprint_drops_only_the_folder_of_the_path() -> None:
 
     other = [("host", "localhost"), ("dbname", "crm")]
     assert profile_hash(other) == FileHash.from_contents(pprint.pformat(sorted(other)))
+
+
+def test_a_kept_file_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    from crm_warehouse.shared_parse import replaced_atomically
+
+    kept = tmp_path / "parse_cache" / "kept.json"
+    with replaced_atomically(kept) as temporary:
+        temporary.write_text("first")
+    assert kept.read_text() == "first"
+    with pytest.raises(RuntimeError), replaced_atomically(kept) as temporary:
+        temporary.write_text("half")
+        raise RuntimeError("the writer failed")
+    assert kept.read_text() == "first"
+    assert sorted(p.name for p in kept.parent.iterdir()) == ["kept.json"]
