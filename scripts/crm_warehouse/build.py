@@ -7,11 +7,12 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from crm_warehouse.dbt_file_log import FileLog, log_path
 from crm_warehouse.privacy import make_private
 from crm_warehouse.settings import TELEMETRY_OFF, Settings
 
@@ -186,6 +187,9 @@ def run_dbt(
         "--target-path",
         str(target_path(settings)),
     ]
+    file_log = own_file_log(settings, full)
+    if file_log is not None:
+        full = ["--log-level-file", "none", *full]
     if quiet:
         # No console log: with --quiet dbt still formats and scrubs every event
         # for the console before dropping it (about 1 s of the 27 s build of a
@@ -196,8 +200,9 @@ def run_dbt(
     if manifest is None:
         # dbt parses: from this warehouse's own parse, else the project's kept one
         shared_parse.seed(settings.root, target_path(settings))
-    with dbt_environment(settings):
-        outcome = dbtRunner(manifest=manifest, callbacks=[callback]).invoke(full)
+    callbacks = [callback] if file_log is None else [callback, file_log]
+    with dbt_environment(settings), file_log or nullcontext():
+        outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
     if manifest is None and outcome.success:
         shared_parse.keep(settings.root, target_path(settings))
     result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)
@@ -218,6 +223,16 @@ def run_dbt(
             )
         )
     return result
+
+
+def own_file_log(settings: Settings, args: list[str]) -> FileLog | None:
+    """The callback writing logs/dbt.log at its level (crm_warehouse.dbt_file_log),
+    unless the level is debug (dbt's own logger writes every statement) or none,
+    or the call sets the file level itself."""
+    level = os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL
+    if level not in ("info", "warn", "error") or "--log-level-file" in args:
+        return None
+    return FileLog(log_path(args, settings.root), level)
 
 
 def target_path(settings: Settings) -> Path:
