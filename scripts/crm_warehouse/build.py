@@ -51,6 +51,9 @@ class DbtResult:
     #: thread (retry_out_of_memory), and how many times that was done
     retried_alone: list[str] = field(default_factory=list)
     retries: int = 0
+    #: the Manifest dbt_build ran on, for later dbt commands of the same run
+    #: (run_dbt's `manifest`: the docs); None when it was not parsed
+    manifest: Any = None
 
     def counts(self) -> dict[str, int]:
         """Count of nodes by 'resource_type:status', e.g. {'model:success': 80, 'test:pass': 300}."""
@@ -272,7 +275,9 @@ def dbt_build(
         if prepared is not None and not prepared.success:
             return prepared
     result = run_dbt(settings, ["build", *(extra_args or [])], on_node=on_node, manifest=manifest)
-    return retry_out_of_memory(settings, result, on_node, manifest)
+    result = retry_out_of_memory(settings, result, on_node, manifest)
+    result.manifest = manifest
+    return result
 
 
 #: DuckDB's message when a query needs more than memory_limit and cannot spill.

@@ -209,8 +209,8 @@ def _refresh(
         if plan.action == UP_TO_DATE:
             report.status = UP_TO_DATE
             return report
-        changed = _build(settings, report, plan, options, on_dbt_node)
-        _serve(settings, report, progress, changed, plan)
+        changed, manifest = _build(settings, report, plan, options, on_dbt_node)
+        _serve(settings, report, progress, changed, plan, manifest)
         report.summary["build_state"] = _published_state(settings, state)
         report.status = "ok"
         return report
@@ -238,10 +238,10 @@ def _build(
     plan: Any,
     options: _Options,
     on_dbt_node: Callable[[Any], None] | None,
-) -> set[str] | None:
+) -> tuple[set[str] | None, Any]:
     """Freshness and the dbt build of the plan; returns the relations the build
     wrote when it built a selection (set() when it built nothing), None when it
-    built everything."""
+    built everything, and the Manifest the build ran on (None without one)."""
     from crm_warehouse.build import dbt_build
     from crm_warehouse.changes import BUILD, dbt_selection_args
 
@@ -249,7 +249,7 @@ def _build(
         with report.step("dbt build") as rec:
             rec.status = "skipped"
             rec.details = {"reason": "; ".join(plan.reasons)}
-        return set()
+        return set(), None
     manifest = _check_freshness(settings, report, plan)
     with report.step("dbt build") as rec:
         selection = dbt_selection_args(settings, plan)
@@ -284,8 +284,8 @@ def _build(
             )
         _keep_state(settings)
     if not selection:
-        return None
-    return {n.relation for n in result.nodes if _wrote(n) and n.relation}
+        return None, result.manifest
+    return {n.relation for n in result.nodes if _wrote(n) and n.relation}, result.manifest
 
 
 def _plan(settings: Settings, report: RunReport, options: _Options) -> tuple[Any, dict[str, Any]]:
@@ -442,12 +442,14 @@ def _serve(
     progress: Progress | None,
     changed: set[str] | None = None,
     plan: Any = None,
+    manifest: Any = None,
 ) -> None:
     """After a green build: the saved queries' tables, publish the BI file and
     Parquet, draw the dashboard, generate the dbt docs beside it. `changed`: the
     relations the build wrote, when it built a selection; the publish then
     replaces only those tables (and the saved queries' tables, rewritten every
-    run) of the file the last run published (when that file is intact)."""
+    run) of the file the last run published (when that file is intact).
+    `manifest`, the build's, spares the docs a parse."""
     from crm_warehouse.privacy import restrict_published
     from crm_warehouse.semantic.exports import materialise_saved_queries
     from crm_warehouse.serve.dashboard import write_dashboard
@@ -488,7 +490,7 @@ def _serve(
             rec.status = "skipped"
             docs = index
         else:
-            docs = publish_docs(settings)
+            docs = publish_docs(settings, manifest)
         rec.details = {"path": str(docs)}
         report.summary["docs"] = str(docs)
     restrict_published(settings.publish_dir)  # the dashboard too: owner and group only

@@ -283,7 +283,8 @@ def _patch_pipeline(monkeypatch: pytest.MonkeyPatch, dbt_success: bool) -> None:
     monkeypatch.setattr("crm_warehouse.build.dbt_build", _FakeDbt(dbt_success))
     monkeypatch.setattr("crm_warehouse.pipeline.landing_is_empty", lambda settings: False)
     monkeypatch.setattr(
-        "crm_warehouse.serve.publish.publish_docs", lambda settings: settings.publish_dir
+        "crm_warehouse.serve.publish.publish_docs",
+        lambda settings, manifest=None: settings.publish_dir,
     )
     # the saved queries need a real build (test_semantic_layer.py covers them)
     monkeypatch.setattr(
