@@ -78,7 +78,31 @@ def manifest_violations(manifest: dict) -> list[Violation]:
         found.extend(_model_violations(node, nodes))
     found.extend(_source_violations(manifest))
     found.extend(_yaml_name_violations(manifest))
+    found.extend(_constraint_violations(models, nodes))
     return found
+
+
+def _constraint_violations(models: dict, nodes: dict) -> Iterator[Violation]:
+    """A model declaring constraints has the constraints_hold test that checks
+    them (dbt enforces constraints only under a contract; none is enforced
+    here, tests/generic/constraints_hold.sql), and only such a model has it."""
+    tested = {
+        node.get("attached_node")
+        for node in nodes.values()
+        if node["resource_type"] == "test"
+        and (node.get("test_metadata") or {}).get("name") == "constraints_hold"
+    }
+    for uid, node in sorted(models.items()):
+        declares = bool(node.get("constraints")) or any(
+            column.get("constraints") for column in (node.get("columns") or {}).values()
+        )
+        if declares != (uid in tested) and "unchecked_constraints" not in _departures(node):
+            detail = (
+                "declares constraints and has no constraints_hold test"
+                if declares
+                else "has a constraints_hold test and declares no constraint"
+            )
+            yield Violation("unchecked_constraints", node["name"], detail)
 
 
 def _model_violations(node: dict, nodes: dict) -> Iterator[Violation]:

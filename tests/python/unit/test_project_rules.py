@@ -100,6 +100,39 @@ def test_each_dbt_rule_can_fail():
     } <= found
 
 
+def test_declared_constraints_need_their_test_and_the_test_needs_constraints():
+    not_null = {"name": "x_id", "constraints": [{"type": "not_null"}]}
+    unchecked = _model("stg_crm__x", "staging/crm/stg_crm__x.sql", [])
+    unchecked["columns"] = {"x_id": not_null}
+    checked = _model("stg_crm__y", "staging/crm/stg_crm__y.sql", [])
+    checked["columns"] = {"y_id": {"name": "y_id", "constraints": [{"type": "not_null"}]}}
+    model_check = _model("stg_crm__z", "staging/crm/stg_crm__z.sql", [])
+    model_check["constraints"] = [{"type": "check", "expression": "a <= b"}]
+    nothing = _model("stg_crm__w", "staging/crm/stg_crm__w.sql", [])
+
+    def held(attached: str) -> dict:
+        return {
+            "resource_type": "test",
+            "test_metadata": {"name": "constraints_hold"},
+            "attached_node": attached,
+        }
+
+    nodes = {
+        "model.p.stg_crm__x": unchecked,
+        "model.p.stg_crm__y": checked,
+        "model.p.stg_crm__z": model_check,
+        "model.p.stg_crm__w": nothing,
+        "test.p.held_y": held("model.p.stg_crm__y"),
+        "test.p.held_w": held("model.p.stg_crm__w"),
+    }
+    found = {(rule, node) for rule, node in _rules(nodes) if rule == "unchecked_constraints"}
+    assert found == {
+        ("unchecked_constraints", "stg_crm__x"),
+        ("unchecked_constraints", "stg_crm__z"),
+        ("unchecked_constraints", "stg_crm__w"),
+    }
+
+
 def test_a_declared_departure_is_accepted_for_its_rule_only():
     parents = [f"model.p.m{i}" for i in range(7)]
     departed = _model(
