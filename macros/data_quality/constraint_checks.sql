@@ -1,12 +1,15 @@
-{#- The checks of the constraints_hold test (tests/generic/constraints_hold.sql):
-    one {column, name, failing} per constraint declared on the model whose
-    relation is `model` (found in the graph by schema and alias): `column` a
-    SQL literal (null for a model's check), `failing` SQL true on a row that
-    breaks it. A model declaring none fails to compile: a test that checks
-    nothing would pass whatever the data. -#}
+{#- The checks of the constraints_hold test (tests/generic/constraints_hold.sql),
+    one per constraint declared on the model whose relation is `model` (found
+    in the graph by schema and alias). Each has `column` (a SQL literal
+    naming the column(s), null for a model's check), `name` and `kind`:
+    `row` with `failing` (SQL true on a row that breaks it: not_null, check),
+    or `key` with `key` (the quoted columns) and `null_fails` (primary_key:
+    a null key fails too; a model's unique: nulls are equal). A model
+    declaring none fails to compile: a test that checks nothing would pass
+    whatever the data. -#}
 {% macro constraint_checks(model) %}
     {%- if not execute -%}
-        {{ return([{"column": "cast(null as " ~ dbt.type_string() ~ ")", "name": "parsing", "failing": "false"}]) }}
+        {{ return([{"kind": "row", "column": "'parsing'", "name": "parsing", "failing": "false"}]) }}
     {%- endif -%}
     {%- set nodes = graph.nodes.values()
         | selectattr("resource_type", "in", ["model", "snapshot"])
@@ -16,46 +19,62 @@
     {%- if nodes | length != 1 -%}
         {{ exceptions.raise_compiler_error("constraints_hold: no single model is " ~ model) }}
     {%- endif -%}
+    {%- set node = nodes[0] -%}
     {%- set checks = [] -%}
-    {%- for column in nodes[0].columns.values() -%}
+    {%- for column in node.columns.values() -%}
+        {%- set literal = "'" ~ column.name ~ "'" -%}
+        {%- set quoted = adapter.quote(column.name) -%}
         {%- for constraint in column.constraints -%}
-            {%- set quoted = adapter.quote(column.name) -%}
             {%- if constraint.type == "not_null" -%}
                 {%- do checks.append({
-                    "column": "'" ~ column.name ~ "'",
-                    "name": "not_null",
+                    "kind": "row", "column": literal, "name": "not_null",
                     "failing": quoted ~ " is null",
                 }) -%}
             {%- elif constraint.type == "check" -%}
                 {%- do checks.append({
-                    "column": "'" ~ column.name ~ "'",
+                    "kind": "row", "column": literal,
                     "name": constraint.name or "check_" ~ (checks | length + 1),
                     "failing": "not (" ~ constraint.expression ~ ")",
                 }) -%}
+            {%- elif constraint.type == "primary_key" -%}
+                {%- do checks.append({
+                    "kind": "key", "column": literal, "name": "primary_key",
+                    "key": quoted, "null_fails": true,
+                }) -%}
             {%- else -%}
                 {{ exceptions.raise_compiler_error(
-                    "constraints_hold: " ~ nodes[0].name ~ "." ~ column.name
-                    ~ " declares a " ~ constraint.type ~ " constraint; only not_null and check are checked"
+                    "constraints_hold: " ~ node.name ~ "." ~ column.name ~ " declares a "
+                    ~ constraint.type ~ " constraint; a column's not_null, check and primary_key are checked"
                 ) }}
             {%- endif -%}
         {%- endfor -%}
     {%- endfor -%}
-    {%- for constraint in nodes[0].constraints -%}
-        {%- if constraint.type != "check" -%}
+    {%- for constraint in node.constraints -%}
+        {%- if constraint.type == "check" -%}
+            {%- do checks.append({
+                "kind": "row", "column": "cast(null as " ~ dbt.type_string() ~ ")",
+                "name": constraint.name or "check_" ~ (checks | length + 1),
+                "failing": "not (" ~ constraint.expression ~ ")",
+            }) -%}
+        {%- elif constraint.type == "unique" and constraint.columns -%}
+            {%- set quoted = [] -%}
+            {%- for name in constraint.columns -%}
+                {%- do quoted.append(adapter.quote(name)) -%}
+            {%- endfor -%}
+            {%- do checks.append({
+                "kind": "key", "column": "'" ~ constraint.columns | join(", ") ~ "'",
+                "name": constraint.name or "unique", "key": quoted | join(", "), "null_fails": false,
+            }) -%}
+        {%- else -%}
             {{ exceptions.raise_compiler_error(
-                "constraints_hold: " ~ nodes[0].name ~ " declares a model " ~ constraint.type
-                ~ " constraint; only check is checked at model level"
+                "constraints_hold: " ~ node.name ~ " declares a model " ~ constraint.type
+                ~ " constraint; a model's check and unique (with columns) are checked"
             ) }}
         {%- endif -%}
-        {%- do checks.append({
-            "column": "cast(null as " ~ dbt.type_string() ~ ")",
-            "name": constraint.name or "check_" ~ (checks | length + 1),
-            "failing": "not (" ~ constraint.expression ~ ")",
-        }) -%}
     {%- endfor -%}
     {%- if not checks -%}
         {{ exceptions.raise_compiler_error(
-            "constraints_hold: " ~ nodes[0].name ~ " declares no constraint to check"
+            "constraints_hold: " ~ node.name ~ " declares no constraint to check"
         ) }}
     {%- endif -%}
     {{ return(checks) }}

@@ -1,38 +1,62 @@
-{#- Every constraint declared on the model and its columns holds, checked in
-    one pass over the model: `constraints: [{type: not_null}]` on a column,
-    and `{type: check, expression: ...}` on a column or on the model.
+{#- Every constraint declared on the model and its columns holds, checked by
+    one test node: on a column `not_null`, `check` (`expression`) and
+    `primary_key`; on the model `check` and `unique` (`columns`).
 
     dbt enforces constraints only in an enforced model contract, through the
     engine's DDL; this project's models have no contract (their column types
     differ by engine), so this one test node per model checks what they
-    declare, where a `not_null` test per column was one node each (each data
+    declare, where a test per column and rule was one node each (each data
     test node costs dbt about 14 ms of its own whatever the data, see
-    docs/performance.md). One row per broken constraint: the column (null
-    for a model's check), the constraint (`not_null`, or the check's name,
-    else `check_<n>`) and how many rows break it. A check passes on a row
-    where its expression is null, as an engine's CHECK does. -#}
+    docs/performance.md). The row rules (not_null, check) are counted in one
+    pass over the model, each key in one grouping.
+
+    One row per broken constraint: the column(s), the constraint (its type,
+    or a check's name, else `check_<n>`) and how many rows break it (for a
+    key: how many values are repeated, or null for a primary key). A check
+    passes on a row where its expression is null, as an engine's CHECK does;
+    a model's `unique` takes nulls as equal (GROUP BY), stricter than an
+    engine's UNIQUE. -#}
 {% test constraints_hold(model) %}
 {%- set checks = constraint_checks(model) %}
+{%- set rows = checks | selectattr("kind", "equalto", "row") | list %}
+{%- set keys = checks | selectattr("kind", "equalto", "key") | list %}
+{%- set selects = [] %}
 
-with counted as (
+with
+{%- if rows %}
+counted as (
     select
-    {%- for check in checks %}
+    {%- for check in rows %}
         sum(case when {{ check.failing }} then 1 else 0 end) as failing_{{ loop.index }}
         {{- "," if not loop.last }}
+        {%- do selects.append(
+            "select " ~ check.column ~ " as column_name, '" ~ check.name ~ "' as constraint_name, "
+            ~ "failing_" ~ loop.index ~ " as failing_rows from counted where failing_"
+            ~ loop.index ~ " > 0"
+        ) %}
     {%- endfor %}
     from {{ model }}
-)
+){{ "," if keys }}
+{%- endif %}
+{%- for check in keys %}
+{%- set key = check.key %}
 
-{% for check in checks -%}
-select
-    {{ check.column }} as column_name,
-    '{{ check.name }}' as constraint_name,
-    failing_{{ loop.index }} as failing_rows
-from counted
-where failing_{{ loop.index }} > 0
-{% if not loop.last %}union all
-{% endif %}
+keyed_{{ loop.index }} as (
+    select count(*) as failing_rows
+    from (
+        select {{ key }}
+        from {{ model }}
+        group by {{ key }}
+        having count(*) > 1
+        {%- if check.null_fails %} or {{ key }} is null{% endif %}
+    ) as repeated
+){{ "," if not loop.last }}
+{%- do selects.append(
+    "select " ~ check.column ~ " as column_name, '" ~ check.name ~ "' as constraint_name, "
+    ~ "failing_rows from keyed_" ~ loop.index ~ " where failing_rows > 0"
+) %}
 {%- endfor %}
 
-{% endtest %}
+{{ selects | join("\nunion all\n") }}
 
+{% endtest %}
