@@ -278,10 +278,19 @@ class Mart:
 
 def marts_from_manifest(manifest_path: Path) -> list[Mart]:
     """Every enabled model under models/marts/, with its primary key from its
-    tests (unique_combination_of_columns, else a `primary_key` or `unique` column)."""
+    declared constraints (a model `unique` with columns, else a column
+    `primary_key`; checked by the constraints_hold test) or its tests
+    (unique_combination_of_columns, else a `primary_key` or `unique` column)."""
     manifest = json.loads(manifest_path.read_text())
     keys: dict[str, tuple[str, ...]] = {}
     singles: dict[str, tuple[str, ...]] = {}
+    for uid, node in manifest["nodes"].items():
+        for constraint in node.get("constraints") or []:
+            if constraint.get("type") == "unique" and constraint.get("columns"):
+                keys.setdefault(uid, tuple(constraint["columns"]))
+        for column, spec in (node.get("columns") or {}).items():
+            if any(c.get("type") == "primary_key" for c in spec.get("constraints") or []):
+                singles.setdefault(uid, (column,))
     for node in manifest["nodes"].values():
         if node.get("resource_type") != "test" or not node.get("test_metadata"):
             continue

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pytest
 from dbt_probe import dbt_probe, probe_settings
-
-import duckdb
 
 from crm_warehouse.build import run_dbt
 from crm_warehouse.settings import project_root

@@ -196,11 +196,37 @@ def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
             },
         }
     }
+    # keys declared as constraints (checked by constraints_hold)
+    manifest["nodes"]["model.p.kpi_c"] = {
+        "resource_type": "model",
+        "name": "kpi_c",
+        "schema": "sales",
+        "original_file_path": "models/marts/sales/kpi_c.sql",
+        "config": {"enabled": True},
+        "constraints": [
+            {"type": "check", "expression": "a <= b"},
+            {"type": "unique", "columns": ["month_start_date", "dimension_value"]},
+        ],
+        "columns": {"c_id": {"constraints": [{"type": "primary_key"}]}},
+    }
+    manifest["nodes"]["model.p.dim_d"] = {
+        "resource_type": "model",
+        "name": "dim_d",
+        "schema": "core",
+        "original_file_path": "models/marts/core/dim_d.sql",
+        "config": {"enabled": True},
+        "columns": {
+            "note": {"constraints": [{"type": "not_null"}]},
+            "d_id": {"constraints": [{"type": "not_null"}, {"type": "primary_key"}]},
+        },
+    }
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
     assert marts_from_manifest(path) == [
         Mart("dim_b", "core", ("b_id",)),
+        Mart("dim_d", "core", ("d_id",)),
         Mart("kpi_a", "sales", ("owner_id", "month_start_date")),
+        Mart("kpi_c", "sales", ("month_start_date", "dimension_value")),
     ]
 
 
