@@ -9,21 +9,14 @@ import pytest
 from crm_warehouse import cli
 
 
-def test_main_freezes_the_heap_when_the_command_ends(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("command", "succeeds"), [("--help", True), ("no-such-command", False)])
+def test_main_freezes_the_heap_when_the_command_ends(
+    monkeypatch: pytest.MonkeyPatch, command: str, succeeds: bool
+) -> None:
     frozen: list[bool] = []
     monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr("sys.argv", ["crm-warehouse", "--help"])
+    monkeypatch.setattr("sys.argv", ["crm-warehouse", command])
     with pytest.raises(SystemExit) as ended:
         cli.main()
-    assert ended.value.code == 0
-    assert frozen == [True]
-
-
-def test_main_freezes_the_heap_when_the_command_fails(monkeypatch: pytest.MonkeyPatch) -> None:
-    frozen: list[bool] = []
-    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr("sys.argv", ["crm-warehouse", "no-such-command"])
-    with pytest.raises(SystemExit) as ended:
-        cli.main()
-    assert ended.value.code != 0
+    assert (ended.value.code == 0) is succeeds
     assert frozen == [True]
