@@ -20,7 +20,8 @@
 {%- set checks = constraint_checks(model) %}
 {%- set rows = checks | selectattr("kind", "equalto", "row") | list %}
 {%- set keys = checks | selectattr("kind", "equalto", "key") | list %}
-{%- set selects = [] %}
+{#- (check, its count of failures, the CTE holding it), one per check -#}
+{%- set counts = [] %}
 
 with
 {%- if rows %}
@@ -29,34 +30,35 @@ counted as (
     {%- for check in rows %}
         sum(case when {{ check.failing }} then 1 else 0 end) as failing_{{ loop.index }}
         {{- "," if not loop.last }}
-        {%- do selects.append(
-            "select " ~ check.column ~ " as column_name, '" ~ check.name ~ "' as constraint_name, "
-            ~ "failing_" ~ loop.index ~ " as failing_rows from counted where failing_"
-            ~ loop.index ~ " > 0"
-        ) %}
+        {%- do counts.append((check, "failing_" ~ loop.index, "counted")) %}
     {%- endfor %}
     from {{ model }}
 ){{ "," if keys }}
 {%- endif %}
 {%- for check in keys %}
-{%- set key = check.key %}
 
 keyed_{{ loop.index }} as (
     select count(*) as failing_rows
     from (
-        select {{ key }}
+        select {{ check.key }}
         from {{ model }}
-        group by {{ key }}
+        group by {{ check.key }}
         having count(*) > 1
-        {%- if check.null_fails %} or {{ key }} is null{% endif %}
+        {%- if check.null_fails %} or {{ check.key }} is null{% endif %}
     ) as repeated
 ){{ "," if not loop.last }}
-{%- do selects.append(
-    "select " ~ check.column ~ " as column_name, '" ~ check.name ~ "' as constraint_name, "
-    ~ "failing_rows from keyed_" ~ loop.index ~ " where failing_rows > 0"
-) %}
+{%- do counts.append((check, "failing_rows", "keyed_" ~ loop.index)) %}
 {%- endfor %}
 
-{{ selects | join("\nunion all\n") }}
+{% for check, failing, source in counts -%}
+select
+    {{ check.column }} as column_name,
+    '{{ check.name }}' as constraint_name,
+    {{ failing }} as failing_rows
+from {{ source }}
+where {{ failing }} > 0
+{% if not loop.last %}union all
+{% endif %}
+{%- endfor %}
 
 {% endtest %}
