@@ -102,6 +102,11 @@ def dbt_test_name(unique_id: str) -> str:
 DBT_FILE_LOG_LEVEL = "info"
 
 
+def file_log_level() -> str:
+    """The level of logs/dbt.log: DBT_LOG_LEVEL_FILE, else DBT_FILE_LOG_LEVEL."""
+    return os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL
+
+
 @contextmanager
 def dbt_environment(settings: Settings) -> Iterator[None]:
     """Point dbt at the project's profiles and the settings' DuckDB file for the
@@ -115,12 +120,11 @@ def dbt_environment(settings: Settings) -> Iterator[None]:
         # (macro extra_seed_rows; absent files give none)
         "CRM_EXTRA_SEED_ROWS_DIR": str(settings.landing_dir / ".seed_rows"),
     }
-    if not os.environ.get("DBT_LOG_LEVEL_FILE"):
-        # dbt's file log at debug writes every statement of every node, a
-        # tenth of a build's CPU; info keeps each node's start, end and error
-        # (the SQL is in target/run and target/compiled). DBT_LOG_LEVEL_FILE=debug
-        # brings the statements back.
-        wanted["DBT_LOG_LEVEL_FILE"] = DBT_FILE_LOG_LEVEL
+    # dbt's file log at debug writes every statement of every node, a tenth
+    # of a build's CPU; info keeps each node's start, end and error (the SQL
+    # is in target/run and target/compiled). DBT_LOG_LEVEL_FILE=debug brings
+    # the statements back.
+    wanted["DBT_LOG_LEVEL_FILE"] = file_log_level()
     saved = {k: os.environ.get(k) for k in wanted}
     os.environ.update(wanted)
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
@@ -204,7 +208,7 @@ def run_dbt(
         # dbt parses: from this warehouse's own parse, else the project's kept one
         shared_parse.seed(settings.root, target_path(settings))
     callbacks = [callback] if file_log is None else [callback, file_log]
-    with dbt_environment(settings), file_log or nullcontext():
+    with file_log or nullcontext(), dbt_environment(settings):
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
     if manifest is None and outcome.success:
         shared_parse.keep(settings.root, target_path(settings))
@@ -232,7 +236,7 @@ def own_file_log(settings: Settings, args: list[str]) -> FileLog | None:
     """The callback writing logs/dbt.log at its level (crm_warehouse.dbt_file_log),
     unless the level is debug (dbt's own logger writes every statement) or none,
     or the call sets the file level itself."""
-    level = os.environ.get("DBT_LOG_LEVEL_FILE") or DBT_FILE_LOG_LEVEL
+    level = file_log_level()
     if level not in ("info", "warn", "error") or "--log-level-file" in args:
         return None
     return FileLog(log_path(args, settings.root), level)
