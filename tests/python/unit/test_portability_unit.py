@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -149,37 +150,30 @@ def test_report_lists_every_mart_and_the_first_difference() -> None:
     assert "1 of 3 mart copies match duckdb" in text
 
 
+def _model_node(name: str, schema: str, folder: str, **extra: Any) -> dict[str, Any]:
+    """A model entry of a manifest, under models/<folder>/."""
+    return {
+        "resource_type": "model",
+        "name": name,
+        "schema": schema,
+        "original_file_path": f"models/{folder}/{name}.sql",
+        "config": {"enabled": True},
+        **extra,
+    }
+
+
 def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
     manifest = {
         "nodes": {
-            "model.p.kpi_a": {
-                "resource_type": "model",
-                "name": "kpi_a",
-                "alias": "kpi_a",
-                "schema": "sales",
-                "original_file_path": "models/marts/sales/kpi_a.sql",
-                "config": {"enabled": True},
-            },
-            "model.p.dim_b": {
-                "resource_type": "model",
-                "name": "dim_b",
-                "schema": "core",
-                "original_file_path": "models/marts/core/dim_b.sql",
-                "config": {"enabled": True},
-            },
+            "model.p.kpi_a": _model_node("kpi_a", "sales", "marts/sales", alias="kpi_a"),
+            "model.p.dim_b": _model_node("dim_b", "core", "marts/core"),
             "test.p.pk": {
                 "resource_type": "test",
                 "attached_node": "model.p.dim_b",
                 "column_name": "b_id",
                 "test_metadata": {"name": "primary_key", "kwargs": {}},
             },
-            "model.p.stg_x": {
-                "resource_type": "model",
-                "name": "stg_x",
-                "schema": "staging",
-                "original_file_path": "models/staging/stg_x.sql",
-                "config": {"enabled": True},
-            },
+            "model.p.stg_x": _model_node("stg_x", "staging", "staging"),
             "test.p.u": {
                 "resource_type": "test",
                 "attached_node": "model.p.kpi_a",
@@ -194,31 +188,27 @@ def test_marts_and_their_keys_come_from_the_manifest(tmp_path: Path) -> None:
                     "kwargs": {"combination_of_columns": ["owner_id", "month_start_date"]},
                 },
             },
+            # keys declared as constraints (checked by constraints_hold)
+            "model.p.kpi_c": _model_node(
+                "kpi_c",
+                "sales",
+                "marts/sales",
+                constraints=[
+                    {"type": "check", "expression": "a <= b"},
+                    {"type": "unique", "columns": ["month_start_date", "dimension_value"]},
+                ],
+                columns={"c_id": {"constraints": [{"type": "primary_key"}]}},
+            ),
+            "model.p.dim_d": _model_node(
+                "dim_d",
+                "core",
+                "marts/core",
+                columns={
+                    "note": {"constraints": [{"type": "not_null"}]},
+                    "d_id": {"constraints": [{"type": "not_null"}, {"type": "primary_key"}]},
+                },
+            ),
         }
-    }
-    # keys declared as constraints (checked by constraints_hold)
-    manifest["nodes"]["model.p.kpi_c"] = {
-        "resource_type": "model",
-        "name": "kpi_c",
-        "schema": "sales",
-        "original_file_path": "models/marts/sales/kpi_c.sql",
-        "config": {"enabled": True},
-        "constraints": [
-            {"type": "check", "expression": "a <= b"},
-            {"type": "unique", "columns": ["month_start_date", "dimension_value"]},
-        ],
-        "columns": {"c_id": {"constraints": [{"type": "primary_key"}]}},
-    }
-    manifest["nodes"]["model.p.dim_d"] = {
-        "resource_type": "model",
-        "name": "dim_d",
-        "schema": "core",
-        "original_file_path": "models/marts/core/dim_d.sql",
-        "config": {"enabled": True},
-        "columns": {
-            "note": {"constraints": [{"type": "not_null"}]},
-            "d_id": {"constraints": [{"type": "not_null"}, {"type": "primary_key"}]},
-        },
     }
     path = tmp_path / "manifest.json"
     path.write_text(json.dumps(manifest))
