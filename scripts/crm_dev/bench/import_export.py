@@ -35,8 +35,8 @@ EXPORT = "x_education_leads"
 
 
 def run_import(workdir: Path, label: str, log: Log) -> dict[str, Any]:
-    """One `crm-warehouse import --fresh` into `workdir`; its seconds, CPU and
-    the rows the import's report counts."""
+    """One `crm-warehouse import --fresh` into `workdir`; its wall seconds and
+    CPU seconds (the child's user + system)."""
     command = [
         sys.executable,
         "-c",
