@@ -196,12 +196,26 @@ def _all_columns(
 def _emails_found(
     con: duckdb.DuckDBPyConnection, relation: str, columns: Iterable[str]
 ) -> list[str]:
-    """Text columns of `relation` holding at least one value that contains an email address."""
-    cols = list(columns)
+    """Text columns of `relation` holding at least one value that contains an email address.
+
+    Two passes: which columns hold an '@' at all (a substring test, cheap),
+    then the email regex on those only; every address has an '@', so the
+    answer is the regex's over every column. At scale 10 the regex over every
+    text value was 17 s of a 38 s publish, `dq_raw_rows` 9 of them.
+    """
+    cols = _columns_with(con, relation, list(columns), "contains({}, '@')")
+    return _columns_with(con, relation, cols, f"regexp_matches({{}}, {_lit(EMAIL_PATTERN)})")
+
+
+def _columns_with(
+    con: duckdb.DuckDBPyConnection, relation: str, cols: list[str], predicate: str
+) -> list[str]:
+    """The columns of `cols` with at least one value (cast to text) for which
+    `predicate` ('{}' standing for the value) holds, in one scan."""
     if not cols:
         return []
     checks = ", ".join(
-        f"count(*) filter (where regexp_matches(cast({_q(c)} as varchar), {_lit(EMAIL_PATTERN)}))"
+        f"count(*) filter (where {predicate.replace('{}', f'cast({_q(c)} as varchar)')})"
         for c in cols
     )
     counts = con.execute(f"select {checks} from {relation}").fetchone() or ()

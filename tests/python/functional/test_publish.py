@@ -219,6 +219,23 @@ def test_an_email_value_stops_the_publish_and_keeps_the_previous_file(fake: Sett
     assert leftovers == []
 
 
+def test_email_scan_names_exactly_the_columns_holding_an_address() -> None:
+    """The scan's first pass keeps columns with an '@'; the regex decides among them."""
+    from crm_warehouse.serve.publish import _emails_found
+
+    con = duckdb.connect()
+    con.execute(
+        """create table t as select * from (values
+            ('plain', 'ops@host', 'Mail: Jo.Doe@Example.co.uk!', null, ['a', 'x@y.org'], 'a@b'),
+            ('text', null, null, null, ['b'], '@')
+        ) v(no_at, at_not_email, email_inside, all_null, list_email, at_only)"""
+    )
+    cols = ["no_at", "at_not_email", "email_inside", "all_null", "list_email", "at_only"]
+    assert _emails_found(con, "t", cols) == ["email_inside", "list_email"]
+    assert _emails_found(con, "t", []) == []
+    assert _emails_found(con, "t", ["no_at", "at_only"]) == []
+
+
 def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings) -> None:
     publish(fake)
     path = fake.publish_dir / MARTS_FILE
