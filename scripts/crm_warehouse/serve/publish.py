@@ -409,6 +409,13 @@ def _copy_marts(
             (s, t) for s, t, _ in sources if (s, t) in before
         ]:
             con.execute(f"drop table pub.{_q(schema)}.{_q(table)}")
+        # The dropped tables' blocks are free for the copies below only once
+        # the drops are committed and checkpointed; in one transaction with
+        # them the copies grew the file by their whole size (twice the marts'
+        # size after a batch that changed most tables: docs/performance.md).
+        con.execute("commit")
+        con.execute("checkpoint pub")
+        con.execute("begin transaction")
     for schema, table, _ in all_sources:
         cols = wh_columns.get((schema, table), [])
         withheld[f"{schema}.{table}"] = [n for n, t, _ in cols if is_withheld(n, t)]

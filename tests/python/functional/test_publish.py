@@ -236,6 +236,30 @@ def test_email_scan_names_exactly_the_columns_holding_an_address() -> None:
     assert _emails_found(con, "t", ["no_at", "at_only"]) == []
 
 
+def test_a_selective_publish_reuses_the_replaced_tables_space(fake: Settings) -> None:
+    """Replacing a table in the copy of the previous file does not grow it by
+    the table's size (DuckDB frees the old blocks only once the drop is
+    checkpointed)."""
+    con = duckdb.connect(str(fake.warehouse_path))
+    con.execute(
+        "create table core.fct_big as select range as big_id, md5(range::varchar) as digest"
+        " from range(400000)"
+    )
+    con.close()
+    first = fake.publish_dir / MARTS_FILE
+    publish(fake)
+    size = first.stat().st_size
+    for _ in range(2):
+        result = publish(fake, changed={"core.fct_big", "core.dim_accounts"})
+        assert result.copied == 2 < len(result.tables)
+        assert first.stat().st_size < 1.2 * size, (first.stat().st_size, size)
+    con = duckdb.connect(str(first), read_only=True)
+    try:
+        assert con.execute("select count(*) from core.fct_big").fetchone() == (400000,)
+    finally:
+        con.close()
+
+
 def test_reader_keeps_the_old_file_while_a_new_one_is_swapped_in(fake: Settings) -> None:
     publish(fake)
     path = fake.publish_dir / MARTS_FILE
