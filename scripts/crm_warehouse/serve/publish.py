@@ -201,7 +201,8 @@ def _emails_found(
     Two passes: which columns hold an '@' at all (a substring test, cheap),
     then the email regex on those only; every address has an '@', so the
     answer is the regex's over every column. At scale 10 the regex over every
-    text value was 17 s of a 38 s publish, `dq_raw_rows` 9 of them.
+    text value took 17 of a publish's 87 s on a busy machine, `dq_raw_rows`
+    9 of them (docs/performance.md).
     """
     cols = _columns_with(con, relation, list(columns), "contains({}, '@')")
     return _columns_with(con, relation, cols, f"regexp_matches({{}}, {_lit(EMAIL_PATTERN)})")
