@@ -204,20 +204,23 @@ def _emails_found(
     text value took 17 of a publish's 87 s on a busy machine, `dq_raw_rows`
     9 of them (docs/performance.md).
     """
-    cols = _columns_with(con, relation, list(columns), "contains({}, '@')")
-    return _columns_with(con, relation, cols, f"regexp_matches({{}}, {_lit(EMAIL_PATTERN)})")
+    pattern = _lit(EMAIL_PATTERN)
+    cols = _columns_with(con, relation, list(columns), lambda v: f"contains({v}, '@')")
+    return _columns_with(con, relation, cols, lambda v: f"regexp_matches({v}, {pattern})")
 
 
 def _columns_with(
-    con: duckdb.DuckDBPyConnection, relation: str, cols: list[str], predicate: str
+    con: duckdb.DuckDBPyConnection,
+    relation: str,
+    cols: list[str],
+    predicate: Callable[[str], str],
 ) -> list[str]:
     """The columns of `cols` with at least one value (cast to text) for which
-    `predicate` ('{}' standing for the value) holds, in one scan."""
+    `predicate(value)` (SQL) holds, in one scan."""
     if not cols:
         return []
     checks = ", ".join(
-        f"count(*) filter (where {predicate.replace('{}', f'cast({_q(c)} as varchar)')})"
-        for c in cols
+        f"count(*) filter (where {predicate(f'cast({_q(c)} as varchar)')})" for c in cols
     )
     counts = con.execute(f"select {checks} from {relation}").fetchone() or ()
     return [c for c, n in zip(cols, counts, strict=True) if n]
