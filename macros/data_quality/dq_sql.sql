@@ -34,12 +34,30 @@
 
 {#- `kept_<table> as (...)` CTEs: the rows of base_crm__<table> that staging
     keeps (the latest, non-deleted version of each key), with the loader's
-    columns (batch, file, row). -#}
+    columns (batch, file, row). The version of each raw row is read from
+    dq_raw_rows (which classified it once), not from the base model's version
+    windows: the base model's raw columns alone need no window, and the windows
+    over every raw row were the largest cost of dq_record_issues
+    (docs/performance.md, "dq_record_issues without the version windows"). -#}
 {% macro dq_kept_rows_ctes(table_names) -%}
     {%- for table_name in table_names %}
 kept_{{ table_name }} as (
-    select * from {{ ref('base_crm__' ~ table_name) }}
-    where is_latest_version and not is_deleted_version
+    select
+        {%- for column in crm_table_meta(table_name).columns %}
+        versions.{{ column.name }},
+        {%- endfor %}
+        versions._batch_id,
+        versions._source_file,
+        versions._source_row
+    from {{ ref('base_crm__' ~ table_name) }} as versions
+    inner join {{ ref('dq_raw_rows') }} as classified
+        on
+            versions._source_file = classified.source_file
+            and versions._source_row = classified.source_row
+    where
+        classified.table_name = '{{ table_name }}'
+        and classified.is_latest_version
+        and not classified.is_deleted_version
 ),
     {%- endfor %}
 {%- endmacro %}
