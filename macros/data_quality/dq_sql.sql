@@ -32,16 +32,15 @@
 {%- endmacro %}
 
 
-{#- `kept_<table> as (...)` CTEs: the rows of base_crm__<table> that staging
-    keeps (the latest, non-deleted version of each key), with the loader's
-    columns (batch, file, row). The version of each raw row is read from
-    dq_raw_rows (which classified it once), not from the base model's version
-    windows: the base model's raw columns alone need no window, and the windows
-    over every raw row were the largest cost of dq_record_issues
-    (docs/performance.md, "dq_record_issues without the version windows"). -#}
-{% macro dq_kept_rows_ctes(table_names) -%}
-    {%- for table_name in table_names %}
-kept_{{ table_name }} as (
+{#- The rows of base_crm__<table> that staging keeps (the latest, non-deleted
+    version of each key): its contract columns and the loader's (batch, file,
+    row). The version of each raw row is read from dq_raw_rows, which
+    classified it once, not from the base model's version windows: its raw
+    columns alone need no window (DuckDB drops the unused ones), and those
+    windows over every raw row were the largest cost of dq_record_issues
+    (docs/performance.md, "The data-quality marts without the version
+    windows"). -#}
+{% macro dq_kept_rows(table_name) -%}
     select
         {%- for column in crm_table_meta(table_name).columns %}
         versions.{{ column.name }},
@@ -58,6 +57,14 @@ kept_{{ table_name }} as (
         classified.table_name = '{{ table_name }}'
         and classified.is_latest_version
         and not classified.is_deleted_version
+{%- endmacro %}
+
+
+{#- `kept_<table> as (...)` CTEs of dq_kept_rows. -#}
+{% macro dq_kept_rows_ctes(table_names) -%}
+    {%- for table_name in table_names %}
+kept_{{ table_name }} as (
+    {{ dq_kept_rows(table_name) }}
 ),
     {%- endfor %}
 {%- endmacro %}
@@ -211,11 +218,10 @@ kept_{{ table_name }} as (
                 ~ " count(case when staged.exchange_rate_coverage = 'no_rate' then 1 end) as records_without_rate,"
                 ~ " sum(case when staged.exchange_rate_coverage = 'no_rate' then " ~ amount_expr ~ " end)"
                 ~ " as amount_local_without_rate"
-                ~ " from " ~ ref('base_crm__' ~ table_name) ~ " as kept"
+                ~ " from (" ~ dq_kept_rows(table_name) ~ ") as kept"
                 ~ " left join " ~ ref('int_' ~ table_name ~ '_converted') ~ " as staged"
                 ~ " on kept." ~ meta.primary_key ~ " = staged." ~ meta.primary_key
-                ~ " where kept.is_latest_version and not kept.is_deleted_version"
-                ~ " and kept.currency_code is not null group by kept.currency_code"
+                ~ " where kept.currency_code is not null group by kept.currency_code"
             ) -%}
         {%- endif -%}
     {%- endfor -%}

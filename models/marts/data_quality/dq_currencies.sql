@@ -3,6 +3,7 @@
     coverage of the currency against the records' conversion dates, the
     records converted at the nearest rate outside it, and those left
     unconverted. -#}
+-- depends_on: {{ ref('dq_raw_rows') }}
 -- depends_on: {{ ref('base_crm__campaigns') }}
 -- depends_on: {{ ref('int_campaigns_converted') }}
 -- depends_on: {{ ref('base_crm__contracts') }}
