@@ -40,10 +40,17 @@
     windows over every raw row were the largest cost of dq_record_issues
     (docs/performance.md, "The data-quality marts without the version
     windows"). -#}
-{% macro dq_kept_rows(table_name) -%}
+{% macro dq_kept_rows(table_name, columns=none) -%}
+    {%- set meta = crm_table_meta(table_name) -%}
+    {%- set kept_columns = [meta.primary_key] -%}
+    {%- for column in meta.columns -%}
+        {%- if column.name != meta.primary_key and (columns is none or column.name in columns) -%}
+            {%- do kept_columns.append(column.name) -%}
+        {%- endif -%}
+    {%- endfor -%}
     select
-        {%- for column in crm_table_meta(table_name).columns %}
-        versions.{{ column.name }},
+        {%- for column in kept_columns if column %}
+        versions.{{ column }},
         {%- endfor %}
         versions._batch_id,
         versions._source_file,
@@ -60,11 +67,14 @@
 {%- endmacro %}
 
 
-{#- `kept_<table> as (...)` CTEs of dq_kept_rows. -#}
-{% macro dq_kept_rows_ctes(table_names) -%}
+{#- `kept_<table> as (...)` CTEs of dq_kept_rows, each with the key and the
+    columns `checked_columns` ((table, column) pairs) names for its table:
+    DuckDB materialises a CTE read more than once with every column it
+    selects. -#}
+{% macro dq_kept_rows_ctes(table_names, checked_columns) -%}
     {%- for table_name in table_names %}
 kept_{{ table_name }} as (
-    {{ dq_kept_rows(table_name) }}
+    {{ dq_kept_rows(table_name, checked_columns | selectattr(0, 'equalto', table_name) | map(attribute=1) | unique | list) }}
 ),
     {%- endfor %}
 {%- endmacro %}
@@ -218,7 +228,7 @@ kept_{{ table_name }} as (
                 ~ " count(case when staged.exchange_rate_coverage = 'no_rate' then 1 end) as records_without_rate,"
                 ~ " sum(case when staged.exchange_rate_coverage = 'no_rate' then " ~ amount_expr ~ " end)"
                 ~ " as amount_local_without_rate"
-                ~ " from (" ~ dq_kept_rows(table_name) ~ ") as kept"
+                ~ " from (" ~ dq_kept_rows(table_name, ['currency_code']) ~ ") as kept"
                 ~ " left join " ~ ref('int_' ~ table_name ~ '_converted') ~ " as staged"
                 ~ " on kept." ~ meta.primary_key ~ " = staged." ~ meta.primary_key
                 ~ " where kept.currency_code is not null group by kept.currency_code"

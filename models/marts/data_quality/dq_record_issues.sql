@@ -30,6 +30,14 @@
     (email_columns + phone_columns + seed_mappings + missing_value_columns) | map(attribute=0) | list
     + foreign_keys | map(attribute='table') | list + ['leads', 'support_cases']
 ) | unique | sort -%}
+{#- (table, column) the checks above read from the kept records -#}
+{%- set checked_columns = email_columns + phone_columns + missing_value_columns -%}
+{%- for table_name, column_name, _, _, every_row in seed_mappings if not every_row -%}
+    {%- do checked_columns.append((table_name, column_name)) -%}
+{%- endfor -%}
+{%- for fk in foreign_keys -%}
+    {%- do checked_columns.append((fk.table, fk.column)) -%}
+{%- endfor -%}
 {%- for table_name in crm_contract_table_names() %}
 -- depends_on: {{ ref('base_crm__' ~ table_name) }}
 {%- endfor %}
@@ -50,7 +58,7 @@ duplicate_submissions as (
     select * from {{ ref('int_lead_submissions_resolved') }}
 ),
 
-{{ dq_kept_rows_ctes(checked_tables) }}
+{{ dq_kept_rows_ctes(checked_tables, checked_columns) }}
 
 record_checks as (
     {{ dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) }}
