@@ -202,12 +202,12 @@ kept_{{ table_name }} as (
 
 
 {#- Union of one select per raw table with a currency_code column: its kept
-    records (base_crm__<table>, latest and not deleted) per currency code as
+    records (dq_kept_rows: latest and not deleted) per currency code as
     written, joined on the key to the converting intermediate
     (int_<table>_converted) for the conversion date, the exchange-rate
     coverage and the amount in the original currency. The model using it
-    declares `-- depends_on:` each of them (refs made here are unknown while
-    parsing). -#}
+    declares `-- depends_on:` dq_raw_rows and each of them (refs made here are
+    unknown while parsing). -#}
 {% macro dq_currency_selects() -%}
     {%- set selects = [] -%}
     {%- for table_name in crm_contract_table_names() -%}
