@@ -82,7 +82,9 @@ kept_{{ table_name }} as (
 
 {#- Union of the record-level checks; each select yields table_name,
     record_id, batch_id, source_file, source_row, issue_type, column_name,
-    issue_value. Reads kept_<table> CTEs and the dq_raw_rows CTE raw_rows. -#}
+    issue_value. Reads kept_<table> CTEs and the CTE latest_records (table_name,
+    record_id, is_deleted_version of each record's latest version in
+    dq_raw_rows). -#}
 {% macro dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) -%}
     select
         cast(null as {{ dbt.type_string() }}) as table_name,
@@ -135,10 +137,9 @@ kept_{{ table_name }} as (
         case when parent.record_id is null then 'missing_reference' else 'deleted_reference' end,
         '{{ fk.column }}', child.{{ fk.column }}
     from kept_{{ fk.table }} as child
-    left join raw_rows as parent
+    left join latest_records as parent
         on
             parent.table_name = '{{ fk.parent_table }}'
-            and parent.is_latest_version
             and child.{{ fk.column }} = parent.record_id
     where
         child.{{ fk.column }} is not null

@@ -42,8 +42,18 @@
 -- depends_on: {{ ref('base_crm__' ~ table_name) }}
 {%- endfor %}
 
-with raw_rows as (
-    select * from {{ ref('dq_raw_rows') }}
+-- the latest version of each record a foreign key points to, in three
+-- columns: DuckDB materialises a CTE read more than once, and all of
+-- dq_raw_rows (one row per raw row) spilled gigabytes at scale 10
+with latest_records as (
+    select
+        table_name,
+        record_id,
+        is_deleted_version
+    from {{ ref('dq_raw_rows') }}
+    where
+        is_latest_version
+        and table_name in ('{{ foreign_keys | map(attribute='parent_table') | unique | sort | join("', '") }}')
 ),
 
 cases as (
