@@ -33,13 +33,15 @@
 
 
 {#- The rows of base_crm__<table> that staging keeps (the latest, non-deleted
-    version of each key): its contract columns and the loader's (batch, file,
-    row). The version of each raw row is read from dq_raw_rows, which
-    classified it once, not from the base model's version windows: its raw
-    columns alone need no window (DuckDB drops the unused ones), and those
-    windows over every raw row were the largest cost of dq_record_issues
-    (docs/performance.md, "The data-quality marts without the version
-    windows"). -#}
+    version of each key): its key, `columns` of the contract (none: every
+    one) and the loader's (batch, file, row). The version of each raw row is
+    read from dq_raw_rows, which classified it once, not from the base
+    model's version windows: its raw columns alone need no window (DuckDB
+    drops the unused ones), and those windows over every raw row were the
+    largest cost of dq_record_issues. Use it as a subquery, once per check,
+    not as a CTE read by several: DuckDB materialises such a CTE whole, and
+    at scale 10 that spilled gigabytes (docs/performance.md, "The
+    data-quality marts without the version windows"). -#}
 {% macro dq_kept_rows(table_name, columns=none) -%}
     {%- set meta = crm_table_meta(table_name) -%}
     {%- set kept_columns = [meta.primary_key] -%}
@@ -67,22 +69,9 @@
 {%- endmacro %}
 
 
-{#- `kept_<table> as (...)` CTEs of dq_kept_rows, each with the key and the
-    columns `checked_columns` ((table, column) pairs) names for its table:
-    DuckDB materialises a CTE read more than once with every column it
-    selects. -#}
-{% macro dq_kept_rows_ctes(table_names, checked_columns) -%}
-    {%- for table_name in table_names %}
-kept_{{ table_name }} as (
-    {{ dq_kept_rows(table_name, checked_columns | selectattr(0, 'equalto', table_name) | map(attribute=1) | unique | list) }}
-),
-    {%- endfor %}
-{%- endmacro %}
-
-
 {#- Union of the record-level checks; each select yields table_name,
     record_id, batch_id, source_file, source_row, issue_type, column_name,
-    issue_value. Reads kept_<table> CTEs and the CTE latest_records (table_name,
+    issue_value. Reads the kept records (dq_kept_rows) and the CTE latest_records (table_name,
     record_id, is_deleted_version of each record's latest version in
     dq_raw_rows). -#}
 {% macro dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) -%}
@@ -101,7 +90,7 @@ kept_{{ table_name }} as (
     select
         '{{ table_name }}', {{ crm_table_meta(table_name).primary_key }}, _batch_id, _source_file, _source_row,
         'invalid_email', '{{ column_name }}', null
-    from kept_{{ table_name }}
+    from ({{ dq_kept_rows(table_name, [column_name]) }}) as kept
     where
         {{ normalize_email(column_name) }} is not null
         and not {{ is_valid_email(normalize_email(column_name)) }}
@@ -111,7 +100,7 @@ kept_{{ table_name }} as (
     select
         '{{ table_name }}', {{ crm_table_meta(table_name).primary_key }}, _batch_id, _source_file, _source_row,
         'invalid_phone', '{{ column_name }}', null
-    from kept_{{ table_name }}
+    from ({{ dq_kept_rows(table_name, [column_name]) }}) as kept
     where
         {{ clean_text(column_name) }} is not null
         and not {{ is_valid_phone(column_name) }}
@@ -122,7 +111,7 @@ kept_{{ table_name }} as (
         '{{ table_name }}', checked.{{ crm_table_meta(table_name).primary_key }},
         checked._batch_id, checked._source_file, checked._source_row,
         'unmapped_value', '{{ column_name }}', {{ map_through_seed('checked.' ~ column_name) }}
-    from {% if every_row %}{{ ref('base_crm__' ~ table_name) }}{% else %}kept_{{ table_name }}{% endif %} as checked
+    from {% if every_row %}{{ ref('base_crm__' ~ table_name) }}{% else %}({{ dq_kept_rows(table_name, [column_name]) }}){% endif %} as checked
     left join {{ ref(seed) }} as seed
         on {{ map_through_seed('checked.' ~ column_name) }} = seed.{{ seed_column }}
     where
@@ -136,7 +125,7 @@ kept_{{ table_name }} as (
         child._batch_id, child._source_file, child._source_row,
         case when parent.record_id is null then 'missing_reference' else 'deleted_reference' end,
         '{{ fk.column }}', child.{{ fk.column }}
-    from kept_{{ fk.table }} as child
+    from ({{ dq_kept_rows(fk.table, [fk.column]) }}) as child
     left join latest_records as parent
         on
             parent.table_name = '{{ fk.parent_table }}'
@@ -273,7 +262,7 @@ kept_{{ table_name }} as (
         'missing_value' as issue_type,
         '{{ column_name }}' as column_name,
         cast(null as {{ dbt.type_string() }}) as issue_value
-    from kept_{{ table_name }}
+    from ({{ dq_kept_rows(table_name, [column_name]) }}) as kept
     where {{ clean_text(column_name) }} is null
     {%- endfor %}
 {%- endmacro %}

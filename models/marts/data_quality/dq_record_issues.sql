@@ -26,18 +26,6 @@
 ] -%}
 {#- the relationships tests of the staging models -#}
 {%- set foreign_keys = crm_foreign_keys() -%}
-{%- set checked_tables = (
-    (email_columns + phone_columns + seed_mappings + missing_value_columns) | map(attribute=0) | list
-    + foreign_keys | map(attribute='table') | list + ['leads', 'support_cases']
-) | unique | sort -%}
-{#- (table, column) the checks above read from the kept records -#}
-{%- set checked_columns = email_columns + phone_columns + missing_value_columns -%}
-{%- for table_name, column_name, _, _, every_row in seed_mappings if not every_row -%}
-    {%- do checked_columns.append((table_name, column_name)) -%}
-{%- endfor -%}
-{%- for fk in foreign_keys -%}
-    {%- do checked_columns.append((fk.table, fk.column)) -%}
-{%- endfor -%}
 {%- for table_name in crm_contract_table_names() %}
 -- depends_on: {{ ref('base_crm__' ~ table_name) }}
 {%- endfor %}
@@ -68,8 +56,6 @@ duplicate_submissions as (
     select * from {{ ref('int_lead_submissions_resolved') }}
 ),
 
-{{ dq_kept_rows_ctes(checked_tables, checked_columns) }}
-
 record_checks as (
     {{ dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) }}
 ),
@@ -84,7 +70,7 @@ duplicate_submission_issues as (
         'duplicate_submission' as issue_type,
         'form_id' as column_name,
         duplicate_submissions.resolved_lead_id as issue_value
-    from kept_leads
+    from ({{ dq_kept_rows('leads', []) }}) as kept_leads
     inner join duplicate_submissions
         on kept_leads.lead_id = duplicate_submissions.lead_id
     where duplicate_submissions.is_duplicate_submission
@@ -103,7 +89,7 @@ closed_unresolved_issues as (
         'closed_unresolved' as issue_type,
         'resolved_at' as column_name,
         cast(null as {{ dbt.type_string() }}) as issue_value
-    from kept_support_cases
+    from ({{ dq_kept_rows('support_cases', []) }}) as kept_support_cases
     inner join cases
         on kept_support_cases.case_id = cases.case_id
     where cases.is_closed_unresolved
@@ -121,7 +107,7 @@ business_schedule_defaulted_issues as (
         'business_schedule_defaulted' as issue_type,
         'owner_rep_id' as column_name,
         case_business_times.schedule_source as issue_value
-    from kept_support_cases
+    from ({{ dq_kept_rows('support_cases', []) }}) as kept_support_cases
     inner join case_business_times
         on kept_support_cases.case_id = case_business_times.case_id
     where case_business_times.schedule_source != 'team'
