@@ -41,7 +41,11 @@ with latest_records as (
     from {{ ref('dq_raw_rows') }}
     where
         is_latest_version
-        and table_name in ('{{ foreign_keys | map(attribute='parent_table') | unique | sort | join("', '") }}')
+        and table_name in (
+            {%- for parent_table in foreign_keys | map(attribute='parent_table') | unique | sort %}
+                '{{ parent_table }}'{{ ',' if not loop.last }}
+            {%- endfor %}
+        )
 ),
 
 cases as (
