@@ -6,8 +6,9 @@ null and is reported, the reporting currency converts at 1 on any date, and
 The session's demo warehouse (conftest.demo_warehouse) is copied and four deals
 are added to its raw opportunities: EUR closed in 2017 (before the seed's
 coverage), GBP closed in 2031 (after it), a currency the seed does not know
-(XYZ) and USD closed in 2015. Staging and dq_currencies are rebuilt on the copy;
-the expected rates are read from seeds/exchange_rates.csv here, not from the
+(XYZ) and USD closed in 2015, each a raw row of its own landed now. Staging,
+the raw rows' classification (dq_raw_rows) and dq_currencies are rebuilt on the
+copy; the expected rates are read from seeds/exchange_rates.csv here, not from the
 warehouse.
 """
 
@@ -37,6 +38,8 @@ SELECT = [
     "stg_reference__exchange_rates",
     "base_crm__opportunities",
     "stg_crm__opportunities",
+    "int_raw_rows_unioned",
+    "dq_raw_rows",
     "int_opportunities_converted",
     "dq_currencies",
 ]
@@ -67,8 +70,12 @@ def fx_warehouse(demo_warehouse, tmp_path_factory: pytest.TempPathFactory) -> Se
             "select opportunity_id from raw.opportunities where closed_at is not null"
             " and amount is not null order by opportunity_id limit 1"
         ).fetchone()[0]
-        for opportunity_id, (currency, closed_at) in ADDED.items():
+        for row, (opportunity_id, (currency, closed_at)) in enumerate(ADDED.items()):
             override = {
+                # a row of its own, landed now, as the loader writes one: the
+                # data-quality marts find kept records by (file, row)
+                "_source_row": str(1_000_000 + row),
+                "_loaded_at": "timezone('UTC', now())",
                 "opportunity_id": f"'{opportunity_id}'",
                 "currency_code": f"'{currency}'",
                 "amount": str(AMOUNT),
