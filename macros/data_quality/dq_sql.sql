@@ -71,9 +71,9 @@
 
 {#- Union of the record-level checks; each select yields table_name,
     record_id, batch_id, source_file, source_row, issue_type, column_name,
-    issue_value. Reads the kept records (dq_kept_rows) and the CTE latest_records (table_name,
-    record_id, is_deleted_version of each record's latest version in
-    dq_raw_rows). -#}
+    issue_value. Reads the kept records (dq_kept_rows) and the CTE
+    latest_records (table_name, record_id, is_deleted_version of each
+    record's latest version in dq_raw_rows). -#}
 {% macro dq_record_issue_selects(email_columns, phone_columns, seed_mappings, foreign_keys) -%}
     select
         cast(null as {{ dbt.type_string() }}) as table_name,
@@ -247,7 +247,7 @@
 
 
 {#- One select per (table, column) whose value is missing (null or blank) on
-    a kept record: issue missing_value. Reads kept_<table> CTEs. -#}
+    a kept record: issue missing_value. Reads the kept records (dq_kept_rows). -#}
 {% macro dq_missing_value_selects(columns) -%}
     {%- for table_name, column_name in columns %}
     {%- if not loop.first %}
