@@ -26,13 +26,15 @@
 ] -%}
 {#- the relationships tests of the staging models -#}
 {%- set foreign_keys = crm_foreign_keys() -%}
+{%- set parent_tables = foreign_keys | map(attribute='parent_table') | unique | sort | list -%}
 {%- for table_name in crm_contract_table_names() %}
 -- depends_on: {{ ref('base_crm__' ~ table_name) }}
 {%- endfor %}
 
 -- the latest version of each record a foreign key points to, in three
 -- columns: DuckDB materialises a CTE read more than once, and all of
--- dq_raw_rows (one row per raw row) spilled gigabytes at scale 10
+-- dq_raw_rows (one row per raw row) spilled gigabytes at scale 10; no
+-- foreign key at all (no relationships test on staging) matches no table
 with latest_records as (
     select
         table_name,
@@ -42,9 +44,13 @@ with latest_records as (
     where
         is_latest_version
         and table_name in (
-            {%- for parent_table in foreign_keys | map(attribute='parent_table') | unique | sort %}
-                '{{ parent_table }}'{{ ',' if not loop.last }}
-            {%- endfor %}
+            {%- if parent_tables %}
+                {%- for parent_table in parent_tables %}
+                    '{{ parent_table }}'{{ ',' if not loop.last }}
+                {%- endfor %}
+            {%- else %}
+                ''
+            {%- endif %}
         )
 ),
 
