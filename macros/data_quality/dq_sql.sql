@@ -33,8 +33,8 @@
 
 
 {#- The rows of base_crm__<table> that staging keeps (the latest, non-deleted
-    version of each key): its key, `columns` of the contract (none: every
-    one) and the loader's (batch, file, row). The version of each raw row is
+    version of each key): its key, the contract's `columns` a check reads
+    and the loader's (batch, file, row). The version of each raw row is
     read from dq_raw_rows, which classified it once, not from the base
     model's version windows: its raw columns alone need no window (DuckDB
     drops the unused ones), and those windows over every raw row were the
@@ -42,14 +42,9 @@
     not as a CTE read by several: DuckDB materialises such a CTE whole, and
     at scale 10 that spilled gigabytes (docs/performance.md, "The
     data-quality marts without the version windows"). -#}
-{% macro dq_kept_rows(table_name, columns=none) -%}
-    {%- set meta = crm_table_meta(table_name) -%}
-    {%- set kept_columns = [meta.primary_key] -%}
-    {%- for column in meta.columns -%}
-        {%- if column.name != meta.primary_key and (columns is none or column.name in columns) -%}
-            {%- do kept_columns.append(column.name) -%}
-        {%- endif -%}
-    {%- endfor -%}
+{% macro dq_kept_rows(table_name, columns) -%}
+    {%- set primary_key = crm_table_meta(table_name).primary_key -%}
+    {%- set kept_columns = [primary_key] + columns | reject('equalto', primary_key) | list -%}
     select
         {%- for column in kept_columns if column %}
         versions.{{ column }},
