@@ -90,7 +90,8 @@ def test_dbt_connection_uses_the_limit(
         "--quiet",
         "show",
         "--inline",
-        "select current_setting('memory_limit') as memory_limit",
+        "select current_setting('memory_limit') as memory_limit,"
+        " current_setting('max_vacuum_tasks') as max_vacuum_tasks",
         "--project-dir",
         str(settings.root),
         "--target-path",
@@ -101,3 +102,5 @@ def test_dbt_connection_uses_the_limit(
     assert outcome.success, outcome.exception
     table = outcome.result.results[0].agate_table
     assert table.rows[0]["memory_limit"] == _limit_of(expected)
+    # no vacuuming at checkpoints: it compacted nothing of the merges' deletes
+    assert table.rows[0]["max_vacuum_tasks"] == 0
