@@ -102,5 +102,6 @@ def test_dbt_connection_uses_the_limit(
     assert outcome.success, outcome.exception
     table = outcome.result.results[0].agate_table
     assert table.rows[0]["memory_limit"] == _limit_of(expected)
-    # no vacuuming at checkpoints: it compacted nothing of the merges' deletes
+    # no vacuuming at checkpoints: a merge's commit made the other thread wait, and
+    # it reclaimed little (docs/performance.md, "Checkpoints without vacuuming")
     assert table.rows[0]["max_vacuum_tasks"] == 0
