@@ -167,6 +167,7 @@ def build(
 ) -> None:
     """Run `dbt build` (seeds, models, unit tests, data tests) through dbt's programmatic runner."""
     from crm_warehouse.build import dbt_build
+    from crm_warehouse.compact import compact
     from crm_warehouse.lock import LockBusy, warehouse_lock
 
     settings = command_settings(warehouse=warehouse)
@@ -188,9 +189,13 @@ def build(
             result = dbt_build(settings, extra_args=args, on_node=on_node)
             if lines is not None and lines.nodes:
                 lines.nodes_line()
+            # as a refresh does: rewrite the tables the merges filled with deleted rows
+            compaction = compact(settings.warehouse_path) if result.success else None
     except LockBusy as exc:
         _locked(exc)
     print_dbt(result)
+    if compaction is not None and (compaction.rewritten or compaction.failed):
+        out.print("compact: " + ", ".join(f"{k}={v}" for k, v in compaction.to_dict().items()))
     if not result.success:
         raise typer.Exit(1)
 

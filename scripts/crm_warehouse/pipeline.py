@@ -175,7 +175,7 @@ def _refresh(
     on_dbt_node: Callable[[Any], None] | None,
     options: _Options,
 ) -> RunReport:
-    from crm_warehouse.changes import UP_TO_DATE
+    from crm_warehouse.changes import BUILD, UP_TO_DATE
     from crm_warehouse.ingest.load import load_landing
 
     report = RunReport(run_id=uuid.uuid4().hex[:12], started_at=datetime.now(UTC))
@@ -210,6 +210,8 @@ def _refresh(
             report.status = UP_TO_DATE
             return report
         changed, manifest = _build(settings, report, plan, options, on_dbt_node)
+        if plan.action == BUILD:  # its merges may have left deleted rows
+            _compact(settings, report)
         _serve(settings, report, progress, changed, plan, manifest)
         report.summary["build_state"] = _published_state(settings, state)
         report.status = "ok"
@@ -286,6 +288,19 @@ def _build(
     if not selection:
         return None, result.manifest
     return {n.relation for n in result.nodes if _wrote(n) and n.relation}, result.manifest
+
+
+def _compact(settings: Settings, report: RunReport) -> None:
+    """Rewrite the tables the build's merges left with many deleted rows
+    (crm_warehouse.compact); the step is skipped when
+    CRM_COMPACT_DELETED_SHARE is 'off'."""
+    from crm_warehouse.compact import compact
+
+    with report.step("compact") as rec:
+        result = compact(settings.warehouse_path)
+        rec.details = result.to_dict()
+        if result.share is None:
+            rec.status = "skipped"
 
 
 def _plan(settings: Settings, report: RunReport, options: _Options) -> tuple[Any, dict[str, Any]]:

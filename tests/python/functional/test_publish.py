@@ -342,7 +342,7 @@ def test_failed_build_leaves_the_published_file_and_logs_the_failure(
     _patch_pipeline(monkeypatch, dbt_success=True)
     first = refresh(fake)
     assert first.status == "ok"
-    steps = ["load", "changes", "dbt build", "publish", "dashboard", "docs"]
+    steps = ["load", "changes", "dbt build", "compact", "publish", "dashboard", "docs"]
     assert [s.name for s in first.steps] == steps
     path = fake.publish_dir / MARTS_FILE
     before = _digest(path)

@@ -135,6 +135,10 @@ def test_a_new_landed_file_builds_only_its_tables_dependants(
     assert "model.crm_warehouse.stg_crm__web_sessions" in built
     assert "model.crm_warehouse.stg_crm__teams" not in built
     assert not [n for n in built if n.startswith("unit_test.")]
+    # after the build, the tables its merges filled with deleted rows are rewritten
+    compact = next(s for s in report.steps if s.name == "compact")
+    assert compact.status == "ok" and compact.details["deleted_share"] == 0.3
+    assert compact.details["rewritten"] == []  # 3 new rows: nowhere near 30 %
     # the publish copied only what the build wrote, and the rest is as it was
     publish = next(s for s in report.steps if s.name == "publish")
     assert 0 < publish.details["copied"] < publish.details["tables"]
