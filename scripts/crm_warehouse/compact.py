@@ -98,7 +98,6 @@ class Compaction:
     failed: dict[str, str] = field(default_factory=dict)
     #: deleted rows left in the tables large enough to look at
     deleted_left: int = 0
-    seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -192,7 +191,6 @@ def compact(
     result = Compaction(share=share)
     if share is None or not warehouse.is_file():
         return result
-    started = time.perf_counter()
     con = (connect or _connect)(warehouse)
     try:
         # first DuckDB's own vacuuming, of the tables the build's last
@@ -215,5 +213,4 @@ def compact(
             con.execute("checkpoint")
     finally:
         con.close()
-    result.seconds = time.perf_counter() - started
     return result
