@@ -183,9 +183,9 @@ def compact(
     `min_stored` rows of which `share` or more are deleted (default: the
     environment's `deleted_share()`), after a checkpoint (DuckDB then
     compacts what it can of the tables written since the last one), and
-    checkpoint again. A table DuckDB refuses
-    to rewrite keeps its rows and is named in `failed`. `connect(path)` opens
-    the file (by default with the project's DuckDB settings)."""
+    checkpoint again. A table DuckDB refuses to rewrite keeps its rows and
+    is named in `failed`. `connect(path)` opens the file (by default with the
+    project's DuckDB settings)."""
     if share is None:
         share = deleted_share()
     result = Compaction(share=share)
