@@ -5,10 +5,10 @@ raw rows and inserts them again, and those deletes are scattered over the
 whole table. DuckDB keeps a deleted row in the file, and every scan reads it,
 until its whole row group is deleted. The profile does not let dbt's
 checkpoints compact them (`max_vacuum_tasks` 0, profiles/profiles.yml), and
-a checkpoint leaves the tables it does not write alone anyway: `force
-checkpoint` with DuckDB's default vacuuming, on the scale-1 warehouse after
-four batches, compacted none of its 235,960 deleted rows. So each nightly
-batch adds to them (docs/performance.md, "Deleted rows").
+a checkpoint with nothing to write compacts nothing: `force checkpoint` with
+DuckDB's default vacuuming, on the scale-1 warehouse after four batches,
+compacted none of its 235,960 deleted rows. So batches add to them
+(docs/performance.md, "Deleted rows").
 
 After a build, `compact` rewrites each table whose deleted rows reached a
 share of its stored rows: in one transaction it appends the table's live rows
@@ -181,11 +181,10 @@ def compact(
 ) -> Compaction:
     """Rewrite every table of the DuckDB file `warehouse` that stores at least
     `min_stored` rows of which `share` or more are deleted (default: the
-    environment's `deleted_share()`), after a checkpoint (DuckDB then
-    compacts what it can of the tables written since the last one), and
-    checkpoint again. A table DuckDB refuses to rewrite keeps its rows and
-    is named in `failed`. `connect(path)` opens the file (by default with the
-    project's DuckDB settings)."""
+    environment's `deleted_share()`), then checkpoint. A table DuckDB
+    refuses to rewrite keeps its rows and is named in `failed`.
+    `connect(path)` opens the file (by default with the project's DuckDB
+    settings)."""
     if share is None:
         share = deleted_share()
     result = Compaction(share=share)
@@ -193,9 +192,6 @@ def compact(
         return result
     con = (connect or _connect)(warehouse)
     try:
-        # first DuckDB's own vacuuming, of the tables the build's last
-        # commits left in the write-ahead log; then count what is left
-        con.execute("checkpoint")
         for table in table_rows(con, min_stored):
             if table.deleted < share * table.stored:
                 result.deleted_left += table.deleted
