@@ -19,7 +19,7 @@ def _merge(con: duckdb.DuckDBPyConnection, table: str, remainder: int) -> None:
     the keys, scattered over the whole table, and insert them again."""
     con.execute(f"delete from {table} where id % 10 = {remainder}")
     con.execute(
-        f"insert into {table} select i, md5(i::varchar), i % 7"
+        f"insert into {table} (id, label, grp) select i, md5(i::varchar), i % 7"
         f" from range({ROWS}) as r (i) where i % 10 = {remainder}"
     )
     con.execute("checkpoint")
@@ -52,11 +52,7 @@ def warehouse(tmp_path: Path) -> Path:
     for remainder in range(3):
         _merge(con, "staging.churned", remainder)
         _merge(con, "staging.keyed", remainder)
-        con.execute(f"delete from staging.generated where id % 10 = {remainder}")
-        con.execute(
-            f"insert into staging.generated (id, label, grp) select i, md5(i::varchar), i % 7"
-            f" from range({ROWS}) as r (i) where i % 10 = {remainder}"
-        )
+        _merge(con, "staging.generated", remainder)
     _merge(con, "staging.touched", 0)
     con.close()
     return path
