@@ -13,10 +13,14 @@ Two things change that, both only for dbt run from crm_warehouse:
   takes the DuckDB file's name instead of its full path. The name stays in
   it because it is the database name the parsed nodes carry (`crm` for
   `crm.duckdb`). The project reads `target.path` only when a node runs, never
-  while parsing, so the path cannot change a parse. Every other check dbt
-  makes stays as it is: dbt's version, the command's vars, the profile's
-  other settings, dbt_project.yml, each file's checksum and the environment
-  variables files read while parsing.
+  while parsing, so the path cannot change a parse. The project's own folder
+  goes in instead: a parse holds absolute paths (a seed's CSV is read from
+  its node's `root_path`), so a project moved or copied elsewhere with its
+  `target/` must parse in full once, not load seeds from the old folder
+  (dbt's own check has no such field). Every other check dbt makes stays as
+  it is: dbt's version, the command's vars, the profile's other settings,
+  dbt_project.yml, each file's checksum and the environment variables files
+  read while parsing.
 - `seed` / `keep`: a warehouse folder without a parse of its own starts from
   the last one any warehouse of this project kept (`target/parse_cache/`),
   and every successful parse is kept there. dbt then decides, with the checks
@@ -49,8 +53,8 @@ def cache_file(project_root: Path, name: str = PARSE_FILE) -> Path:
 
 
 def path_free_profile_hash() -> None:
-    """Make dbt's profile fingerprint ignore the folder of a DuckDB file
-    (idempotent; profiles without a `path` keep dbt's own fingerprint)."""
+    """Make dbt's profile fingerprint ignore the folder of a DuckDB file and
+    hold the project's folder instead (idempotent)."""
     from dbt.parser.manifest import ManifestLoader
 
     if getattr(ManifestLoader.build_manifest_state_check, "_crm_path_free", False):
@@ -59,22 +63,30 @@ def path_free_profile_hash() -> None:
 
     def build_manifest_state_check(self: ManifestLoader):  # type: ignore[no-untyped-def]
         state = original(self)
-        state.profile_hash = profile_hash(list(self.root_project.credentials.connection_info()))
+        state.profile_hash = profile_hash(
+            list(self.root_project.credentials.connection_info()),
+            self.root_project.project_root,
+        )
         return state
 
     build_manifest_state_check._crm_path_free = True  # type: ignore[attr-defined]
     ManifestLoader.build_manifest_state_check = build_manifest_state_check  # type: ignore[method-assign]
 
 
-def profile_hash(connection_keys: list[tuple[str, object]]):  # type: ignore[no-untyped-def]
+def profile_hash(  # type: ignore[no-untyped-def]
+    connection_keys: list[tuple[str, object]], project_root: str | None = None
+):
     """dbt's fingerprint of the connection (`pprint` of the sorted key/value
-    pairs, as ManifestLoader computes it), with a `path` reduced to its name."""
+    pairs, as ManifestLoader computes it), with a `path` reduced to its name
+    and, when given, the project's folder as one more pair."""
     from dbt.contracts.files import FileHash
 
     keys = sorted(
         (key, os.path.basename(value) if key == "path" and isinstance(value, str) else value)
         for key, value in connection_keys
     )
+    if project_root is not None:
+        keys.append(("crm_project_root", str(project_root)))
     return FileHash.from_contents(pprint.pformat(keys))
 
 

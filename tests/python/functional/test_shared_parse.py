@@ -67,6 +67,34 @@ def test_a_new_warehouse_reuses_the_kept_parse_and_dbt_still_checks_it(
     assert parsed == known, "another file name is another database: a full parse"
 
 
+def test_a_moved_project_parses_again_and_reads_its_seeds_where_it_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parse holds absolute paths: a seed's CSV is read from its node's
+    root_path. A project moved with its target/ (kept parse included) and its
+    old folder gone must parse in full, else `dbt seed` looks for the CSV in
+    the old folder ("No files found that match the pattern ...")."""
+    import shutil
+
+    from crm_warehouse.build import run_dbt
+
+    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
+    old = dbt_probe(
+        tmp_path / "old", "parse_probe", {**_MODELS, "seeds/rates.csv": "code,rate\nEUR,1.1\n"}
+    )
+    parsed, known, _ = _parsed(probe_settings(old, tmp_path / "a"))
+    assert parsed == known > 0 and cache_file(old).is_file()
+
+    new = tmp_path / "new" / "project"
+    shutil.copytree(old, new)  # target/parse_cache and all
+    shutil.rmtree(old)
+    settings = probe_settings(new, tmp_path / "b")
+    parsed, known, _ = _parsed(settings)
+    assert parsed == known, "a kept parse of another folder: a full parse"
+    result = run_dbt(settings, ["seed"])
+    assert result.success, result.error or [(n.unique_id, n.message) for n in result.nodes]
+
+
 def test_the_fingerprint_drops_only_the_folder_of_the_path() -> None:
     def keys(path: str, threads: int = 1) -> list[tuple[str, object]]:
         return [("path", path), ("database", "wh"), ("threads", threads)]
@@ -74,6 +102,9 @@ def test_the_fingerprint_drops_only_the_folder_of_the_path() -> None:
     assert profile_hash(keys("/a/wh.duckdb")) == profile_hash(keys("/b/c/wh.duckdb"))
     assert profile_hash(keys("/a/wh.duckdb")) != profile_hash(keys("/a/other.duckdb"))
     assert profile_hash(keys("/a/wh.duckdb")) != profile_hash(keys("/a/wh.duckdb", threads=2))
+    # ... and holds the project's folder when given
+    assert profile_hash(keys("/a/wh.duckdb"), "/p") == profile_hash(keys("/b/wh.duckdb"), "/p")
+    assert profile_hash(keys("/a/wh.duckdb"), "/p") != profile_hash(keys("/a/wh.duckdb"), "/q")
     # no path (PostgreSQL, Spark): dbt's own fingerprint
     import pprint
 
