@@ -66,6 +66,12 @@ class Column:
         return _DUCKDB_TYPES[self.data_type]
 
     @property
+    def is_identifier(self) -> bool:
+        """A record's id or a reference to one (a text column named `*_id`):
+        loaded without the spaces around it, so ' O2 ' joins and repeats 'O2'."""
+        return self.data_type == "varchar" and self.name.endswith("_id")
+
+    @property
     def is_numeric(self) -> bool:
         return self.data_type in ("integer", "bigint") or self.data_type.startswith("decimal")
 

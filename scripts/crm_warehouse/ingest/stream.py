@@ -27,12 +27,16 @@ def stream_query(layout: Layout, table: Table) -> str:
     frame needs (<column>__num doubles, <primary key>__hash).
 
     A blank value (empty or only spaces) of a column that has a rule becomes
-    null; other columns keep their text ('' becomes null)."""
+    null; an identifier (`Column.is_identifier`) loses the spaces around it
+    (only spaces: null); other columns keep their text ('' becomes null)."""
     ruled = {r.column for r in derive_rules(table)}
+    ids = {c.name for c in table.columns if c.is_identifier or c.name == table.primary_key}
     by_index = {i: c for c, i in layout.contract_index.items()}
     inner = []
     for i, expr in enumerate(layout.text_sql):
-        if by_index.get(i) in ruled:
+        if by_index.get(i) in ids:
+            inner.append(f"nullif(trim({expr}), '') as t{i}")
+        elif by_index.get(i) in ruled:
             inner.append(f"case when trim({expr}) = '' then null else {expr} end as t{i}")
         else:
             inner.append(f"nullif({expr}, '') as t{i}")

@@ -257,6 +257,17 @@ def loaded_value(column: str, expected: Any, row: int = 1) -> Check:
     return check
 
 
+def loaded_values(column: str, expected: list[Any]) -> Check:
+    """The loaded rows (in file order) of the one table loaded have `expected` in `column`."""
+
+    def check(s: Settings, output: str) -> None:
+        (table,) = _query(s, "select distinct table_name from raw._load_ledger")[0]
+        got = _query(s, f"select {column} from raw.{table} order by _source_file, _source_row")
+        assert [r[0] for r in got] == expected, got
+
+    return check
+
+
 def short_output(s: Settings, output: str) -> None:
     """An over-long value is never printed."""
     assert "xxxxxxxxxx" not in output and len(output) < 5000
@@ -478,10 +489,12 @@ KINDS: list[Kind] = [
     Kind("key-non-breaking-space", one_csv(F, (2, "opportunity_id", "\u00a0")),
          f"{F}: row 2, column opportunity_id: value is missing or blank but the column is required", 3, (3, 2, 1)),
     Kind("key-padded-with-spaces", one_csv(F, (2, "opportunity_id", " O2 ")), CLEAN, 0, (3, 3, 0),
-         check=loaded_value("opportunity_id", "O2", row=2),
-         xfail="a key padded with spaces (' O2 ') loads as written: it never joins 'O2' in another"
-         " table, and ' O2 ' and 'O2' in one file are not duplicates (ids are not trimmed by the"
-         " loader nor by the staging base models; a policy is to be decided)"),
+         check=loaded_value("opportunity_id", "O2", row=2)),
+    Kind("key-padded-repeats-a-key", one_csv(F, (3, "opportunity_id", " O1 ")),
+         f"{F}: row 3, column opportunity_id: primary key value 'O1' occurs more than once in the file", 3, (3, 1, 2)),
+    Kind("key-reference-padded-or-blank",
+         raw(F, csv_text([*HEADER, "account_id"], [[*good_row(1), " A1 "], [*good_row(2), "   "], [*good_row(3), "A1"]])),
+         CLEAN, 0, (3, 3, 0), check=loaded_values("account_id", ["A1", None, "A1"])),
     Kind("key-across-files", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv", (1, "amount", "5"), n=1)),
          CLEAN, 0, (4, 4, 0)),
     Kind("copy-in-one-run", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv")),
