@@ -23,7 +23,11 @@ null by the loader), plus companions computed by DuckDB: a double
 text; the loader re-checks flagged rows on the text, so a hash collision never
 quarantines a row). `TableValidator` builds the context and suite once per
 table and maps each failed expectation back to row positions of the chunk
-(GX's unexpected_index_list).
+(GX's unexpected_index_list). A chunk is validated in two passes: the suite
+with result format BOOLEAN_ONLY (GX plans about half the metrics: no
+unexpected values or indexes), then each expectation that failed, alone, with
+COMPLETE. Most chunks pass every rule and take the first pass only: on the
+scale-1 demo load, GX's CPU went from 7.5 to 3.7 s.
 
 The regular expressions avoid `\\s`, `\\d` and inline flags so that pandas runs
 them through pyarrow's RE2 engine (vectorised) instead of Python's `re`.
@@ -281,6 +285,9 @@ _RESULT_FORMAT = {
     "include_unexpected_rows": False,
     "return_unexpected_index_query": False,
 }
+#: The first pass over a chunk: whether every expectation holds, without the
+#: unexpected values and indexes (GX plans fewer metrics per expectation).
+_PASS_FORMAT = {"result_format": "BOOLEAN_ONLY"}
 
 
 class TableValidator:
@@ -296,6 +303,9 @@ class TableValidator:
         self._by_key = {(r.kind, r.column): r for r in self.rules}
         name = name or f"raw_{table.name}"
         self.suite = self.context.suites.add(build_suite(table, name))
+        self._expectations = {
+            (e.meta["rule"], e.meta["contract_column"]): e for e in self.suite.expectations
+        }
         source = self.context.data_sources.add_or_update_pandas(name)
         asset = source.add_dataframe_asset(name)
         self._batch_definition: BatchDefinition = asset.add_batch_definition_whole_dataframe(name)
@@ -307,10 +317,21 @@ class TableValidator:
         if len(frame) == 0:
             return []
         batch = self._batch_definition.get_batch(batch_parameters={"dataframe": frame})
-        result = batch.validate(self.suite, result_format=_RESULT_FORMAT)
+        # Most chunks pass every rule: one cheap pass of the suite says so.
+        # The expectations that failed it (or raised) are validated again,
+        # alone, for the failing rows' positions.
+        first = batch.validate(self.suite, result_format=_PASS_FORMAT)
+        if first.success:
+            return []
         failures: list[RuleFailure] = []
-        for res in result.results:
-            meta = res.expectation_config.meta or {}
+        for checked in first.results:
+            if checked.success:
+                continue
+            meta = checked.expectation_config.meta or {}
+            res = batch.validate(
+                self._expectations[(meta["rule"], meta["contract_column"])],
+                result_format=_RESULT_FORMAT,
+            )
             rule = self._by_key[(meta["rule"], meta["contract_column"])]
             if res.exception_info and res.exception_info.get("raised_exception"):
                 msg = res.exception_info.get("exception_message")

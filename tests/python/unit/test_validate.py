@@ -182,3 +182,31 @@ def test_table_validator_maps_failures_to_row_positions() -> None:
         ("type", "expected_close_date"): [4],
         ("type", "is_deleted"): [3],
     }
+
+
+def test_a_clean_chunk_has_no_failures_and_a_dirty_one_names_only_its_rule() -> None:
+    """The first pass (whether every rule holds) decides alone on a clean chunk;
+    on a dirty one only the failing rule is validated again for its rows."""
+    table = load_contract().table("opportunities")
+    validator = TableValidator(table, name="test_opportunities_clean")
+    n = 3
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "stage_name": ["a", "b", "c"],
+            "opportunity_type": ["new_business", "renewal", None],
+            "amount": ["1", "2.5", None],
+            "amount__num": [1.0, 2.5, None],
+            "currency_code": ["USD", "eur", None],
+            "created_at": ["2024-01-01"] * n,
+            "expected_close_date": ["2024-01-01", None, None],
+            "closed_at": [None] * n,
+            "updated_at": ["2024-01-01"] * n,
+            "is_deleted": ["true", "false", None],
+            "opportunity_id__hash": pd.array([1, 2, 3], dtype="UInt64"),
+        }
+    ).astype({"opportunity_id": "str", "stage_name": "str"})
+    assert validator.validate(frame) == []
+    frame.loc[2, "currency_code"] = "euro"
+    got = {(f.rule.kind, f.rule.column): f.positions.tolist() for f in validator.validate(frame)}
+    assert got == {("pattern", "currency_code"): [2]}
