@@ -28,7 +28,7 @@ with result format BOOLEAN_ONLY (GX plans about half the metrics: no
 unexpected values or indexes), then each expectation that failed, alone, with
 COMPLETE. Most chunks pass every rule and take the first pass only: on the
 scale-1 demo load GX's CPU went from 7.1-7.5 to 4.2-4.6 s, at scale 10 from
-34.8 to 19.7 s (docs/performance.md, "Small loads").
+34.8-35.1 to 19.7-21.0 s (docs/performance.md, "Small loads").
 
 The regular expressions avoid `\\s`, `\\d` and inline flags so that pandas runs
 them through pyarrow's RE2 engine (vectorised) instead of Python's `re`.
