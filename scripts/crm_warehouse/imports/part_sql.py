@@ -20,7 +20,7 @@ import duckdb
 
 from crm_warehouse.imports.sources import Source
 from crm_warehouse.imports.spec import TYPED_REF_RE, ColumnSpec, NumberFormat, PartSpec
-from crm_warehouse.ingest.contract import Column, Table
+from crm_warehouse.ingest.contract import Column, Table, whole_float_id_sql
 from crm_warehouse.settings import sql_identifier, sql_literal
 
 _TS_FMT = "%Y-%m-%d %H:%M:%S"
@@ -334,6 +334,8 @@ def typed_sql(
         return f"case when {d} = floor({d}) and abs({d}) < 9.0e15 then cast({d} as bigint) end"
     if col.data_type.startswith("decimal"):
         return f"try_cast(trim(cast({x} as varchar)) as {col.data_type})"
+    if col.is_identifier and t in ("FLOAT", "DOUBLE"):
+        return whole_float_id_sql(x)
     return f"cast({x} as varchar)"
 
 

@@ -76,6 +76,17 @@ class Column:
         return self.data_type in ("integer", "bigint") or self.data_type.startswith("decimal")
 
 
+def whole_float_id_sql(expr: str) -> str:
+    """The text of an identifier stored as floating point (`expr` FLOAT or
+    DOUBLE): a whole number without its `.0` (123.0 is the id '123' a CSV or an
+    integer column writes; pandas writes whole numbers with gaps as float64),
+    any other value as DuckDB writes it."""
+    return (
+        f"case when isfinite({expr}) and {expr} = trunc({expr}) and abs({expr}) < 9007199254740992"
+        f" then cast(cast({expr} as bigint) as varchar) else cast({expr} as varchar) end"
+    )
+
+
 @dataclass(frozen=True)
 class Table:
     """One contract table (a CRM entity)."""
@@ -97,6 +108,11 @@ class Table:
     @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def identifiers(self) -> set[str]:
+        """The record's key and its references (Column.is_identifier)."""
+        return {c.name for c in self.columns if c.is_identifier or c.name == self.primary_key}
 
     @property
     def required_columns(self) -> list[str]:

@@ -16,10 +16,11 @@ from pathlib import Path
 import duckdb
 import pyarrow.parquet as pq
 
-from crm_warehouse.ingest.contract import Table
+from crm_warehouse.ingest.contract import Table, whole_float_id_sql
 from crm_warehouse.ingest.lines import (
     MAX_LINE_BYTES,
     has_mixed_line_endings,
+    json_key_args,
     json_text_sql,
     jsonl_source,
     new_tag,
@@ -222,7 +223,41 @@ def inspect_file(
             f" {', '.join(table.required_columns)}"
         )
     missing_optional = [c for c in table.column_names if c not in contract_index]
+    if fmt in ("parquet", "jsonl"):
+        text_sql = _whole_float_ids(
+            reader, fmt, (names, source_sql, text_sql), contract_index, table
+        )
     return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
+
+
+def _whole_float_ids(
+    reader: duckdb.DuckDBPyConnection,
+    fmt: str,
+    source: tuple[list[str], str, list[str]],
+    contract_index: dict[str, int],
+    table: Table,
+) -> list[str]:
+    """The text expressions of `text_sql`, with the identifiers a Parquet file
+    stores as floating point, or a JSON line writes as a number with a
+    fraction, read as whole numbers (contract.whole_float_id_sql): '123.0'
+    would join nothing."""
+    names, source_sql, text_sql = source
+    out = list(text_sql)
+    ids = [(c, i) for c, i in contract_index.items() if c in table.identifiers]
+    if fmt == "jsonl":
+        for _, i in ids:
+            key = json_key_args(names[i])
+            number = f"cast(json_extract({key}) as double)"
+            out[i] = (
+                f"case when json_type({key}) = 'DOUBLE' then {whole_float_id_sql(number)}"
+                f" else {text_sql[i]} end"
+            )
+        return out
+    types = reader.sql(f"describe select * from {source_sql}").fetchall()
+    for _, i in ids:
+        if types[i][1] in ("FLOAT", "DOUBLE"):
+            out[i] = whole_float_id_sql(sql_identifier(types[i][0]))
+    return out
 
 
 def _check_duplicates(names: list[str], fmt: str = "csv") -> None:

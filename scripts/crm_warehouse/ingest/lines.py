@@ -140,9 +140,14 @@ def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[st
     return names, source_sql, f"{problems_sql}\x00{tag}"
 
 
+def json_key_args(name: str) -> str:
+    """The arguments naming key `name` of the line `__l` to DuckDB's JSON functions."""
+    return f"__l, {sql_literal('$.' + json.dumps(name))}"
+
+
 def json_text_sql(name: str) -> str:
     """The text of key `name` of the line `__l`."""
-    return f"json_extract_string(__l, {sql_literal('$.' + json.dumps(name))})"
+    return f"json_extract_string({json_key_args(name)})"
 
 
 def _excerpt(text: str) -> str:

@@ -30,7 +30,7 @@ def stream_query(layout: Layout, table: Table) -> str:
     null; an identifier (`Column.is_identifier`) loses the spaces around it
     (only spaces: null); other columns keep their text ('' becomes null)."""
     ruled = {r.column for r in derive_rules(table)}
-    ids = {c.name for c in table.columns if c.is_identifier or c.name == table.primary_key}
+    ids = table.identifiers
     by_index = {i: c for c, i in layout.contract_index.items()}
     inner = []
     for i, expr in enumerate(layout.text_sql):

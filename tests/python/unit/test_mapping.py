@@ -1288,3 +1288,39 @@ def test_sql_is_checked_again_as_the_import_rewrites_it(tmp_path: Path) -> None:
     assert issue.line == 6
     assert "is refused once typed. references and row_number() are rewritten" in issue.message
     assert "outside quotes" in (issue.fix or "")
+
+
+def test_ids_a_parquet_export_stores_as_floats_come_out_whole(tmp_path: Path) -> None:
+    """pandas writes a column of whole numbers with gaps as float64: 7.0 is the
+    id '7' (as a CSV or an integer column writes it), not '7.0'."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    text = """\
+    entities:
+      teams:
+        files: teams.parquet
+        columns:
+          team_id: id
+          team_name: name
+          manager_rep_id: manager
+          department: {value: sales}
+          updated_at: changed
+    """
+    src = tmp_path / "src"
+    src.mkdir()
+    pq.write_table(
+        pa.table(
+            {
+                "id": [1.0, 2.0, 3.0],
+                "name": ["A", "B", "C"],
+                "manager": [7.0, None, 2.5],
+                "changed": ["2024-01-02"] * 3,
+            }
+        ),
+        src / "teams.parquet",
+    )
+    path = write(tmp_path, "m.yml", text)
+    got = rows(import_export(path, src, tmp_path / "work"), "teams")
+    assert [r["team_id"] for r in got] == ["1", "2", "3"]
+    assert [r["manager_rep_id"] for r in got] == ["7", None, "2.5"]
