@@ -131,19 +131,26 @@ def csv_header(path: Path) -> tuple[list[str], str]:
 def describe_columns(reader: duckdb.DuckDBPyConnection, source_sql: str) -> list[str]:
     """The column names DuckDB reads from `source_sql` (a read_json or
     read_parquet call); FileRejected when it cannot read them."""
+    return [name for name, _ in describe_types(reader, source_sql)]
+
+
+def describe_types(reader: duckdb.DuckDBPyConnection, source_sql: str) -> list[tuple[str, str]]:
+    """The (name, DuckDB type) of each column DuckDB reads from `source_sql`;
+    FileRejected when it cannot read them."""
     try:
         rows = reader.sql(f"describe select * from {source_sql}").fetchall()
     except duckdb.Error as exc:
         raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
-    return [r[0] for r in rows]
+    return [(r[0], r[1]) for r in rows]
 
 
 def _source(
     reader: duckdb.DuckDBPyConnection, path: Path, fmt: str, scratch: Path | None
-) -> tuple[list[str], str, list[str], str | None]:
+) -> tuple[list[str], str, list[str], str | None, set[int]]:
     """A file's column names, the DuckDB expression reading it with every
-    column as text, each column's text expression and how to find the lines
-    the read leaves out (lines.line_problems)."""
+    column as text, each column's text expression, how to find the lines
+    the read leaves out (lines.line_problems) and the positions of the
+    columns a Parquet file stores as floating point."""
     if fmt == "csv":
         names, delim = csv_header(path)
         names = [n or f"column{i + 1}" for i, n in enumerate(names)]
@@ -157,7 +164,7 @@ def _source(
             f" null_padding = false, encoding = 'utf-8', columns = {columns},"
             f" {rejects_options(tag, MAX_LINE_BYTES)})"
         )
-        return names, source_sql, [sql_identifier(n) for n in names], f"csv:{tag}"
+        return names, source_sql, [sql_identifier(n) for n in names], f"csv:{tag}", set()
     if fmt == "jsonl":
         _read_prefix(path)
         try:
@@ -166,13 +173,15 @@ def _source(
             raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
         if not names:
             raise FileRejected("no line of the file is a JSON object")
-        return names, source_sql, [json_text_sql(n) for n in names], problems
+        return names, source_sql, [json_text_sql(n) for n in names], problems, set()
     check_parquet(path)  # DuckDB does not verify page checksums
     # DuckDB renames a repeated column (amount, AMOUNT_1): check the file's own names
     _check_duplicates(pq.read_schema(path).names, fmt)
     source_sql = f"read_parquet({sql_literal(str(path))})"
-    names = describe_columns(reader, source_sql)
-    return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None
+    described = describe_types(reader, source_sql)
+    names = [name for name, _ in described]
+    floats = {i for i, (_, dtype) in enumerate(described) if dtype in ("FLOAT", "DOUBLE")}
+    return names, source_sql, [f"cast({sql_identifier(n)} as varchar)" for n in names], None, floats
 
 
 def _no_header(names: list[str], fmt: str, table: Table) -> FileRejected:
@@ -201,7 +210,7 @@ def inspect_file(
 ) -> Layout:
     """Read the structure of a file; raise FileRejected when it cannot load.
     `scratch`: a folder for the normalised copy of a CSV with mixed line endings."""
-    names, source_sql, text_sql, problems = _source(reader, path, fmt, scratch)
+    names, source_sql, text_sql, problems, floats = _source(reader, path, fmt, scratch)
     by_lower = {c.lower(): c for c in table.column_names}
     contract_index: dict[str, int] = {}
     extras: list[str] = []
@@ -224,28 +233,22 @@ def inspect_file(
         )
     missing_optional = [c for c in table.column_names if c not in contract_index]
     if fmt in ("parquet", "jsonl"):
-        text_sql = _whole_float_ids(
-            reader, fmt, (names, source_sql, text_sql), contract_index, table
-        )
+        identifiers = table.identifiers
+        ids = [i for c, i in contract_index.items() if c in identifiers]
+        text_sql = _whole_float_ids(fmt, names, text_sql, floats, ids)
     return Layout(names, source_sql, text_sql, contract_index, extras, missing_optional, problems)
 
 
 def _whole_float_ids(
-    reader: duckdb.DuckDBPyConnection,
-    fmt: str,
-    source: tuple[list[str], str, list[str]],
-    contract_index: dict[str, int],
-    table: Table,
+    fmt: str, names: list[str], text_sql: list[str], floats: set[int], ids: list[int]
 ) -> list[str]:
-    """The text expressions of `text_sql`, with the identifiers a Parquet file
-    stores as floating point, or a JSON line writes as a number with a
-    fraction, read as whole numbers (contract.whole_float_id_sql): '123.0'
-    would join nothing."""
-    names, source_sql, text_sql = source
+    """The text expressions of `text_sql`, with the identifiers (positions
+    `ids`) a Parquet file stores as floating point (positions `floats`), or a
+    JSON line writes as a number with a fraction, read as whole numbers
+    (contract.whole_float_id_sql): '123.0' would join nothing."""
     out = list(text_sql)
-    ids = [(c, i) for c, i in contract_index.items() if c in table.identifiers]
     if fmt == "jsonl":
-        for _, i in ids:
+        for i in ids:
             key = json_key_args(names[i])
             number = f"cast(json_extract({key}) as double)"
             out[i] = (
@@ -253,10 +256,9 @@ def _whole_float_ids(
                 f" else {text_sql[i]} end"
             )
         return out
-    types = reader.sql(f"describe select * from {source_sql}").fetchall()
-    for _, i in ids:
-        if types[i][1] in ("FLOAT", "DOUBLE"):
-            out[i] = whole_float_id_sql(sql_identifier(types[i][0]))
+    for i in ids:
+        if i in floats:
+            out[i] = whole_float_id_sql(sql_identifier(names[i]))
     return out
 
 
