@@ -301,12 +301,14 @@ class TableValidator:
         self.table = table
         self.context = context or _default_context()
         self.rules = derive_rules(table)
-        self._by_key = {(r.kind, r.column): r for r in self.rules}
         name = name or f"raw_{table.name}"
         self.suite = self.context.suites.add(build_suite(table, name))
-        self._expectations = {
-            (e.meta["rule"], e.meta["contract_column"]): e for e in self.suite.expectations
-        }
+        # each rule with its expectation in the suite, by the key the meta carries
+        by_key = {(r.kind, r.column): r for r in self.rules}
+        self._checks: dict[tuple[str, str], tuple[Rule, Expectation]] = {}
+        for expectation in self.suite.expectations:
+            key = (expectation.meta["rule"], expectation.meta["contract_column"])
+            self._checks[key] = (by_key[key], expectation)
         source = self.context.data_sources.add_or_update_pandas(name)
         asset = source.add_dataframe_asset(name)
         self._batch_definition: BatchDefinition = asset.add_batch_definition_whole_dataframe(name)
@@ -329,11 +331,8 @@ class TableValidator:
             if checked.success:
                 continue
             meta = checked.expectation_config.meta or {}
-            res = batch.validate(
-                self._expectations[(meta["rule"], meta["contract_column"])],
-                result_format=_RESULT_FORMAT,
-            )
-            rule = self._by_key[(meta["rule"], meta["contract_column"])]
+            rule, expectation = self._checks[(meta["rule"], meta["contract_column"])]
+            res = batch.validate(expectation, result_format=_RESULT_FORMAT)
             if res.exception_info and res.exception_info.get("raised_exception"):
                 msg = res.exception_info.get("exception_message")
                 raise RuntimeError(f"GX could not evaluate {rule.kind} on {rule.column}: {msg}")
