@@ -246,24 +246,30 @@ def rejected_cell(column: str, expected: str) -> Check:
     return check
 
 
+def _loaded(s: Settings, column: str) -> list[Any]:
+    """`column` of every loaded row (in file order) of the one table loaded."""
+    (table,) = _query(s, "select distinct table_name from raw._load_ledger")[0]
+    got = _query(s, f"select {column} from raw.{table} order by _source_file, _source_row")
+    return [r[0] for r in got]
+
+
 def loaded_value(column: str, expected: Any, row: int = 1) -> Check:
     """The `row`-th loaded row (in file order) of the one table loaded has `expected` in `column`."""
 
     def check(s: Settings, output: str) -> None:
-        (table,) = _query(s, "select distinct table_name from raw._load_ledger")[0]
-        got = _query(s, f"select {column} from raw.{table} order by _source_file, _source_row")
-        assert got[row - 1][0] == expected, got
+        got = _loaded(s, column)
+        assert got[row - 1] == expected, got
 
     return check
 
 
-def loaded_values(column: str, expected: list[Any]) -> Check:
-    """The loaded rows (in file order) of the one table loaded have `expected` in `column`."""
+def loaded_values(**expected: list[Any]) -> Check:
+    """The loaded rows (in file order) of the one table loaded have, in each
+    named column, the values listed."""
 
     def check(s: Settings, output: str) -> None:
-        (table,) = _query(s, "select distinct table_name from raw._load_ledger")[0]
-        got = _query(s, f"select {column} from raw.{table} order by _source_file, _source_row")
-        assert [r[0] for r in got] == expected, got
+        for column, values in expected.items():
+            assert _loaded(s, column) == values, column
 
     return check
 
@@ -494,7 +500,7 @@ KINDS: list[Kind] = [
          f"{F}: row 3, column opportunity_id: primary key value 'O1' occurs more than once in the file", 3, (3, 1, 2)),
     Kind("key-reference-padded-or-blank",
          raw(F, csv_text([*HEADER, "account_id"], [[*good_row(1), " A1 "], [*good_row(2), "   "], [*good_row(3), "A1"]])),
-         CLEAN, 0, (3, 3, 0), check=loaded_values("account_id", ["A1", None, "A1"])),
+         CLEAN, 0, (3, 3, 0), check=loaded_values(account_id=["A1", None, "A1"])),
     Kind("key-across-files", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv", (1, "amount", "5"), n=1)),
          CLEAN, 0, (4, 4, 0)),
     Kind("copy-in-one-run", both(one_csv(f"{OPP}/a.csv"), one_csv(f"{OPP}/b.csv")),
@@ -572,8 +578,7 @@ KINDS: list[Kind] = [
     Kind("parquet-float-ids",
          parquet(_parquet_table(opportunity_id=pa.array([1.0, 2.0, 3.0]), account_id=pa.array([7.0, None, 2.5]))),
          CLEAN, 0, (3, 3, 0),
-         check=lambda s, out: (loaded_values("opportunity_id", ["1", "2", "3"])(s, out),
-                               loaded_values("account_id", ["7", None, "2.5"])(s, out))),
+         check=loaded_values(opportunity_id=["1", "2", "3"], account_id=["7", None, "2.5"])),
     Kind("parquet-nested-column", parquet(_parquet_table(amount=pa.array([{"v": 1}, None, None]))),
          f"{P}: row 1, column amount: value '{{'v': 1}}' is not a valid decimal", 3, (3, 2, 1)),
     Kind("parquet-integer-overflow", parquet(_parquet_table(amount=pa.array([10**19, 1, 2], pa.uint64()))),
@@ -598,8 +603,7 @@ KINDS: list[Kind] = [
     Kind("jsonl-float-ids", jsonl(json_line(1, opportunity_id=1.0, account_id=7.0), json_line(2, opportunity_id=2, account_id=2.5),
                                   json_line(3, account_id="7")),
          CLEAN, 0, (3, 3, 0),
-         check=lambda s, out: (loaded_values("opportunity_id", ["1", "2", "O3"])(s, out),
-                               loaded_values("account_id", ["7", "2.5", "7"])(s, out))),
+         check=loaded_values(opportunity_id=["1", "2", "O3"], account_id=["7", "2.5", "7"])),
     Kind("jsonl-missing-required-key", jsonl(json_line(1), json.dumps({"opportunity_id": "O2", "stage_name": "Won", "created_at": "2024-01-01"})),
          f"{J}: row 2, column updated_at: value is missing or blank but the column is required", 3, (2, 1, 1)),
     Kind("jsonl-key-case-differs-between-lines", jsonl(json_line(1), json_line(2).replace('"amount"', '"Amount"')),
