@@ -27,7 +27,7 @@ def stream_query(layout: Layout, table: Table) -> str:
     frame needs (<column>__num doubles, <primary key>__hash).
 
     A blank value (empty or only spaces) of a column that has a rule becomes
-    null; an identifier (`Column.is_identifier`) loses the spaces around it
+    null; an identifier (`Table.identifiers`) loses the spaces around it
     (only spaces: null); other columns keep their text ('' becomes null)."""
     ruled = {r.column for r in derive_rules(table)}
     ids = table.identifiers
