@@ -49,7 +49,7 @@ lint-python: $(STAMP) ## ruff check and ruff format --check on the Python packag
 	$(BIN)/ruff check scripts tests
 	$(BIN)/ruff format --check scripts tests
 
-lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis (dbt templater); fails if sqlfluff skipped a file
+lint-sql: $(STAMP) ## sqlfluff lint of every model, macro-free SQL and analysis (dbt templater, Rust parser); fails if sqlfluff skipped a file
 	CRM_DUCKDB_PATH=:memory: $(BIN)/python -m crm_dev.lint_sql models analyses tests
 
 # Two pytest workers keep both cores busy, so each dbt build runs one thread

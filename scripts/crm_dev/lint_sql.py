@@ -6,12 +6,16 @@ with final slice", lints none of the file and still lists it as passed, with
 exit code 0. A warning nobody reads let one model go unlinted for weeks. This
 runs sqlfluff, shows its output unchanged, and fails when that output holds a
 warning of a file sqlfluff did not lint (SKIP_WARNINGS), naming the warning.
+It also stops before linting when sqlfluff's Rust parser (sqlfluffrs, the
+`sqlfluff[rs]` extra that `.sqlfluff` asks for) is not installed: sqlfluff
+would fall back to its slower Python parser without a word.
 
     python -m crm_dev.lint_sql models analyses tests
 """
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -29,9 +33,20 @@ def skip_warnings(output: str) -> list[str]:
     return [line.strip() for line in output.splitlines() if any(w in line for w in SKIP_WARNINGS)]
 
 
+#: The module of sqlfluff's Rust lexer and parser (the `rs` extra).
+RUST_PARSER = "sqlfluffrs"
+
+
 def main(argv: Sequence[str], command: Sequence[str] = (sys.executable, "-m", "sqlfluff")) -> int:
     """sqlfluff lint of `argv`, its output passed through as it comes; the
-    exit code is sqlfluff's, or 1 when it skipped a file."""
+    exit code is sqlfluff's, or 1 when it skipped a file, or 2 when the Rust
+    parser is not installed."""
+    if importlib.util.find_spec(RUST_PARSER) is None:
+        sys.stderr.write(
+            f"lint-sql: {RUST_PARSER} (sqlfluff's Rust parser, the sqlfluff[rs] extra in"
+            " pyproject.toml) is not installed; `make install` installs it.\n"
+        )
+        return 2
     skipped: list[str] = []
     with subprocess.Popen(
         [*command, "lint", *argv], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True

@@ -50,3 +50,24 @@ def test_lint_sql_fails_on_a_skipped_file_and_passes_sqlfluffs_output_through(
     captured = capsys.readouterr()
     assert output.splitlines()[0] in captured.out
     assert ("did not lint every file" in captured.err) == (MISMATCH in output)
+
+
+def test_lint_sql_stops_without_the_rust_parser(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without sqlfluffrs, sqlfluff would lint with its slower Python parser
+    without a word: lint-sql says so and lints nothing."""
+    monkeypatch.setattr("crm_dev.lint_sql.RUST_PARSER", "sqlfluffrs_not_installed_here")
+    marker = tmp_path / "ran"
+    script = tmp_path / "fake_sqlfluff.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n")
+    assert main(["models"], command=[sys.executable, str(script)]) == 2
+    assert "sqlfluff[rs]" in capsys.readouterr().err
+    assert not marker.exists()
+
+
+def test_the_dev_install_has_the_rust_parser() -> None:
+    """`.sqlfluff` asks for the Rust parser and `make install` installs it."""
+    from sqlfluff.core.parser import lexer
+
+    assert lexer._HAS_RUST_LEXER
