@@ -28,9 +28,18 @@ def _limit_of(value: str) -> str:
     return con.execute("select current_setting('memory_limit')").fetchone()[0]
 
 
+def _checkpoint_threshold_of(value: str) -> str:
+    """How DuckDB reports a checkpoint threshold once set ('1MB' -> '976.5 KiB')."""
+    con = duckdb.connect()
+    con.execute(f"set checkpoint_threshold = '{value}'")
+    return con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+
+
 def test_profile_default_is_the_projects_default() -> None:
     profiles = yaml.safe_load((project_root() / "profiles" / "profiles.yml").read_text())
-    setting = profiles["crm_warehouse"]["outputs"]["duckdb"]["settings"]["memory_limit"]
+    (plugin,) = profiles["crm_warehouse"]["outputs"]["duckdb"]["plugins"]
+    assert plugin["module"] == "crm_warehouse.dbt_duckdb_settings"
+    setting = plugin["config"]["memory_limit"]
     match = re.fullmatch(
         r"\{\{ env_var\('CRM_DUCKDB_MEMORY_LIMIT', ''\) \| trim or '([^']+)' \}\}", setting
     )
@@ -91,7 +100,9 @@ def test_dbt_connection_uses_the_limit(
         "show",
         "--inline",
         "select current_setting('memory_limit') as memory_limit,"
-        " current_setting('max_vacuum_tasks') as max_vacuum_tasks",
+        " current_setting('max_vacuum_tasks') as max_vacuum_tasks,"
+        " current_setting('checkpoint_threshold') as checkpoint_threshold,"
+        " current_setting('TimeZone') as time_zone",
         "--project-dir",
         str(settings.root),
         "--target-path",
@@ -105,3 +116,34 @@ def test_dbt_connection_uses_the_limit(
     # no vacuuming at checkpoints: a merge's commit made the other thread wait, and
     # it reclaimed little (docs/performance.md, "Checkpoints without vacuuming")
     assert table.rows[0]["max_vacuum_tasks"] == 0
+    # set once on the database (crm_warehouse.dbt_duckdb_settings), seen by dbt's cursors
+    assert table.rows[0]["checkpoint_threshold"] == _checkpoint_threshold_of("1MB")
+    assert table.rows[0]["time_zone"] == "UTC"
+
+
+def test_dbt_duckdb_settings_are_set_once_and_every_cursor_has_them(tmp_path: Path) -> None:
+    """The profile's plugin sets its settings globally when dbt-duckdb opens the
+    database; cursors opened afterwards (dbt opens one per node) have them
+    without a `SET` of their own, the time zone included."""
+    from crm_warehouse.dbt_duckdb_settings import Plugin
+
+    plugin = Plugin(
+        name="settings",
+        plugin_config={"TimeZone": "Europe/Paris", "memory_limit": "700MB", "max_vacuum_tasks": 0},
+    )
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    plugin.configure_connection(con)
+    cursor = con.cursor()
+    zone, limit, vacuum = cursor.execute(
+        "select current_setting('TimeZone'), current_setting('memory_limit'),"
+        " current_setting('max_vacuum_tasks')"
+    ).fetchone()
+    assert (zone, limit, vacuum) == ("Europe/Paris", _limit_of("700MB"), 0)
+
+
+def test_dbt_duckdb_settings_refuse_a_name_that_is_not_a_setting() -> None:
+    from crm_warehouse.dbt_duckdb_settings import set_global_statements
+
+    assert set_global_statements({"TimeZone": "it's"}) == ["set global TimeZone = 'it''s'"]
+    with pytest.raises(ValueError, match="not a DuckDB setting's name"):
+        set_global_statements({"memory_limit = '1GB'; drop table x; --": "1"})
