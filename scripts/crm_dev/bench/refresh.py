@@ -128,7 +128,7 @@ def measure_refresh(
     home.mkdir(parents=True)
     landing = _settings(home).landing_dir
     stage_landing(source, landing, include_last=False)
-    run_refresh(home, "refresh: first, all batches but the last", log)
+    first = run_refresh(home, "refresh: first, all batches but the last", log)
     idle = run_refresh(home, "refresh with nothing new landed", log)
     if idle["status"] != "up to date":
         log(f"  WARNING: a refresh with nothing new was not up to date: {idle['plan']}")
@@ -159,6 +159,8 @@ def measure_refresh(
         "refresh_batch_plan": batch["plan"],
         "refresh_batch_build": batch["build"],
         "refresh_full_steps": full["steps"],
+        # the first refresh is the largest: the runner's peak_rss_mb takes it in
+        "refresh_peak_rss_mb": round(max(r["peak_rss_mb"] for r in (first, idle, batch, full))),
     }
 
 
