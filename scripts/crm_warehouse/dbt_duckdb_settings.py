@@ -24,6 +24,8 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from crm_warehouse.settings import sql_literal
+
 #: A DuckDB setting's name: letters, digits and underscores.
 SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -35,8 +37,7 @@ def set_global_statements(settings: dict[str, Any]) -> list[str]:
     for name, value in settings.items():
         if not SETTING_NAME.fullmatch(str(name)):
             raise ValueError(f"profiles.yml: {name!r} is not a DuckDB setting's name")
-        text = str(value).replace("'", "''")
-        statements.append(f"set global {name} = '{text}'")
+        statements.append(f"set global {name} = {sql_literal(str(value))}")
     return statements
 
 

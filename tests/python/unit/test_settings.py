@@ -21,18 +21,16 @@ from crm_warehouse.settings import (
 )
 
 
+def _reported(setting: str, value: str) -> str:
+    """How DuckDB reports a setting once set (memory_limit '1500MB' -> '1.3 GiB',
+    checkpoint_threshold '1MB' -> '976.5 KiB')."""
+    con = duckdb.connect()
+    con.execute(f"set {setting} = '{value}'")
+    return con.execute(f"select current_setting('{setting}')").fetchone()[0]
+
+
 def _limit_of(value: str) -> str:
-    """How DuckDB reports a memory limit once set (e.g. '1500MB' -> '1.3 GiB')."""
-    con = duckdb.connect()
-    con.execute(f"set memory_limit = '{value}'")
-    return con.execute("select current_setting('memory_limit')").fetchone()[0]
-
-
-def _checkpoint_threshold_of(value: str) -> str:
-    """How DuckDB reports a checkpoint threshold once set ('1MB' -> '976.5 KiB')."""
-    con = duckdb.connect()
-    con.execute(f"set checkpoint_threshold = '{value}'")
-    return con.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
+    return _reported("memory_limit", value)
 
 
 def test_profile_default_is_the_projects_default() -> None:
@@ -117,7 +115,7 @@ def test_dbt_connection_uses_the_limit(
     # it reclaimed little (docs/performance.md, "Checkpoints without vacuuming")
     assert table.rows[0]["max_vacuum_tasks"] == 0
     # set once on the database (crm_warehouse.dbt_duckdb_settings), seen by dbt's cursors
-    assert table.rows[0]["checkpoint_threshold"] == _checkpoint_threshold_of("1MB")
+    assert table.rows[0]["checkpoint_threshold"] == _reported("checkpoint_threshold", "1MB")
     assert table.rows[0]["time_zone"] == "UTC"
 
 
