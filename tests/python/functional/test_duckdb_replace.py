@@ -1,9 +1,10 @@
-"""The project's table materialization on DuckDB
-(macros/materializations/duckdb_table.sql): the old table dropped and the new
-one created in one transaction. Real dbt on a small project in a temporary
-folder using the project's own materialization: a rebuild replaces the rows
-and keeps the comments; a rebuild that fails, at run time or on its
-contract, leaves the previous table and its rows; a view becomes a table."""
+"""The project's table and view materializations on DuckDB
+(macros/materializations/duckdb_replace.sql): the old relation dropped and the
+new one created in one transaction. Real dbt on a small project in a
+temporary folder using the project's own materializations: a rebuild
+replaces the rows and keeps the comments; a rebuild that fails, at run time,
+on its contract or (a view) on a missing column, leaves the previous
+relation and its rows; a view becomes a table and a table a view."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from crm_warehouse.settings import project_root
 
 pytestmark = [pytest.mark.slow]
 
-_MATERIALIZATION = "macros/materializations/duckdb_table.sql"
+_MATERIALIZATION = "macros/materializations/duckdb_replace.sql"
 
 _YAML = """
 version: 2
@@ -62,7 +63,7 @@ def _state(settings_path: Path) -> dict[str, object]:
     return state
 
 
-def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(
+def test_a_rebuild_replaces_the_relation_and_a_failed_one_keeps_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
@@ -83,44 +84,67 @@ def test_a_rebuild_replaces_the_table_and_a_failed_one_keeps_it(
             "kept": "select 1 as id, 'first' as note",
             "contracted": "select 1 as id",
             "switched": "{{ config(materialized='view') }} select 1 as id",
+            "base": "select 1 as id",
+            "viewed": "{{ config(materialized='view') }} select id from {{ ref('base') }}",
+            "unviewed": "select 1 as id",
         },
     )
     assert run_dbt(settings, ["run"]).success
     first = _state(settings.warehouse_path)
     assert first == {
+        "base": ("BASE TABLE", [(1,)]),
         "contracted": ("BASE TABLE", [(1,)]),
         "kept": ("BASE TABLE", [(1, "first")]),
         "switched": ("VIEW", [(1,)]),
+        "unviewed": ("BASE TABLE", [(1,)]),
+        "viewed": ("VIEW", [(1,)]),
         "comments": ("one row per note", "what the row says"),
     }
 
     # kept fails at run time, contracted breaks its not-null constraint,
-    # switched becomes a table
+    # viewed names a column base lacks; switched becomes a table and
+    # unviewed a view
     _write(
         root,
         {
             "kept": "select cast('not a number' as integer) as id, 'second' as note",
             "contracted": "select cast(null as integer) as id",
             "switched": "select 2 as id",
+            "viewed": "{{ config(materialized='view') }} select missing from {{ ref('base') }}",
+            "unviewed": "{{ config(materialized='view') }} select 2 as id",
         },
     )
     failed = run_dbt(settings, ["run"])
     assert not failed.success
     assert {n.unique_id.split(".")[-1]: n.status for n in failed.nodes} == {
+        "base": "success",
         "contracted": "error",
         "kept": "error",
         "switched": "success",
+        "unviewed": "success",
+        "viewed": "error",
     }
     assert _state(settings.warehouse_path) == {
         **first,
         "switched": ("BASE TABLE", [(2,)]),
+        "unviewed": ("VIEW", [(2,)]),
     }
 
-    _write(root, {"kept": "select 2 as id, 'second' as note", "contracted": "select 2 as id"})
+    _write(
+        root,
+        {
+            "kept": "select 2 as id, 'second' as note",
+            "contracted": "select 2 as id",
+            "viewed": "{{ config(materialized='view') }} select id + 1 as id from {{ ref('base') }}",
+        },
+    )
     assert run_dbt(settings, ["run"]).success
     assert _state(settings.warehouse_path) == {
+        "base": ("BASE TABLE", [(1,)]),
         "contracted": ("BASE TABLE", [(2,)]),
         "kept": ("BASE TABLE", [(2, "second")]),
         "switched": ("BASE TABLE", [(2,)]),
+        "unviewed": ("VIEW", [(2,)]),
+        "viewed": ("VIEW", [(2,)]),
         "comments": ("one row per note", "what the row says"),
     }
