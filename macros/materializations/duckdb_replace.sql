@@ -16,15 +16,17 @@
     with the old relation and its rows in place
     (tests/python/functional/test_duckdb_replace.py). Contracts, indexes,
     grants, hooks and persisted docs go through dbt's own macros as before.
-    SQL models only; DuckDB only (PostgreSQL and Spark keep their adapters'
-    materializations). -#}
-{% macro duckdb_replace_relation(target_relation, code) %}
+    A Python model's table is written under the temporary name first (below)
+    and swapped in inside the transaction. DuckDB only: PostgreSQL and Spark
+    keep their adapters' materializations. -#}
+
+
+{#- Before the create (after the pre-hooks outside the transaction): the
+    pre-hooks inside it, then the old relation dropped inside it. Returns the
+    old relation (none when there was none). -#}
+{% macro duckdb_replace_begin() %}
     {%- set existing_relation = load_cached_relation(this) -%}
-    {%- set grant_config = config.get("grants") -%}
-
-    {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
-
     {%- if existing_relation is not none %}
         {#- a statement of the transaction (auto_begin), unlike
             adapter.drop_relation, which commits the drop on its own -#}
@@ -33,20 +35,20 @@
         {%- endcall %}
         {% do adapter.cache_dropped(existing_relation) %}
     {%- endif %}
-    {% call statement("main") -%}
-        {%- if target_relation.is_view -%}
-            {{ get_create_view_as_sql(target_relation, code) }}
-        {%- else -%}
-            {{ create_table_as(False, target_relation, code) }}
-        {%- endif -%}
-    {%- endcall %}
-    {% do adapter.cache_added(target_relation) %}
+    {{ return(existing_relation) }}
+{% endmacro %}
 
+
+{#- After the create (the materialization's own `main` statement: dbt runs a
+    Python model's code only from a statement of the materialization itself):
+    indexes, hooks, grants, docs, then the commit. -#}
+{% macro duckdb_replace_finish(target_relation, existing_relation) %}
+    {% do adapter.cache_added(target_relation) %}
     {%- if target_relation.is_table %}
         {% do create_indexes(target_relation) %}
     {%- endif %}
     {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {% do apply_grants(target_relation, grant_config, should_revoke=should_revoke(existing_relation, full_refresh_mode=True)) %}
+    {% do apply_grants(target_relation, config.get("grants"), should_revoke=should_revoke(existing_relation, full_refresh_mode=True)) %}
     {% do persist_docs(target_relation, model) %}
     {{ adapter.commit() }}
     {{ run_hooks(post_hooks, inside_transaction=False) }}
@@ -54,11 +56,36 @@
 {% endmacro %}
 
 
-{% materialization table, adapter="duckdb", supported_languages=["sql"] %}
-    {{ return(duckdb_replace_relation(this.incorporate(type="table"), compiled_code)) }}
+{% materialization table, adapter="duckdb", supported_languages=['sql', 'python'] %}
+    {%- set target_relation = this.incorporate(type="table") -%}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {%- if model["language"] == "python" %}
+        {#- dbt-duckdb writes a Python model's table through a cursor of its
+            own, outside this transaction: under the temporary name, committed,
+            which then replaces the old table inside the transaction -#}
+        {%- set intermediate_relation = make_intermediate_relation(target_relation) -%}
+        {{ drop_relation_if_exists(load_cached_relation(intermediate_relation)) }}
+        {% call statement("main", language="python") -%}
+            {{ create_table_as(False, intermediate_relation, compiled_code, "python") }}
+        {%- endcall %}
+        {%- set existing_relation = duckdb_replace_begin() -%}
+        {{ adapter.rename_relation(intermediate_relation, target_relation) }}
+    {%- else %}
+        {%- set existing_relation = duckdb_replace_begin() -%}
+        {% call statement("main") -%}
+            {{ create_table_as(False, target_relation, compiled_code) }}
+        {%- endcall %}
+    {%- endif %}
+    {{ return(duckdb_replace_finish(target_relation, existing_relation)) }}
 {% endmaterialization %}
 
 
-{% materialization view, adapter="duckdb", supported_languages=["sql"] %}
-    {{ return(duckdb_replace_relation(this.incorporate(type="view"), compiled_code)) }}
+{% materialization view, adapter="duckdb", supported_languages=['sql'] %}
+    {%- set target_relation = this.incorporate(type="view") -%}
+    {{ run_hooks(pre_hooks, inside_transaction=False) }}
+    {%- set existing_relation = duckdb_replace_begin() -%}
+    {% call statement("main") -%}
+        {{ get_create_view_as_sql(target_relation, compiled_code) }}
+    {%- endcall %}
+    {{ return(duckdb_replace_finish(target_relation, existing_relation)) }}
 {% endmaterialization %}

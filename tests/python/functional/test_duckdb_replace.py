@@ -3,8 +3,9 @@
 new one created in one transaction. Real dbt on a small project in a
 temporary folder using the project's own materializations: a rebuild
 replaces the rows and keeps the comments; a rebuild that fails, at run time,
-on its contract or (a view) on a missing column, leaves the previous
-relation and its rows; a view becomes a table and a table a view."""
+on its contract, (a view) on a missing column or (a Python model) in its
+code, leaves the previous relation and its rows; a view becomes a table and
+a table a view."""
 
 from __future__ import annotations
 
@@ -89,12 +90,16 @@ def test_a_rebuild_replaces_the_relation_and_a_failed_one_keeps_it(
             "unviewed": "select 1 as id",
         },
     )
+    (root / "models" / "pythonic.py").write_text(
+        "def model(dbt, session):\n    return dbt.ref('base').df()\n"
+    )
     assert run_dbt(settings, ["run"]).success
     first = _state(settings.warehouse_path)
     assert first == {
         "base": ("BASE TABLE", [(1,)]),
         "contracted": ("BASE TABLE", [(1,)]),
         "kept": ("BASE TABLE", [(1, "first")]),
+        "pythonic": ("BASE TABLE", [(1,)]),
         "switched": ("VIEW", [(1,)]),
         "unviewed": ("BASE TABLE", [(1,)]),
         "viewed": ("VIEW", [(1,)]),
@@ -102,8 +107,8 @@ def test_a_rebuild_replaces_the_relation_and_a_failed_one_keeps_it(
     }
 
     # kept fails at run time, contracted breaks its not-null constraint,
-    # viewed names a column base lacks; switched becomes a table and
-    # unviewed a view
+    # viewed names a column base lacks, pythonic raises; switched becomes a
+    # table and unviewed a view
     _write(
         root,
         {
@@ -114,12 +119,20 @@ def test_a_rebuild_replaces_the_relation_and_a_failed_one_keeps_it(
             "unviewed": "{{ config(materialized='view') }} select 2 as id",
         },
     )
+    (root / "models" / "pythonic.py").write_text(
+        "def model(dbt, session):\n"
+        "    frame = dbt.ref('base').df()\n"
+        "    if len(frame):\n"
+        "        raise ValueError('a failing Python model')\n"
+        "    return frame\n"
+    )
     failed = run_dbt(settings, ["run"])
     assert not failed.success
     assert {n.unique_id.split(".")[-1]: n.status for n in failed.nodes} == {
         "base": "success",
         "contracted": "error",
         "kept": "error",
+        "pythonic": "error",
         "switched": "success",
         "unviewed": "success",
         "viewed": "error",
@@ -138,11 +151,15 @@ def test_a_rebuild_replaces_the_relation_and_a_failed_one_keeps_it(
             "viewed": "{{ config(materialized='view') }} select id + 1 as id from {{ ref('base') }}",
         },
     )
+    (root / "models" / "pythonic.py").write_text(
+        "def model(dbt, session):\n    return dbt.ref('base').df() + 1\n"
+    )
     assert run_dbt(settings, ["run"]).success
     assert _state(settings.warehouse_path) == {
         "base": ("BASE TABLE", [(1,)]),
         "contracted": ("BASE TABLE", [(2,)]),
         "kept": ("BASE TABLE", [(2, "second")]),
+        "pythonic": ("BASE TABLE", [(2,)]),
         "switched": ("BASE TABLE", [(2,)]),
         "unviewed": ("VIEW", [(2,)]),
         "viewed": ("VIEW", [(2,)]),
