@@ -93,6 +93,12 @@ EMAIL_PATTERN = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)*\.[A-Za-z]
 
 _TEXT_TYPES = ("VARCHAR", "JSON", "BLOB")
 
+#: zstd at level 1 rather than DuckDB's default 3: the 93 tables of a scale-10
+#: publish were written in 7.95 and 8.29 s against 10.17 and 9.67 s, alternated,
+#: and came to 522.9 MB against 532.4 (docs/performance.md, "Parquet at zstd
+#: level 1"). Any zstd reader reads either level.
+PARQUET_OPTIONS = "compression zstd, compression_level 1"
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -504,7 +510,7 @@ def _export_parquet(
         path.unlink(missing_ok=True)
         con.execute(
             f"copy pub.{_q(t.schema)}.{_q(t.table)} to {_lit(str(path))} "
-            "(format parquet, compression zstd)"
+            f"(format parquet, {PARQUET_OPTIONS})"
         )
         got = _count(con, f"read_parquet({_lit(str(path))})")
         if got != t.rows:

@@ -112,7 +112,8 @@ def assert_no_pii(path: Path) -> None:
 
 
 def assert_parquet_matches(publish_dir: Path) -> None:
-    """Every published table has a Parquet file with the same rows (as a multiset)."""
+    """Every published table has a Parquet file with the same rows (as a
+    multiset), every column zstd compressed."""
     path = publish_dir / MARTS_FILE
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -124,6 +125,10 @@ def assert_parquet_matches(publish_dir: Path) -> None:
             assert pq.is_file(), pq
             rel = f'"{schema}"."{table}"'
             src = f"read_parquet('{pq}')"
+            codecs = con.execute(
+                f"select distinct compression from parquet_metadata('{pq}')"
+            ).fetchall()
+            assert codecs in ([], [("ZSTD",)]), f"{schema}.{table}: {codecs}"
             n_table = con.execute(f"select count(*) from {rel}").fetchone()
             n_file = con.execute(f"select count(*) from {src}").fetchone()
             assert n_table == n_file, f"{schema}.{table}: {n_table} vs {n_file}"
