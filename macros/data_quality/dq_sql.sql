@@ -6,10 +6,23 @@
     duplicates an earlier row (every contract column equal). The contract's
     key and columns come from the source YAML at run time (see
     int_raw_rows_unioned). `relation`: rows classified the same way in place
-    of base_crm__<table> (an incremental run's crm_touched_rows_classified). -#}
+    of base_crm__<table> (an incremental run's crm_touched_rows_classified).
+    A full build on an engine with a row hash (dq_row_hash) ranks only the
+    rows whose hash of the contract columns occurs more than once: the rank
+    over every row sorted the whole raw table by all its columns
+    (docs/performance.md, "Windows only where they decide something"). Rows
+    of equal hash but different columns are still told apart by the rank's
+    partition. -#}
 {% macro dq_classify_raw_rows(table_name, relation=none) -%}
     {%- set meta = crm_table_meta(table_name) -%}
     {%- set contract_columns = meta.columns | map(attribute='name') | list -%}
+    {%- set row_hash = dq_row_hash(contract_columns) if relation is none and contract_columns else none -%}
+    {%- set rank_duplicates -%}
+        row_number() over (
+            partition by {{ contract_columns | join(', ') }}
+            order by _loaded_at, _source_file, _source_row
+        ) > 1
+    {%- endset -%}
     select
         '{{ table_name }}' as table_name,
         _batch_id as batch_id,
@@ -17,11 +30,10 @@
         _source_row as source_row,
         _loaded_at as loaded_at,
         cast({{ meta.primary_key }} as {{ dbt.type_string() }}) as record_id,
-        {% if contract_columns -%}
-        row_number() over (
-            partition by {{ contract_columns | join(', ') }}
-            order by _loaded_at, _source_file, _source_row
-        ) > 1
+        {% if row_hash -%}
+        coalesce(duplicates.is_exact_duplicate, false)
+        {%- elif contract_columns -%}
+        {{ rank_duplicates }}
         {%- else -%}
         false
         {%- endif %} as is_exact_duplicate,
@@ -29,19 +41,52 @@
         is_latest_version,
         is_deleted_version
     from {{ relation if relation is not none else ref('base_crm__' ~ table_name) }}
+    {%- if row_hash %}
+    {%- set raw_relation = source('crm', table_name) %}
+    left join (
+        select
+            _source_file,
+            _source_row,
+            {{ rank_duplicates }} as is_exact_duplicate
+        from {{ raw_relation }}
+        where {{ row_hash }} in (
+            select {{ row_hash }} from {{ raw_relation }}
+            group by {{ row_hash }}
+            having count(*) > 1
+        )
+    ) as duplicates using (_source_file, _source_row)
+    {%- endif %}
 {%- endmacro %}
 
 
-{#- The rows of base_crm__<table> that staging keeps (the latest, non-deleted
-    version of each key): its key, the contract's `columns` a check reads
-    and the loader's (batch, file, row). The version of each raw row is
-    read from dq_raw_rows, which classified it once, not from the base
-    model's version windows: its raw columns alone need no window (DuckDB
-    drops the unused ones), and those windows over every raw row were the
-    largest cost of dq_record_issues. Use it as a subquery, once per check,
-    not as a CTE read by several: DuckDB materialises such a CTE whole, and
-    at scale 10 that spilled gigabytes (docs/performance.md, "The
-    data-quality marts without the version windows"). -#}
+{#- A 64-bit hash of `columns` of a row (nulls hash alike, as a window's
+    partition groups them), or none where the engine has no such function
+    and dq_classify_raw_rows ranks every row. -#}
+{% macro dq_row_hash(columns) -%}
+    {{ return(adapter.dispatch('dq_row_hash', 'crm_warehouse')(columns)) }}
+{%- endmacro %}
+
+{% macro default__dq_row_hash(columns) -%}
+    {{ return(none) }}
+{%- endmacro %}
+
+{% macro duckdb__dq_row_hash(columns) -%}
+    {{ return('hash(' ~ columns | join(', ') ~ ')') }}
+{%- endmacro %}
+
+
+{#- The rows of raw table `table_name` that staging keeps (the latest,
+    non-deleted version of each key): its key, the contract's `columns` a
+    check reads and the loader's (batch, file, row). The version of each raw
+    row is read from dq_raw_rows, which classified it once, and the columns
+    from the raw table itself (source crm), not from base_crm__<table>: a
+    check needs no classification there, and on DuckDB the base model's
+    split into single and repeated keys (classify_table_versions) would be
+    worked out again for every check, where the raw table is a plain scan.
+    Use it as a subquery, once per check, not as a CTE read by several:
+    DuckDB materialises such a CTE whole, and at scale 10 that spilled
+    gigabytes (docs/performance.md, "The data-quality marts without the
+    version windows"). -#}
 {% macro dq_kept_rows(table_name, columns) -%}
     {%- set primary_key = crm_table_meta(table_name).primary_key -%}
     {%- set kept_columns = [primary_key] + columns | reject('equalto', primary_key) | list -%}
@@ -52,7 +97,7 @@
         versions._batch_id,
         versions._source_file,
         versions._source_row
-    from {{ ref('base_crm__' ~ table_name) }} as versions
+    from {{ source('crm', table_name) }} as versions
     inner join {{ ref('dq_raw_rows') }} as classified
         on
             versions._source_file = classified.source_file
@@ -106,7 +151,7 @@
         '{{ table_name }}', checked.{{ crm_table_meta(table_name).primary_key }},
         checked._batch_id, checked._source_file, checked._source_row,
         'unmapped_value', '{{ column_name }}', {{ map_through_seed('checked.' ~ column_name) }}
-    from {% if every_row %}{{ ref('base_crm__' ~ table_name) }}{% else %}({{ dq_kept_rows(table_name, [column_name]) }}){% endif %} as checked
+    from {% if every_row %}{{ source('crm', table_name) }}{% else %}({{ dq_kept_rows(table_name, [column_name]) }}){% endif %} as checked
     left join {{ ref(seed) }} as seed
         on {{ map_through_seed('checked.' ~ column_name) }} = seed.{{ seed_column }}
     where

@@ -4,21 +4,21 @@
     records converted at the nearest rate outside it, and those left
     unconverted. -#}
 -- depends_on: {{ ref('dq_raw_rows') }}
--- depends_on: {{ ref('base_crm__campaigns') }}
+-- depends_on: {{ source('crm', 'campaigns') }}
 -- depends_on: {{ ref('int_campaigns_converted') }}
--- depends_on: {{ ref('base_crm__contracts') }}
+-- depends_on: {{ source('crm', 'contracts') }}
 -- depends_on: {{ ref('int_contracts_converted') }}
--- depends_on: {{ ref('base_crm__invoices') }}
+-- depends_on: {{ source('crm', 'invoices') }}
 -- depends_on: {{ ref('int_invoices_converted') }}
--- depends_on: {{ ref('base_crm__opportunities') }}
+-- depends_on: {{ source('crm', 'opportunities') }}
 -- depends_on: {{ ref('int_opportunities_converted') }}
--- depends_on: {{ ref('base_crm__orders') }}
+-- depends_on: {{ source('crm', 'orders') }}
 -- depends_on: {{ ref('int_orders_converted') }}
--- depends_on: {{ ref('base_crm__payments') }}
+-- depends_on: {{ source('crm', 'payments') }}
 -- depends_on: {{ ref('int_payments_converted') }}
--- depends_on: {{ ref('base_crm__products') }}
+-- depends_on: {{ source('crm', 'products') }}
 -- depends_on: {{ ref('int_products_converted') }}
--- depends_on: {{ ref('base_crm__quotes') }}
+-- depends_on: {{ source('crm', 'quotes') }}
 -- depends_on: {{ ref('int_quotes_converted') }}
 {%- set reporting_currency = var('reporting_currency', 'USD') | upper %}
 

@@ -28,7 +28,7 @@
 {%- set foreign_keys = crm_foreign_keys() -%}
 {%- set parent_tables = foreign_keys | map(attribute='parent_table') | unique | sort | list -%}
 {%- for table_name in crm_contract_table_names() %}
--- depends_on: {{ ref('base_crm__' ~ table_name) }}
+-- depends_on: {{ source('crm', table_name) }}
 {%- endfor %}
 
 -- the latest version of each record a foreign key points to, in three

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'campaign_members') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'campaign_member_id', 'updated_at') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'campaign_members'), 'campaign_member_id', 'updated_at') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

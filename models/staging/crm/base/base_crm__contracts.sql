@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'contracts') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'contract_id', 'updated_at', 'is_deleted') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'contracts'), 'contract_id', 'updated_at', 'is_deleted') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'email_list_events') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'event_id') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'email_list_events'), 'event_id') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'opportunity_stage_history') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'stage_history_id') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'opportunity_stage_history'), 'stage_history_id') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'order_lines') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'order_line_id', 'updated_at') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'order_lines'), 'order_line_id', 'updated_at') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

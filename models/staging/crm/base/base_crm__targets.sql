@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'targets') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'target_id', 'updated_at') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'targets'), 'target_id', 'updated_at') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them

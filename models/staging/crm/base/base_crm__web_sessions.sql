@@ -1,9 +1,5 @@
-with source as (
-    select * from {{ source('crm', 'web_sessions') }}
-),
-
-classified as (
-    {{ classify_versions('source', 'session_id') }}
+with classified as (
+    {{ classify_table_versions(source('crm', 'web_sessions'), 'session_id') }}
 )
 
 -- every raw column as landed: the raw contract (_crm__sources.yml) lists them
