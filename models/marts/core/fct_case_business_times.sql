@@ -89,7 +89,8 @@ points as (
 point_clocks as (
     -- the clock at an instant: the working seconds before the latest interval
     -- starting at or before it, plus the part of that interval already gone;
-    -- before the schedule's first interval, 0
+    -- before the schedule's first interval, 0 (the join:
+    -- macros/service/business_intervals.sql)
     select
         points.case_id,
         points.point_name,
@@ -105,11 +106,7 @@ point_clocks as (
             0
         ) as clock_seconds
     from points
-    left join intervals
-        on
-            points.schedule_id = intervals.schedule_id
-            and points.point_at >= intervals.interval_start_at
-            and (points.point_at < intervals.next_interval_start_at or intervals.next_interval_start_at is null)
+    {{ business_interval_at_instant('intervals', 'intervals', 'points.schedule_id', 'points.point_at') }}
 ),
 
 clocks as (
@@ -143,32 +140,37 @@ targeted as (
 
 due as (
     -- the instant the clock reaches the due reading: inside the interval whose
-    -- clock range holds it; null when the spine's intervals end first
+    -- clock range holds it (macros/service/business_intervals.sql); null when
+    -- the spine's intervals end first
     select
         targeted.*,
-        cast({{ dbt.dateadd(
-            'second',
-            'targeted.first_response_due_clock_seconds - first_response_interval.clock_start_seconds',
-            'first_response_interval.interval_start_at'
-        ) }} as timestamp) as business_first_response_due_at,
-        cast({{ dbt.dateadd(
-            'second',
-            'targeted.resolution_due_clock_seconds - resolution_interval.clock_start_seconds',
-            'resolution_interval.interval_start_at'
-        ) }} as timestamp) as business_resolution_due_at
+        case
+            when
+                targeted.first_response_due_clock_seconds
+                <= first_response_interval.clock_start_seconds + first_response_interval.interval_seconds
+                then cast({{ dbt.dateadd(
+                    'second',
+                    'targeted.first_response_due_clock_seconds - first_response_interval.clock_start_seconds',
+                    'first_response_interval.interval_start_at'
+                ) }} as timestamp)
+        end as business_first_response_due_at,
+        case
+            when
+                targeted.resolution_due_clock_seconds
+                <= resolution_interval.clock_start_seconds + resolution_interval.interval_seconds
+                then cast({{ dbt.dateadd(
+                    'second',
+                    'targeted.resolution_due_clock_seconds - resolution_interval.clock_start_seconds',
+                    'resolution_interval.interval_start_at'
+                ) }} as timestamp)
+        end as business_resolution_due_at
     from targeted
-    left join intervals as first_response_interval
-        on
-            targeted.schedule_id = first_response_interval.schedule_id
-            and targeted.first_response_due_clock_seconds > first_response_interval.clock_start_seconds
-            and targeted.first_response_due_clock_seconds
-            <= first_response_interval.clock_start_seconds + first_response_interval.interval_seconds
-    left join intervals as resolution_interval
-        on
-            targeted.schedule_id = resolution_interval.schedule_id
-            and targeted.resolution_due_clock_seconds > resolution_interval.clock_start_seconds
-            and targeted.resolution_due_clock_seconds
-            <= resolution_interval.clock_start_seconds + resolution_interval.interval_seconds
+    {{ business_interval_at_clock(
+        'intervals', 'first_response_interval', 'targeted.schedule_id', 'targeted.first_response_due_clock_seconds'
+    ) }}
+    {{ business_interval_at_clock(
+        'intervals', 'resolution_interval', 'targeted.schedule_id', 'targeted.resolution_due_clock_seconds'
+    ) }}
 ),
 
 statused as (
