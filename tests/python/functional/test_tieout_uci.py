@@ -3,8 +3,10 @@
 Every expected figure is computed here with pandas straight from the export's
 own file (incident_event_log.csv, read once per test session), following
 ../shared/KPI_CATALOGUE.md; nothing is read from the warehouse to get it. The
-only input taken from the repository is the priority targets of
-seeds/case_priorities.csv, which are configuration, not computation. The
+only inputs taken from the repository are configuration, not computation:
+the priority targets of seeds/case_priorities.csv, and for the business
+hours (B1) the default schedule (dbt_project.yml's var, its hours in
+seeds/business_schedules.csv and holidays in seeds/business_holidays.csv). The
 choices the catalogue leaves open are written in docs/import.md ("UCI incident
 management event log", "How the tie-out computes it") and each is a figure here.
 
@@ -18,7 +20,7 @@ scale, so the comparison is exact).
 from __future__ import annotations
 
 import csv
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from statistics import median
@@ -27,6 +29,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from published_imports import CENT, DATASETS, published, ratio, rounded
 
 from crm_warehouse.settings import project_root
@@ -153,6 +156,120 @@ MONTHS = [
     p.start_time.date()
     for p in pd.period_range(pd.Timestamp(CASES["opened_at"].min()), pd.Timestamp(AS_OF), freq="M")
 ]
+
+
+# --------------------------------------------------------------------------- B1: business hours
+
+
+def default_schedule() -> tuple[str, str, dict[int, tuple[float, float]], set[date]]:
+    """The schedule that times cases of an unknown team (the UCI log names no
+    teams): dbt_project.yml's var business_hours_default_schedule_id, its
+    time zone and hours per ISO weekday from seeds/business_schedules.csv and
+    its holidays (its own and those of 'all') from seeds/business_holidays.csv.
+    Configuration, not computation."""
+    root = project_root()
+    config = yaml.safe_load((root / "dbt_project.yml").read_text())
+    schedule_id = config["vars"]["business_hours_default_schedule_id"]
+    with open(root / "seeds" / "business_schedules.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["schedule_id"] == schedule_id]
+    with open(root / "seeds" / "business_holidays.csv", newline="") as f:
+        holidays = {
+            date.fromisoformat(r["holiday_date"])
+            for r in csv.DictReader(f)
+            if r["schedule_id"] in ("all", schedule_id)
+        }
+    hours = {
+        int(r["iso_day_of_week"]): (float(r["start_hour"]), float(r["end_hour"])) for r in rows
+    }
+    return schedule_id, rows[0]["time_zone"], hours, holidays
+
+
+def business_intervals(first_day: date, last_day: date) -> pd.DataFrame:
+    """The default schedule's working hours of each local day from first_day
+    to last_day, in UTC (converted day by day with zoneinfo), with the
+    business clock at each start: the working seconds of all earlier days."""
+    _, zone, hours, holidays = default_schedule()
+    days = [
+        first_day + timedelta(days=n)
+        for n in range((last_day - first_day).days + 1)
+        if (first_day + timedelta(days=n)).isoweekday() in hours
+        and first_day + timedelta(days=n) not in holidays
+    ]
+
+    def utc(day: date, hour: float) -> pd.Timestamp:
+        local = pd.Timestamp(day) + pd.Timedelta(minutes=round(hour * 60))
+        return local.tz_localize(zone).tz_convert("UTC").tz_localize(None)
+
+    starts = [utc(d, hours[d.isoweekday()][0]) for d in days]
+    ends = [utc(d, hours[d.isoweekday()][1]) for d in days]
+    intervals = pd.DataFrame({"start": starts, "end": ends})
+    intervals["seconds"] = (intervals["end"] - intervals["start"]).dt.total_seconds().astype(int)
+    intervals["clock_start"] = intervals["seconds"].cumsum() - intervals["seconds"]
+    return intervals
+
+
+def business_clock(instants: pd.Series, intervals: pd.DataFrame) -> pd.Series:
+    """Working seconds before each instant (0 before the first day; NaN for
+    no instant): those of the earlier intervals plus the part of its own."""
+    starts = intervals["start"].to_numpy()
+    at = np.searchsorted(starts, instants.to_numpy(), side="right") - 1
+    clock = pd.Series(np.nan, index=instants.index)
+    clock[instants.notna().to_numpy()] = 0.0
+    inside = instants.notna().to_numpy() & (at >= 0)
+    i = at[inside]
+    gone = (instants[inside].to_numpy() - starts[i]) / np.timedelta64(1, "s")
+    clock[inside] = intervals["clock_start"].to_numpy()[i] + np.minimum(
+        gone, intervals["seconds"].to_numpy()[i]
+    )
+    return clock
+
+
+def business_due(readings: pd.Series, intervals: pd.DataFrame) -> pd.Series:
+    """The instant the clock reaches each reading: inside the interval whose
+    clock range (start, start + seconds] holds it; NaT beyond the last one."""
+    ends = (intervals["clock_start"] + intervals["seconds"]).to_numpy()
+    at = np.searchsorted(ends, readings.to_numpy(), side="left")
+    due = pd.Series(pd.NaT, index=readings.index, dtype="datetime64[ns]")
+    inside = (at < len(ends)) & (readings.to_numpy() > 0)
+    i = at[inside]
+    offset = readings.to_numpy()[inside] - intervals["clock_start"].to_numpy()[i]
+    due[inside] = intervals["start"].to_numpy()[i] + pd.to_timedelta(offset, unit="s").to_numpy()
+    return due
+
+
+def add_business_times(cases: pd.DataFrame) -> None:
+    """B1 per case, following the rules of docs (service_business_hours_rules):
+    business seconds from opening to resolution (null when resolved before
+    opening), the business due time of the resolution target, and its
+    status. The calendar spine runs from the day before the first event to
+    366 days after the as-of date; a due time beyond it is unknown."""
+    first = min(cases[c].min() for c in ("opened_at", "resolved_at", "closed_at")).date()
+    intervals = business_intervals(first - timedelta(days=1), AS_OF + timedelta(days=366))
+    opened = business_clock(cases["opened_at"], intervals)
+    resolved = business_clock(cases["resolved_at"], intervals)
+    after_opening = cases["resolved_at"] >= cases["opened_at"]
+    cases["business_seconds_to_resolution"] = (resolved - opened).where(after_opening)
+    target = cases["resolution_target_hours"] * 3600
+    cases["business_resolution_due_at"] = business_due(opened + target, intervals)
+    met = (cases["resolved_at"] <= cases["opened_at"]) | (
+        cases["business_seconds_to_resolution"] <= target
+    )
+    due_date = cases["business_resolution_due_at"].dt.date
+    cases["business_resolution_sla_status"] = np.select(
+        [
+            cases["is_resolved"] & met,
+            cases["is_resolved"],
+            cases["is_closed_unresolved"],
+            cases["business_resolution_due_at"].isna(),
+            due_date <= AS_OF,
+        ],
+        ["met", "missed", "closed_unresolved", "no_business_hours", "missed"],
+        default="pending",
+    )
+    cases["business_due_month"] = cases["business_resolution_due_at"].map(month_of)
+
+
+add_business_times(CASES)
 
 # --------------------------------------------------------------------------- KPIs, one function each
 
@@ -285,6 +402,46 @@ def source_sla_rate(cases: pd.DataFrame, month: date) -> Decimal | None:
     return ratio(source_sla_met(cases, month), source_sla_cases(cases, month))
 
 
+def business_due_in(cases: pd.DataFrame, month: date) -> pd.DataFrame:
+    """B1 population: cases whose business resolution due time fell in the
+    month, on or before the as-of date, judged met or missed."""
+    due_date = cases["business_resolution_due_at"].dt.date
+    return cases[
+        cases["business_resolution_sla_status"].isin(["met", "missed"])
+        & (cases["business_due_month"] == month)
+        & (due_date <= AS_OF)
+    ]
+
+
+def b1_resolution_due(cases: pd.DataFrame, month: date) -> int:
+    return len(business_due_in(cases, month))
+
+
+def b1_resolution_met(cases: pd.DataFrame, month: date) -> int:
+    # B1: resolved within the target counted in business hours.
+    return int((business_due_in(cases, month)["business_resolution_sla_status"] == "met").sum())
+
+
+def b1_resolution_rate(cases: pd.DataFrame, month: date) -> Decimal | None:
+    return ratio(b1_resolution_met(cases, month), b1_resolution_due(cases, month))
+
+
+def business_resolution_seconds(cases: pd.DataFrame, month: date) -> list[int]:
+    # Cases resolved in the month; a resolution recorded before the opening left out.
+    seconds = resolved_in(cases, month)["business_seconds_to_resolution"].dropna()
+    return [int(s) for s in seconds]
+
+
+def b1_hours_mean(cases: pd.DataFrame, month: date) -> Decimal | None:
+    seconds = business_resolution_seconds(cases, month)
+    return ratio(sum(seconds), len(seconds) * 3600, CENT) if seconds else None
+
+
+def b1_hours_median(cases: pd.DataFrame, month: date) -> Decimal | None:
+    seconds = business_resolution_seconds(cases, month)
+    return rounded(Fraction(median(seconds)).limit_denominator(2) / 3600, CENT) if seconds else None
+
+
 # --------------------------------------------------------------------------- expected figures
 
 #: dimension_name of kpi_service_cases_by_dimension_monthly -> column of CASES.
@@ -311,6 +468,16 @@ SERVICE_KPIS = [
     ("V8", "first_response_sla_compliance_rate", v8_first_response_rate, ("all",)),
     ("V8", "sla_cases_due", v8_both_due, ("all",)),
     ("V8", "sla_compliance_rate", v8_both_rate, ("all",)),
+    ("B1", "business_resolution_sla_cases_due", b1_resolution_due, ("all", "priority")),
+    ("B1", "business_resolution_sla_cases_met", b1_resolution_met, ("all", "priority")),
+    ("B1", "business_resolution_sla_compliance_rate", b1_resolution_rate, ("all", "priority")),
+    ("B1", "business_resolution_hours_mean", b1_hours_mean, ("all", "priority")),
+    ("B1", "business_resolution_hours_median", b1_hours_median, ("all", "priority")),
+    # no first responses in the export: nothing to judge in business hours either
+    ("B1", "business_first_response_sla_cases_due", v8_first_response_due, ("all",)),
+    ("B1", "business_first_response_sla_compliance_rate", v8_first_response_rate, ("all",)),
+    ("B1", "business_sla_cases_due", v8_both_due, ("all",)),
+    ("B1", "business_sla_compliance_rate", v8_both_rate, ("all",)),
 ]
 
 #: The export's own SLA verdict (made_sla), shown beside the computed V8.
@@ -526,6 +693,45 @@ def test_source_sla_per_case(marts) -> None:
     actual = dict(rows)
     differ = {k: (v, actual.get(k)) for k, v in expected.items() if actual.get(k) != v}
     assert not differ, f"made_sla differs on {len(differ)} cases, e.g. {list(differ.items())[:5]}"
+
+
+#: B1 per case: column of core.fct_case_business_times -> CASES column.
+BUSINESS_COLUMNS = {
+    "business_seconds_to_resolution": "business_seconds_to_resolution",
+    "business_resolution_due_at": "business_resolution_due_at",
+    "business_resolution_sla_status": "business_resolution_sla_status",
+}
+
+
+def _case_value(value):
+    """One per-case value as the mart holds it: int seconds, naive timestamp, text, None."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+@pytest.mark.parametrize("column", sorted(BUSINESS_COLUMNS))
+def test_business_hours_per_case(marts, column) -> None:
+    """B1 for every incident, by the default schedule (the log names no
+    teams): the business seconds to resolution, the business due time of the
+    resolution target and its status, against fct_case_business_times."""
+    rows = marts["imported"].query(
+        f"select case_id, schedule_id, {column} from core.fct_case_business_times"
+    )
+    schedule_id = default_schedule()[0]
+    assert {r[1] for r in rows} == {schedule_id}, f"schedules: {sorted({r[1] for r in rows})}"
+    actual = {r[0]: r[2] for r in rows}
+    expected = {k: _case_value(v) for k, v in CASES[BUSINESS_COLUMNS[column]].items()}
+    assert actual.keys() == expected.keys()
+    differ = {k: (v, actual[k]) for k, v in expected.items() if actual[k] != v}
+    assert not differ, (
+        f"{column} differs on {len(differ)} of {len(expected)} cases"
+        f" (expected, mart), e.g. {list(differ.items())[:5]}"
+    )
 
 
 @pytest.mark.parametrize("key", sorted(AGENT_FIGURES), ids="-".join)
