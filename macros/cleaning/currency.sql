@@ -2,10 +2,29 @@
     currency at 1 throughout, a foreign currency at its nearest rate before and
     after the seed's coverage (coverage_status says which). -#}
 {% macro join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}
+    {{ return(adapter.dispatch('join_exchange_rate')(currency_expr, date_expr, alias)) }}
+{%- endmacro %}
+
+{% macro default__join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}
     left join {{ ref('stg_reference__exchange_rates') }} as {{ alias }}
         on
             {{ currency_expr }} = {{ alias }}.currency_code
             and {{ date_expr }} >= {{ alias }}.valid_from_date
+            and {{ date_expr }} < {{ alias }}.valid_to_date
+{%- endmacro %}
+
+{#- On DuckDB an ASOF join: the currency's range with the earliest end after
+    the date. A currency's ranges run without gap or overlap from 0001-01-01
+    to 9999-12-31 (stg_reference__exchange_rates), so that range starts on or
+    before the date: the one the range join finds, and none for a date on or
+    after 9999-12-31, as there. The range join hashes on the currency alone
+    and filters every pair of a row and a range of its currency, which grows
+    with the seed's rates: a seed of daily rates pairs each amount with
+    thousands of them. -#}
+{% macro duckdb__join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}
+    asof left join {{ ref('stg_reference__exchange_rates') }} as {{ alias }}
+        on
+            {{ currency_expr }} = {{ alias }}.currency_code
             and {{ date_expr }} < {{ alias }}.valid_to_date
 {%- endmacro %}
 
