@@ -34,8 +34,9 @@
 {#- left join `intervals` as `alias`: the interval of `schedule_id` whose
     business-clock range (clock_start_seconds, clock_start_seconds +
     interval_seconds] holds `clock_seconds`. On DuckDB the join may also
-    return the schedule's last interval for a reading beyond its end: the
-    caller keeps the match only where the reading is within the range. -#}
+    return the schedule's last interval for a reading beyond its end:
+    business_instant_at_clock keeps the match only where the reading is
+    within the range. -#}
 {% macro business_interval_at_clock(intervals, alias, schedule_id, clock_seconds) -%}
     {{ return(adapter.dispatch('business_interval_at_clock')(intervals, alias, schedule_id, clock_seconds)) }}
 {%- endmacro %}
@@ -53,4 +54,18 @@
         on
             {{ schedule_id }} = {{ alias }}.schedule_id
             and {{ clock_seconds }} > {{ alias }}.clock_start_seconds
+{%- endmacro %}
+
+{#- The instant a schedule's clock reaches `clock_seconds`, inside the
+    interval `alias` that business_interval_at_clock joined: null when no
+    interval holds the reading (on DuckDB the join's last interval may not). -#}
+{% macro business_instant_at_clock(clock_seconds, alias) -%}
+    case
+        when {{ clock_seconds }} <= {{ alias }}.clock_start_seconds + {{ alias }}.interval_seconds
+            then cast({{ dbt.dateadd(
+                'second',
+                clock_seconds ~ ' - ' ~ alias ~ '.clock_start_seconds',
+                alias ~ '.interval_start_at'
+            ) }} as timestamp)
+    end
 {%- endmacro %}

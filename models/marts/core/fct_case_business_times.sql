@@ -144,26 +144,10 @@ due as (
     -- the spine's intervals end first
     select
         targeted.*,
-        case
-            when
-                targeted.first_response_due_clock_seconds
-                <= first_response_interval.clock_start_seconds + first_response_interval.interval_seconds
-                then cast({{ dbt.dateadd(
-                    'second',
-                    'targeted.first_response_due_clock_seconds - first_response_interval.clock_start_seconds',
-                    'first_response_interval.interval_start_at'
-                ) }} as timestamp)
-        end as business_first_response_due_at,
-        case
-            when
-                targeted.resolution_due_clock_seconds
-                <= resolution_interval.clock_start_seconds + resolution_interval.interval_seconds
-                then cast({{ dbt.dateadd(
-                    'second',
-                    'targeted.resolution_due_clock_seconds - resolution_interval.clock_start_seconds',
-                    'resolution_interval.interval_start_at'
-                ) }} as timestamp)
-        end as business_resolution_due_at
+        {{ business_instant_at_clock('targeted.first_response_due_clock_seconds', 'first_response_interval') }}
+            as business_first_response_due_at,
+        {{ business_instant_at_clock('targeted.resolution_due_clock_seconds', 'resolution_interval') }}
+            as business_resolution_due_at
     from targeted
     {{ business_interval_at_clock(
         'intervals', 'first_response_interval', 'targeted.schedule_id', 'targeted.first_response_due_clock_seconds'
