@@ -2,7 +2,7 @@
     currency at 1 throughout, a foreign currency at its nearest rate before and
     after the seed's coverage (coverage_status says which). -#}
 {% macro join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}
-    {{ return(adapter.dispatch('join_exchange_rate')(currency_expr, date_expr, alias)) }}
+    {{ return(adapter.dispatch('join_exchange_rate', 'crm_warehouse')(currency_expr, date_expr, alias)) }}
 {%- endmacro %}
 
 {% macro default__join_exchange_rate(currency_expr, date_expr, alias='exchange_rates') -%}

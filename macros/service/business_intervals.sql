@@ -13,7 +13,8 @@
 {#- left join `intervals` as `alias`: the interval of `schedule_id` whose
     [interval_start_at, next_interval_start_at) holds `instant` -#}
 {% macro business_interval_at_instant(intervals, alias, schedule_id, instant) -%}
-    {{ return(adapter.dispatch('business_interval_at_instant')(intervals, alias, schedule_id, instant)) }}
+    {{ return(adapter.dispatch('business_interval_at_instant', 'crm_warehouse')(
+        intervals, alias, schedule_id, instant)) }}
 {%- endmacro %}
 
 {% macro default__business_interval_at_instant(intervals, alias, schedule_id, instant) -%}
@@ -38,7 +39,8 @@
     business_instant_at_clock keeps the match only where the reading is
     within the range. -#}
 {% macro business_interval_at_clock(intervals, alias, schedule_id, clock_seconds) -%}
-    {{ return(adapter.dispatch('business_interval_at_clock')(intervals, alias, schedule_id, clock_seconds)) }}
+    {{ return(adapter.dispatch('business_interval_at_clock', 'crm_warehouse')(
+        intervals, alias, schedule_id, clock_seconds)) }}
 {%- endmacro %}
 
 {% macro default__business_interval_at_clock(intervals, alias, schedule_id, clock_seconds) -%}
