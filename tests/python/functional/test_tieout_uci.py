@@ -189,12 +189,8 @@ def business_intervals(first_day: date, last_day: date) -> pd.DataFrame:
     to last_day, in UTC (converted day by day with zoneinfo), with the
     business clock at each start: the working seconds of all earlier days."""
     _, zone, hours, holidays = default_schedule()
-    days = [
-        first_day + timedelta(days=n)
-        for n in range((last_day - first_day).days + 1)
-        if (first_day + timedelta(days=n)).isoweekday() in hours
-        and first_day + timedelta(days=n) not in holidays
-    ]
+    calendar = (first_day + timedelta(days=n) for n in range((last_day - first_day).days + 1))
+    days = [d for d in calendar if d.isoweekday() in hours and d not in holidays]
 
     def utc(day: date, hour: float) -> pd.Timestamp:
         local = pd.Timestamp(day) + pd.Timedelta(minutes=round(hour * 60))
