@@ -268,6 +268,9 @@ def _build(
         if result.retried_alone:
             rec.details["retried_alone"] = result.retried_alone
             rec.details["retries"] = result.retries
+        if result.warned_tests():
+            # named in the summary printed after the run (runlog.warned_lines)
+            rec.details["warned_tests"] = result.warned_tests()
         unmapped = _unmapped_values(settings)
         if unmapped:
             report.summary["unmapped_values"] = unmapped
