@@ -274,6 +274,9 @@ def _build(
         unmapped = _unmapped_values(settings)
         if unmapped:
             report.summary["unmapped_values"] = unmapped
+        holiday_gaps = _years_without_holidays(settings)
+        if holiday_gaps:
+            report.summary["years_without_holidays"] = holiday_gaps
         if not result.success:
             rec.status = "failed"
             problems = [p for p in result.problems() if p.status != "warn"]
@@ -422,17 +425,38 @@ def _unmapped_values(settings: Settings) -> list[str]:
     """The raw values no seed maps (data_quality.dq_unmapped_values), e.g.
     "opportunities.stage_name = 'pending legal review' (2)": what the build's
     unmapped-value warning is about, by name. [] when the mart is not built."""
+    rows = _warehouse_rows(
+        settings,
+        "select table_name || '.' || column_name, raw_value, records "
+        "from data_quality.dq_unmapped_values order by 1, 2",
+    )
+    return [f"{column} = '{value}' ({count})" for column, value, count in rows]
+
+
+def _years_without_holidays(settings: Settings) -> list[str]:
+    """The business schedules' years with cases and no holiday in
+    seeds/business_holidays.csv (data_quality.dq_business_holiday_years), e.g.
+    "default 2016 (23,807 cases opened)": what that model's warning is about,
+    by name. [] when the mart is not built."""
+    rows = _warehouse_rows(
+        settings,
+        "select schedule_id, calendar_year, cases_opened "
+        "from data_quality.dq_business_holiday_years "
+        "where has_no_holidays_listed order by 1, 2",
+    )
+    return [f"{schedule} {year} ({opened:,} cases opened)" for schedule, year, opened in rows]
+
+
+def _warehouse_rows(settings: Settings, sql: str) -> list[tuple]:
+    """The rows of `sql` on the warehouse, read-only; [] when it cannot run
+    (the relation not built)."""
     import duckdb
 
     try:
         with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            rows = con.execute(
-                "select table_name || '.' || column_name, raw_value, records "
-                "from data_quality.dq_unmapped_values order by 1, 2"
-            ).fetchall()
+            return con.execute(sql).fetchall()
     except duckdb.Error:
         return []
-    return [f"{column} = '{value}' ({count})" for column, value, count in rows]
 
 
 def _empty_sources(settings: Settings) -> set[str]:

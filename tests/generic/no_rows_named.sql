@@ -1,7 +1,8 @@
-{#- The model has no rows; when it has, the failure output logs each row's
-    name (name_column, a SQL expression) and count, e.g. for a list of
-    unmapped values. -#}
-{% test no_rows_named(model, name_column, count_column=none) %}
+{#- The model has no rows (with failing_when, a SQL condition: no rows that
+    meet it); when it has, the failure output logs each row's name
+    (name_column, a SQL expression) and count, e.g. for a list of unmapped
+    values. -#}
+{% test no_rows_named(model, name_column, count_column=none, failing_when=none) %}
 
 {%- set failing_sql -%}
 select
@@ -10,6 +11,9 @@ select
     {{ count_column }} as failing_count
     {%- endif %}
 from {{ model }}
+{%- if failing_when %}
+where {{ failing_when }}
+{%- endif %}
 {%- endset -%}
 
 {%- if execute and load_relation(model) is not none -%}

@@ -303,6 +303,13 @@ def summary_lines(data: Mapping[str, Any]) -> list[str]:
             "Unmapped values (no seed maps them: add them to seeds/ or fix them in the CRM; "
             "data_quality.dq_unmapped_values): " + ", ".join(unmapped)
         )
+    holiday_gaps: list[str] = summary.get("years_without_holidays") or []
+    if holiday_gaps:
+        lines.append(
+            "Business hours count every weekday as working time in these years: "
+            "seeds/business_holidays.csv lists no holiday for the schedule "
+            "(data_quality.dq_business_holiday_years): " + ", ".join(holiday_gaps)
+        )
     kpis: list[Mapping[str, Any]] = summary.get("kpis") or []
     lines.extend(kpi_lines(kpis))
     for label, key in (

@@ -32,6 +32,7 @@ import pytest
 import yaml
 from published_imports import CENT, DATASETS, published, ratio, rounded
 
+from crm_warehouse.serve.runlog import warned_lines
 from crm_warehouse.settings import project_root
 
 pytestmark = pytest.mark.xdist_group("tieout_b")
@@ -728,6 +729,34 @@ def test_business_hours_per_case(marts, column) -> None:
         f"{column} differs on {len(differ)} of {len(expected)} cases"
         f" (expected, mart), e.g. {list(differ.items())[:5]}"
     )
+
+
+def test_years_without_holidays_are_named(marts) -> None:
+    """The log runs from 2016 into 2017 and seeds/business_holidays.csv lists
+    none of those years' holidays, so their business hours count every
+    weekday as working time: dq_business_holiday_years lists each year the
+    default schedule measures (the first opening's to the last resolution's or
+    business due time's), its cases opened and its holidays listed, and the
+    import's summary names the years without any."""
+    schedule_id, _, _, holidays = default_schedule()
+    measured = [CASES[c] for c in ("opened_at", "resolved_at", "business_resolution_due_at")]
+    years = range(CASES["opened_at"].min().year, pd.concat(measured).max().year + 1)
+    opened = CASES["opened_at"].dt.year.value_counts()
+    expected = []
+    for year in years:
+        listed = sum(1 for day in holidays if day.year == year)
+        expected.append((schedule_id, year, int(opened.get(year, 0)), listed, listed == 0))
+    assert any(row[4] for row in expected), "no year without holidays: this test shows nothing"
+    rows = marts["imported"].query(
+        "select schedule_id, calendar_year, cases_opened, holidays_listed, has_no_holidays_listed"
+        " from data_quality.dq_business_holiday_years order by calendar_year"
+    )
+    assert rows == expected
+    report = marts["imported"].report
+    named = report.summary.get("years_without_holidays")
+    assert named == [f"{s} {y} ({n:,} cases opened)" for s, y, n, _, none in expected if none]
+    (line,) = [x for x in warned_lines(report.to_dict()) if "dq_business_holiday_years" in x]
+    assert f"({len(named)} rows)" in line, line
 
 
 @pytest.mark.parametrize("key", sorted(AGENT_FIGURES), ids="-".join)

@@ -134,6 +134,23 @@ def test_summary_lines_name_unmapped_values() -> None:
     assert not any("Unmapped" in line for line in summary_lines(report.to_dict()))
 
 
+def test_summary_lines_name_the_years_without_holidays() -> None:
+    """Business hours counted over a year the holiday seed does not list are named."""
+    report = make_report()
+    report.summary = {
+        "totals": run_totals(report),
+        "years_without_holidays": ["default 2016 (23,807 cases opened)", "default 2017 (1,111)"],
+    }
+    lines = summary_lines(report.to_dict())
+    assert lines[1].startswith("Business hours count every weekday as working time")
+    assert lines[1].endswith(
+        "(data_quality.dq_business_holiday_years): default 2016 (23,807 cases opened), "
+        "default 2017 (1,111)"
+    )
+    report.summary = {"totals": run_totals(report)}
+    assert not any("Business hours" in line for line in summary_lines(report.to_dict()))
+
+
 def test_summary_lines_name_the_period_and_what_the_export_lacks() -> None:
     report = make_report()
     kpis = [
