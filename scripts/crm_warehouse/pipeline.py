@@ -157,14 +157,24 @@ class _Options:
     unit_tests: bool
 
     def build_args(self, selection: list[str]) -> list[str]:
-        """dbt build arguments: the plan's selection, the caller's arguments,
-        --full-refresh, and no unit tests unless asked for."""
-        args = [*selection, *self.dbt_args]
-        if self.full_refresh and "--full-refresh" not in args:
-            args.append("--full-refresh")
-        if not self.unit_tests and "--exclude-resource-type" not in args:
-            args += ["--exclude-resource-type", "unit_test"]
-        return args
+        """dbt build arguments: the plan's selection, then refresh_build_args."""
+        return refresh_build_args(
+            [*selection, *self.dbt_args], full_refresh=self.full_refresh, unit_tests=self.unit_tests
+        )
+
+
+def refresh_build_args(
+    args: list[str], *, full_refresh: bool = False, unit_tests: bool = False
+) -> list[str]:
+    """The `dbt build` arguments a refresh passes: `args`, --full-refresh when
+    asked, and no unit tests unless asked for (they test the code, and run in
+    `make test` and CI). The benchmark builds with these too."""
+    args = list(args)
+    if full_refresh and "--full-refresh" not in args:
+        args.append("--full-refresh")
+    if not unit_tests and "--exclude-resource-type" not in args:
+        args += ["--exclude-resource-type", "unit_test"]
+    return args
 
 
 def _refresh(

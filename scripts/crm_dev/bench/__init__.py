@@ -10,8 +10,9 @@ For each scale, on the same machine and in one run, it measures:
   dependency order (`raw_sql_s`);
 - a full refresh of a fresh warehouse: load with validation (`load_s`, of
   which `validate_s` is Great Expectations), `dbt build --full-refresh`
-  (`dbt_build_s`, split into models, tests and seeds by node time) and
-  publish (`publish_s`);
+  with the arguments a refresh passes, so without the unit tests, which test
+  the code and run in `make test` (`dbt_build_s`, split into models, data
+  tests and seeds by node time), and publish (`publish_s`);
 - `dbt run --full-refresh` (`dbt_run_s`) against `raw_sql_s`: dbt's overhead;
 - an incremental refresh after landing the last export batch (~1 % of the
   rows) on a warehouse refreshed without it (`incremental_s`);

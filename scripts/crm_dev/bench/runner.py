@@ -201,7 +201,6 @@ class _IncrementalRun:
     load: StepOutcome
     build: StepOutcome
     publish: StepOutcome
-    no_unit_tests: StepOutcome
     new_files: int
 
 
@@ -272,15 +271,7 @@ def _measure_incremental(steps: _Steps, source: Path, base: Path) -> _Incrementa
     load = steps.load(incr, landing, "incremental: load new batch")
     build = steps.dbt(incr, landing, ["build", *NIGHTLY_VARS], "incremental: dbt build")
     publish = steps.publish(incr, landing, "incremental: publish")
-    # the same build again without the unit tests (they test code, not data): what
-    # a nightly run could skip when the code has not changed since the last one
-    no_unit_tests = steps.dbt(
-        incr,
-        landing,
-        ["build", *NIGHTLY_VARS, "--exclude", "test_type:unit"],
-        "incremental: again, no unit tests",
-    )
-    return _IncrementalRun(load, build, publish, no_unit_tests, new_files)
+    return _IncrementalRun(load, build, publish, new_files)
 
 
 def _measure_peers(steps: _Steps, source: Path, base: Path) -> _PeerRun:
@@ -373,7 +364,6 @@ def _details(full: _FullRun, inc: _IncrementalRun, peer: _PeerRun) -> dict[str, 
         "incremental_dbt_build_s": round(inc.build.seconds, 2),
         "incremental_publish_s": round(inc.publish.seconds, 2),
         "incremental_dbt_build_slowest": inc.build.details.get("slowest"),
-        "incremental_dbt_build_without_unit_tests_s": round(inc.no_unit_tests.seconds, 2),
         "incremental_dbt_build_node_seconds": inc.build.details.get("node_seconds"),
         "peer_check": peer.check,
         "peers_not_installed": peer.missing,

@@ -128,13 +128,14 @@ def _step_load(args: dict[str, Any]) -> dict[str, Any]:
 
 def _step_dbt(args: dict[str, Any]) -> dict[str, Any]:
     from crm_warehouse.build import dbt_build, run_dbt
+    from crm_warehouse.pipeline import refresh_build_args
 
     settings = _settings(Path(args["home"]), Path(args["landing"]))
     clock = _Clock()
     logs = ["--log-path", str(Path(args["home"]) / "logs")]
     command, *rest = args["dbt_args"]
-    if command == "build":  # as the refresh runs it (missing incremental models first)
-        result = dbt_build(settings, [*rest, *logs])
+    if command == "build":  # as the refresh runs it: no unit tests (make test runs them)
+        result = dbt_build(settings, refresh_build_args([*rest, *logs]))
     else:
         result = run_dbt(settings, [command, *rest, *logs])
     seconds, cpu = clock.seconds(), clock.cpu_seconds()
