@@ -316,7 +316,7 @@ def _publish(
     warnings = _stale_warnings(stale)
     t0 = time.perf_counter()
     args = (files.final, files.tmp, files.parquet_final, files.parquet_tmp)
-    if changed is not None and not publish_delta.start_from_previous(*args):
+    if changed is not None and not publish_delta.start_from_previous(*args, changed):
         changed = None
     con = duckdb.connect()
     con.execute("set enable_progress_bar = false")

@@ -246,10 +246,11 @@ def test_a_selective_publish_reuses_the_replaced_tables_space(fake: Settings) ->
     the table's size (DuckDB frees the old blocks only once the drop is
     checkpointed)."""
     con = duckdb.connect(str(fake.warehouse_path))
-    con.execute(
-        "create table core.fct_big as select range as big_id, md5(range::varchar) as digest"
-        " from range(400000)"
-    )
+    for table in ("fct_big", "fct_kept"):  # fct_kept unchanged: half the rows stay
+        con.execute(
+            f"create table core.{table} as select range as big_id, md5(range::varchar) as digest"
+            " from range(400000)"
+        )
     con.close()
     first = fake.publish_dir / MARTS_FILE
     publish(fake)
@@ -261,6 +262,33 @@ def test_a_selective_publish_reuses_the_replaced_tables_space(fake: Settings) ->
     con = duckdb.connect(str(first), read_only=True)
     try:
         assert con.execute("select count(*) from core.fct_big").fetchone() == (400000,)
+    finally:
+        con.close()
+
+
+def test_a_publish_whose_changed_tables_hold_most_rows_writes_every_table(
+    fake: Settings,
+) -> None:
+    """When the tables the build wrote hold 90 % of the published rows or more,
+    copying the previous file would only be dropped again: every table is
+    written, as after a full build, with the same content."""
+    from crm_warehouse.serve import publish_delta
+
+    con = duckdb.connect(str(fake.warehouse_path))
+    con.execute("create table core.fct_big as select range as big_id from range(100000)")
+    con.close()
+    publish(fake)
+    manifest = fake.publish_dir / "manifest.json"
+    assert publish_delta.changed_share(manifest, {"core.fct_big"}) >= publish_delta.MOSTLY_CHANGED
+    con = duckdb.connect(str(fake.warehouse_path))
+    con.execute("insert into core.fct_big select range from range(100000, 100010)")
+    con.close()
+    result = publish(fake, changed={"core.fct_big"})
+    assert result.copied == len(result.tables)
+    assert publish_delta.changed_share(fake.publish_dir / "missing.json", {"core.fct_big"}) == 0
+    con = duckdb.connect(str(fake.publish_dir / MARTS_FILE), read_only=True)
+    try:
+        assert con.execute("select count(*) from core.fct_big").fetchone() == (100010,)
     finally:
         con.close()
 
