@@ -278,15 +278,10 @@ def _build(
         if result.retried_alone:
             rec.details["retried_alone"] = result.retried_alone
             rec.details["retries"] = result.retries
-        if result.warned_tests():
-            # named in the summary printed after the run (runlog.warned_lines)
-            rec.details["warned_tests"] = result.warned_tests()
-        unmapped = _unmapped_values(settings)
-        if unmapped:
-            report.summary["unmapped_values"] = unmapped
-        holiday_gaps = _years_without_holidays(settings)
-        if holiday_gaps:
-            report.summary["years_without_holidays"] = holiday_gaps
+        warned = result.warned_tests()
+        if warned:  # named in the summary printed after the run (runlog.warned_lines)
+            rec.details["warned_tests"] = warned
+        report.summary.update(_named_findings(settings))
         if not result.success:
             rec.status = "failed"
             problems = [p for p in result.problems() if p.status != "warn"]
@@ -431,42 +426,47 @@ def _dbt_freshness(settings: Settings) -> list[tuple[str, str]]:
     return [(n.unique_id, "empty" if n.unique_id in empty else n.status) for n in result.nodes]
 
 
-def _unmapped_values(settings: Settings) -> list[str]:
-    """The raw values no seed maps (data_quality.dq_unmapped_values), e.g.
-    "opportunities.stage_name = 'pending legal review' (2)": what the build's
-    unmapped-value warning is about, by name. [] when the mart is not built."""
-    rows = _warehouse_rows(
-        settings,
+#: What the summary names after a build, from the data-quality marts whose
+#: tests warn about it: its key in the run report's summary, the query, and
+#: how a row reads, e.g. "opportunities.stage_name = 'pending legal review'
+#: (2)" (a raw value no seed maps) or "default 2016 (23,807 cases opened)" (a
+#: year seeds/business_holidays.csv lists no holiday for).
+_FINDINGS: tuple[tuple[str, str, Callable[..., str]], ...] = (
+    (
+        "unmapped_values",
         "select table_name || '.' || column_name, raw_value, records "
         "from data_quality.dq_unmapped_values order by 1, 2",
-    )
-    return [f"{column} = '{value}' ({count})" for column, value, count in rows]
-
-
-def _years_without_holidays(settings: Settings) -> list[str]:
-    """The business schedules' years with cases and no holiday in
-    seeds/business_holidays.csv (data_quality.dq_business_holiday_years), e.g.
-    "default 2016 (23,807 cases opened)": what that model's warning is about,
-    by name. [] when the mart is not built."""
-    rows = _warehouse_rows(
-        settings,
+        lambda column, value, count: f"{column} = '{value}' ({count})",
+    ),
+    (
+        "years_without_holidays",
         "select schedule_id, calendar_year, cases_opened "
         "from data_quality.dq_business_holiday_years "
         "where has_no_holidays_listed order by 1, 2",
-    )
-    return [f"{schedule} {year} ({opened:,} cases opened)" for schedule, year, opened in rows]
+        lambda schedule, year, opened: f"{schedule} {year} ({opened:,} cases opened)",
+    ),
+)
 
 
-def _warehouse_rows(settings: Settings, sql: str) -> list[tuple]:
-    """The rows of `sql` on the warehouse, read-only; [] when it cannot run
-    (the relation not built)."""
+def _named_findings(settings: Settings) -> dict[str, list[str]]:
+    """Each finding of _FINDINGS the warehouse holds rows for, by its summary
+    key, read in one read-only connection; a mart not built names nothing."""
     import duckdb
 
+    found: dict[str, list[str]] = {}
     try:
-        with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
-            return con.execute(sql).fetchall()
+        con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     except duckdb.Error:
-        return []
+        return found
+    with con:
+        for key, sql, line in _FINDINGS:
+            try:
+                rows = con.execute(sql).fetchall()
+            except duckdb.Error:
+                continue
+            if rows:
+                found[key] = [line(*row) for row in rows]
+    return found
 
 
 def _empty_sources(settings: Settings) -> set[str]:
