@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crm_warehouse.ingest import validate as validate_module
 from crm_warehouse.ingest.contract import CONTRACT_RELPATH, load_contract, parse_contract
 from crm_warehouse.ingest.validate import (
     TYPE_REGEX,
@@ -210,3 +211,78 @@ def test_a_clean_chunk_has_no_failures_and_a_dirty_one_names_only_its_rule() -> 
     frame.loc[2, "currency_code"] = "euro"
     got = {(f.rule.kind, f.rule.column): f.positions.tolist() for f in validator.validate(frame)}
     assert got == {("pattern", "currency_code"): [2]}
+
+
+def test_a_column_with_nulls_is_handed_to_gx_alone(monkeypatch) -> None:
+    """GX drops a column's nulls before most checks by filtering the whole
+    frame it was handed, which copies every column of it. So the columns
+    without a null go to GX together and each column with nulls alone; the
+    failures come back in rule order, as from one suite."""
+    table = load_contract().table("opportunities")
+    validator = TableValidator(table, name="test_opportunities_split")
+    frame = pd.DataFrame(
+        {
+            "opportunity_id": ["O1", "O2", "O3"],
+            "stage_name": ["a", "b", "c"],
+            "opportunity_type": ["new_business", "x", None],
+            "amount": ["1", "abc", None],
+            "amount__num": [1.0, None, None],
+            "currency_code": ["USD", "US", "EUR"],
+            "created_at": ["2024-01-01", "2024-01-01", "01/02/2024"],
+            "expected_close_date": ["2024-01-01", None, None],
+            "closed_at": [None, None, None],
+            "updated_at": ["2024-01-01"] * 3,
+            "is_deleted": ["true", "maybe", "false"],
+            "opportunity_id__hash": pd.array([1, 2, 3], dtype="UInt64"),
+        }
+    ).astype({"opportunity_id": "str", "stage_name": "str"})
+    handed: list[tuple[str, ...]] = []
+    validate_part = TableValidator._validate_part
+
+    def spy(self, part, suite):
+        handed.append(tuple(part.columns))
+        return validate_part(self, part, suite)
+
+    monkeypatch.setattr(TableValidator, "_validate_part", spy)
+    monkeypatch.setattr(validate_module, "ALONE_MIN_ROWS", 3)
+    failures = validator.validate(frame)
+
+    with_nulls = {"opportunity_type", "amount", "amount__num", "expected_close_date", "closed_at"}
+    assert sorted(handed) == sorted(
+        [
+            tuple(c for c in frame.columns if c not in with_nulls),
+            *((c,) for c in frame.columns if c in with_nulls),
+        ]
+    )
+    rule_order = [(r.kind, r.column) for r in validator.rules]
+    got = [(f.rule.kind, f.rule.column) for f in failures]
+    assert got == [
+        ("accepted_values", "opportunity_type"),
+        ("type", "amount"),
+        ("pattern", "currency_code"),
+        ("type", "created_at"),
+        ("type", "is_deleted"),
+    ]
+    assert got == sorted(got, key=rule_order.index)
+    assert [f.positions.tolist() for f in failures] == [[1], [1], [1], [2], [1]]
+
+    # a chunk without a null is handed over whole, as one suite
+    handed.clear()
+    clean = frame.assign(
+        opportunity_type="renewal",
+        amount="2",
+        amount__num=2.0,
+        currency_code="EUR",
+        created_at="2024-01-01",
+        expected_close_date="2024-02-01",
+        closed_at="2024-02-02",
+        is_deleted="false",
+    )
+    assert validator.validate(clean) == []
+    assert handed == [tuple(frame.columns)]
+
+    # nor is a frame of fewer rows than ALONE_MIN_ROWS, nulls or not
+    handed.clear()
+    monkeypatch.setattr(validate_module, "ALONE_MIN_ROWS", 4)
+    assert [(f.rule.kind, f.rule.column) for f in validator.validate(frame)] == got
+    assert handed == [tuple(frame.columns)]
