@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import copy
 import sys
+import threading
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
@@ -329,24 +330,26 @@ class TableValidator:
         self._name = name
         # the suite of each set of frame columns validated together (see validate)
         self._parts: dict[tuple[str, ...], ExpectationSuite] = {}
+        self._parts_lock = threading.Lock()
         self._order = {(r.kind, r.column): i for i, r in enumerate(self.rules)}
 
     def _part(self, columns: tuple[str, ...]) -> ExpectationSuite:
         """The expectations of `columns` (frame columns) as a suite of their own."""
-        suite = self._parts.get(columns)
-        if suite is None:
-            gx = _gx()
-            wanted = set(columns)
-            suite = self.context.suites.add(
-                gx.ExpectationSuite(
-                    name=f"{self._name}:{len(self._parts)}",
-                    expectations=[
-                        copy.copy(e) for e in self.suite.expectations if e.column in wanted
-                    ],
+        with self._parts_lock:  # a suite's name may be added to the context once
+            suite = self._parts.get(columns)
+            if suite is None:
+                gx = _gx()
+                wanted = set(columns)
+                suite = self.context.suites.add(
+                    gx.ExpectationSuite(
+                        name=f"{self._name}:{len(self._parts)}",
+                        expectations=[
+                            copy.copy(e) for e in self.suite.expectations if e.column in wanted
+                        ],
+                    )
                 )
-            )
-            self._parts[columns] = suite
-        return suite
+                self._parts[columns] = suite
+            return suite
 
     def _split(self, frame: pd.DataFrame) -> list[tuple[tuple[str, ...], ExpectationSuite]]:
         """The frame's columns in the groups GX validates them in: every column

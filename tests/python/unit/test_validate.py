@@ -286,3 +286,38 @@ def test_a_column_with_nulls_is_handed_to_gx_alone(monkeypatch) -> None:
     monkeypatch.setattr(validate_module, "ALONE_MIN_ROWS", 4)
     assert [(f.rule.kind, f.rule.column) for f in validator.validate(frame)] == got
     assert handed == [tuple(frame.columns)]
+
+
+def test_two_threads_asking_for_the_same_part_share_one_suite(monkeypatch) -> None:
+    """A part's suite is added to the GX context once: a second thread asking
+    for it while the first is adding it waits and gets the same suite (GX
+    refuses a second suite of the same name)."""
+    import threading
+    import time
+
+    validator = TableValidator(load_contract().table("opportunities"), name="test_parts_lock")
+    suites = validator.context.suites
+    add = suites.add
+
+    def slow_add(suite):
+        time.sleep(0.2)  # the other thread asks meanwhile
+        return add(suite)
+
+    monkeypatch.setattr(suites, "add", slow_add)
+    got: list[object] = []
+    errors: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            got.append(validator._part(("amount",)))
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(got) == 2 and got[0] is got[1]
+    assert [e.column for e in got[0].expectations] == ["amount"]
