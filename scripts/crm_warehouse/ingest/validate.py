@@ -34,9 +34,9 @@ GX drops a column's nulls before most of its checks by filtering the frame it
 was handed, which copies every column of that frame, once per such check. So
 a chunk of 50,000 rows or more hands GX its columns without a null together,
 and each column holding a null alone (a suite of its expectations, kept per
-set of columns): the filter then copies one column. At scale 10 the validation took about a fifth
-less time (docs/performance.md, "Great Expectations without copying the
-frame").
+set of columns): the filter then copies one column. At scale 10 the
+validation took about a fifth less time (docs/performance.md, "Great
+Expectations without copying the frame").
 
 The regular expressions avoid `\\s`, `\\d` and inline flags so that pandas runs
 them through pyarrow's RE2 engine (vectorised) instead of Python's `re`.
