@@ -351,21 +351,21 @@ class TableValidator:
                 self._parts[columns] = suite
             return suite
 
-    def _split(self, frame: pd.DataFrame) -> list[tuple[tuple[str, ...], ExpectationSuite]]:
-        """The frame's columns in the groups GX validates them in: every column
-        without a null together, each column with nulls alone. GX drops a
-        column's nulls before most of its checks by filtering the frame it was
-        given (`df[df[column].notnull()]`), which copies every column of that
-        frame; on a frame of one column it copies that column only."""
+    def _parts_of(self, frame: pd.DataFrame) -> list[tuple[pd.DataFrame, ExpectationSuite]]:
+        """The frame in the parts GX validates, each with its suite: every
+        column without a null together, each column with nulls alone. GX drops
+        a column's nulls before most of its checks by filtering the frame it
+        was given (`df[df[column].notnull()]`), which copies every column of
+        that frame; on a frame of one column it copies that column only."""
         if len(frame) < ALONE_MIN_ROWS:
-            return [(tuple(frame.columns), self.suite)]
+            return [(frame, self.suite)]
         with_nulls = tuple(c for c in frame.columns if frame[c].hasnans)
         if not with_nulls:
-            return [(tuple(frame.columns), self.suite)]
+            return [(frame, self.suite)]
         rest = tuple(c for c in frame.columns if c not in with_nulls)
         groups = [rest] if rest else []
         groups.extend((c,) for c in with_nulls)
-        return [(g, self._part(g)) for g in groups]
+        return [(frame[list(g)], self._part(g)) for g in groups]
 
     def validate(self, frame: pd.DataFrame) -> list[RuleFailure]:
         """Failed rules of one chunk with the row positions (0-based, the frame
@@ -373,8 +373,7 @@ class TableValidator:
         if len(frame) == 0:
             return []
         failures: list[RuleFailure] = []
-        for columns, suite in self._split(frame):
-            part = frame if suite is self.suite else frame[list(columns)]
+        for part, suite in self._parts_of(frame):
             failures.extend(self._validate_part(part, suite))
         failures.sort(key=lambda f: self._order[(f.rule.kind, f.rule.column)])
         return failures
