@@ -15,7 +15,6 @@ for it says that, instead of failing the page.
 from __future__ import annotations
 
 import html
-import json
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from typing import Any, Literal
 import duckdb
 
 from crm_warehouse.serve.dashboard_specs import CHARTS, KPIS, ChartSpec, Fmt, KpiSpec
+from crm_warehouse.serve.publish_files import MANIFEST_FILE, read_manifest
 
 
 @dataclass
@@ -494,15 +494,6 @@ def _page(
 """
 
 
-def _manifest(marts_file: Path) -> dict[str, Any]:
-    path = marts_file.parent / "manifest.json"
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data
-
-
 def write_dashboard(
     marts_file: Path,
     out_path: Path,
@@ -540,7 +531,7 @@ def write_dashboard(
     finally:
         con.close()
 
-    manifest = _manifest(marts_file)
+    manifest = read_manifest(marts_file.parent / MANIFEST_FILE)
     published = manifest.get("published_at") or datetime.now(UTC).isoformat()
     run_id = manifest.get("run_id")
     subtitle = (

@@ -10,12 +10,11 @@ file or folder never sees a change.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
-from crm_warehouse.serve.publish_files import MANIFEST_FILE
+from crm_warehouse.serve.publish_files import MANIFEST_FILE, read_manifest
 
 #: The share of the published rows at which a publish stops starting from the
 #: previous file: when the tables the build wrote hold that much, copying the
@@ -52,9 +51,9 @@ def changed_share(manifest: Path, changed: set[str]) -> float:
     the tables `changed` names ('schema.table') hold; 0.0 when it cannot tell
     (no manifest, or no rows)."""
     try:
-        tables = json.loads(manifest.read_text())["tables"]
+        tables = read_manifest(manifest)["tables"]
         rows = {f"{t['schema']}.{t['table']}": int(t["rows"]) for t in tables}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         return 0.0
     total = sum(rows.values())
     return sum(n for name, n in rows.items() if name in changed) / total if total else 0.0

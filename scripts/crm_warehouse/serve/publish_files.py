@@ -4,10 +4,12 @@ and the dashboard use them)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import Any
 
 #: The BI file, its Parquet folder and the publish manifest, in the publish folder.
 MARTS_FILE = "crm_marts.duckdb"
@@ -72,3 +74,13 @@ def remove_stale_temps(out_dir: Path) -> list[Path]:
 def remove_db(path: Path) -> None:
     remove(path)
     remove(Path(f"{path}.wal"))
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A publish's `manifest.json` (what it published, with row counts and the
+    run's id); {} when there is none or it is not a JSON object."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
