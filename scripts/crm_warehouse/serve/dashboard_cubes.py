@@ -20,10 +20,11 @@ it in serve.dashboard_areas.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import duckdb
+
+from crm_warehouse.serve.cube_encoding import dim_key, json_numbers, month_key, positions
 
 #: The filters of the page, in the order shown; every cube names which it carries.
 FILTER_DIMS: tuple[str, ...] = ("team", "rep", "region", "lead_source", "partner")
@@ -405,13 +406,6 @@ def _labels(con: duckdb.DuckDBPyConnection, existing: set[str]) -> dict[str, dic
     return out
 
 
-def _json_number(value: Any) -> float | int | None:
-    if value is None:
-        return None
-    number = float(value)
-    return int(number) if number.is_integer() else round(number, 2)
-
-
 #: Rows a cube may embed in the page. A larger one is summed again without
 #: its filter dimension of most members, then the next, until it fits: its
 #: figures then show n/a for those filters, saying why, and the page stays a
@@ -433,12 +427,12 @@ def fitted_cube(
     max_rows = MAX_CUBE_ROWS if max_rows is None else max_rows
     con.execute(f"create or replace temp table dashboard_cube as {spec.sql}")
     dims, dropped, sql = list(spec.dims), [], "select * from dashboard_cube"
-    (rows,) = con.execute("select count(*) from dashboard_cube").fetchone() or (0,)
+    ((rows,),) = con.execute("select count(*) from dashboard_cube").fetchall()
     if rows <= max_rows or not dims:
         return sql, spec.dims, dropped
     # members per dimension: counted only for a cube that does not fit
     distinct = ", ".join(f"count(distinct {d})" for d in dims)
-    counts = con.execute(f"select {distinct} from dashboard_cube").fetchone() or ()
+    (counts,) = con.execute(f"select {distinct} from dashboard_cube").fetchall()
     members = dict(zip(dims, counts, strict=True))
     sums = ", ".join(f"sum({m}) as {m}" for m in spec.measures)
     while rows > max_rows and dims:
@@ -447,7 +441,7 @@ def fitted_cube(
         dropped.append(widest)
         keep = ", ".join(["month", *dims, *spec.groups])
         sql = f"select {keep}, {sums} from dashboard_cube group by all"
-        rows = (con.execute(f"select count(*) from ({sql}) as fitted").fetchone() or (0,))[0]
+        ((rows,),) = con.execute(f"select count(*) from ({sql}) as fitted").fetchall()
     return sql, tuple(dims), dropped
 
 
@@ -464,38 +458,20 @@ def read_cube(
     MAX_CUBE_ROWS) loses its widest dimensions (fitted_cube), listed under
     `dropped`."""
     sql, dims, dropped = fitted_cube(con, spec, max_rows)
-    cur = con.execute(sql)
-    names = [d[0] for d in cur.description]
+    # DuckDB's con.sql() refuses to run beside an unfinished execute() result
+    # (a fetchone() of the page's earlier queries): finish it first
+    con.complete()
+    table = con.sql(sql).to_arrow_table()
     extra = list(spec.groups)
-    # each list's positions by value: a lookup per cell, not a scan of the
-    # members (thousands of reps at scale 100)
-    positions = {
-        dim: {v: i for i, v in enumerate(members.setdefault(dim, []))} for dim in (*dims, *extra)
-    }
+    # column by column (serve.cube_encoding)
     month_positions = {m: i for i, m in enumerate(months)}
-
-    def position(values: list[str], index: dict[str, int], value: str) -> int:
-        if value not in index:
-            index[value] = len(values)
-            values.append(value)
-        return index[value]
-
-    rows = []
-    for row in cur.fetchall():
-        rec = dict(zip(names, row, strict=True))
-        month = rec["month"]
-        if isinstance(month, date):
-            month_index = position(months, month_positions, month.isoformat()[:7])
-        else:
-            month_index = -1
-        encoded: list[Any] = [month_index]
-        for dim in (*dims, *extra):
-            if spec.long and rec[dim] is None:
-                encoded.append(-1)  # a row of another dimension, or the `all` row
-                continue
-            encoded.append(position(members[dim], positions[dim], str(rec[dim])))
-        encoded.extend(_json_number(rec[m]) for m in spec.measures)
-        rows.append(encoded)
+    columns = [positions(table.column("month"), months, month_positions, month_key)]
+    for dim in (*dims, *extra):
+        values = members.setdefault(dim, [])
+        index = {v: i for i, v in enumerate(values)}
+        columns.append(positions(table.column(dim), values, index, dim_key(spec.long)))
+    columns += [json_numbers(table.column(m)) for m in spec.measures]
+    rows = [list(row) for row in zip(*columns, strict=True)]
     cube: dict[str, Any] = {"dims": [*dims, *extra], "measures": list(spec.measures), "rows": rows}
     if dropped:
         cube["dropped"] = dropped
