@@ -4,8 +4,9 @@ The page's script reads each row as [month index, member index per
 dimension, measures...], the indexes pointing into lists shared by every
 cube (serve.dashboard_cubes.read_cube). Reading the rows one by one in Python
 took about 3.6 of the 4.7 s the dashboard step spent at scale 10 (330,000
-rows, measured 2026-12-07); Arrow and numpy encode whole columns, Python touching only each
-column's distinct values and the measures that are not whole numbers.
+rows, measured 2026-12-07); Arrow and numpy encode whole columns, Python
+touching only each column's distinct values and the measures that are not
+whole numbers.
 """
 
 from __future__ import annotations
@@ -49,14 +50,12 @@ def json_numbers(column: pa.ChunkedArray) -> list[Any]:
 
 
 def positions(
-    column: pa.ChunkedArray,
-    values: list[str],
-    index: dict[str, int],
-    key: Callable[[Any], str | None],
+    column: pa.ChunkedArray, values: list[str], key: Callable[[Any], str | None]
 ) -> list[int]:
     """Each cell's position in `values`, the list extended with what it lacks
     in the order the cells first show it (as a lookup row by row would); `key`
     gives a distinct value's member (None: position -1)."""
+    index = {v: i for i, v in enumerate(values)}
     cells = column.combine_chunks()
     if pa.types.is_null(cells.type):  # a column of nulls only
         cells = cells.cast(pa.string())

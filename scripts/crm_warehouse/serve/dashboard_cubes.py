@@ -464,12 +464,10 @@ def read_cube(
     table = con.sql(sql).to_arrow_table()
     extra = list(spec.groups)
     # column by column (serve.cube_encoding)
-    month_positions = {m: i for i, m in enumerate(months)}
-    columns = [positions(table.column("month"), months, month_positions, month_key)]
+    columns = [positions(table.column("month"), months, month_key)]
     for dim in (*dims, *extra):
         values = members.setdefault(dim, [])
-        index = {v: i for i, v in enumerate(values)}
-        columns.append(positions(table.column(dim), values, index, dim_key(spec.long)))
+        columns.append(positions(table.column(dim), values, dim_key(spec.long)))
     columns += [json_numbers(table.column(m)) for m in spec.measures]
     rows = [list(row) for row in zip(*columns, strict=True)]
     cube: dict[str, Any] = {"dims": [*dims, *extra], "measures": list(spec.measures), "rows": rows}
