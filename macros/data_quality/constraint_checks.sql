@@ -79,3 +79,47 @@
     {%- endif -%}
     {{ return(checks) }}
 {% endmacro %}
+
+
+{#- The checks of the not_null_where_present test
+    (tests/generic/not_null_where_present.sql): one per column of the model
+    whose relation is `model` (found in the graph as constraint_checks finds
+    it) that declares `config: {meta: {not_null_where_present: [<entities>]}}`,
+    as {column, entities}. Raises a compilation error when none does, or when
+    the entities are not a list of raw contract table names. -#}
+{% macro not_null_where_present_checks(model) %}
+    {%- if not execute -%}
+        {{ return([{"column": "parsing", "entities": ["parsing"]}]) }}
+    {%- endif -%}
+    {%- set nodes = graph.nodes.values()
+        | selectattr("resource_type", "in", ["model", "snapshot"])
+        | selectattr("schema", "equalto", model.schema)
+        | selectattr("alias", "equalto", model.identifier)
+        | list -%}
+    {%- if nodes | length != 1 -%}
+        {{ exceptions.raise_compiler_error("not_null_where_present: no single model is " ~ model) }}
+    {%- endif -%}
+    {%- set node = nodes[0] -%}
+    {%- set tables = crm_contract_table_names() -%}
+    {%- set checks = [] -%}
+    {%- for column in node.columns.values() -%}
+        {%- set meta = (column.config or {}).get("meta") or column.meta or {} -%}
+        {%- set entities = meta.get("not_null_where_present") -%}
+        {%- if entities is not none -%}
+            {%- if entities is string or entities is mapping or not entities
+                or entities | reject("in", tables) | list -%}
+                {{ exceptions.raise_compiler_error(
+                    "not_null_where_present: " ~ node.name ~ "." ~ column.name
+                    ~ " declares " ~ entities ~ "; give a list of raw contract tables, e.g. [leads]"
+                ) }}
+            {%- endif -%}
+            {%- do checks.append({"column": column.name, "entities": entities | list}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not checks -%}
+        {{ exceptions.raise_compiler_error(
+            "not_null_where_present: " ~ node.name ~ " declares no column with meta not_null_where_present"
+        ) }}
+    {%- endif -%}
+    {{ return(checks) }}
+{% endmacro %}

@@ -82,25 +82,48 @@ def manifest_violations(manifest: dict) -> list[Violation]:
     return found
 
 
-def _constraint_violations(models: dict, nodes: dict) -> Iterator[Violation]:
-    """A model declaring constraints has the constraints_hold test that checks
-    them (dbt enforces constraints only under a contract; none is enforced
-    here, tests/generic/constraints_hold.sql), and only such a model has it."""
-    tested = {
+def _tested(nodes: dict, test_name: str) -> set:
+    """The nodes a generic test named `test_name` is attached to."""
+    return {
         node.get("attached_node")
         for node in nodes.values()
         if node["resource_type"] == "test"
-        and (node.get("test_metadata") or {}).get("name") == "constraints_hold"
+        and (node.get("test_metadata") or {}).get("name") == test_name
     }
+
+
+def _declares_present_columns(node: dict) -> bool:
+    """Whether a column of the model declares meta not_null_where_present."""
+    return any(
+        "not_null_where_present" in (column.get("meta") or {})
+        for column in (node.get("columns") or {}).values()
+    )
+
+
+def _constraint_violations(models: dict, nodes: dict) -> Iterator[Violation]:
+    """A model declaring constraints has the constraints_hold test that checks
+    them (dbt enforces constraints only under a contract; none is enforced
+    here, tests/generic/constraints_hold.sql), and only such a model has it;
+    likewise a model whose columns declare meta not_null_where_present and
+    the test of that name (tests/generic/not_null_where_present.sql)."""
+    held, present = _tested(nodes, "constraints_hold"), _tested(nodes, "not_null_where_present")
     for uid, node in sorted(models.items()):
         declares = bool(node.get("constraints")) or any(
             column.get("constraints") for column in (node.get("columns") or {}).values()
         )
-        if declares != (uid in tested) and "unchecked_constraints" not in _departures(node):
+        if declares != (uid in held) and "unchecked_constraints" not in _departures(node):
             detail = (
                 "declares constraints and has no constraints_hold test"
                 if declares
                 else "has a constraints_hold test and declares no constraint"
+            )
+            yield Violation("unchecked_constraints", node["name"], detail)
+        declares = _declares_present_columns(node)
+        if declares != (uid in present) and "unchecked_constraints" not in _departures(node):
+            detail = (
+                "has columns declaring meta not_null_where_present and no test of that name"
+                if declares
+                else "has a not_null_where_present test and no column declaring it"
             )
             yield Violation("unchecked_constraints", node["name"], detail)
 

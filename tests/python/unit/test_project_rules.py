@@ -133,6 +133,32 @@ def test_declared_constraints_need_their_test_and_the_test_needs_constraints():
     }
 
 
+def test_a_column_declaring_not_null_where_present_needs_the_test_and_the_test_a_column():
+    declared = _model("kpi_x", "marts/sales/kpi_x.sql", [])
+    declared["columns"] = {"deals": {"meta": {"not_null_where_present": ["opportunities"]}}}
+    checked = _model("kpi_y", "marts/sales/kpi_y.sql", [])
+    checked["columns"] = {"deals": {"meta": {"not_null_where_present": ["opportunities"]}}}
+    nothing = _model("kpi_z", "marts/sales/kpi_z.sql", [])
+    nothing["columns"] = {"deals": {"meta": {}}}
+
+    def present(attached: str) -> dict:
+        return {
+            "resource_type": "test",
+            "test_metadata": {"name": "not_null_where_present"},
+            "attached_node": attached,
+        }
+
+    nodes = {
+        "model.p.kpi_x": declared,
+        "model.p.kpi_y": checked,
+        "model.p.kpi_z": nothing,
+        "test.p.present_y": present("model.p.kpi_y"),
+        "test.p.present_z": present("model.p.kpi_z"),
+    }
+    found = {(rule, node) for rule, node in _rules(nodes) if rule == "unchecked_constraints"}
+    assert found == {("unchecked_constraints", "kpi_x"), ("unchecked_constraints", "kpi_z")}
+
+
 def test_a_declared_departure_is_accepted_for_its_rule_only():
     parents = [f"model.p.m{i}" for i in range(7)]
     departed = _model(
