@@ -11,15 +11,7 @@
     {%- if not execute -%}
         {{ return([{"kind": "row", "column": "'parsing'", "name": "parsing", "failing": "false"}]) }}
     {%- endif -%}
-    {%- set nodes = graph.nodes.values()
-        | selectattr("resource_type", "in", ["model", "snapshot"])
-        | selectattr("schema", "equalto", model.schema)
-        | selectattr("alias", "equalto", model.identifier)
-        | list -%}
-    {%- if nodes | length != 1 -%}
-        {{ exceptions.raise_compiler_error("constraints_hold: no single model is " ~ model) }}
-    {%- endif -%}
-    {%- set node = nodes[0] -%}
+    {%- set node = tested_model_node(model, "constraints_hold") -%}
     {%- set checks = [] -%}
     {%- for column in node.columns.values() -%}
         {%- set literal = "'" ~ column.name ~ "'" -%}
@@ -83,23 +75,15 @@
 
 {#- The checks of the not_null_where_present test
     (tests/generic/not_null_where_present.sql): one per column of the model
-    whose relation is `model` (found in the graph as constraint_checks finds
-    it) that declares `config: {meta: {not_null_where_present: [<entities>]}}`,
-    as {column, entities}. Raises a compilation error when none does, or when
-    the entities are not a list of raw contract table names. -#}
+    whose relation is `model` (macro tested_model_node) that declares
+    `config: {meta: {not_null_where_present: [<entities>]}}`, as {column,
+    entities}. Raises a compilation error when none does, or when the
+    entities are not a list of raw contract table names. -#}
 {% macro not_null_where_present_checks(model) %}
     {%- if not execute -%}
         {{ return([{"column": "parsing", "entities": ["parsing"]}]) }}
     {%- endif -%}
-    {%- set nodes = graph.nodes.values()
-        | selectattr("resource_type", "in", ["model", "snapshot"])
-        | selectattr("schema", "equalto", model.schema)
-        | selectattr("alias", "equalto", model.identifier)
-        | list -%}
-    {%- if nodes | length != 1 -%}
-        {{ exceptions.raise_compiler_error("not_null_where_present: no single model is " ~ model) }}
-    {%- endif -%}
-    {%- set node = nodes[0] -%}
+    {%- set node = tested_model_node(model, "not_null_where_present") -%}
     {%- set tables = crm_contract_table_names() -%}
     {%- set checks = [] -%}
     {%- for column in node.columns.values() -%}
@@ -122,4 +106,21 @@
         ) }}
     {%- endif -%}
     {{ return(checks) }}
+{% endmacro %}
+
+
+{#- The graph node of the model or snapshot whose relation is `model`, found
+    by schema and alias, for a generic test that reads what the model
+    declares; `test_name` names the test in the error raised when no single
+    node matches. Call it only when `execute` is true. -#}
+{% macro tested_model_node(model, test_name) %}
+    {%- set nodes = graph.nodes.values()
+        | selectattr("resource_type", "in", ["model", "snapshot"])
+        | selectattr("schema", "equalto", model.schema)
+        | selectattr("alias", "equalto", model.identifier)
+        | list -%}
+    {%- if nodes | length != 1 -%}
+        {{ exceptions.raise_compiler_error(test_name ~ ": no single model is " ~ model) }}
+    {%- endif -%}
+    {{ return(nodes[0]) }}
 {% endmacro %}

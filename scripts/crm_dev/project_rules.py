@@ -100,32 +100,41 @@ def _declares_present_columns(node: dict) -> bool:
     )
 
 
+def _declares_constraints(node: dict) -> bool:
+    """Whether the model or one of its columns declares a constraint."""
+    return bool(node.get("constraints")) or any(
+        column.get("constraints") for column in (node.get("columns") or {}).values()
+    )
+
+
+#: (the generic test, whether a model declares what it checks, what it declares)
+_DECLARED_AND_TESTED = (
+    ("constraints_hold", _declares_constraints, "constraints"),
+    (
+        "not_null_where_present",
+        _declares_present_columns,
+        "columns with meta not_null_where_present",
+    ),
+)
+
+
 def _constraint_violations(models: dict, nodes: dict) -> Iterator[Violation]:
     """A model declaring constraints has the constraints_hold test that checks
     them (dbt enforces constraints only under a contract; none is enforced
     here, tests/generic/constraints_hold.sql), and only such a model has it;
     likewise a model whose columns declare meta not_null_where_present and
     the test of that name (tests/generic/not_null_where_present.sql)."""
-    held, present = _tested(nodes, "constraints_hold"), _tested(nodes, "not_null_where_present")
-    for uid, node in sorted(models.items()):
-        declares = bool(node.get("constraints")) or any(
-            column.get("constraints") for column in (node.get("columns") or {}).values()
-        )
-        if declares != (uid in held) and "unchecked_constraints" not in _departures(node):
-            detail = (
-                "declares constraints and has no constraints_hold test"
-                if declares
-                else "has a constraints_hold test and declares no constraint"
-            )
-            yield Violation("unchecked_constraints", node["name"], detail)
-        declares = _declares_present_columns(node)
-        if declares != (uid in present) and "unchecked_constraints" not in _departures(node):
-            detail = (
-                "has columns declaring meta not_null_where_present and no test of that name"
-                if declares
-                else "has a not_null_where_present test and no column declaring it"
-            )
-            yield Violation("unchecked_constraints", node["name"], detail)
+    for test_name, declares_what, what in _DECLARED_AND_TESTED:
+        tested = _tested(nodes, test_name)
+        for uid, node in sorted(models.items()):
+            declares = declares_what(node)
+            if declares != (uid in tested) and "unchecked_constraints" not in _departures(node):
+                detail = (
+                    f"declares {what} and has no {test_name} test"
+                    if declares
+                    else f"has a {test_name} test and declares no {what}"
+                )
+                yield Violation("unchecked_constraints", node["name"], detail)
 
 
 def _model_violations(node: dict, nodes: dict) -> Iterator[Violation]:

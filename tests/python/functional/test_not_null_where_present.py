@@ -102,33 +102,40 @@ def _build(tmp_path: Path, activities_present: bool) -> tuple[dict[str, tuple[st
     return {name: (n.status, n.failures) for name, n in tests.items()}, rows
 
 
+@pytest.mark.parametrize(
+    ("activities_present", "statuses", "rows"),
+    [
+        (
+            True,
+            {
+                # its calls are null where activities are present
+                "not_null_where_present_clean_": ("fail", 1),
+                "not_null_where_present_broken_": ("fail", 2),
+            },
+            # cases_opened is null twice as well, but the export has no support cases
+            [("calls", "activities", 1), ("leads_created", "leads", 2)],
+        ),
+        (
+            False,
+            {
+                "not_null_where_present_clean_": ("pass", 0),
+                "not_null_where_present_broken_": ("fail", 1),
+            },
+            [("leads_created", "leads", 2)],
+        ),
+    ],
+    ids=["activities present", "activities absent"],
+)
 def test_a_null_fails_only_where_its_entities_are_present(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    activities_present: bool,
+    statuses: dict[str, tuple[str, int]],
+    rows: list[tuple[str, str, int]],
 ) -> None:
     monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
 
-    statuses, rows = _build(tmp_path, activities_present=True)
-
-    assert statuses == {
-        "not_null_where_present_clean_": ("fail", 1),  # its calls are null, activities present
-        "not_null_where_present_broken_": ("fail", 2),
-    }
-    # cases_opened is null twice as well, but the export has no support cases
-    assert rows == [("calls", "activities", 1), ("leads_created", "leads", 2)]
-
-
-def test_an_absent_entity_lets_its_columns_be_null(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
-
-    statuses, rows = _build(tmp_path, activities_present=False)
-
-    assert statuses == {
-        "not_null_where_present_clean_": ("pass", 0),
-        "not_null_where_present_broken_": ("fail", 1),
-    }
-    assert rows == [("leads_created", "leads", 2)]
+    assert _build(tmp_path, activities_present) == (statuses, rows)
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,10 @@ def test_each_dbt_rule_can_fail():
     } <= found
 
 
+def _generic_test(name: str, attached: str) -> dict:
+    return {"resource_type": "test", "test_metadata": {"name": name}, "attached_node": attached}
+
+
 def test_declared_constraints_need_their_test_and_the_test_needs_constraints():
     not_null = {"name": "x_id", "constraints": [{"type": "not_null"}]}
     unchecked = _model("stg_crm__x", "staging/crm/stg_crm__x.sql", [])
@@ -110,20 +114,13 @@ def test_declared_constraints_need_their_test_and_the_test_needs_constraints():
     model_check["constraints"] = [{"type": "check", "expression": "a <= b"}]
     nothing = _model("stg_crm__w", "staging/crm/stg_crm__w.sql", [])
 
-    def held(attached: str) -> dict:
-        return {
-            "resource_type": "test",
-            "test_metadata": {"name": "constraints_hold"},
-            "attached_node": attached,
-        }
-
     nodes = {
         "model.p.stg_crm__x": unchecked,
         "model.p.stg_crm__y": checked,
         "model.p.stg_crm__z": model_check,
         "model.p.stg_crm__w": nothing,
-        "test.p.held_y": held("model.p.stg_crm__y"),
-        "test.p.held_w": held("model.p.stg_crm__w"),
+        "test.p.held_y": _generic_test("constraints_hold", "model.p.stg_crm__y"),
+        "test.p.held_w": _generic_test("constraints_hold", "model.p.stg_crm__w"),
     }
     found = {(rule, node) for rule, node in _rules(nodes) if rule == "unchecked_constraints"}
     assert found == {
@@ -141,19 +138,12 @@ def test_a_column_declaring_not_null_where_present_needs_the_test_and_the_test_a
     nothing = _model("kpi_z", "marts/sales/kpi_z.sql", [])
     nothing["columns"] = {"deals": {"meta": {}}}
 
-    def present(attached: str) -> dict:
-        return {
-            "resource_type": "test",
-            "test_metadata": {"name": "not_null_where_present"},
-            "attached_node": attached,
-        }
-
     nodes = {
         "model.p.kpi_x": declared,
         "model.p.kpi_y": checked,
         "model.p.kpi_z": nothing,
-        "test.p.present_y": present("model.p.kpi_y"),
-        "test.p.present_z": present("model.p.kpi_z"),
+        "test.p.present_y": _generic_test("not_null_where_present", "model.p.kpi_y"),
+        "test.p.present_z": _generic_test("not_null_where_present", "model.p.kpi_z"),
     }
     found = {(rule, node) for rule, node in _rules(nodes) if rule == "unchecked_constraints"}
     assert found == {("unchecked_constraints", "kpi_x"), ("unchecked_constraints", "kpi_z")}
