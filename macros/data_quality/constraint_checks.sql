@@ -87,8 +87,8 @@
     {%- set tables = crm_contract_table_names() -%}
     {%- set checks = [] -%}
     {%- for column in node.columns.values() -%}
-        {%- set meta = (column.config or {}).get("meta") or column.meta or {} -%}
-        {%- set entities = meta.get("not_null_where_present") -%}
+        {#- dbt copies a column's config.meta into its meta -#}
+        {%- set entities = (column.meta or {}).get("not_null_where_present") -%}
         {%- if entities is not none -%}
             {%- if entities is string or entities is mapping or not entities
                 or entities | reject("in", tables) | list -%}

@@ -13,9 +13,8 @@
     null rows it has. A model declaring no such column fails to compile: a
     test that checks nothing would pass whatever the data. -#}
 {% test not_null_where_present(model) %}
-{#- the dependency is declared while parsing, when the checks are not yet known -#}
-{%- set entity_counts = ref('int_export_entities_counted') %}
 {%- set checks = not_null_where_present_checks(model) %}
+-- depends_on: {{ ref('int_export_entities_counted') }}
 
 with counted as (
     select
