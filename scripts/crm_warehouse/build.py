@@ -155,6 +155,19 @@ def release_dbt_duckdb() -> None:
             env.close()
 
 
+#: dbt commands that write manifest.json again and run_results.json when they
+#: end. Handed the manifest of `parse` (which wrote manifest.json and
+#: semantic_manifest.json of the same project), run_dbt runs them with
+#: --no-write-json and writes run_results.json itself: dbt's second
+#: manifest.json is about 0.6 s of every build (docs/performance.md), and what
+#: it adds (each node's compiled code) is in run_results.json and
+#: target/compiled. `dbt retry` is one of them: it repeats the flags of the
+#: command it retries, --no-write-json included.
+OWN_ARTIFACTS = ("build", "run", "test", "seed", "retry")
+#: dbt's results file in the target folder, which `dbt retry` reads.
+RUN_RESULTS = "run_results.json"
+
+
 def run_dbt(
     settings: Settings,
     args: list[str],
@@ -167,7 +180,9 @@ def run_dbt(
     on_node is called as each node finishes (for progress displays). manifest,
     a Manifest from `parse` of the same project and environment, spares dbt
     reading, checking and writing its partial-parse file and manifest again
-    (dbt's documented way to reuse a parse: dbtRunner(manifest=...)).
+    (dbt's documented way to reuse a parse: dbtRunner(manifest=...)); with
+    it, the commands of OWN_ARTIFACTS leave manifest.json as `parse` wrote it
+    and run_dbt writes their run_results.json.
     """
     from dbt.cli.main import dbtRunner
 
@@ -187,8 +202,11 @@ def run_dbt(
             )
         )
 
+    own_artifacts = writes_own_artifacts(settings, args, manifest)
     full = [
-        *args,
+        *args[:1],
+        *(["--no-write-json"] if own_artifacts else []),
+        *args[1:],
         "--project-dir",
         str(settings.root),
         "--target-path",
@@ -212,12 +230,33 @@ def run_dbt(
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
     if manifest is None and outcome.success:
         shared_parse.keep(settings.root, target_path(settings))
+    if own_artifacts and hasattr(outcome.result, "write"):
+        outcome.result.write(str(target_path(settings) / RUN_RESULTS))
     result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)
     if outcome.exception is not None:
         result.error = f"{type(outcome.exception).__name__}: {outcome.exception}"
-    for r in getattr(outcome.result, "results", None) or []:
+    result.nodes = node_results(outcome.result)
+    return result
+
+
+def writes_own_artifacts(settings: Settings, args: list[str], manifest: Any) -> bool:
+    """Whether run_dbt runs `dbt <args>` with --no-write-json and writes its
+    run_results.json: a command of OWN_ARTIFACTS handed a parse's manifest,
+    with the manifest.json that parse wrote in the target folder."""
+    return (
+        manifest is not None
+        and bool(args)
+        and args[0] in OWN_ARTIFACTS
+        and (target_path(settings) / "manifest.json").is_file()
+    )
+
+
+def node_results(output: Any) -> list[NodeResult]:
+    """One NodeResult per node of a dbt command's result (none without one)."""
+    nodes = []
+    for r in getattr(output, "results", None) or []:
         node = getattr(r, "node", None)
-        result.nodes.append(
+        nodes.append(
             NodeResult(
                 unique_id=getattr(node, "unique_id", "?"),
                 resource_type=str(getattr(node, "resource_type", "?")),
@@ -229,7 +268,7 @@ def run_dbt(
                 table=getattr(node, "alias", None) or getattr(node, "name", None),
             )
         )
-    return result
+    return nodes
 
 
 def own_file_log(settings: Settings, args: list[str]) -> FileLog | None:
