@@ -23,7 +23,8 @@ For every file under landing_dir/<table>/ (sorted by path):
 4. All writes of one file (rows, quarantine, ledger, audit) happen in ONE
    transaction: a crash mid-file leaves nothing of it.
 
-Speed: DuckDB reads the next chunk and appends the previous one in helper
+Speed: landing folders load side by side in LANES threads (ingest.lanes); in
+a file DuckDB reads the next chunk and appends the previous one in helper
 threads while GX validates (PIPELINE); consecutive small files of one table are
 validated in one GX call (GX costs ~0.1 s a call whatever its size).
 
@@ -40,11 +41,13 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
+from crm_warehouse.ingest import lanes
 from crm_warehouse.ingest.chunks import (
     SALT,
     Flagged,
@@ -57,13 +60,14 @@ from crm_warehouse.ingest.chunks import (
     validate_frame,
     validator_for,
 )
+from crm_warehouse.ingest.connection import connect_warehouse, cursor_in
 from crm_warehouse.ingest.contract import Contract, Table, load_contract
+from crm_warehouse.ingest.copies import Copies
 from crm_warehouse.ingest.files import (
     FileStat,
     batch_id_for,
     discover,
     file_change,
-    file_place,
     file_sha256,
     file_stat,
     resolve_table,
@@ -77,7 +81,6 @@ from crm_warehouse.ingest.inspection import (
 )
 from crm_warehouse.ingest.ledger import (
     audit_loaded,
-    earlier_load,
     ensure_raw_schema,
     grown_from,
     grown_reason,
@@ -93,7 +96,6 @@ from crm_warehouse.ingest.results import (
     STATUS_CHANGING,
     STATUS_LOADED,
     STATUS_REJECTED,
-    STATUS_SKIPPED,
     FileLoad,
     FileRejected,
     FileState,
@@ -110,7 +112,7 @@ from crm_warehouse.ingest.stream import (
 )
 from crm_warehouse.ingest.validate import TableValidator
 from crm_warehouse.privacy import ensure_pii_salt, make_private
-from crm_warehouse.settings import Settings, configure_duckdb, sql_identifier, sql_literal
+from crm_warehouse.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -118,11 +120,9 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 250_000
 #: Overlap DuckDB's reading and writing with GX's validation in two helper threads.
 PIPELINE = True
-
-#: The catalog name the loader gives the warehouse file. DuckDB names a file's
-#: catalog after its stem, so a warehouse called raw.duckdb made `raw.<table>`
-#: ambiguous (catalog or schema); attached under this name, any file name works.
-WAREHOUSE_CATALOG = "crm_warehouse"
+#: Landing folders loaded at once, each in a thread with its own cursors and
+#: transactions (crm_warehouse.ingest.lanes); 1: every file in one lane.
+LANES = 2
 
 
 # --------------------------------------------------------------------------- one chunk
@@ -198,22 +198,28 @@ _Load = Callable[[duckdb.DuckDBPyConnection, str, Writer], None]
 
 
 class _Loader:
-    def __init__(self, con: duckdb.DuckDBPyConnection, settings: Settings, contract: Contract):
-        self.con = con
-        self.reader = con.cursor()
-        catalog = con.execute("select current_database()").fetchone()
-        self.reader.execute(f"use {sql_identifier(str(catalog[0]))}")  # a cursor starts in its own
-        self.reader.execute("set TimeZone = 'UTC'")
+    """Loads files one after another; a lane's (`shared`: the run's first
+    loader) on a cursor of its own, sharing the run's record of copies."""
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        settings: Settings,
+        contract: Contract,
+        shared: _Loader | None = None,
+    ):
+        catalog = str(con.execute("select current_database()").fetchone()[0])  # type: ignore[index]
+        self._own_con = shared is not None
+        self.con = cursor_in(con, catalog) if shared is not None else con
+        self.reader = cursor_in(con, catalog)
         # large_string buffers: pandas takes them without a copy
         self.reader.execute("set arrow_large_buffer_size = true")
         self.settings = settings
         self.contract = contract
         #: the sane window of dates and timestamps, fixed for the run
         self.date_window = settings.date_window()
-        #: sha256 -> (result, place) of the files met in this run (not all committed yet)
-        self._seen: dict[str, tuple[FileLoad, tuple[str | None, str | None]]] = {}
-        #: (skipped copy, first file) of this run: worded once the first is done
-        self._in_run_skips: list[tuple[FileLoad, FileLoad]] = []
+        #: the files of this run and earlier ones, by content (shared by the lanes)
+        self.copies = shared.copies if shared is not None else Copies()
         #: normalised copies of CSV files with mixed line endings
         self._scratch = tempfile.TemporaryDirectory(prefix="crm-load-")
 
@@ -222,13 +228,34 @@ class _Loader:
 
     def close(self) -> None:
         self.reader.close()
+        if self._own_con:
+            self.con.close()
         self._scratch.cleanup()
 
     # -- driver
     def run(
         self, files: list[Path], progress: Callable[[str, int, int], None] | None
     ) -> list[FileLoad]:
-        """Every file in order. Consecutive small files (one chunk each) of one
+        """Every file, in lanes (crm_warehouse.ingest.lanes) when LANES allows
+        and the landing folders can be split, else one after another; the
+        results in the files' order."""
+        plan = lanes.plan(files, self.settings.landing_dir) if LANES > 1 else None
+        if plan is None:
+            results = self.run_files(files, progress)
+        else:
+            lane = partial(_Loader, self.con, self.settings, self.contract, self)
+            results = lanes.run(plan, files, lane, LANES, self, progress)
+        self.copies.word_in_run_skips()
+        return results
+
+    def run_files(
+        self,
+        files: list[Path],
+        progress: Callable[[str, int, int], None] | None,
+        stop: Callable[[], bool] | None = None,
+    ) -> list[FileLoad]:
+        """`files` one after another, in their order (fewer results when `stop`
+        says so before a file). Consecutive small files (one chunk each) of one
         table are validated by GX together, up to CHUNK_ROWS rows, then each is
         loaded in its own transaction; a bigger file streams chunk by chunk."""
         results: list[FileLoad] = []
@@ -239,6 +266,8 @@ class _Loader:
             group.clear()
 
         for i, path in enumerate(files):
+            if stop is not None and stop():
+                break
             rel = path.relative_to(self.settings.landing_dir).as_posix()
             if progress:
                 progress(rel, i, len(files))
@@ -257,46 +286,7 @@ class _Loader:
                     flush()
                 group.append(opened)
         flush()
-        self._word_in_run_skips()
         return results
-
-    def _word_in_run_skips(self) -> None:
-        """The message of each file skipped as a copy of one met earlier in this run."""
-        for skipped, first in self._in_run_skips:
-            done = {
-                STATUS_LOADED: "loaded in this run",
-                STATUS_REJECTED: "rejected in this run",
-                STATUS_CHANGING: "which changed while it was loading; it loads on the next load",
-            }.get(first.status, f"{first.status} in this run")
-            skipped.messages.append(
-                f"{skipped.path}: skipped: the same content (sha256 {skipped.file_hash[:12]})"
-                f" as {first.path}, {done}"
-            )
-        self._in_run_skips.clear()
-
-    def _skipped(self, result: FileLoad, rel: str, place: tuple[str | None, str | None]) -> bool:
-        """Whether the file's content was met earlier in this run or an earlier
-        one (a rejection blocks the same bytes only at the same place: folder
-        and format); if so `result` says it is skipped."""
-        file_hash = result.file_hash
-        earlier = self._seen.get(file_hash)
-        if earlier is not None and (earlier[0].status != STATUS_REJECTED or earlier[1] == place):
-            result.status = STATUS_SKIPPED
-            self._in_run_skips.append((result, earlier[0]))  # worded once the first has loaded
-            return True
-        prior = earlier_load(self.con, file_hash)
-        if prior and (prior[1] != STATUS_REJECTED or file_place(prior[0]) == place):
-            source, status, finished, message = prior
-            result.status = STATUS_SKIPPED
-            same = "" if source == rel else f" as {source}"
-            note = f": {message}" if status == STATUS_REJECTED and message else ""
-            result.messages.append(
-                f"{rel}: skipped: the same content (sha256 {file_hash[:12]}) was already"
-                f" processed{same} on {finished:%Y-%m-%d %H:%M:%S} UTC with status {status}{note}"
-            )
-            return True
-        self._seen[file_hash] = (result, place)
-        return False
 
     def _open(self, path: Path, rel: str) -> FileLoad | _Opened:
         """Hash, ledger, structure and the first chunk of one file. Returns the
@@ -317,7 +307,7 @@ class _Loader:
             )
         batch_id = batch_id_for(path, file_hash)
         result = FileLoad(rel, None, batch_id, STATUS_LOADED, file_hash=file_hash)
-        if self._skipped(result, rel, file_place(rel)):
+        if self.copies.skipped(self.con, result, rel):
             return result
 
         started_at = utc_now()
@@ -550,21 +540,6 @@ class _Loader:
 
 
 # --------------------------------------------------------------------------- entry
-
-
-def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-write connection whose default catalog is the warehouse file,
-    attached as WAREHOUSE_CATALOG whatever the file is called."""
-    con = duckdb.connect()
-    try:
-        # spill beside the file, as DuckDB does for a file it opens itself
-        configure_duckdb(con, temp_directory=path.with_name(path.name + ".tmp"))
-        con.execute(f"attach {sql_literal(str(path))} as {WAREHOUSE_CATALOG}")
-        con.execute(f"use {WAREHOUSE_CATALOG}")
-    except BaseException:
-        con.close()
-        raise
-    return con
 
 
 def load_landing(

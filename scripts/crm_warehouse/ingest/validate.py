@@ -305,6 +305,10 @@ ALONE_MIN_ROWS = 50_000
 _PASS_FORMAT = {"result_format": "BOOLEAN_ONLY"}
 
 
+#: Held while a suite is added to the shared GX context.
+_SUITES_LOCK = threading.Lock()
+
+
 class TableValidator:
     """The suite of one table, its context and batch definition, built once and
     used for every chunk of every file of that table."""
@@ -330,12 +334,13 @@ class TableValidator:
         self._name = name
         # the suite of each set of frame columns validated together (see validate)
         self._parts: dict[tuple[str, ...], ExpectationSuite] = {}
-        self._parts_lock = threading.Lock()
         self._order = {(r.kind, r.column): i for i, r in enumerate(self.rules)}
 
     def _part(self, columns: tuple[str, ...]) -> ExpectationSuite:
         """The expectations of `columns` (frame columns) as a suite of their own."""
-        with self._parts_lock:  # a suite's name may be added to the context once
+        # a suite's name may be added to the context once, and the context is
+        # shared by every table's validator (the loader's lanes run two at once)
+        with _SUITES_LOCK:
             suite = self._parts.get(columns)
             if suite is None:
                 gx = _gx()

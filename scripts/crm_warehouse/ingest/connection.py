@@ -1,0 +1,38 @@
+"""The loader's DuckDB connections: the warehouse file under a fixed catalog
+name, and cursors of it for the loader's readers and lanes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from crm_warehouse.settings import configure_duckdb, sql_identifier, sql_literal
+
+#: The catalog name the loader gives the warehouse file. DuckDB names a file's
+#: catalog after its stem, so a warehouse called raw.duckdb made `raw.<table>`
+#: ambiguous (catalog or schema); attached under this name, any file name works.
+WAREHOUSE_CATALOG = "crm_warehouse"
+
+
+def connect_warehouse(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-write connection whose default catalog is the warehouse file,
+    attached as WAREHOUSE_CATALOG whatever the file is called."""
+    con = duckdb.connect()
+    try:
+        # spill beside the file, as DuckDB does for a file it opens itself
+        configure_duckdb(con, temp_directory=path.with_name(path.name + ".tmp"))
+        con.execute(f"attach {sql_literal(str(path))} as {WAREHOUSE_CATALOG}")
+        con.execute(f"use {WAREHOUSE_CATALOG}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def cursor_in(con: duckdb.DuckDBPyConnection, catalog: str) -> duckdb.DuckDBPyConnection:
+    """A cursor of `con` in the warehouse's catalog (a cursor starts in its own), in UTC."""
+    cursor = con.cursor()
+    cursor.execute(f"use {sql_identifier(catalog)}")
+    cursor.execute("set TimeZone = 'UTC'")
+    return cursor
