@@ -17,7 +17,8 @@ What stays as it was:
   loads first decides which one is skipped;
 - symbolic links load last, one after another, as `files.discover` orders
   them (a link to a landed file is the skipped copy);
-- the results come back in the files' order.
+- the results come back in the files' order;
+- a load of fewer than MIN_NEW_BYTES of new files runs in one lane.
 
 A lane that fails stops the others before their next file; the error is raised
 once every lane has stopped (each file's transaction committed or rolled back).
@@ -30,6 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+
+from crm_warehouse.ingest.files import file_stat
 
 if TYPE_CHECKING:
     from crm_warehouse.ingest.results import FileLoad
@@ -56,11 +59,20 @@ class Plan:
     after: list[int]
 
 
-def plan(files: list[Path], landing_dir: Path) -> Plan | None:
+#: Fewer new bytes than this load in one lane: a small batch's time is GX's
+#: calls and Python, which hold the GIL, and two lanes only contend for it
+#: (measured: docs/performance.md, "The loader in two lanes").
+MIN_NEW_BYTES = 16 * 2**20
+
+
+def plan(files: list[Path], landing_dir: Path, recorded: set[tuple[str, int, str]]) -> Plan | None:
     """How `files` (in `files.discover` order) split into lanes, or None when
-    they make fewer than two tasks (one lane: the loader's plain order)."""
+    they make fewer than two tasks or hold fewer than MIN_NEW_BYTES of new
+    content (one lane: the loader's plain order). `recorded`: (path, bytes,
+    stamp) of the files the ledger holds, which the loader skips unread."""
     folder_of: dict[int, str] = {}
     size_of: dict[int, int] = {}
+    new_bytes: dict[int, int] = {}
     after: list[int] = []
     for i, path in enumerate(files):
         if path.is_symlink():
@@ -69,9 +81,12 @@ def plan(files: list[Path], landing_dir: Path) -> Plan | None:
         rel = path.relative_to(landing_dir)
         folder_of[i] = rel.parts[0] if len(rel.parts) > 1 else ""
         try:
-            size_of[i] = path.stat().st_size
+            stat = file_stat(path)
         except OSError:  # gone since it was listed: the loader says so
-            size_of[i] = -1 - i
+            size_of[i], new_bytes[i] = -1 - i, 0
+            continue
+        size_of[i] = stat.size
+        new_bytes[i] = 0 if (rel.as_posix(), stat.size, stat.stamp) in recorded else stat.size
     # folders sharing a file size share a task (union-find on folder names)
     parent: dict[str, str] = {f: f for f in folder_of.values()}
 
@@ -88,9 +103,9 @@ def plan(files: list[Path], landing_dir: Path) -> Plan | None:
     tasks: dict[str, list[int]] = {}
     for i, folder in folder_of.items():
         tasks.setdefault(root(folder), []).append(i)
-    if len(tasks) < 2:
+    if len(tasks) < 2 or sum(new_bytes.values()) < MIN_NEW_BYTES:
         return None
-    ordered = sorted(tasks.values(), key=lambda t: (-sum(max(size_of[i], 0) for i in t), t[0]))
+    ordered = sorted(tasks.values(), key=lambda t: (-sum(new_bytes[i] for i in t), t[0]))
     return Plan(ordered, after)
 
 

@@ -141,6 +141,18 @@ def unchanged_file(
     return result
 
 
+def recorded_stats(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, str]]:
+    """(source file, bytes, stamp) of every file the ledger holds as loaded or
+    rejected: a file found with the same three is skipped unread
+    (`unchanged_file`)."""
+    rows = con.execute(
+        "select source_file, file_bytes, file_stamp from raw._load_ledger"
+        " where file_bytes is not null and file_stamp is not null and status in (?, ?)",
+        [STATUS_LOADED, STATUS_REJECTED],
+    ).fetchall()
+    return {(str(f), int(b), str(st)) for f, b, st in rows}
+
+
 def grown_from(
     con: duckdb.DuckDBPyConnection, rel: str, path: Path, size: int
 ) -> tuple[Any, ...] | None:

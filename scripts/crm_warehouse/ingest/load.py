@@ -87,6 +87,7 @@ from crm_warehouse.ingest.ledger import (
     record_file,
     record_refusal,
     record_rejection,
+    recorded_stats,
     unchanged_file,
     utc_now,
 )
@@ -239,7 +240,9 @@ class _Loader:
         """Every file, in lanes (crm_warehouse.ingest.lanes) when LANES allows
         and the landing folders can be split, else one after another; the
         results in the files' order."""
-        plan = lanes.plan(files, self.settings.landing_dir) if LANES > 1 else None
+        plan = None
+        if LANES > 1:
+            plan = lanes.plan(files, self.settings.landing_dir, recorded_stats(self.con))
         if plan is None:
             results = self.run_files(files, progress)
         else:

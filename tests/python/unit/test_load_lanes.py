@@ -13,7 +13,7 @@ from test_load import HEADER, by_path, csv_text, good_row, land, query
 
 import crm_warehouse.ingest.load as load_mod
 from crm_warehouse.ingest import lanes
-from crm_warehouse.ingest.files import discover
+from crm_warehouse.ingest.files import discover, file_stat
 from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
 
@@ -27,6 +27,12 @@ def accounts(*counts: str) -> str:
 
 def opportunities(first: int, n: int) -> str:
     return csv_text(HEADER, [good_row(i) for i in range(first, first + n)])
+
+
+@pytest.fixture(autouse=True)
+def lanes_for_small_files(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tests' files are small: lanes whatever their size (but below)."""
+    monkeypatch.setattr(lanes, "MIN_NEW_BYTES", 0)
 
 
 @pytest.fixture
@@ -55,7 +61,7 @@ def test_the_plan_puts_each_folder_in_a_task_largest_first_and_links_last(
     files = discover(landing)
     names = [f.relative_to(landing).as_posix() for f in files]
     assert names == ["a/1.csv", "a/2.csv", "b/1.csv", "c/1.csv", "a/link.csv"]
-    plan = lanes.plan(files, landing)
+    plan = lanes.plan(files, landing, set())
     assert plan is not None
     assert [[names[i] for i in task] for task in plan.tasks] == [
         ["b/1.csv"],
@@ -73,7 +79,7 @@ def test_folders_holding_files_of_one_size_share_a_task_in_path_order(tmp_path: 
         (landing / rel).parent.mkdir(parents=True, exist_ok=True)
         (landing / rel).write_bytes(b"x" * size)
     files = discover(landing)
-    plan = lanes.plan(files, landing)
+    plan = lanes.plan(files, landing, set())
     assert plan is not None
     names = [f.relative_to(landing).as_posix() for f in files]
     assert [[names[i] for i in task] for task in plan.tasks] == [
@@ -87,7 +93,26 @@ def test_one_folder_is_no_plan(tmp_path: Path) -> None:
     (landing / "a").mkdir(parents=True)
     for name in ("1.csv", "2.csv"):
         (landing / "a" / name).write_bytes(name.encode())
-    assert lanes.plan(discover(landing), landing) is None
+    assert lanes.plan(discover(landing), landing, set()) is None
+
+
+def test_a_load_of_few_new_bytes_runs_in_one_lane(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files the ledger holds unchanged are skipped unread: only the others
+    count towards MIN_NEW_BYTES."""
+    monkeypatch.setattr(lanes, "MIN_NEW_BYTES", 100)
+    landing = tmp_path / "landing"
+    for rel, size in [("a/1.csv", 90), ("b/1.csv", 20)]:
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        (landing / rel).write_bytes(b"x" * size)
+    files = discover(landing)
+    assert lanes.plan(files, landing, set()) is not None  # 110 new bytes
+    stat = file_stat(files[0])
+    recorded = {("a/1.csv", stat.size, stat.stamp)}
+    assert lanes.plan(files, landing, recorded) is None  # 20 new bytes
+    # the same path recorded with another stamp was written since: new again
+    assert lanes.plan(files, landing, {("a/1.csv", stat.size, "other")}) is not None
 
 
 def _comparable(summary: Any) -> list[tuple[Any, ...]]:
@@ -152,7 +177,7 @@ def test_a_lane_that_fails_stops_the_load_with_its_error(
         return real(self, path, rel)
 
     monkeypatch.setattr(load_mod._Loader, "_open", failing_open)
-    with pytest.raises(OSError, match="disk gone while reading accounts/accounts__b01.csv"):
+    with pytest.raises(OSError, match=r"disk gone while reading accounts/accounts__b01\.csv"):
         load_landing(s)
     # what committed before the error balances: no file is half loaded
     for landed, loaded, quarantined in query(
