@@ -131,9 +131,14 @@ def test_two_lanes_load_what_one_lane_loads(tmp_path: Path) -> None:
         serial = load_landing(one)
     threads: set[str] = set()
     real = load_mod._Loader.run_files
+    # both lanes must be loading at once: each waits for the other at its first task
+    both = threading.Barrier(2, timeout=30)
 
     def run_files(self: Any, files: list[Path], *args: Any) -> Any:
-        threads.add(threading.current_thread().name)
+        name = threading.current_thread().name
+        if name.startswith("crm-load-lane") and name not in threads:
+            threads.add(name)
+            both.wait()
         return real(self, files, *args)
 
     with pytest.MonkeyPatch.context() as mp:
