@@ -305,8 +305,9 @@ ALONE_MIN_ROWS = 50_000
 _PASS_FORMAT = {"result_format": "BOOLEAN_ONLY"}
 
 
-#: Held while a suite is added to the shared GX context.
-_SUITES_LOCK = threading.Lock()
+#: Held while a validator adds to its GX context (suites, data sources), which
+#: every table's validator shares and the loader's lanes use two at a time.
+_CONTEXT_LOCK = threading.Lock()
 
 
 class TableValidator:
@@ -320,16 +321,19 @@ class TableValidator:
         self.context = context or _default_context()
         self.rules = derive_rules(table)
         name = name or f"raw_{table.name}"
-        self.suite = self.context.suites.add(build_suite(table, name))
+        with _CONTEXT_LOCK:
+            self.suite = self.context.suites.add(build_suite(table, name))
+            source = self.context.data_sources.add_or_update_pandas(name)
+            asset = source.add_dataframe_asset(name)
+            self._batch_definition: BatchDefinition = asset.add_batch_definition_whole_dataframe(
+                name
+            )
         # each rule with its expectation in the suite, by the key the meta carries
         by_key = {(r.kind, r.column): r for r in self.rules}
         self._checks: dict[tuple[str, str], tuple[Rule, Expectation]] = {}
         for expectation in self.suite.expectations:
             key = (expectation.meta["rule"], expectation.meta["contract_column"])
             self._checks[key] = (by_key[key], expectation)
-        source = self.context.data_sources.add_or_update_pandas(name)
-        asset = source.add_dataframe_asset(name)
-        self._batch_definition: BatchDefinition = asset.add_batch_definition_whole_dataframe(name)
         self.frame_columns = frame_columns(table)
         self._name = name
         # the suite of each set of frame columns validated together (see validate)
@@ -338,9 +342,7 @@ class TableValidator:
 
     def _part(self, columns: tuple[str, ...]) -> ExpectationSuite:
         """The expectations of `columns` (frame columns) as a suite of their own."""
-        # a suite's name may be added to the context once, and the context is
-        # shared by every table's validator (the loader's lanes run two at once)
-        with _SUITES_LOCK:
+        with _CONTEXT_LOCK:  # and a suite's name may be added to the context once
             suite = self._parts.get(columns)
             if suite is None:
                 gx = _gx()
