@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_bad_input_corpus import ACCOUNTS, account
 from test_load import HEADER, by_path, csv_text, good_row, land, query
 
 import crm_warehouse.ingest.load as load_mod
@@ -17,12 +18,9 @@ from crm_warehouse.ingest.files import discover, file_stat
 from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
 
-ACCOUNTS = ["account_id", "account_name", "employee_count", "created_at", "updated_at"]
-
 
 def accounts(*counts: str) -> str:
-    rows = [[f"A{i}", f"Account {i}", n, "2024-01-01", "2024-01-02"] for i, n in enumerate(counts)]
-    return csv_text(ACCOUNTS, rows)
+    return csv_text(ACCOUNTS, [account(i, n) for i, n in enumerate(counts)])
 
 
 def opportunities(first: int, n: int) -> str:
