@@ -120,7 +120,8 @@ def unchanged_file(
 ) -> FileLoad | None:
     """The skipped FileLoad of the file at `rel` when the ledger recorded it with
     this size and stamp (files.FileStat: not written since), else None; the
-    loader then skips it without hashing it again."""
+    loader then skips it without hashing it again. `recorded_stats` asks the
+    same of the whole ledger at once (the loader's lanes count new bytes)."""
     prior = con.execute(
         "select file_hash, status, finished_at, message from raw._load_ledger"
         " where source_file = ? and file_bytes = ? and file_stamp = ? and status in (?, ?)"
