@@ -14,6 +14,7 @@ from test_load import HEADER, by_path, csv_text, good_row, land, query
 
 import crm_warehouse.ingest.load as load_mod
 from crm_warehouse.ingest import lanes
+from crm_warehouse.ingest.connection import connect_warehouse
 from crm_warehouse.ingest.files import discover, file_stat
 from crm_warehouse.ingest.load import load_landing
 from crm_warehouse.settings import Settings
@@ -187,3 +188,21 @@ def test_a_lane_that_fails_stops_the_load_with_its_error(
         s, "select rows_landed, rows_loaded, rows_quarantined from raw._load_ledger"
     ):
         assert landed == loaded + quarantined
+
+
+def test_each_commit_of_the_loader_is_checkpointed(tmp_path: Path) -> None:
+    """The loader's connection checkpoints at every commit, so each lane
+    checkpoints its own files while the other loads: the write-ahead log is
+    empty after a commit, where DuckDB's default would keep it until 16 MB."""
+    path = tmp_path / "wh.duckdb"
+    con = connect_warehouse(path)
+    try:
+        con.execute("create table t (i bigint, s varchar)")
+        con.execute("begin transaction")
+        con.execute("insert into t select range, 'row ' || range from range(50000)")
+        con.execute("commit")
+        wal = path.with_name(path.name + ".wal")
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert con.execute("select count(*) from t").fetchone() == (50_000,)
+    finally:
+        con.close()
