@@ -52,6 +52,28 @@ def validator_for(table: Table) -> TableValidator:
         return _VALIDATORS[table]
 
 
+def warm_validators(tables: list[Table]) -> threading.Thread | None:
+    """Build the validators of `tables` (in that order) in a background
+    thread, started here; None when there are none. Importing GX and building
+    a suite hold Python's GIL, but the loader's first steps on a file (its
+    hash, inspection and first read) mostly release it, so the two overlap
+    instead of the first validation waiting for both. A table whose validator
+    fails here is built again, and fails, when its file needs it."""
+    if not tables:
+        return None
+
+    def build() -> None:
+        for table in tables:
+            try:
+                validator_for(table)
+            except Exception:  # raised again where the loader asks for it
+                return
+
+    thread = threading.Thread(target=build, name="crm-load-validators", daemon=True)
+    thread.start()
+    return thread
+
+
 def gx_frame(batch: pa.Table, layout: Layout, validator: TableValidator, salt: int = 0) -> pa.Table:
     """The frame GX validates: the rule columns as text plus the companions.
     `salt` (xor-ed into the key hash) keeps keys of different files apart when

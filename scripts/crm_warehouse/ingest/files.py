@@ -162,3 +162,24 @@ def file_change(path: Path, before: FileStat) -> str | None:
     if now.mtime_ns != before.mtime_ns:
         return "it was modified during the read"
     return None
+
+
+def new_tables(
+    contract: Contract, files: list[Path], landing_dir: Path, recorded: set[tuple[str, int, str]]
+) -> list[Table]:
+    """The contract tables of `files` (in their order, each once) that hold a
+    file the ledger does not hold unchanged (`recorded`: its (path, bytes,
+    stamp)); links and files outside a table folder are left out."""
+    out: list[Table] = []
+    for path in files:
+        rel = path.relative_to(landing_dir).as_posix()
+        try:
+            if path.is_symlink():
+                continue
+            stat = file_stat(path)
+            table, _ = resolve_table(contract, path, rel)
+        except (OSError, FileRejected):
+            continue
+        if (rel, stat.size, stat.stamp) not in recorded and table not in out:
+            out.append(table)
+    return out

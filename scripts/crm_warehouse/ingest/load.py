@@ -26,7 +26,9 @@ For every file under landing_dir/<table>/ (sorted by path):
 Speed: landing folders load side by side in LANES threads (ingest.lanes); in
 a file DuckDB reads the next chunk and appends the previous one in helper
 threads while GX validates (PIPELINE); consecutive small files of one table are
-validated in one GX call (GX costs ~0.1 s a call whatever its size).
+validated in one GX call (GX costs ~0.1 s a call whatever its size); the GX
+validators of the tables receiving files are built in a helper thread while
+the first files are hashed and read (chunks.warm_validators).
 
 rows_landed = rows_loaded + rows_quarantined holds for every file. See
 docs/loading.md.
@@ -59,6 +61,7 @@ from crm_warehouse.ingest.chunks import (
     quarantine_chunk,
     validate_frame,
     validator_for,
+    warm_validators,
 )
 from crm_warehouse.ingest.connection import connect_warehouse, cursor_in
 from crm_warehouse.ingest.contract import Contract, Table, load_contract
@@ -70,6 +73,7 @@ from crm_warehouse.ingest.files import (
     file_change,
     file_sha256,
     file_stat,
+    new_tables,
     resolve_table,
     symlink_refusal,
 )
@@ -239,15 +243,22 @@ class _Loader:
     ) -> list[FileLoad]:
         """Every file, in lanes (crm_warehouse.ingest.lanes) when LANES allows
         and the landing folders can be split, else one after another; the
-        results in the files' order."""
-        plan = None
-        if LANES > 1:
-            plan = lanes.plan(files, self.settings.landing_dir, recorded_stats(self.con))
-        if plan is None:
-            results = self.run_files(files, progress)
-        else:
-            lane = partial(_Loader, self.con, self.settings, self.contract, self)
-            results = lanes.run(plan, files, lane, LANES, self, progress)
+        results in the files' order. The validators of the tables receiving new
+        files are built meanwhile, in the order the files load."""
+        recorded = recorded_stats(self.con)
+        plan = lanes.plan(files, self.settings.landing_dir, recorded) if LANES > 1 else None
+        order = files if plan is None else [files[i] for task in plan.tasks for i in task]
+        landing = self.settings.landing_dir
+        warming = warm_validators(new_tables(self.contract, order, landing, recorded))
+        try:
+            if plan is None:
+                results = self.run_files(files, progress)
+            else:
+                lane = partial(_Loader, self.con, self.settings, self.contract, self)
+                results = lanes.run(plan, files, lane, LANES, self, progress)
+        finally:
+            if warming is not None:
+                warming.join()
         self.copies.word_in_run_skips()
         return results
 
