@@ -173,7 +173,7 @@ def _source(
             raise FileRejected(f"unreadable file: {first_error_line(exc)}") from exc
         if not names:
             raise FileRejected("no line of the file is a JSON object")
-        return names, source_sql, [json_text_sql(n) for n in names], problems, set()
+        return names, source_sql, [json_text_sql(i) for i in range(len(names))], problems, set()
     check_parquet(path)  # DuckDB does not verify page checksums
     # DuckDB renames a repeated column (amount, AMOUNT_1): check the file's own names
     _check_duplicates(pq.read_schema(path).names, fmt)
@@ -249,7 +249,7 @@ def _whole_float_ids(
     out = list(text_sql)
     if fmt == "jsonl":
         for i in ids:
-            key = json_key_args(names[i])
+            key = json_key_args(i)
             number = f"cast(json_extract({key}) as double)"
             out[i] = (
                 f"case when json_type({key}) = 'DOUBLE' then {whole_float_id_sql(number)}"

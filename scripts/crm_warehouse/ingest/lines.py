@@ -131,7 +131,13 @@ def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[st
     dup_sql = f"__line in ({', '.join(map(str, twice))})" if twice else "false"
     tag = new_tag()
     lines = _line_sql(path, tag)
-    source_sql = f"(select __l from ({lines}) where __type = 'OBJECT' and not {dup_sql})"
+    # every key's value at once (`json_key_args`): each line is parsed once,
+    # not once per key
+    paths = ", ".join(sql_literal("$." + json.dumps(n)) for n in names)
+    source_sql = (
+        f"(select json_extract(__l, [{paths}]) as __v from ({lines})"
+        f" where __type = 'OBJECT' and not {dup_sql})"
+    )
     problems_sql = (  # a line of only spaces, tabs or CR is blank, skipped like an empty one
         f"select __line, case when {dup_sql} then 'DUPLICATE KEY' else __type end, __l,"
         " coalesce(trim(__l, ' ' || chr(9) || chr(13)), '') = ''"
@@ -140,14 +146,15 @@ def jsonl_source(reader: duckdb.DuckDBPyConnection, path: Path) -> tuple[list[st
     return names, source_sql, f"{problems_sql}\x00{tag}"
 
 
-def json_key_args(name: str) -> str:
-    """The arguments naming key `name` of the line `__l` to DuckDB's JSON functions."""
-    return f"__l, {sql_literal('$.' + json.dumps(name))}"
+def json_key_args(i: int) -> str:
+    """The arguments naming the value of key `i` (its position in the names
+    jsonl_source returns) of a line of its source to DuckDB's JSON functions."""
+    return f"__v[{i + 1}], '$'"
 
 
-def json_text_sql(name: str) -> str:
-    """The text of key `name` of the line `__l`."""
-    return f"json_extract_string({json_key_args(name)})"
+def json_text_sql(i: int) -> str:
+    """The text of key `i` (see json_key_args) of a line."""
+    return f"json_extract_string({json_key_args(i)})"
 
 
 def _excerpt(text: str) -> str:
