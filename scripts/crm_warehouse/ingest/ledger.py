@@ -233,21 +233,24 @@ def audit(
     detail: str | None,
 ) -> None:
     """One raw._load_audit row: a check's count (and detail) for one file."""
-    con.execute(
-        "insert into raw._load_audit values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            result.file_hash,
-            result.batch_id,
-            result.path,
-            result.table,
-            status,
-            check,
-            column,
-            count,
-            detail,
-            utc_now(),
-        ],
-    )
+    audit_rows(con, result, status, [(check, column, count, detail)])
+
+
+def audit_rows(
+    con: duckdb.DuckDBPyConnection,
+    result: FileLoad,
+    status: str,
+    checks: list[tuple[str, str | None, int, str | None]],
+) -> None:
+    """raw._load_audit rows of one file, (check, column, count, detail) each,
+    in one insert with one time."""
+    at = utc_now()
+    params: list[Any] = []
+    for check, column, count, detail in checks:
+        params += [result.file_hash, result.batch_id, result.path, result.table, status]
+        params += [check, column, count, detail, at]
+    rows = ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(checks))
+    con.execute(f"insert into raw._load_audit values {rows}", params)
 
 
 def audit_loaded(
@@ -255,17 +258,19 @@ def audit_loaded(
 ) -> None:
     """The audit rows of a loaded file: its row counts, the failures per rule
     and column, the extra and the missing optional columns."""
-    audit(con, result, STATUS_LOADED, "rows_landed", None, state.rows_landed, None)
-    audit(con, result, STATUS_LOADED, "rows_loaded", None, state.rows_loaded, None)
-    audit(con, result, STATUS_LOADED, "rows_quarantined", None, state.rows_quarantined, None)
-    for (kind, column), count in sorted(state.rule_counts.items()):
-        audit(con, result, STATUS_LOADED, kind, column, count, None)
-    for column, count in sorted(state.open_ends.items()):
-        audit(con, result, STATUS_LOADED, "open_end_as_null", column, count, "loaded as null")
-    for extra in layout.extras:
-        audit(con, result, STATUS_LOADED, "extra_column", extra, 0, "ignored")
-    for missing in layout.missing_optional:
-        audit(con, result, STATUS_LOADED, "missing_optional_column", missing, 0, "null")
+    checks: list[tuple[str, str | None, int, str | None]] = [
+        ("rows_landed", None, state.rows_landed, None),
+        ("rows_loaded", None, state.rows_loaded, None),
+        ("rows_quarantined", None, state.rows_quarantined, None),
+    ]
+    checks += [(kind, column, n, None) for (kind, column), n in sorted(state.rule_counts.items())]
+    checks += [
+        ("open_end_as_null", column, n, "loaded as null")
+        for column, n in sorted(state.open_ends.items())
+    ]
+    checks += [("extra_column", extra, 0, "ignored") for extra in layout.extras]
+    checks += [("missing_optional_column", m, 0, "null") for m in layout.missing_optional]
+    audit_rows(con, result, STATUS_LOADED, checks)
 
 
 def record_refusal(con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str) -> None:
