@@ -180,6 +180,13 @@ def new_tables(
             table, _ = resolve_table(contract, path, rel)
         except (OSError, FileRejected):
             continue
-        if (rel, stat.size, stat.stamp) not in recorded and table not in out:
+        if not held_unchanged(rel, stat, recorded) and table not in out:
             out.append(table)
     return out
+
+
+def held_unchanged(rel: str, stat: FileStat, recorded: set[tuple[str, int, str]]) -> bool:
+    """Whether the ledger holds the file at `rel` with this size and stamp
+    (`recorded`: ledger.recorded_stats), so that the loader skips it unread
+    (ledger.unchanged_file asks the same of one file in SQL)."""
+    return (rel, stat.size, stat.stamp) in recorded

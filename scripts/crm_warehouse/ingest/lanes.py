@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from crm_warehouse.ingest.files import file_stat
+from crm_warehouse.ingest.files import file_stat, held_unchanged
 
 if TYPE_CHECKING:
     from crm_warehouse.ingest.results import FileLoad
@@ -86,7 +86,7 @@ def plan(files: list[Path], landing_dir: Path, recorded: set[tuple[str, int, str
             size_of[i], new_bytes[i] = -1 - i, 0
             continue
         size_of[i] = stat.size
-        new_bytes[i] = 0 if (rel.as_posix(), stat.size, stat.stamp) in recorded else stat.size
+        new_bytes[i] = 0 if held_unchanged(rel.as_posix(), stat, recorded) else stat.size
     # folders sharing a file size share a task (union-find on folder names)
     parent: dict[str, str] = {f: f for f in folder_of.values()}
 

@@ -145,7 +145,7 @@ def unchanged_file(
 def recorded_stats(con: duckdb.DuckDBPyConnection) -> set[tuple[str, int, str]]:
     """(source file, bytes, stamp) of every file the ledger holds as loaded or
     rejected: a file found with the same three is skipped unread
-    (`unchanged_file`)."""
+    (`unchanged_file`; `files.held_unchanged` asks it of this set)."""
     rows = con.execute(
         "select source_file, file_bytes, file_stamp from raw._load_ledger"
         " where file_bytes is not null and file_stamp is not null and status in (?, ?)",

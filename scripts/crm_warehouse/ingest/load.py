@@ -246,9 +246,9 @@ class _Loader:
         results in the files' order. The validators of the tables receiving new
         files are built meanwhile, in the order the files load."""
         recorded = recorded_stats(self.con)
-        plan = lanes.plan(files, self.settings.landing_dir, recorded) if LANES > 1 else None
-        order = files if plan is None else [files[i] for task in plan.tasks for i in task]
         landing = self.settings.landing_dir
+        plan = lanes.plan(files, landing, recorded) if LANES > 1 else None
+        order = files if plan is None else [files[i] for task in plan.tasks for i in task]
         warming = warm_validators(new_tables(self.contract, order, landing, recorded))
         try:
             if plan is None:
