@@ -74,8 +74,21 @@ create table if not exists raw._load_audit (
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None = None) -> None:
     """Create schema raw, every contract table (empty) and the loader's audit
-    tables; add contract columns that an older raw table lacks."""
+    tables; add contract columns that an older raw table lacks. One
+    transaction: the loader's connection checkpoints at every commit
+    (connection.CHECKPOINT_THRESHOLD), and a new warehouse's 27 statements
+    each checkpointing took 61-64 ms against 21-22 ms in one."""
     contract = contract or load_contract()
+    con.execute("begin transaction")
+    try:
+        _create_raw_schema(con, contract)
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def _create_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
     con.execute(f"create schema if not exists {contract.schema}")
     existing: dict[str, set[str]] = {}
     for table_name, column_name in con.execute(
