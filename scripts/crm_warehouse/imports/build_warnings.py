@@ -10,13 +10,14 @@ values, values below the minimum or not accepted, duplicate keys).
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from crm_warehouse.imports.seeds import seed_info
+from crm_warehouse.imports.seeds import YAML_LOADER, seed_info
 from crm_warehouse.imports.spec import Mapping
 from crm_warehouse.ingest.contract import Contract, Table
 from crm_warehouse.settings import project_root, sql_identifier, sql_literal
@@ -44,7 +45,18 @@ _STAGING_MODELS = Path("models/staging/crm/_stg_crm__models.yml")
 def _relationships() -> list[tuple[str, str, str, str]]:
     """(entity, column, referenced entity, referenced column) of the staging relationship tests."""
     path = project_root() / _STAGING_MODELS
-    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    stat = path.stat()
+    return list(_relationships_in(path, stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=2)
+def _relationships_in(
+    path: Path, mtime_ns: int, size: int
+) -> tuple[tuple[str, str, str, str], ...]:
+    """_relationships of the file at `path` as it was at (mtime_ns, size): read
+    once per process (its 60 KB took about 0.2 s with PyYAML's Python parser,
+    on every import's checks and every test that runs them)."""
+    doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     out = []
     for model in doc.get("models", []):
         entity = str(model.get("name", "")).removeprefix("stg_crm__")
@@ -67,7 +79,7 @@ def _relationships() -> list[tuple[str, str, str, str]]:
                 m = re.search(r"ref\('stg_crm__(\w+)'\)", str(args.get("to", "")))
                 if m:
                     out.append((entity, col["name"], m.group(1), str(args.get("field"))))
-    return out
+    return tuple(out)
 
 
 def cross_warnings(

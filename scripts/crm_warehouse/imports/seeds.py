@@ -21,6 +21,10 @@ from crm_warehouse.imports.parser_base import ParserBase
 from crm_warehouse.imports.spec import Mapping, did_you_mean
 from crm_warehouse.settings import project_root
 
+#: PyYAML's safe loader, in C (libyaml) when PyYAML was built with it: the same
+#: documents, read about ten times faster (`yaml.load(text, Loader=YAML_LOADER)`).
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 #: Seeds a mapping may add rows to (seed_rows:), read from seeds/<name>.csv.
 SEED_ROW_SEEDS = ("stages", "lead_sources", "regions")
 
@@ -72,7 +76,7 @@ def seed_info(name: str, root: Path | None = None) -> SeedInfo:
         rows = {(r[columns[0]] or "").strip().lower(): dict(r) for r in reader if r.get(columns[0])}
     types: dict[str, str] = {}
     accepted: dict[str, tuple[str, ...]] = {}
-    meta = yaml.safe_load((folder / "_seeds.yml").read_text(encoding="utf-8")) or {}
+    meta = yaml.load((folder / "_seeds.yml").read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     for seed in meta.get("seeds", []):
         if seed.get("name") != name:
             continue

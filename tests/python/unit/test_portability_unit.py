@@ -28,6 +28,7 @@ from crm_dev.portability.dbt_runs import merge_runs, sample_data_tests, summariz
 from crm_dev.portability.engines.postgres import postgres_type
 from crm_dev.portability.engines.spark import spark_profile_conf
 from crm_dev.portability.report import CheckReport, format_report
+from crm_warehouse.imports.seeds import YAML_LOADER
 from crm_warehouse.settings import project_root
 
 
@@ -289,7 +290,7 @@ def test_spark_session_settings_come_from_the_profile(monkeypatch: pytest.Monkey
 def _unit_test_names() -> list[tuple[str, str]]:
     names = []
     for path in sorted((project_root() / "models").rglob("*.yml")):
-        doc = yaml.safe_load(path.read_text()) or {}
+        doc = yaml.load(path.read_text(), Loader=YAML_LOADER) or {}
         for unit_test in doc.get("unit_tests") or []:
             names.append((str(path.relative_to(project_root())), unit_test["name"]))
     return names
