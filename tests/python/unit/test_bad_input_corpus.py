@@ -248,8 +248,11 @@ def rejected_cell(column: str, expected: str) -> Check:
 
 def _loaded(s: Settings, column: str) -> list[Any]:
     """`column` of every loaded row (in file order) of the one table loaded."""
-    (table,) = _query(s, "select distinct table_name from raw._load_ledger")[0]
-    got = _query(s, f"select {column} from raw.{table} order by _source_file, _source_row")
+    with _connect(s) as con:
+        (table,) = con.execute("select distinct table_name from raw._load_ledger").fetchall()[0]
+        got = con.execute(
+            f"select {column} from raw.{table} order by _source_file, _source_row"
+        ).fetchall()
     return [r[0] for r in got]
 
 
@@ -671,45 +674,39 @@ def _env(s: Settings) -> dict[str, str]:
     }
 
 
-def _query(s: Settings, sql: str) -> list[tuple[Any, ...]]:
+def _connect(s: Settings) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(str(s.warehouse_path), read_only=True)
-    try:
-        con.execute("set TimeZone = 'UTC'")
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
+    con.execute("set TimeZone = 'UTC'")
+    return con
 
 
 def _ledger_totals(s: Settings) -> tuple[int, int, int]:
     """Rows landed, loaded and quarantined over the ledger, each file's
-    counts checked against the rows it left in raw.<table> and raw._quarantine."""
-    ledger = _query(
-        s,
-        "select file_hash, source_file, table_name, status, rows_landed, rows_loaded,"
-        " rows_quarantined, started_at from raw._load_ledger",
-    )
-    for file_hash, source, table, status, landed, loaded, quarantined, started in ledger:
-        assert landed == loaded + quarantined, (source, landed, loaded, quarantined)
-        if status != "loaded":
-            assert (landed, loaded, quarantined) == (0, 0, 0), source
-            continue
-        in_raw = _query(
-            s,
-            f"select count(*) from raw.{table} where _source_file = '{_esc(source)}'"
-            f" and _loaded_at = '{started}'",
-        )[0][0]
-        in_quarantine = _query(
-            s,
-            "select count(distinct (source_row, rule = 'line')) from raw._quarantine"
-            f" where file_hash = '{file_hash}'",
-        )[0][0]
-        assert (in_raw, in_quarantine) == (loaded, quarantined), source
+    counts checked against the rows it left in raw.<table> and raw._quarantine
+    (one connection for all of it: opening the file is most of a query's cost)."""
+    with _connect(s) as con:
+        ledger = con.execute(
+            "select file_hash, source_file, table_name, status, rows_landed, rows_loaded,"
+            " rows_quarantined, started_at from raw._load_ledger"
+        ).fetchall()
+        for file_hash, source, table, status, landed, loaded, quarantined, started in ledger:
+            assert landed == loaded + quarantined, (source, landed, loaded, quarantined)
+            if status != "loaded":
+                assert (landed, loaded, quarantined) == (0, 0, 0), source
+                continue
+            in_raw = con.execute(
+                f"select count(*) from raw.{table} where _source_file = ? and _loaded_at = ?",
+                [source, started],
+            ).fetchone()
+            in_quarantine = con.execute(
+                "select count(distinct (source_row, rule = 'line')) from raw._quarantine"
+                " where file_hash = ?",
+                [file_hash],
+            ).fetchone()
+            assert in_raw and in_quarantine, source
+            assert (in_raw[0], in_quarantine[0]) == (loaded, quarantined), source
     totals = [sum(r[k] for r in ledger) for k in (4, 5, 6)]
     return totals[0], totals[1], totals[2]
-
-
-def _esc(text: str) -> str:
-    return text.replace("'", "''")
 
 
 def _load(s: Settings) -> Any:
