@@ -224,12 +224,12 @@ def run_dbt(
     shared_parse.path_free_profile_hash()
     if manifest is None:
         # dbt parses: from this warehouse's own parse, else the project's kept one
-        shared_parse.seed(settings.root, target_path(settings))
+        shared_parse.seed(settings.root, target_path(settings), shared_parse.vars_of(args))
     callbacks = [callback] if file_log is None else [callback, file_log]
     with file_log or nullcontext(), dbt_environment(settings):
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
     if manifest is None and outcome.success:
-        shared_parse.keep(settings.root, target_path(settings))
+        shared_parse.keep(settings.root, target_path(settings), shared_parse.vars_of(args))
     if own_artifacts and hasattr(outcome.result, "write"):
         outcome.result.write(str(target_path(settings) / RUN_RESULTS))
     result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)

@@ -22,10 +22,10 @@ Two things change that, both only for dbt run from crm_warehouse:
   dbt_project.yml, each file's checksum and the environment variables files
   read while parsing.
 - `seed` / `keep`: a warehouse folder without a parse of its own starts from
-  the last one any warehouse of this project kept (`target/parse_cache/`),
-  and every successful parse is kept there. dbt then decides, with the checks
-  above, what it can reuse: nothing when they differ (a full parse, as
-  before).
+  the last one any warehouse of this project kept (`target/parse_cache/`)
+  with the same `--vars` (`kept_parse`), and every successful parse is kept
+  there. dbt then decides, with the checks above, what it can reuse: nothing
+  when they differ (a full parse, as before).
 
 A `dbt` command typed by hand computes the fingerprint with the path: the
 first such command after a refresh of the same folder (or the reverse)
@@ -34,11 +34,12 @@ parses in full once.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pprint
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -90,10 +91,33 @@ def profile_hash(  # type: ignore[no-untyped-def]
     return FileHash.from_contents(pprint.pformat(keys))
 
 
-def seed(project_root: Path, target: Path) -> bool:
-    """Give a target folder without a parse the project's kept one; True when
-    one was copied (dbt still checks it before using any of it)."""
-    kept = cache_file(project_root)
+def kept_parse(project_root: Path, dbt_vars: str | None = None) -> Path:
+    """The project's kept parse for a command's `--vars` (None: none given).
+
+    dbt parses again in full when the vars differ from its parse's, so each
+    set of vars keeps its own: builds with other vars (the benchmark's and the
+    test command's lookbacks, a test's severity) no longer replace the parse
+    every build without vars starts from."""
+    if dbt_vars is None:
+        return cache_file(project_root)
+    key = hashlib.sha256(dbt_vars.encode("utf-8")).hexdigest()[:16]
+    return cache_file(project_root, f"{PARSE_FILE.removesuffix('.msgpack')}.vars-{key}.msgpack")
+
+
+def vars_of(args: Sequence[str]) -> str | None:
+    """The value of dbt's `--vars` in a command's arguments (None when absent)."""
+    for i, arg in enumerate(args):
+        if arg == "--vars" and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith("--vars="):
+            return arg.removeprefix("--vars=")
+    return None
+
+
+def seed(project_root: Path, target: Path, dbt_vars: str | None = None) -> bool:
+    """Give a target folder without a parse the project's kept one for these
+    vars; True when one was copied (dbt still checks it before using any of it)."""
+    kept = kept_parse(project_root, dbt_vars)
     own = target / PARSE_FILE
     if own.exists() or not kept.is_file() or own == kept:
         return False
@@ -102,12 +126,12 @@ def seed(project_root: Path, target: Path) -> bool:
     return True
 
 
-def keep(project_root: Path, target: Path) -> None:
-    """Keep the target folder's parse as the project's (replaced whole, so a
-    process reading it sees the old file or the new one)."""
+def keep(project_root: Path, target: Path, dbt_vars: str | None = None) -> None:
+    """Keep the target folder's parse as the project's for these vars
+    (replaced whole, so a process reading it sees the old file or the new one)."""
     own = target / PARSE_FILE
     if own.is_file():
-        _copy_atomically(own, cache_file(project_root))
+        _copy_atomically(own, kept_parse(project_root, dbt_vars))
 
 
 def _copy_atomically(source: Path, destination: Path) -> None:

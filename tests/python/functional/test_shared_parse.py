@@ -15,7 +15,7 @@ from dbt_probe import dbt_probe, probe_settings
 
 from crm_warehouse.build import parse, target_path
 from crm_warehouse.settings import Settings
-from crm_warehouse.shared_parse import cache_file, profile_hash
+from crm_warehouse.shared_parse import cache_file, kept_parse, profile_hash, vars_of
 
 pytestmark = [pytest.mark.slow]
 
@@ -65,6 +65,42 @@ def test_a_new_warehouse_reuses_the_kept_parse_and_dbt_still_checks_it(
 
     parsed, known, _ = _parsed(probe_settings(root, tmp_path / "d", "other.duckdb"))
     assert parsed == known, "another file name is another database: a full parse"
+
+
+def _parsed_with_vars(settings: Settings, dbt_vars: str | None) -> tuple[int, int]:
+    """(files dbt parsed, files it knows) of `dbt parse [--vars dbt_vars]`."""
+    from crm_warehouse.build import run_dbt
+
+    args = ["parse"] if dbt_vars is None else ["parse", "--vars", dbt_vars]
+    assert run_dbt(settings, args).success
+    perf = json.loads((target_path(settings) / "perf_info.json").read_text())
+    return perf["parsed_path_count"], perf["path_count"]
+
+
+def test_builds_with_other_vars_keep_their_own_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt parses in full when the vars differ from its parse's. A build with
+    --vars keeps its parse beside the one builds without vars start from,
+    instead of replacing it (the next build without vars parsed in full)."""
+    monkeypatch.delenv("CRM_DBT_TARGET", raising=False)
+    monkeypatch.delenv("PROBE_ALIAS", raising=False)
+    root = dbt_probe(tmp_path, "vars_probe", _MODELS)
+    lookback = "{lookback_minutes: 0}"
+
+    parsed, known = _parsed_with_vars(probe_settings(root, tmp_path / "a"), None)
+    assert parsed == known > 0
+    parsed, known = _parsed_with_vars(probe_settings(root, tmp_path / "b"), lookback)
+    assert parsed == known, "other vars: a full parse"
+    assert kept_parse(root, lookback).is_file()
+
+    parsed, _ = _parsed_with_vars(probe_settings(root, tmp_path / "c"), None)
+    assert parsed == 0, "no vars: the parse kept without vars, not the last one kept"
+    parsed, _ = _parsed_with_vars(probe_settings(root, tmp_path / "d"), lookback)
+    assert parsed == 0, "the same vars again: their own kept parse"
+    assert vars_of(["build", "--vars", lookback, "-s", "x"]) == lookback
+    assert vars_of(["build", f"--vars={lookback}"]) == lookback
+    assert vars_of(["build", "-s", "x"]) is None
 
 
 def test_a_moved_project_parses_again_and_reads_its_seeds_where_it_is(
