@@ -54,7 +54,7 @@ def _relationships_in(
     path: Path, mtime_ns: int, size: int
 ) -> tuple[tuple[str, str, str, str], ...]:
     """_relationships of the file at `path` as it was at (mtime_ns, size): read
-    once per process (its 60 KB took about 0.2 s with PyYAML's Python parser,
+    once per process (its 60 KB took 0.15 s with PyYAML's Python parser,
     on every import's checks and every test that runs them)."""
     doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}
     out = []

@@ -77,7 +77,7 @@ def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None 
     tables; add contract columns that an older raw table lacks. One
     transaction: the loader's connection checkpoints at every commit
     (connection.CHECKPOINT_THRESHOLD), and a new warehouse's 27 statements
-    each checkpointing took 61-64 ms against 21-22 ms in one."""
+    each checkpointing took 56-67 ms against 16-22 ms in one."""
     contract = contract or load_contract()
     con.execute("begin transaction")
     try:
