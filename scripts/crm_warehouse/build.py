@@ -222,14 +222,15 @@ def run_dbt(
         # them) and in logs/dbt.log.
         full = ["--log-level", "none", *full]
     shared_parse.path_free_profile_hash()
+    dbt_vars = shared_parse.vars_of(args)  # each set of vars keeps its own parse
     if manifest is None:
         # dbt parses: from this warehouse's own parse, else the project's kept one
-        shared_parse.seed(settings.root, target_path(settings), shared_parse.vars_of(args))
+        shared_parse.seed(settings.root, target_path(settings), dbt_vars)
     callbacks = [callback] if file_log is None else [callback, file_log]
     with file_log or nullcontext(), dbt_environment(settings):
         outcome = dbtRunner(manifest=manifest, callbacks=callbacks).invoke(full)
     if manifest is None and outcome.success:
-        shared_parse.keep(settings.root, target_path(settings), shared_parse.vars_of(args))
+        shared_parse.keep(settings.root, target_path(settings), dbt_vars)
     if own_artifacts and hasattr(outcome.result, "write"):
         outcome.result.write(str(target_path(settings) / RUN_RESULTS))
     result = DbtResult(command=["dbt", *args], success=bool(outcome.success), output=outcome.result)

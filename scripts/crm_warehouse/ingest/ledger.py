@@ -7,6 +7,8 @@ them with the contract tables.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -72,20 +74,27 @@ create table if not exists raw._load_audit (
 )"""
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The block's statements in one transaction: committed at its end,
+    rolled back when it raises."""
+    con.execute("begin transaction")
+    try:
+        yield
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract | None = None) -> None:
     """Create schema raw, every contract table (empty) and the loader's audit
     tables; add contract columns that an older raw table lacks. One
     transaction: the loader's connection checkpoints at every commit
     (connection.CHECKPOINT_THRESHOLD), and a new warehouse's 27 statements
     each checkpointing took 56-67 ms against 16-22 ms in one."""
-    contract = contract or load_contract()
-    con.execute("begin transaction")
-    try:
-        _create_raw_schema(con, contract)
-    except BaseException:
-        con.execute("rollback")
-        raise
-    con.execute("commit")
+    with transaction(con):
+        _create_raw_schema(con, contract or load_contract())
 
 
 def _create_raw_schema(con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
@@ -289,13 +298,8 @@ def audit_loaded(
 def record_refusal(con: duckdb.DuckDBPyConnection, result: FileLoad, reason: str) -> None:
     """The audit row of a refused file, in its own transaction (no ledger
     row: it is refused again on every run)."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         audit(con, result, STATUS_REJECTED, "file_refused", None, 0, reason)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
 
 
 def record_rejection(
@@ -306,11 +310,6 @@ def record_rejection(
     stat: FileStat,
 ) -> None:
     """The ledger and audit rows of a rejected file (its stat as hashed), in one transaction."""
-    con.execute("begin transaction")
-    try:
+    with transaction(con):
         record_file(con, result, 0, 0, 0, started_at, utc_now(), reason, stat.size, stat.stamp)
         audit(con, result, STATUS_REJECTED, "file_rejected", None, 0, reason)
-        con.execute("commit")
-    except BaseException:
-        con.execute("rollback")
-        raise
